@@ -1,0 +1,86 @@
+package org.safetynets.backend;
+
+import org.safetynets.tensor.ConvGeometry;
+import org.safetynets.tensor.Layout;
+import org.safetynets.tensor.PoolGeometry;
+
+/**
+ * The kernels the prover needs, over field tensors resident on the backend. Protocol code never knows which
+ * backend runs it: every implementation computes exactly the same field elements (the arithmetic is exact, so
+ * the order of a reduction does not matter), which is why proofs are byte-identical across backends.
+ *
+ * <p>Matrices are row-major. Tensors in a {@link Layout} are features x batch matrices. Unless stated otherwise,
+ * an operation returns a new tensor that the caller owns. Backends never sample challenges or serialise proofs.
+ */
+public interface Backend extends AutoCloseable {
+    /** The name it is chosen by ("cpu", "opencl", "cuda"). */
+    String name();
+
+    /** One line for users: device, threads. */
+    String description();
+
+    DeviceTensor upload(long[] values);
+
+    long[] download(DeviceTensor tensor);
+
+    /** One element, for the single value left after a table is folded down. */
+    long get(DeviceTensor tensor, int index);
+
+    // ---- inference ---------------------------------------------------------------------------------------
+
+    /** C = A * B mod p, A rows x inner, B inner x cols. */
+    DeviceTensor matmul(DeviceTensor a, DeviceTensor b, int rows, int inner, int cols);
+
+    /** Convolution without bias; {@code kernel} is the padded Cop x (Cip*kp*kp) matrix of {@link ConvGeometry}. */
+    DeviceTensor conv2d(DeviceTensor kernel, DeviceTensor input, ConvGeometry geometry);
+
+    /**
+     * In place: adds bias[c] to every real position (h < H, w < W, b < batch) of channel c, so padding stays
+     * zero. {@code bias} has one canonical element per padded channel.
+     */
+    void addBias(DeviceTensor tensor, long[] bias, Layout layout);
+
+    /** Elementwise x*x. */
+    DeviceTensor square(DeviceTensor input);
+
+    DeviceTensor sumPool(DeviceTensor input, PoolGeometry geometry);
+
+    // ---- proving -----------------------------------------------------------------------------------------
+
+    /** eq(point, x) for every x in {0,1}^k (see {@code Multilinear.eqTable}). */
+    DeviceTensor eqTable(long[] point);
+
+    /** weights^T * M: the vector of length cols with entry j = sum_i weights[i] * M[i, j]. */
+    DeviceTensor rowCombination(DeviceTensor weights, DeviceTensor matrix, int rows, int cols);
+
+    /** M * weights: the vector of length rows with entry i = sum_j M[i, j] * weights[j]. */
+    DeviceTensor columnCombination(DeviceTensor matrix, DeviceTensor weights, int rows, int cols);
+
+    /**
+     * One sum-check round: for t = 0..degree, sum over i < half of prod_f (T_f[i] + t*(T_f[i+half] - T_f[i])),
+     * where the product runs over {@code factors} (indices into {@code tables}; a table may appear twice, as
+     * A in eq*A*A). The tables hold 2*half live entries.
+     */
+    long[] roundEvaluations(DeviceTensor[] tables, int[] factors, int half, int degree);
+
+    /** In place: T[i] = T[i] + r*(T[i+half] - T[i]) for i < half (binds the highest live variable to r). */
+    void fold(DeviceTensor table, int half, long r);
+
+    /**
+     * For the sum-pool sub-protocol: for each window offset (oh, ow), at index oh*s + ow,
+     * sum over output positions y of eqOut[y] * input[embed(y, oh, ow)], where eqOut is a table over the
+     * pool's output layout and embed places the offset in the low bits of the input row and column.
+     */
+    long[] poolOffsetSums(DeviceTensor input, DeviceTensor eqOut, PoolGeometry geometry);
+
+    /**
+     * For the conv sub-protocol: u[(ci*kp + kh)*kp + kw] = sum over real output positions (oh, ow) of
+     * eqRows[oh] * eqCols[ow] * x[ci, oh*stride + kh - pad, ow*stride + kw - pad], for kh, kw < k and in-range
+     * input coordinates; x is one value per padded input feature (the input with its batch already combined).
+     */
+    DeviceTensor convPatchSums(DeviceTensor x, long[] eqRows, long[] eqCols, ConvGeometry geometry);
+
+    /** Frees the backend's threads and device; reports tensors still open. */
+    @Override
+    void close();
+}

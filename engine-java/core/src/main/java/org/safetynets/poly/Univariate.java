@@ -1,0 +1,47 @@
+package org.safetynets.poly;
+
+import org.safetynets.field.Fp;
+
+/** Polynomials of degree d given by their evaluations at t = 0, 1, ..., d (the form of a round message). */
+public final class Univariate {
+    private Univariate() {
+    }
+
+    /**
+     * Lagrange interpolation at x from values[t] = g(t), t = 0..d:
+     * g(x) = sum_t values[t] * prod_{s != t} (x - s) / (t - s).
+     */
+    public static long evaluate(long[] values, long x) {
+        int n = values.length;
+        if (n == 0) throw new IllegalArgumentException("no evaluations");
+        if (Long.compareUnsigned(x, n) < 0) return values[(int) x];
+        long[] differences = new long[n];
+        for (int t = 0; t < n; t++) differences[t] = Fp.sub(x, t);
+        // prefix[t] = prod_{s<t}(x-s), suffix[t] = prod_{s>t}(x-s)
+        long[] prefix = new long[n];
+        long[] suffix = new long[n];
+        prefix[0] = 1;
+        for (int t = 1; t < n; t++) prefix[t] = Fp.mul(prefix[t - 1], differences[t - 1]);
+        suffix[n - 1] = 1;
+        for (int t = n - 2; t >= 0; t--) suffix[t] = Fp.mul(suffix[t + 1], differences[t + 1]);
+        long[] denominators = new long[n];
+        for (int t = 0; t < n; t++) {
+            // prod_{s != t}(t - s) = t! * (-1)^(n-1-t) * (n-1-t)!
+            long d = Fp.mul(factorial(t), factorial(n - 1 - t));
+            denominators[t] = ((n - 1 - t) & 1) == 1 ? Fp.neg(d) : d;
+        }
+        long[] inverses = Fp.batchInverse(denominators);
+        long result = 0;
+        for (int t = 0; t < n; t++) {
+            long term = Fp.mul(values[t], Fp.mul(Fp.mul(prefix[t], suffix[t]), inverses[t]));
+            result = Fp.add(result, term);
+        }
+        return result;
+    }
+
+    private static long factorial(int n) {
+        long f = 1;
+        for (int i = 2; i <= n; i++) f = Fp.mul(f, i);
+        return f;
+    }
+}

@@ -1,0 +1,192 @@
+package org.safetynets.transcript;
+
+import org.safetynets.ProofRejected;
+import org.safetynets.field.Fp;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+
+/**
+ * Non-interactive transcript: SHA-256 over everything said so far stands in for the verifier's coins.
+ *
+ * <p>State update, for every event: state = SHA-256(state || kind || len(label) || label || len(data) || data),
+ * with kind 'P' (public value), 'M' (prover message) or 'C' (challenge). A challenge is the first 61 bits of
+ * SHA-256(state || 'D' || label || counter), rejection-sampled into [0, p) (p = 2^61 - 1, so only the value
+ * 2^61 - 1 is rejected), then absorbed. The prover's messages, concatenated in order as canonical field
+ * elements, are the proof.
+ */
+public final class FiatShamirTranscript implements Transcript {
+    private static final String DOMAIN = "safetynets/fiat-shamir/sha-256/v1";
+
+    private final Role role;
+    private final MessageDigest sha256 = newSha256();
+    private byte[] state;
+    private final ByteArrayOutputStream sent;
+    private final byte[] received;
+    private int readOffset;
+
+    private FiatShamirTranscript(Role role, byte[] received) {
+        this.role = role;
+        this.received = received;
+        this.sent = role == Role.PROVER ? new ByteArrayOutputStream() : null;
+        this.state = sha256.digest(DOMAIN.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public static FiatShamirTranscript forProver() {
+        return new FiatShamirTranscript(Role.PROVER, null);
+    }
+
+    /** A verifier reading the prover's messages from {@code messages} (the proof body). */
+    public static FiatShamirTranscript forVerifier(byte[] messages) {
+        return new FiatShamirTranscript(Role.VERIFIER, messages.clone());
+    }
+
+    @Override
+    public Role role() {
+        return role;
+    }
+
+    @Override
+    public void absorbPublic(String label, long[] values) {
+        absorb((byte) 'P', label, values);
+    }
+
+    /** Binds raw bytes (a digest, a protocol identifier) as a public value. */
+    public void absorbPublicBytes(String label, byte[] bytes) {
+        update((byte) 'P', label, bytes, 0, bytes.length);
+    }
+
+    @Override
+    public long[] message(String label, int length, long[] proverValues) {
+        long[] values;
+        if (role == Role.PROVER) {
+            values = checkedProverMessage(label, length, proverValues);
+            byte[] bytes = toBytes(values);
+            sent.write(bytes, 0, bytes.length);
+        } else {
+            if (proverValues != null) throw new IllegalStateException("the verifier does not supply prover messages");
+            values = read(label, length);
+        }
+        absorb((byte) 'M', label, values);
+        return values;
+    }
+
+    @Override
+    public long challenge(String label) {
+        byte[] labelBytes = label.getBytes(StandardCharsets.UTF_8);
+        for (long counter = 0; ; counter++) {
+            sha256.update(state);
+            sha256.update((byte) 'D');
+            sha256.update(labelBytes);
+            sha256.update(longBytes(counter));
+            byte[] h = sha256.digest();
+            long candidate = 0;
+            for (int i = 0; i < 8; i++) candidate |= (h[i] & 0xFFL) << (8 * i);
+            candidate &= Fp.P; // the low 61 bits: uniform on [0, 2^61)
+            if (candidate < Fp.P) {
+                absorb((byte) 'C', label, new long[] {candidate});
+                return candidate;
+            }
+        }
+    }
+
+    /** The proof body: every prover message so far (prover side only). */
+    public byte[] proofBytes() {
+        if (role != Role.PROVER) throw new IllegalStateException("only the prover's transcript holds a proof");
+        return sent.toByteArray();
+    }
+
+    /** The verifier's last check: every byte of the proof was a message the schedule asked for. */
+    public void requireFullyRead() {
+        if (role != Role.VERIFIER) throw new IllegalStateException("only the verifier reads a proof");
+        if (readOffset != received.length) {
+            throw new ProofRejected("proof has " + (received.length - readOffset) + " trailing bytes after the last message");
+        }
+    }
+
+    private long[] read(String label, int length) {
+        long needed = (long) length * Fp.BYTES;
+        if (received.length - readOffset < needed) {
+            throw new ProofRejected("proof ends early: message '" + label + "' needs " + needed + " bytes, "
+                    + (received.length - readOffset) + " remain");
+        }
+        long[] values = new long[length];
+        for (int i = 0; i < length; i++) {
+            long a = 0;
+            for (int k = 0; k < Fp.BYTES; k++) a |= (received[readOffset + k] & 0xFFL) << (8 * k);
+            if (!Fp.isCanonical(a)) {
+                throw new ProofRejected("message '" + label + "' element " + i + " is " + Long.toUnsignedString(a)
+                        + ", not a canonical field element below p");
+            }
+            values[i] = a;
+            readOffset += Fp.BYTES;
+        }
+        return values;
+    }
+
+    static long[] checkedProverMessage(String label, int length, long[] values) {
+        if (values == null || values.length != length) {
+            throw new IllegalStateException("prover message '" + label + "' must have " + length + " elements");
+        }
+        for (long v : values) {
+            if (!Fp.isCanonical(v)) throw new IllegalStateException("prover message '" + label + "' holds a non-canonical element");
+        }
+        return values;
+    }
+
+    private void absorb(byte kind, String label, long[] values) {
+        // Stream large tensors through a small buffer rather than materialising their bytes.
+        byte[] labelBytes = label.getBytes(StandardCharsets.UTF_8);
+        sha256.update(state);
+        sha256.update(kind);
+        sha256.update(intBytes(labelBytes.length));
+        sha256.update(labelBytes);
+        sha256.update(longBytes((long) values.length * Fp.BYTES));
+        byte[] buffer = new byte[Math.min(values.length, 1024) * Fp.BYTES];
+        int i = 0;
+        while (i < values.length) {
+            int n = Math.min(values.length - i, buffer.length / Fp.BYTES);
+            for (int k = 0; k < n; k++) Fp.write(values[i + k], buffer, k * Fp.BYTES);
+            sha256.update(buffer, 0, n * Fp.BYTES);
+            i += n;
+        }
+        state = sha256.digest();
+    }
+
+    private void update(byte kind, String label, byte[] data, int offset, int length) {
+        byte[] labelBytes = label.getBytes(StandardCharsets.UTF_8);
+        sha256.update(state);
+        sha256.update(kind);
+        sha256.update(intBytes(labelBytes.length));
+        sha256.update(labelBytes);
+        sha256.update(longBytes(length));
+        sha256.update(data, offset, length);
+        state = sha256.digest();
+    }
+
+    private static byte[] toBytes(long[] values) {
+        byte[] out = new byte[values.length * Fp.BYTES];
+        for (int i = 0; i < values.length; i++) Fp.write(values[i], out, i * Fp.BYTES);
+        return out;
+    }
+
+    private static byte[] intBytes(int v) {
+        return new byte[] {(byte) v, (byte) (v >>> 8), (byte) (v >>> 16), (byte) (v >>> 24)};
+    }
+
+    private static byte[] longBytes(long v) {
+        byte[] out = new byte[8];
+        for (int i = 0; i < 8; i++) out[i] = (byte) (v >>> (8 * i));
+        return out;
+    }
+
+    private static MessageDigest newSha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime provides SHA-256", e);
+        }
+    }
+}

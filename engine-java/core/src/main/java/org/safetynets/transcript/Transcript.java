@@ -1,0 +1,39 @@
+package org.safetynets.transcript;
+
+/**
+ * The only channel between a prover and a verifier. Protocol code is written once against this interface and
+ * runs unchanged in both modes: Fiat-Shamir ({@link FiatShamirTranscript}, a proof is a byte string) and
+ * interactive ({@link InteractiveTranscript}, messages cross a channel and the verifier draws the challenges).
+ *
+ * <p>Protocol code never calls a transcript directly: each protocol's steps live in one schedule that both its
+ * prover and its verifier call, so the two sides cannot drift apart.
+ */
+public interface Transcript {
+    enum Role { PROVER, VERIFIER }
+
+    Role role();
+
+    /** Binds a value both sides already hold (model digest, shapes, the input batch) before any challenge. */
+    void absorbPublic(String label, long[] values);
+
+    /**
+     * A message from the prover. On the prover's side {@code proverValues} holds exactly {@code length} canonical
+     * field elements and is sent; on the verifier's side it must be null and the message is received. Both sides
+     * get back the message they now agree on. A verifier that cannot read a well-formed message throws
+     * {@link org.safetynets.ProofRejected}.
+     */
+    long[] message(String label, int length, long[] proverValues);
+
+    /** A uniformly random field element that the prover cannot predict before its preceding messages. */
+    long challenge(String label);
+
+    default long[] challenges(String label, int count) {
+        long[] out = new long[count];
+        for (int i = 0; i < count; i++) out[i] = challenge(label);
+        return out;
+    }
+
+    default boolean isProver() {
+        return role() == Role.PROVER;
+    }
+}
