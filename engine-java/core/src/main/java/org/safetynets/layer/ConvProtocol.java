@@ -1,0 +1,228 @@
+package org.safetynets.layer;
+
+import org.safetynets.ProofRejected;
+import org.safetynets.backend.Backend;
+import org.safetynets.backend.DeviceTensor;
+import org.safetynets.field.Fp;
+import org.safetynets.model.Conv2d;
+import org.safetynets.poly.Multilinear;
+import org.safetynets.sumcheck.Sumcheck;
+import org.safetynets.tensor.ConvGeometry;
+import org.safetynets.tensor.Layout;
+import org.safetynets.tensor.Shape;
+import org.safetynets.transcript.Transcript;
+
+/**
+ * Conv2d as a matrix product Y = K U + bias (x) mask, where U is the im2col matrix with rows (ci, kh, kw) and
+ * columns (oh, ow, b), and U = S X for the 0/1 selection S that maps (kernel offset, output position) to an
+ * input pixel; S factors per axis: S_h(kh, oh, ih) = [ih = oh*stride + kh - padding].
+ *
+ * <p>Two degree-2 sum-checks, with r = (r_b, r_ow, r_oh, r_co):
+ * <ol>
+ * <li>v - MLE(bias)(r_co) * masks = sum_kappa MLE(K)(r_co, kappa) * MLE(U)(kappa, r_oh, r_ow, r_b), over the
+ * kernel index kappa = (ci, kh, kw). The prover's U-table is computed without materialising U: first
+ * X eq(r_b), then the patch sums over output positions. It sends c1 = MLE(U)(rho, r_pos); the verifier
+ * evaluates MLE(K) itself.</li>
+ * <li>c1 = sum_{ih, iw} S_h~(rho_kh, r_oh, ih) S_w~(rho_kw, r_ow, iw) MLE(X)(r_b, iw, ih, rho_ci), over the input
+ * pixel bits. The prover sends c2 = MLE(X)(r_b, rho'_iw, rho'_ih, rho_ci); the verifier evaluates S_h~ and
+ * S_w~ in O(k * output size), independent of the batch.</li>
+ * </ol>
+ * New claim: MLE(X)(r_b, rho'_iw, rho'_ih, rho_ci) = c2.
+ */
+public final class ConvProtocol implements LayerProtocol {
+    private final ConvGeometry geometry;
+    private final Layout in;
+    private final Layout out;
+    private final long[] kernelMatrix;
+    private final long[] bias;
+
+    public ConvProtocol(Conv2d layer, Layout in) {
+        this.in = in;
+        this.geometry = new ConvGeometry(in, layer.outChannels(), layer.kernel(), layer.stride(), layer.padding());
+        this.out = geometry.output();
+        int kp = geometry.paddedKernel();
+        int columns = geometry.kernelColumns();
+        this.kernelMatrix = new long[out.shape().paddedChannels() * columns];
+        for (int co = 0; co < layer.outChannels(); co++)
+            for (int ci = 0; ci < layer.inChannels(); ci++)
+                for (int kh = 0; kh < layer.kernel(); kh++)
+                    for (int kw = 0; kw < layer.kernel(); kw++)
+                        kernelMatrix[co * columns + (ci * kp + kh) * kp + kw] = Fp.fromSigned(layer.weight(co, ci, kh, kw));
+        this.bias = new long[out.shape().paddedChannels()];
+        for (int co = 0; co < layer.outChannels(); co++) bias[co] = Fp.fromSigned(layer.bias()[co]);
+    }
+
+    static final class Schedule {
+        static long patchValue(Transcript transcript, Long value) {
+            return transcript.message("conv.patches", 1, value == null ? null : new long[] {value})[0];
+        }
+
+        static long inputValue(Transcript transcript, Long value) {
+            return transcript.message("conv.input", 1, value == null ? null : new long[] {value})[0];
+        }
+    }
+
+    /** The output claim's point split by axis. */
+    private record OutputPoint(long[] batch, long[] column, long[] row, long[] channel) {
+        static OutputPoint of(Layout out, long[] point) {
+            int lb = out.batchVariables();
+            int lw = out.widthVariables();
+            int lh = out.heightVariables();
+            return new OutputPoint(Multilinear.slice(point, 0, lb), Multilinear.slice(point, lb, lw),
+                    Multilinear.slice(point, lb + lw, lh), Multilinear.slice(point, lb + lw + lh, out.channelVariables()));
+        }
+    }
+
+    /** The first sum-check's point split into (kw, kh, ci). */
+    private record KernelPoint(long[] kw, long[] kh, long[] ci) {
+        static KernelPoint of(ConvGeometry g, long[] point) {
+            int lk = Multilinear.log2(g.paddedKernel());
+            return new KernelPoint(Multilinear.slice(point, 0, lk), Multilinear.slice(point, lk, lk),
+                    Multilinear.slice(point, 2 * lk, point.length - 2 * lk));
+        }
+    }
+
+    @Override
+    public Layout input() {
+        return in;
+    }
+
+    @Override
+    public Layout output() {
+        return out;
+    }
+
+    @Override
+    public DeviceTensor infer(Backend backend, DeviceTensor input) {
+        try (DeviceTensor kernel = backend.upload(kernelMatrix)) {
+            DeviceTensor y = backend.conv2d(kernel, input, geometry);
+            backend.addBias(y, bias, out);
+            return y;
+        }
+    }
+
+    @Override
+    public Claim prove(Backend backend, Transcript transcript, Claim claim, DeviceTensor input) {
+        OutputPoint r = OutputPoint.of(out, claim.point());
+        Shape inShape = in.shape();
+        int pixels = inShape.paddedHeight() * inShape.paddedWidth();
+        try (DeviceTensor eqBatch = backend.eqTable(r.batch());
+             DeviceTensor inputByBatch = backend.columnCombination(input, eqBatch, inShape.paddedSize(), in.paddedBatch())) {
+            // Sum-check 1 over the kernel index.
+            long[] rho;
+            long c1;
+            try (DeviceTensor eqChannel = backend.eqTable(r.channel());
+                 DeviceTensor kernel = backend.upload(kernelMatrix);
+                 DeviceTensor kernelTable = backend.rowCombination(eqChannel, kernel, out.shape().paddedChannels(), geometry.kernelColumns());
+                 DeviceTensor patchTable = backend.convPatchSums(inputByBatch, Multilinear.eqTable(r.row()), Multilinear.eqTable(r.column()), geometry)) {
+                rho = Sumcheck.prove(backend, transcript, new DeviceTensor[] {kernelTable, patchTable}, new int[] {0, 1},
+                        Multilinear.log2(geometry.kernelColumns()));
+                c1 = Schedule.patchValue(transcript, backend.get(patchTable, 0));
+            }
+            // Sum-check 2 over the input pixel.
+            KernelPoint kappa = KernelPoint.of(geometry, rho);
+            long[] selection = selectionTable(kappa, r);
+            try (DeviceTensor eqInChannel = backend.eqTable(kappa.ci());
+                 DeviceTensor pixelTable = backend.rowCombination(eqInChannel, inputByBatch, inShape.paddedChannels(), pixels);
+                 DeviceTensor selectionTable = backend.upload(selection)) {
+                long[] rhoPixel = Sumcheck.prove(backend, transcript, new DeviceTensor[] {selectionTable, pixelTable}, new int[] {0, 1},
+                        Multilinear.log2(pixels));
+                long c2 = Schedule.inputValue(transcript, backend.get(pixelTable, 0));
+                return new Claim(Multilinear.concat(r.batch(), rhoPixel, kappa.ci()), c2);
+            }
+        }
+    }
+
+    @Override
+    public Claim verify(Transcript transcript, Claim claim) {
+        OutputPoint r = OutputPoint.of(out, claim.point());
+        Shape outShape = out.shape();
+        long mask = Fp.mul(Fp.mul(Multilinear.prefixIndicator(r.row(), outShape.height()), Multilinear.prefixIndicator(r.column(), outShape.width())),
+                Multilinear.prefixIndicator(r.batch(), in.batch()));
+        long[] eqChannel = Multilinear.eqTable(r.channel());
+        long biasTerm = Fp.mul(DenseProtocol.dot(eqChannel, bias), mask);
+        int kernelVariables = Multilinear.log2(geometry.kernelColumns());
+        Sumcheck.Reduced first = Sumcheck.verify(transcript, Fp.sub(claim.value(), biasTerm), kernelVariables, 2);
+        long c1 = Schedule.patchValue(transcript, null);
+        if (Fp.mul(kernelAt(eqChannel, first.point()), c1) != first.finalClaim()) {
+            throw new ProofRejected("conv2d: MLE(K)(r, rho) * c1 does not match the first sum-check's final claim", 0, kernelVariables);
+        }
+        KernelPoint kappa = KernelPoint.of(geometry, first.point());
+        int pixelVariables = in.widthVariables() + in.heightVariables();
+        Sumcheck.Reduced second;
+        try {
+            second = Sumcheck.verify(transcript, c1, pixelVariables, 2);
+        } catch (ProofRejected e) {
+            throw new ProofRejected("conv2d (input sum-check): " + e.reason(), 0, kernelVariables + e.round());
+        }
+        long c2 = Schedule.inputValue(transcript, null);
+        long[] iw = Multilinear.slice(second.point(), 0, in.widthVariables());
+        long[] ih = Multilinear.slice(second.point(), in.widthVariables(), in.heightVariables());
+        long selection = Fp.mul(axisSelection(kappa.kh(), r.row(), ih, outShape.height(), in.shape().height()),
+                axisSelection(kappa.kw(), r.column(), iw, outShape.width(), in.shape().width()));
+        if (Fp.mul(selection, c2) != second.finalClaim()) {
+            throw new ProofRejected("conv2d: S(rho, r, rho') * c2 does not match the second sum-check's final claim", 0,
+                    kernelVariables + pixelVariables);
+        }
+        return new Claim(Multilinear.concat(r.batch(), second.point(), kappa.ci()), c2);
+    }
+
+    /** sel[ih*Wp + iw] = S_h~(rho_kh, r_oh, ih) * S_w~(rho_kw, r_ow, iw) for every input pixel. */
+    private long[] selectionTable(KernelPoint kappa, OutputPoint r) {
+        Shape s = in.shape();
+        long[] rows = axisTable(kappa.kh(), r.row(), s.paddedHeight(), out.shape().height(), s.height());
+        long[] cols = axisTable(kappa.kw(), r.column(), s.paddedWidth(), out.shape().width(), s.width());
+        long[] table = new long[s.paddedHeight() * s.paddedWidth()];
+        for (int ih = 0; ih < rows.length; ih++)
+            for (int iw = 0; iw < cols.length; iw++) table[ih * cols.length + iw] = Fp.mul(rows[ih], cols[iw]);
+        return table;
+    }
+
+    /** t[i] = sum over (k < kernel, o < outputExtent) with i = o*stride + k - padding of eq(rhoK, k) eq(rOut, o). */
+    private long[] axisTable(long[] rhoK, long[] rOut, int paddedInput, int outputExtent, int inputExtent) {
+        long[] eqK = Multilinear.eqTable(rhoK);
+        long[] eqO = Multilinear.eqTable(rOut);
+        long[] table = new long[paddedInput];
+        for (int k = 0; k < geometry.kernel(); k++)
+            for (int o = 0; o < outputExtent; o++) {
+                int i = geometry.inputCoordinate(o, k, inputExtent);
+                if (i >= 0) table[i] = Fp.add(table[i], Fp.mul(eqK[k], eqO[o]));
+            }
+        return table;
+    }
+
+    /** S_axis~(rhoK, rOut, rhoIn): the axis table evaluated at rhoIn. */
+    private long axisSelection(long[] rhoK, long[] rOut, long[] rhoIn, int outputExtent, int inputExtent) {
+        long[] eqIn = Multilinear.eqTable(rhoIn);
+        long[] eqK = Multilinear.eqTable(rhoK);
+        long[] eqO = Multilinear.eqTable(rOut);
+        long sum = 0;
+        for (int k = 0; k < geometry.kernel(); k++)
+            for (int o = 0; o < outputExtent; o++) {
+                int i = geometry.inputCoordinate(o, k, inputExtent);
+                if (i >= 0) sum = Fp.add(sum, Fp.mul(Fp.mul(eqK[k], eqO[o]), eqIn[i]));
+            }
+        return sum;
+    }
+
+    /** MLE(K)(r_co, rho) from the kernel matrix: O(Co * Ci * k^2), independent of the batch. */
+    private long kernelAt(long[] eqChannel, long[] rho) {
+        long[] eqKappa = Multilinear.eqTable(rho);
+        int columns = geometry.kernelColumns();
+        long total = 0;
+        for (int co = 0; co < out.shape().channels(); co++) {
+            long row = 0;
+            for (int k = 0; k < columns; k++) {
+                long weight = kernelMatrix[co * columns + k];
+                if (weight != 0) row = Fp.add(row, Fp.mul(weight, eqKappa[k]));
+            }
+            total = Fp.add(total, Fp.mul(eqChannel[co], row));
+        }
+        return total;
+    }
+
+    @Override
+    public long proofElements() {
+        return 3L * (Multilinear.log2(geometry.kernelColumns()) + in.widthVariables() + in.heightVariables()) + 2;
+    }
+}

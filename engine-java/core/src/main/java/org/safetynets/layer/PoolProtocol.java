@@ -1,0 +1,80 @@
+package org.safetynets.layer;
+
+import org.safetynets.backend.Backend;
+import org.safetynets.backend.DeviceTensor;
+import org.safetynets.poly.Multilinear;
+import org.safetynets.sumcheck.Sumcheck;
+import org.safetynets.tensor.Layout;
+import org.safetynets.tensor.PoolGeometry;
+import org.safetynets.transcript.Transcript;
+
+/**
+ * Sum pooling with a power-of-two window s. The window offset (oh, ow) is the low log2(s) bits of the input
+ * row and column, so with y = (b, wo, ho, c) and the offset inserted:
+ * MLE(Y)(r) = sum over (oh, ow) in {0,1}^(2 log s) of MLE(X)(r_b, ow, r_wo, oh, r_ho, r_c).
+ * The prover tabulates T(oh, ow) = MLE(X)(r with the offset inserted) and runs a degree-1 sum-check over the
+ * 2 log s offset bits; its final claim MLE(T)(rho) is by construction MLE(X) at r with rho inserted, so it
+ * is the new claim and no further message is needed.
+ */
+public final class PoolProtocol implements LayerProtocol {
+    private final PoolGeometry geometry;
+
+    public PoolProtocol(PoolGeometry geometry) {
+        this.geometry = geometry;
+    }
+
+    @Override
+    public Layout input() {
+        return geometry.input();
+    }
+
+    @Override
+    public Layout output() {
+        return geometry.output();
+    }
+
+    @Override
+    public DeviceTensor infer(Backend backend, DeviceTensor input) {
+        return backend.sumPool(input, geometry);
+    }
+
+    @Override
+    public Claim prove(Backend backend, Transcript transcript, Claim claim, DeviceTensor input) {
+        long[] offsetSums;
+        try (DeviceTensor eqOut = backend.eqTable(claim.point())) {
+            offsetSums = backend.poolOffsetSums(input, eqOut, geometry);
+        }
+        try (DeviceTensor table = backend.upload(offsetSums)) {
+            long[] rho = Sumcheck.prove(backend, transcript, new DeviceTensor[] {table}, new int[] {0}, 2 * geometry.offsetVariables());
+            return new Claim(inputPoint(claim.point(), rho), backend.get(table, 0));
+        }
+    }
+
+    @Override
+    public Claim verify(Transcript transcript, Claim claim) {
+        Sumcheck.Reduced reduced = Sumcheck.verify(transcript, claim.value(), 2 * geometry.offsetVariables(), 1);
+        return new Claim(inputPoint(claim.point(), reduced.point()), reduced.finalClaim());
+    }
+
+    /** Inserts the offset bits rho = (ow bits, oh bits) below the output's row and column bits. */
+    private long[] inputPoint(long[] outputPoint, long[] rho) {
+        Layout out = geometry.output();
+        int s = geometry.offsetVariables();
+        int lb = out.batchVariables();
+        int lw = out.widthVariables();
+        int lh = out.heightVariables();
+        int lc = out.channelVariables();
+        return Multilinear.concat(
+                Multilinear.slice(outputPoint, 0, lb),
+                Multilinear.slice(rho, 0, s),
+                Multilinear.slice(outputPoint, lb, lw),
+                Multilinear.slice(rho, s, s),
+                Multilinear.slice(outputPoint, lb + lw, lh),
+                Multilinear.slice(outputPoint, lb + lw + lh, lc));
+    }
+
+    @Override
+    public long proofElements() {
+        return 2L * 2 * geometry.offsetVariables();
+    }
+}

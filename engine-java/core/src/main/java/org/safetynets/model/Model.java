@@ -1,0 +1,73 @@
+package org.safetynets.model;
+
+import org.safetynets.MalformedInput;
+import org.safetynets.tensor.Shape;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A quantized network: input shape, the integer range every input value lies in (what the no-overflow proof
+ * quantifies over), the input scale (real value = integer / inputScale), and the layers in order.
+ * Construction validates every shape and proves with {@link ValueBounds} that no value can leave the field's
+ * signed range, so a model that exists can be proven exactly.
+ */
+public record Model(String name, Shape input, long inputMin, long inputMax, long inputScale, List<Layer> layers) {
+    public Model {
+        layers = List.copyOf(layers);
+        if (name == null || name.isEmpty()) throw new MalformedInput("model", "name is empty");
+        if (layers.isEmpty()) throw new MalformedInput("model", "has no layers");
+        if (inputMin > inputMax) throw new MalformedInput("model", "input range [" + inputMin + ", " + inputMax + "] is empty");
+        if (inputScale <= 0) throw new MalformedInput("model", "input scale must be positive, got " + inputScale);
+        Shape shape = input;
+        for (int i = 0; i < layers.size(); i++) {
+            try {
+                shape = layers.get(i).outputShape(shape);
+            } catch (IllegalArgumentException e) {
+                throw new MalformedInput("model", "layer " + (i + 1) + " (" + layers.get(i).kind() + "): " + e.getMessage());
+            }
+            if (layers.get(i) instanceof Conv2d && i > 0 && flattenedBefore(layers, i)) {
+                throw new MalformedInput("model", "layer " + (i + 1) + " (conv2d) follows a flatten");
+            }
+        }
+        ValueBounds.analyze(input, inputMin, inputMax, layers).requireWithinField();
+    }
+
+    private static boolean flattenedBefore(List<Layer> layers, int index) {
+        for (int i = 0; i < index; i++) if (layers.get(i) instanceof Flatten || layers.get(i) instanceof Dense) return true;
+        return false;
+    }
+
+    /** Shapes between layers: element 0 is the input, element i the output of layer i (1-based). */
+    public List<Shape> shapes() {
+        List<Shape> shapes = new ArrayList<>();
+        Shape shape = input;
+        shapes.add(shape);
+        for (Layer layer : layers) {
+            shape = layer.outputShape(shape);
+            shapes.add(shape);
+        }
+        return shapes;
+    }
+
+    public Shape output() {
+        List<Shape> shapes = shapes();
+        return shapes.get(shapes.size() - 1);
+    }
+
+    /** Scale of the outputs: real output = integer / outputScale (a double: it can exceed a long). */
+    public double outputScale() {
+        double scale = inputScale;
+        for (Layer layer : layers) {
+            if (layer instanceof Dense d) scale *= d.weightScale();
+            else if (layer instanceof Conv2d c) scale *= c.weightScale();
+            else if (layer instanceof Square) scale *= scale;
+        }
+        return scale;
+    }
+
+    /** SHA-256 of the canonical encoding: the identity a proof binds to. */
+    public byte[] digest() {
+        return ModelCodec.digest(this);
+    }
+}
