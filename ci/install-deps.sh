@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the build's system dependencies when they are missing (CI machines start bare).
+# JDK 17+ and Maven build everything; gcc lets the benchmark's C reference build (optional for tests).
+set -euo pipefail
+need=()
+command -v java >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
+command -v mvn >/dev/null 2>&1 || need+=(maven)
+command -v gcc >/dev/null 2>&1 || need+=(gcc)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "missing ${need[*]}: install them (needs root)" >&2
+    exit 1
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
+fi
+java -version 2>&1 | head -1
+mvn -v 2>/dev/null | head -1
