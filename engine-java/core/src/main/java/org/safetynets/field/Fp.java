@@ -113,6 +113,9 @@ public final class Fp {
 
     /** Reads a canonical encoding; a value >= p is malformed, never silently reduced. */
     public static long read(byte[] in, int offset, String source) {
+        if (offset < 0 || in.length - offset < BYTES) {
+            throw new MalformedInput(source, "field element at byte " + offset + " is cut short (" + Math.max(0, in.length - offset) + " bytes left)");
+        }
         long a = 0;
         for (int i = 0; i < BYTES; i++) a |= (in[offset + i] & 0xFFL) << (8 * i);
         if (!isCanonical(a)) {
