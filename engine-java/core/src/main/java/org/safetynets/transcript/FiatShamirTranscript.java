@@ -12,8 +12,8 @@ import java.security.NoSuchAlgorithmException;
  * Non-interactive transcript: SHA-256 over everything said so far stands in for the verifier's coins.
  *
  * <p>State update, for every event: state = SHA-256(state || kind || len(label) || label || len(data) || data),
- * with kind 'P' (public value), 'M' (prover message) or 'C' (challenge). A challenge is the first 61 bits of
- * SHA-256(state || 'D' || label || counter), rejection-sampled into [0, p) (p = 2^61 - 1, so only the value
+ * with kind 'P' (public value), 'M' (prover message) or 'C' (challenge). A challenge is the low 61 bits of the
+ * first 8 bytes, read little-endian, of SHA-256(state || 'D' || label || counter), rejection-sampled into [0, p) (p = 2^61 - 1, so only the value
  * 2^61 - 1 is rejected), then absorbed. The prover's messages, concatenated in order as canonical field
  * elements, are the proof.
  */
