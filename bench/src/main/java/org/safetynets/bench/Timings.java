@@ -1,0 +1,43 @@
+package org.safetynets.bench;
+
+import java.util.Arrays;
+
+/** Wall-clock seconds of repeated runs, after warm-up. */
+public record Timings(double[] seconds) {
+    public Timings {
+        if (seconds.length == 0) throw new IllegalArgumentException("no runs");
+        seconds = seconds.clone();
+    }
+
+    @Override
+    public double[] seconds() {
+        return seconds.clone();
+    }
+
+    public double median() {
+        double[] sorted = seconds.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    public double min() {
+        return Arrays.stream(seconds).min().orElseThrow();
+    }
+
+    public double max() {
+        return Arrays.stream(seconds).max().orElseThrow();
+    }
+
+    /** Runs {@code body} warm-up times untimed, then {@code runs} times timed. */
+    public static Timings measure(int warmup, int runs, Runnable body) {
+        for (int i = 0; i < warmup; i++) body.run();
+        double[] seconds = new double[runs];
+        for (int i = 0; i < runs; i++) {
+            long start = System.nanoTime();
+            body.run();
+            seconds[i] = (System.nanoTime() - start) * 1e-9;
+        }
+        return new Timings(seconds);
+    }
+}

@@ -1,0 +1,57 @@
+package org.safetynets.bench.jmh;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.safetynets.backend.Backend;
+import org.safetynets.model.DemoNetwork;
+import org.safetynets.model.Model;
+import org.safetynets.proof.Proof;
+import org.safetynets.proof.Prover;
+
+import java.util.concurrent.TimeUnit;
+
+/** One whole Fiat-Shamir proof of the demo CNN (forward pass included) on the CPU backend. */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+public class DemoProofBenchmark {
+    @Param({"1", "all"})
+    public String threads;
+
+    @Param({"16"})
+    public int batch;
+
+    private Backend backend;
+    private Model model;
+    private long[][] samples;
+
+    @Setup
+    public void setUp() {
+        backend = BackendThreads.open(threads);
+        model = DemoNetwork.build(1);
+        samples = DemoNetwork.inputs(1, batch);
+    }
+
+    @TearDown
+    public void tearDown() {
+        backend.close();
+    }
+
+    @Benchmark
+    public Proof prove() {
+        return Prover.prove(model, samples, backend);
+    }
+}

@@ -1,0 +1,61 @@
+package org.safetynets.bench.jmh;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.safetynets.backend.Backend;
+import org.safetynets.backend.DeviceTensor;
+import org.safetynets.bench.FieldFill;
+import org.safetynets.bench.MatmulShape;
+
+import java.util.concurrent.TimeUnit;
+
+/** The CPU backend's field matrix product, size^3, operands resident; time per product. */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class MatmulBenchmark {
+    @Param({"1", "all"})
+    public String threads;
+
+    @Param({"256"})
+    public int size;
+
+    private Backend backend;
+    private DeviceTensor a;
+    private DeviceTensor b;
+
+    @Setup
+    public void setUp() {
+        backend = BackendThreads.open(threads);
+        FieldFill.Operands operands = FieldFill.Operands.standard(new MatmulShape(size, size, size));
+        a = backend.upload(operands.a());
+        b = backend.upload(operands.b());
+    }
+
+    @TearDown
+    public void tearDown() {
+        a.close();
+        b.close();
+        backend.close();
+    }
+
+    @Benchmark
+    public int matmul() {
+        try (DeviceTensor c = backend.matmul(a, b, size, size, size)) {
+            return c.length();
+        }
+    }
+}

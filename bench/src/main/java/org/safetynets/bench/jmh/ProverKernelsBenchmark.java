@@ -1,0 +1,86 @@
+package org.safetynets.bench.jmh;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.safetynets.backend.Backend;
+import org.safetynets.backend.DeviceTensor;
+import org.safetynets.bench.FieldFill;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The sum-check prover's kernels on the CPU backend at the size of a large layer: 2^20-entry tables.
+ * <ul>
+ *   <li>{@code roundEvaluations}: one degree-3 round over three distinct tables (the first round, all live);</li>
+ *   <li>{@code fold}: binding the top variable of one table. It runs in place on the same table every time:
+ *       the work is the same whatever the values, so no reset is needed between invocations;</li>
+ *   <li>{@code eqTable}: the eq(point, x) table over 20 variables.</li>
+ * </ul>
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class ProverKernelsBenchmark {
+    static final int VARIABLES = 20;
+    static final int ENTRIES = 1 << VARIABLES;
+    static final int DEGREE = 3;
+    private static final int[] FACTORS = {0, 1, 2};
+
+    @Param({"1", "all"})
+    public String threads;
+
+    private Backend backend;
+    private DeviceTensor[] tables;
+    private DeviceTensor foldTable;
+    private long challenge;
+    private long[] point;
+
+    @Setup
+    public void setUp() {
+        backend = BackendThreads.open(threads);
+        FieldFill fill = FieldFill.standard();
+        tables = new DeviceTensor[FACTORS.length];
+        for (int i = 0; i < tables.length; i++) tables[i] = backend.upload(fill.elements(ENTRIES));
+        foldTable = backend.upload(fill.elements(ENTRIES));
+        challenge = fill.nextElement();
+        point = fill.elements(VARIABLES);
+    }
+
+    @TearDown
+    public void tearDown() {
+        for (DeviceTensor t : tables) t.close();
+        foldTable.close();
+        backend.close();
+    }
+
+    @Benchmark
+    public long[] roundEvaluations() {
+        return backend.roundEvaluations(tables, FACTORS, ENTRIES / 2, DEGREE);
+    }
+
+    @Benchmark
+    public DeviceTensor fold() {
+        backend.fold(foldTable, ENTRIES / 2, challenge);
+        return foldTable;
+    }
+
+    @Benchmark
+    public int eqTable() {
+        try (DeviceTensor eq = backend.eqTable(point)) {
+            return eq.length();
+        }
+    }
+}
