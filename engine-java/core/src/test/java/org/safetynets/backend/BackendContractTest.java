@@ -1,0 +1,557 @@
+package org.safetynets.backend;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.safetynets.tensor.ConvGeometry;
+import org.safetynets.tensor.Layout;
+import org.safetynets.tensor.PoolGeometry;
+import org.safetynets.tensor.Shape;
+
+import java.math.BigInteger;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+/**
+ * The contract every {@link Backend} keeps, checked exactly against straightforward recomputation with
+ * {@link BigInteger} arithmetic mod p written here (never against another backend, so the reference backend is
+ * checked too). Sizes are awkward on purpose: 1, odd tails, non-power-of-two images, kernels that do not divide
+ * the input; values include 0, 1, p-1, (p±1)/2, small signed integers (as quantised models produce) and
+ * uniformly random elements.
+ *
+ * <p>A backend module extends this class and supplies {@link #newBackend()}; each test gets a fresh backend and
+ * closes it.
+ */
+public abstract class BackendContractTest {
+    protected static final long P = (1L << 61) - 1;
+    private static final BigInteger BIG_P = BigInteger.valueOf(P);
+
+    protected Backend backend;
+    private final Random random = new Random(0x5AFE7E75L);
+
+    protected abstract Backend newBackend();
+
+    @BeforeEach
+    void openBackend() {
+        backend = newBackend();
+    }
+
+    @AfterEach
+    void closeBackend() {
+        backend.close();
+    }
+
+    // ---- values ------------------------------------------------------------------------------------------
+
+    /** Kinds of operands: each drives a different arithmetic path in an optimised backend. */
+    protected enum Values {
+        /** Uniform in [0, p). */
+        RANDOM,
+        /** 0, 1, 2, p-1, p-2, (p-1)/2, (p+1)/2, 2^32, 2^60 and random elements. */
+        EDGES,
+        /** The largest signed magnitudes: (p-1)/2, (p+1)/2, p-1 (= -1), p-2. */
+        EXTREME,
+        /** Signed integers in [-128, 127]. */
+        SMALL,
+        /** Signed integers of magnitude below 2^27. */
+        MEDIUM,
+        /** Mostly zero, the rest random. */
+        SPARSE,
+        /** Every entry 2^27 - 1: sums grow as fast as they can, so delayed reductions meet their bound. */
+        SATURATED
+    }
+
+    private static final long[] EDGE_VALUES = {0, 1, 2, P - 1, P - 2, (P - 1) / 2, (P + 1) / 2, 1L << 32, 1L << 60};
+    private static final long[] EXTREME_VALUES = {(P - 1) / 2, (P + 1) / 2, P - 1, P - 2};
+
+    protected long value(Values kind) {
+        return switch (kind) {
+            case RANDOM -> randomElement();
+            case EDGES -> random.nextInt(3) == 0 ? randomElement() : EDGE_VALUES[random.nextInt(EDGE_VALUES.length)];
+            case EXTREME -> EXTREME_VALUES[random.nextInt(EXTREME_VALUES.length)];
+            case SMALL -> signed(random.nextInt(256) - 128);
+            case MEDIUM -> signed(random.nextInt(1 << 28) - (1 << 27) + 1);
+            case SPARSE -> random.nextInt(4) == 0 ? randomElement() : 0;
+            case SATURATED -> (1L << 27) - 1;
+        };
+    }
+
+    protected long randomElement() {
+        return Math.floorMod(random.nextLong(), P);
+    }
+
+    private static long signed(long v) {
+        return Math.floorMod(v, P);
+    }
+
+    protected long[] values(int n, Values kind) {
+        long[] out = new long[n];
+        for (int i = 0; i < n; i++) out[i] = value(kind);
+        return out;
+    }
+
+    /** A tensor in {@code layout} with values at real positions and real batch entries, zero elsewhere. */
+    protected long[] paddedTensor(Layout layout, Values kind) {
+        long[] out = new long[layout.size()];
+        Shape s = layout.shape();
+        for (int c = 0; c < s.channels(); c++)
+            for (int h = 0; h < s.height(); h++)
+                for (int w = 0; w < s.width(); w++)
+                    for (int b = 0; b < layout.batch(); b++) out[layout.index(c, h, w, b)] = value(kind);
+        return out;
+    }
+
+    // ---- BigInteger arithmetic mod p ---------------------------------------------------------------------
+
+    private static BigInteger big(long v) {
+        return BigInteger.valueOf(v);
+    }
+
+    private static long reduce(BigInteger v) {
+        return v.mod(BIG_P).longValueExact();
+    }
+
+    private static long mul(long a, long b) {
+        return reduce(big(a).multiply(big(b)));
+    }
+
+    private static long add(long a, long b) {
+        return reduce(big(a).add(big(b)));
+    }
+
+    private static long sub(long a, long b) {
+        return reduce(big(a).subtract(big(b)));
+    }
+
+    // ---- storage -----------------------------------------------------------------------------------------
+
+    @Test
+    void uploadDownloadAndGetRoundTrip() {
+        for (int n : new int[]{0, 1, 5, 64, 1000}) {
+            long[] values = values(n, Values.EDGES);
+            long[] copy = values.clone();
+            try (DeviceTensor t = backend.upload(values)) {
+                assertEquals(n, t.length());
+                if (n > 0) values[0] = 7; // the backend holds its own copy
+                assertArrayEquals(copy, backend.download(t), "download of " + n);
+                for (int i = 0; i < n; i++) assertEquals(copy[i], backend.get(t, i), "get " + i);
+                long[] downloaded = backend.download(t);
+                if (n > 0) downloaded[n - 1] = 9; // and hands out copies
+                assertArrayEquals(copy, backend.download(t), "second download of " + n);
+            }
+        }
+    }
+
+    @Test
+    void nameAndDescription() {
+        assertFalse(backend.name().isBlank());
+        assertFalse(backend.description().isBlank());
+    }
+
+    // ---- inference ---------------------------------------------------------------------------------------
+
+    @Test
+    void matmulMatchesSchoolbookProduct() {
+        int[][] dims = {{1, 1, 1}, {2, 3, 1}, {1, 5, 3}, {5, 40, 2}, {4, 9, 8}, {33, 17, 65}, {7, 300, 9}, {3, 600, 16},
+                {1, 64, 130}};
+        for (Values kind : Values.values()) {
+            for (int[] d : dims) {
+                int rows = d[0], inner = d[1], cols = d[2];
+                long[] a = values(rows * inner, kind);
+                long[] b = values(inner * cols, kind);
+                String what = kind + " " + rows + "x" + inner + "x" + cols;
+                try (DeviceTensor ta = backend.upload(a); DeviceTensor tb = backend.upload(b);
+                     DeviceTensor tc = backend.matmul(ta, tb, rows, inner, cols)) {
+                    assertArrayEquals(expectedMatmul(a, b, rows, inner, cols), backend.download(tc), what);
+                }
+            }
+        }
+    }
+
+    @Test
+    void matmulWithMixedMagnitudes() {
+        // Small weights against extreme activations and the reverse: no shortcut may assume both are small.
+        int rows = 6, inner = 600, cols = 12;
+        long[][] pairs = {values(rows * inner, Values.SMALL), values(inner * cols, Values.EXTREME),
+                values(rows * inner, Values.EXTREME), values(inner * cols, Values.SMALL),
+                values(rows * inner, Values.MEDIUM), values(inner * cols, Values.RANDOM),
+                values(rows * inner, Values.SATURATED), negated(values(inner * cols, Values.SATURATED))};
+        for (int p = 0; p < pairs.length; p += 2) {
+            try (DeviceTensor ta = backend.upload(pairs[p]); DeviceTensor tb = backend.upload(pairs[p + 1]);
+                 DeviceTensor tc = backend.matmul(ta, tb, rows, inner, cols)) {
+                assertArrayEquals(expectedMatmul(pairs[p], pairs[p + 1], rows, inner, cols), backend.download(tc), "pair " + p);
+            }
+        }
+    }
+
+    @Test
+    void matmulSumsAtMultiplesOfTwoToThe61() {
+        // Exact integer sums of -2^61, 2^61, -2^61 + 2^30, ...: where a reduction from a signed or 64-bit sum
+        // meets its boundary cases (2^61 = 1 mod p).
+        long t30 = 1L << 30;
+        long[] a = {signed(-t30), signed(-t30)};
+        long[] firstRow = {t30, -t30, t30, t30, 0, 1, -1, t30 - 1};
+        long[] secondRow = {t30, -t30, t30 - 1, 0, 0, -1, -1, t30};
+        int cols = firstRow.length;
+        long[] b = new long[2 * cols];
+        for (int j = 0; j < cols; j++) {
+            b[j] = signed(firstRow[j]);
+            b[cols + j] = signed(secondRow[j]);
+        }
+        try (DeviceTensor ta = backend.upload(a); DeviceTensor tb = backend.upload(b);
+             DeviceTensor tc = backend.matmul(ta, tb, 1, 2, cols)) {
+            assertArrayEquals(expectedMatmul(a, b, 1, 2, cols), backend.download(tc));
+        }
+    }
+
+    private static long[] negated(long[] values) {
+        long[] out = new long[values.length];
+        for (int i = 0; i < values.length; i++) out[i] = values[i] == 0 ? 0 : P - values[i];
+        return out;
+    }
+
+    private static long[] expectedMatmul(long[] a, long[] b, int rows, int inner, int cols) {
+        long[] c = new long[rows * cols];
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++) {
+                BigInteger sum = BigInteger.ZERO;
+                for (int k = 0; k < inner; k++) sum = sum.add(big(a[i * inner + k]).multiply(big(b[k * cols + j])));
+                c[i * cols + j] = reduce(sum);
+            }
+        return c;
+    }
+
+    @Test
+    void conv2dMatchesDefinitionOnAwkwardGeometries() {
+        Shape[] shapes = {new Shape(3, 5, 7), new Shape(2, 7, 5)};
+        for (Shape shape : shapes)
+            for (int kernel = 1; kernel <= 5; kernel++)
+                for (int padding = 0; padding < kernel; padding++)
+                    for (int stride = 1; stride <= 2; stride++)
+                        for (int batch : new int[]{1, 3}) {
+                            Values kind = (kernel + padding + batch) % 2 == 0 ? Values.RANDOM : Values.SMALL;
+                            checkConv(new ConvGeometry(new Layout(shape, batch), 3, kernel, stride, padding), kind);
+                        }
+    }
+
+    @Test
+    void conv2dOnLargerBatchesAndEveryValueKind() {
+        for (Values kind : Values.values()) {
+            checkConv(new ConvGeometry(new Layout(new Shape(3, 5, 7), 64), 3, 3, 1, 1), kind);
+            checkConv(new ConvGeometry(new Layout(new Shape(2, 5, 7), 64), 5, 5, 2, 2), kind);
+            checkConv(new ConvGeometry(new Layout(new Shape(4, 6, 6), 3), 2, 2, 2, 0), kind);
+        }
+        // Enough input channels that a medium-magnitude signed accumulator must be reduced on the way.
+        checkConv(new ConvGeometry(new Layout(new Shape(40, 5, 5), 2), 2, 5, 1, 2), Values.MEDIUM);
+        checkConv(new ConvGeometry(new Layout(new Shape(40, 5, 5), 2), 2, 5, 1, 2), Values.SATURATED);
+    }
+
+    private void checkConv(ConvGeometry g, Values kind) {
+        long[] kernel = convKernel(g, kind);
+        long[] input = paddedTensor(g.input(), kind);
+        String what = kind + " " + g;
+        try (DeviceTensor tk = backend.upload(kernel); DeviceTensor tx = backend.upload(input);
+             DeviceTensor ty = backend.conv2d(tk, tx, g)) {
+            assertArrayEquals(expectedConv(kernel, input, g), backend.download(ty), what);
+        }
+    }
+
+    /** The padded Cop x (Cip*kp*kp) kernel matrix, nonzero only at real (co, ci, kh, kw). */
+    private long[] convKernel(ConvGeometry g, Values kind) {
+        Shape in = g.input().shape();
+        int kp = g.paddedKernel();
+        int copRows = g.output().shape().paddedChannels();
+        long[] kernel = new long[copRows * g.kernelColumns()];
+        for (int co = 0; co < g.outChannels(); co++)
+            for (int ci = 0; ci < in.channels(); ci++)
+                for (int kh = 0; kh < g.kernel(); kh++)
+                    for (int kw = 0; kw < g.kernel(); kw++) kernel[co * g.kernelColumns() + (ci * kp + kh) * kp + kw] = value(kind);
+        return kernel;
+    }
+
+    private static long[] expectedConv(long[] kernel, long[] input, ConvGeometry g) {
+        Layout in = g.input();
+        Layout out = g.output();
+        Shape s = in.shape();
+        int kp = g.paddedKernel();
+        long[] y = new long[out.size()];
+        for (int co = 0; co < g.outChannels(); co++)
+            for (int oh = 0; oh < g.outputHeight(); oh++)
+                for (int ow = 0; ow < g.outputWidth(); ow++)
+                    for (int b = 0; b < in.paddedBatch(); b++) {
+                        BigInteger sum = BigInteger.ZERO;
+                        for (int ci = 0; ci < s.channels(); ci++)
+                            for (int kh = 0; kh < g.kernel(); kh++)
+                                for (int kw = 0; kw < g.kernel(); kw++) {
+                                    int ih = oh * g.stride() + kh - g.padding();
+                                    int iw = ow * g.stride() + kw - g.padding();
+                                    if (ih < 0 || ih >= s.height() || iw < 0 || iw >= s.width()) continue;
+                                    long weight = kernel[co * g.kernelColumns() + (ci * kp + kh) * kp + kw];
+                                    sum = sum.add(big(weight).multiply(big(input[in.index(ci, ih, iw, b)])));
+                                }
+                        y[out.index(co, oh, ow, b)] = reduce(sum);
+                    }
+        return y;
+    }
+
+    @Test
+    void addBiasTouchesOnlyRealPositions() {
+        for (int batch : new int[]{1, 3, 64}) {
+            Layout layout = new Layout(new Shape(3, 5, 7), batch);
+            long[] y = paddedTensor(layout, Values.EDGES);
+            long[] bias = values(layout.shape().paddedChannels(), Values.EDGES);
+            long[] expected = y.clone();
+            Shape s = layout.shape();
+            for (int c = 0; c < s.channels(); c++)
+                for (int h = 0; h < s.height(); h++)
+                    for (int w = 0; w < s.width(); w++)
+                        for (int b = 0; b < batch; b++) {
+                            int i = layout.index(c, h, w, b);
+                            expected[i] = add(expected[i], bias[c]);
+                        }
+            try (DeviceTensor t = backend.upload(y)) {
+                backend.addBias(t, bias, layout);
+                assertArrayEquals(expected, backend.download(t), "batch " + batch);
+            }
+        }
+    }
+
+    @Test
+    void squareIsElementwise() {
+        for (int n : new int[]{1, 7, 40_000}) {
+            for (Values kind : new Values[]{Values.EDGES, Values.RANDOM}) {
+                long[] x = values(n, kind);
+                long[] expected = new long[n];
+                for (int i = 0; i < n; i++) expected[i] = mul(x[i], x[i]);
+                try (DeviceTensor t = backend.upload(x); DeviceTensor sq = backend.square(t)) {
+                    assertArrayEquals(expected, backend.download(sq), kind + " " + n);
+                }
+            }
+        }
+    }
+
+    @Test
+    void sumPoolAddsWindowsIncludingPartialOnes() {
+        Shape[] shapes = {new Shape(3, 5, 7), new Shape(1, 4, 4), new Shape(2, 9, 6)};
+        for (Shape shape : shapes)
+            for (int window : new int[]{2, 4})
+                for (int batch : new int[]{1, 3, 64}) {
+                    PoolGeometry g = new PoolGeometry(new Layout(shape, batch), window);
+                    long[] x = paddedTensor(g.input(), Values.EDGES);
+                    try (DeviceTensor t = backend.upload(x); DeviceTensor y = backend.sumPool(t, g)) {
+                        assertArrayEquals(expectedPool(x, g), backend.download(y), shape + " window " + window + " batch " + batch);
+                    }
+                }
+    }
+
+    private static long[] expectedPool(long[] x, PoolGeometry g) {
+        Layout in = g.input();
+        Layout out = g.output();
+        Shape s = in.shape();
+        int w = g.window();
+        long[] y = new long[out.size()];
+        for (int c = 0; c < s.channels(); c++)
+            for (int oh = 0; oh < out.shape().height(); oh++)
+                for (int ow = 0; ow < out.shape().width(); ow++)
+                    for (int b = 0; b < in.paddedBatch(); b++) {
+                        BigInteger sum = BigInteger.ZERO;
+                        for (int dh = 0; dh < w; dh++)
+                            for (int dw = 0; dw < w; dw++) {
+                                int h = oh * w + dh;
+                                int col = ow * w + dw;
+                                if (h < s.height() && col < s.width()) sum = sum.add(big(x[in.index(c, h, col, b)]));
+                            }
+                        y[out.index(c, oh, ow, b)] = reduce(sum);
+                    }
+        return y;
+    }
+
+    // ---- proving -----------------------------------------------------------------------------------------
+
+    @Test
+    void eqTableIsTheProductFormula() {
+        for (int k : new int[]{0, 1, 2, 3, 5, 15}) {
+            long[] point = values(k, Values.EDGES);
+            long[] expected = new long[1 << k];
+            for (int x = 0; x < expected.length; x++) {
+                BigInteger product = BigInteger.ONE;
+                for (int j = 0; j < k; j++) {
+                    long factor = ((x >>> j) & 1) == 1 ? point[j] : sub(1, point[j]);
+                    product = product.multiply(big(factor)).mod(BIG_P);
+                }
+                expected[x] = reduce(product);
+            }
+            try (DeviceTensor t = backend.eqTable(point)) {
+                assertArrayEquals(expected, backend.download(t), "k = " + k);
+            }
+        }
+    }
+
+    @Test
+    void rowAndColumnCombinations() {
+        int[][] dims = {{1, 1}, {1, 5}, {5, 1}, {33, 17}, {2, 9000}, {3000, 3}, {300, 70}};
+        for (Values kind : new Values[]{Values.RANDOM, Values.EDGES, Values.SMALL}) {
+            for (int[] d : dims) {
+                int rows = d[0], cols = d[1];
+                long[] m = values(rows * cols, kind);
+                long[] rowWeights = values(rows, Values.RANDOM);
+                long[] colWeights = values(cols, Values.RANDOM);
+                long[] expectedRow = new long[cols];
+                for (int j = 0; j < cols; j++) {
+                    BigInteger sum = BigInteger.ZERO;
+                    for (int i = 0; i < rows; i++) sum = sum.add(big(rowWeights[i]).multiply(big(m[i * cols + j])));
+                    expectedRow[j] = reduce(sum);
+                }
+                long[] expectedCol = new long[rows];
+                for (int i = 0; i < rows; i++) {
+                    BigInteger sum = BigInteger.ZERO;
+                    for (int j = 0; j < cols; j++) sum = sum.add(big(m[i * cols + j]).multiply(big(colWeights[j])));
+                    expectedCol[i] = reduce(sum);
+                }
+                String what = kind + " " + rows + "x" + cols;
+                try (DeviceTensor tm = backend.upload(m); DeviceTensor er = backend.upload(rowWeights);
+                     DeviceTensor ec = backend.upload(colWeights);
+                     DeviceTensor row = backend.rowCombination(er, tm, rows, cols);
+                     DeviceTensor col = backend.columnCombination(tm, ec, rows, cols)) {
+                    assertArrayEquals(expectedRow, backend.download(row), "row combination " + what);
+                    assertArrayEquals(expectedCol, backend.download(col), "column combination " + what);
+                }
+            }
+        }
+    }
+
+    @Test
+    void roundEvaluationsForEveryFactorPattern() {
+        int[][] patterns = {{0}, {0, 1}, {0, 1, 1}, {0, 1, 2}, {1, 1}, {1, 0, 1}, {2, 2, 2}, {0, 1, 2, 0}, {}};
+        for (int half : new int[]{1, 3, 64, 3000}) {
+            long[][] tables = new long[3][];
+            for (int f = 0; f < 3; f++) tables[f] = values(2 * half + 5, f == 2 ? Values.EDGES : Values.RANDOM);
+            DeviceTensor[] onDevice = new DeviceTensor[3];
+            try {
+                for (int f = 0; f < 3; f++) onDevice[f] = backend.upload(tables[f]);
+                for (int[] factors : patterns)
+                    for (int degree = 0; degree <= 3; degree++) {
+                        long[] expected = expectedRound(tables, factors, half, degree);
+                        long[] actual = backend.roundEvaluations(onDevice, factors, half, degree);
+                        assertArrayEquals(expected, actual, "half " + half + " factors " + java.util.Arrays.toString(factors) + " degree " + degree);
+                    }
+            } finally {
+                for (DeviceTensor t : onDevice) if (t != null) t.close();
+            }
+        }
+    }
+
+    private static long[] expectedRound(long[][] tables, int[] factors, int half, int degree) {
+        long[] out = new long[degree + 1];
+        for (int t = 0; t <= degree; t++) {
+            BigInteger sum = BigInteger.ZERO;
+            for (int i = 0; i < half; i++) {
+                BigInteger product = BigInteger.ONE;
+                for (int f : factors) {
+                    BigInteger low = big(tables[f][i]);
+                    BigInteger at = low.add(BigInteger.valueOf(t).multiply(big(tables[f][i + half]).subtract(low)));
+                    product = product.multiply(at).mod(BIG_P);
+                }
+                sum = sum.add(product);
+            }
+            out[t] = reduce(sum);
+        }
+        return out;
+    }
+
+    @Test
+    void foldBindsTheHighestVariable() {
+        for (int half : new int[]{1, 3, 20_000}) {
+            for (long r : new long[]{0, 1, P - 1, randomElement()}) {
+                long[] table = values(2 * half + 3, Values.EDGES);
+                long[] expected = table.clone();
+                for (int i = 0; i < half; i++) expected[i] = add(table[i], mul(r, sub(table[i + half], table[i])));
+                try (DeviceTensor t = backend.upload(table)) {
+                    backend.fold(t, half, r);
+                    assertArrayEquals(expected, backend.download(t), "half " + half + " r " + r);
+                }
+            }
+        }
+    }
+
+    @Test
+    void poolOffsetSumsSplitTheWindowOffsets() {
+        Shape[] shapes = {new Shape(3, 5, 7), new Shape(1, 4, 4), new Shape(2, 9, 6)};
+        for (Shape shape : shapes)
+            for (int window : new int[]{2, 4})
+                for (int batch : new int[]{1, 3, 64}) {
+                    PoolGeometry g = new PoolGeometry(new Layout(shape, batch), window);
+                    long[] x = paddedTensor(g.input(), Values.EDGES);
+                    long[] eqOut = values(g.output().size(), Values.RANDOM);
+                    long[] expected = expectedPoolOffsets(x, eqOut, g);
+                    try (DeviceTensor tx = backend.upload(x); DeviceTensor te = backend.upload(eqOut)) {
+                        assertArrayEquals(expected, backend.poolOffsetSums(tx, te, g), shape + " window " + window + " batch " + batch);
+                    }
+                }
+    }
+
+    private static long[] expectedPoolOffsets(long[] x, long[] eqOut, PoolGeometry g) {
+        Layout in = g.input();
+        Layout out = g.output();
+        Shape s = in.shape();
+        int w = g.window();
+        BigInteger[] sums = new BigInteger[w * w];
+        java.util.Arrays.fill(sums, BigInteger.ZERO);
+        for (int c = 0; c < s.channels(); c++)
+            for (int h = 0; h < s.height(); h++)
+                for (int col = 0; col < s.width(); col++)
+                    for (int b = 0; b < in.paddedBatch(); b++) {
+                        int offset = (h % w) * w + col % w;
+                        BigInteger term = big(eqOut[out.index(c, h / w, col / w, b)]).multiply(big(x[in.index(c, h, col, b)]));
+                        sums[offset] = sums[offset].add(term);
+                    }
+        long[] result = new long[w * w];
+        for (int i = 0; i < result.length; i++) result[i] = reduce(sums[i]);
+        return result;
+    }
+
+    @Test
+    void convPatchSumsMatchDefinition() {
+        Shape[] shapes = {new Shape(3, 5, 7), new Shape(2, 7, 5), new Shape(1, 1, 1)};
+        for (Shape shape : shapes)
+            for (int kernel = 1; kernel <= 5; kernel++)
+                for (int padding = 0; padding < kernel; padding++)
+                    for (int stride = 1; stride <= 2; stride++) {
+                        if (shape.height() + 2 * padding < kernel || shape.width() + 2 * padding < kernel) continue;
+                        ConvGeometry g = new ConvGeometry(new Layout(shape, 3), 2, kernel, stride, padding);
+                        checkPatchSums(g);
+                    }
+    }
+
+    private void checkPatchSums(ConvGeometry g) {
+        Shape s = g.input().shape();
+        long[] x = new long[s.paddedSize()];
+        for (int c = 0; c < s.channels(); c++)
+            for (int h = 0; h < s.height(); h++)
+                for (int w = 0; w < s.width(); w++) x[s.paddedIndex(c, h, w)] = value(Values.EDGES);
+        Shape outShape = g.output().shape();
+        long[] eqRows = values(outShape.paddedHeight(), Values.RANDOM);
+        long[] eqCols = values(outShape.paddedWidth(), Values.RANDOM);
+        int kp = g.paddedKernel();
+        long[] expected = new long[g.kernelColumns()];
+        for (int ci = 0; ci < s.channels(); ci++)
+            for (int kh = 0; kh < g.kernel(); kh++)
+                for (int kw = 0; kw < g.kernel(); kw++) {
+                    BigInteger sum = BigInteger.ZERO;
+                    for (int oh = 0; oh < g.outputHeight(); oh++)
+                        for (int ow = 0; ow < g.outputWidth(); ow++) {
+                            int ih = oh * g.stride() + kh - g.padding();
+                            int iw = ow * g.stride() + kw - g.padding();
+                            if (ih < 0 || ih >= s.height() || iw < 0 || iw >= s.width()) continue;
+                            sum = sum.add(big(eqRows[oh]).multiply(big(eqCols[ow])).multiply(big(x[s.paddedIndex(ci, ih, iw)])));
+                        }
+                    expected[(ci * kp + kh) * kp + kw] = reduce(sum);
+                }
+        try (DeviceTensor tx = backend.upload(x); DeviceTensor u = backend.convPatchSums(tx, eqRows, eqCols, g)) {
+            assertArrayEquals(expected, backend.download(u), g.toString());
+        }
+    }
+}

@@ -1,0 +1,380 @@
+package org.safetynets.cpu;
+
+import org.safetynets.backend.Backend;
+import org.safetynets.backend.DeviceTensor;
+import org.safetynets.field.Fp;
+import org.safetynets.tensor.ConvGeometry;
+import org.safetynets.tensor.Layout;
+import org.safetynets.tensor.PoolGeometry;
+import org.safetynets.tensor.Shape;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The multithreaded Java backend: tensors are {@code long[]} on the heap, kernels split their work over the
+ * backend's own {@link WorkerPool}. It computes exactly what the sequential reference computes, for any number
+ * of threads: field arithmetic is exact, so partitioning the work and adding partial sums cannot change a
+ * result. The matrix product and the convolution live in {@link ProductKernels}; the lazy reductions they and
+ * the other kernels use, with their invariants, in {@link LazyField}.
+ */
+public final class CpuBackend implements Backend {
+    private final WorkerPool pool;
+    private final AtomicInteger openTensors = new AtomicInteger();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    /** @param threads worker threads, at least 1 (1 runs every kernel on the caller's thread) */
+    public CpuBackend(int threads) {
+        this.pool = new WorkerPool(threads);
+    }
+
+    /** A host array owned by one backend; counted while open so that {@link #close()} can report leaks. */
+    private final class CpuTensor implements DeviceTensor {
+        private long[] data;
+
+        CpuTensor(long[] data) {
+            this.data = data;
+            openTensors.incrementAndGet();
+        }
+
+        long[] data() {
+            long[] d = data;
+            if (d == null) throw new IllegalStateException("tensor used after close");
+            return d;
+        }
+
+        CpuBackend owner() {
+            return CpuBackend.this;
+        }
+
+        @Override
+        public int length() {
+            return data().length;
+        }
+
+        @Override
+        public synchronized void close() {
+            if (data != null) {
+                data = null;
+                openTensors.decrementAndGet();
+            }
+        }
+    }
+
+    private long[] data(DeviceTensor tensor) {
+        if (!(tensor instanceof CpuTensor t) || t.owner() != this) {
+            throw new IllegalArgumentException("tensor does not belong to this cpu backend");
+        }
+        return t.data();
+    }
+
+    private long[] data(DeviceTensor tensor, long minLength, String what) {
+        long[] d = data(tensor);
+        if (d.length < minLength) {
+            throw new IllegalArgumentException(what + " has " + d.length + " elements, needs at least " + minLength);
+        }
+        return d;
+    }
+
+    private DeviceTensor wrap(long[] values) {
+        ensureOpen();
+        return new CpuTensor(values);
+    }
+
+    private void ensureOpen() {
+        if (closed.get()) throw new IllegalStateException("cpu backend is closed");
+    }
+
+    /** Tensors created and not yet closed. */
+    int openTensors() {
+        return openTensors.get();
+    }
+
+    @Override
+    public String name() {
+        return "cpu";
+    }
+
+    @Override
+    public String description() {
+        int threads = pool.threads();
+        return "cpu: " + threads + (threads == 1 ? " thread" : " threads") + " (Java)";
+    }
+
+    @Override
+    public DeviceTensor upload(long[] values) {
+        for (int i = 0; i < values.length; i++) {
+            if (!Fp.isCanonical(values[i])) {
+                throw new IllegalArgumentException("element " + i + " is " + values[i] + ", not a canonical field element");
+            }
+        }
+        return wrap(values.clone());
+    }
+
+    @Override
+    public long[] download(DeviceTensor tensor) {
+        return data(tensor).clone();
+    }
+
+    @Override
+    public long get(DeviceTensor tensor, int index) {
+        return data(tensor)[index];
+    }
+
+    // ---- inference ---------------------------------------------------------------------------------------
+
+    @Override
+    public DeviceTensor matmul(DeviceTensor a, DeviceTensor b, int rows, int inner, int cols) {
+        if (rows < 0 || inner < 0 || cols < 0) throw new IllegalArgumentException("negative matrix dimension");
+        long[] x = data(a, (long) rows * inner, "matmul A");
+        long[] y = data(b, (long) inner * cols, "matmul B");
+        return wrap(ProductKernels.matmul(pool, x, y, rows, inner, cols));
+    }
+
+    @Override
+    public DeviceTensor conv2d(DeviceTensor kernel, DeviceTensor input, ConvGeometry geometry) {
+        long[] k = data(kernel, (long) geometry.outChannels() * geometry.kernelColumns(), "conv kernel");
+        long[] x = data(input, geometry.input().size(), "conv input");
+        return wrap(ProductKernels.conv2d(pool, k, x, geometry));
+    }
+
+    @Override
+    public void addBias(DeviceTensor tensor, long[] bias, Layout layout) {
+        long[] y = data(tensor, layout.size(), "biased tensor");
+        Shape s = layout.shape();
+        if (bias.length < s.channels()) throw new IllegalArgumentException("bias has " + bias.length + " entries for " + s.channels() + " channels");
+        int batch = layout.batch();
+        // Units are (channel, row) pairs; only real positions and real batch entries change, padding stays zero.
+        pool.forRange(s.channels() * s.height(), (long) s.size() * batch, (from, to) -> {
+            for (int u = from; u < to; u++) {
+                int c = u / s.height();
+                int h = u % s.height();
+                long beta = bias[c];
+                for (int w = 0; w < s.width(); w++) {
+                    int base = layout.index(c, h, w, 0);
+                    for (int b = 0; b < batch; b++) y[base + b] = Fp.add(y[base + b], beta);
+                }
+            }
+        });
+    }
+
+    @Override
+    public DeviceTensor square(DeviceTensor input) {
+        long[] x = data(input);
+        long[] y = new long[x.length];
+        pool.forRange(x.length, x.length, (from, to) -> {
+            for (int i = from; i < to; i++) y[i] = Fp.mul(x[i], x[i]);
+        });
+        return wrap(y);
+    }
+
+    @Override
+    public DeviceTensor sumPool(DeviceTensor input, PoolGeometry g) {
+        Layout in = g.input();
+        Layout out = g.output();
+        long[] x = data(input, in.size(), "pool input");
+        long[] y = new long[out.size()];
+        int s = g.window();
+        int bp = in.paddedBatch();
+        Shape inShape = in.shape();
+        int rowsOut = inShape.paddedHeight() / s;
+        // Every padded input entry (c, h, w, b) adds into output (c, h/s, w/s, b); units are output rows (c, h/s).
+        pool.forRange(inShape.paddedChannels() * rowsOut, in.size(), (from, to) -> {
+            for (int u = from; u < to; u++) {
+                int c = u / rowsOut;
+                int oh = u % rowsOut;
+                for (int h = oh * s; h < oh * s + s; h++) {
+                    for (int w = 0; w < inShape.paddedWidth(); w++) {
+                        int src = in.index(c, h, w, 0);
+                        int dst = out.index(c, oh, w / s, 0);
+                        for (int b = 0; b < bp; b++) y[dst + b] = Fp.add(y[dst + b], x[src + b]);
+                    }
+                }
+            }
+        });
+        return wrap(y);
+    }
+
+    // ---- proving -----------------------------------------------------------------------------------------
+
+    @Override
+    public DeviceTensor eqTable(long[] point) {
+        if (point.length > 30) throw new IllegalArgumentException("eq table over " + point.length + " variables is too large");
+        for (long r : point) requireCanonical(r, "eq point coordinate");
+        long[] table = new long[1 << point.length];
+        table[0] = 1;
+        int size = 1;
+        // Invariant: table[0..size) holds eq over variables 0..j-1; variable j doubles it. Only the last steps
+        // are large enough to split.
+        for (long r : point) {
+            int half = size;
+            pool.forRange(half, half, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    long high = Fp.mul(table[i], r);
+                    table[i + half] = high;
+                    table[i] = Fp.sub(table[i], high);
+                }
+            });
+            size <<= 1;
+        }
+        return wrap(table);
+    }
+
+    @Override
+    public DeviceTensor rowCombination(DeviceTensor weights, DeviceTensor matrix, int rows, int cols) {
+        if (rows < 0 || cols < 0) throw new IllegalArgumentException("negative matrix dimension");
+        long[] e = data(weights, rows, "row weights");
+        long[] m = data(matrix, (long) rows * cols, "matrix");
+        long work = (long) rows * cols;
+        long[] out = new long[cols];
+        if (cols >= 1024 * pool.threads()) {
+            // Wide: each chunk owns a band of columns and runs over every row.
+            int band = 256;
+            int bands = (cols + band - 1) / band;
+            pool.forRange(bands, work, (from, to) -> {
+                for (int u = from; u < to; u++) {
+                    int j0 = u * band;
+                    ProductKernels.combineRows(e, 0, m, cols, j0, Math.min(band, cols - j0), 0, rows, out, j0);
+                }
+            });
+            return wrap(out);
+        }
+        // Tall: each chunk combines a range of rows into its own partial vector; the partials are added.
+        long[][] partials = pool.partials(rows, work, cols, (from, to, partial) -> {
+            for (int j0 = 0; j0 < cols; j0 += 2048) {
+                ProductKernels.combineRows(e, 0, m, cols, j0, Math.min(2048, cols - j0), from, to, partial, j0);
+            }
+        });
+        for (long[] partial : partials) {
+            for (int j = 0; j < cols; j++) out[j] = Fp.add(out[j], partial[j]);
+        }
+        return wrap(out);
+    }
+
+    @Override
+    public DeviceTensor columnCombination(DeviceTensor matrix, DeviceTensor weights, int rows, int cols) {
+        if (rows < 0 || cols < 0) throw new IllegalArgumentException("negative matrix dimension");
+        long[] m = data(matrix, (long) rows * cols, "matrix");
+        long[] e = data(weights, cols, "column weights");
+        long work = (long) rows * cols;
+        if (rows >= 4 * pool.threads()) {
+            long[] out = new long[rows];
+            pool.forRange(rows, work, (from, to) -> {
+                for (int i = from; i < to; i++) out[i] = LazyField.dot(m, i * cols, e, 0, 1, cols);
+            });
+            return wrap(out);
+        }
+        // Few long rows: split the columns and add the partial dot products.
+        return wrap(pool.sumRange(cols, work, rows, (from, to, partial) -> {
+            for (int i = 0; i < rows; i++) partial[i] = LazyField.dot(m, i * cols + from, e, from, 1, to - from);
+        }));
+    }
+
+    @Override
+    public long[] roundEvaluations(DeviceTensor[] tables, int[] factors, int half, int degree) {
+        if (degree < 0 || half < 0) throw new IllegalArgumentException("negative degree or size");
+        long[][] data = new long[tables.length][];
+        for (int f : factors) {
+            if (f < 0 || f >= tables.length) throw new IllegalArgumentException("factor " + f + " names no table");
+            if (data[f] == null) data[f] = data(tables[f], 2L * half, "sum-check table " + f);
+        }
+        return RoundKernels.evaluations(pool, data, factors, half, degree);
+    }
+
+    @Override
+    public void fold(DeviceTensor table, int half, long r) {
+        if (half < 0) throw new IllegalArgumentException("negative size");
+        requireCanonical(r, "fold challenge");
+        long[] t = data(table, 2L * half, "folded table");
+        // Writes only [0, half) and reads [half, 2*half) unchanged, so chunks are independent.
+        pool.forRange(half, half, (from, to) -> {
+            for (int i = from; i < to; i++) t[i] = Fp.add(t[i], Fp.mul(r, Fp.sub(t[i + half], t[i])));
+        });
+    }
+
+    @Override
+    public long[] poolOffsetSums(DeviceTensor input, DeviceTensor eqOut, PoolGeometry g) {
+        Layout in = g.input();
+        Layout out = g.output();
+        long[] x = data(input, in.size(), "pool input");
+        long[] e = data(eqOut, out.size(), "pool output eq table");
+        int s = g.window();
+        int bp = in.paddedBatch();
+        Shape inShape = in.shape();
+        int rowsOut = inShape.paddedHeight() / s;
+        int colsOut = inShape.paddedWidth() / s;
+        // sums[dh*s + dw] = sum over (c, oh, ow, b) of eq[c, oh, ow, b] * x[c, oh*s + dh, ow*s + dw, b].
+        return pool.sumRange(inShape.paddedChannels() * rowsOut, in.size(), s * s, (from, to, sums) -> {
+            for (int u = from; u < to; u++) {
+                int c = u / rowsOut;
+                int oh = u % rowsOut;
+                for (int dh = 0; dh < s; dh++) {
+                    for (int ow = 0; ow < colsOut; ow++) {
+                        int eqAt = out.index(c, oh, ow, 0);
+                        for (int dw = 0; dw < s; dw++) {
+                            long dot = LazyField.dot(e, eqAt, x, in.index(c, oh * s + dh, ow * s + dw, 0), 1, bp);
+                            sums[dh * s + dw] = Fp.add(sums[dh * s + dw], dot);
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
+    public DeviceTensor convPatchSums(DeviceTensor x, long[] eqRows, long[] eqCols, ConvGeometry g) {
+        Shape in = g.input().shape();
+        long[] xs = data(x, in.paddedSize(), "conv patch input");
+        int outH = g.outputHeight();
+        int outW = g.outputWidth();
+        if (eqRows.length < outH || eqCols.length < outW) {
+            throw new IllegalArgumentException("eq tables of " + eqRows.length + " and " + eqCols.length
+                    + " entries for a " + outH + "x" + outW + " output");
+        }
+        // weight[oh*outW + ow] = eqRows[oh] * eqCols[ow], once per output position.
+        long[] weight = new long[outH * outW];
+        for (int oh = 0; oh < outH; oh++) {
+            for (int ow = 0; ow < outW; ow++) weight[oh * outW + ow] = Fp.mul(eqRows[oh], eqCols[ow]);
+        }
+        int k = g.kernel();
+        int kp = g.paddedKernel();
+        int stride = g.stride();
+        int pad = g.padding();
+        long[] u = new long[g.kernelColumns()];
+        int taps = in.channels() * k * k;
+        pool.forRange(taps, (long) taps * outH * outW, (from, to) -> {
+            for (int tap = from; tap < to; tap++) {
+                int ci = tap / (k * k);
+                int kh = (tap / k) % k;
+                int kw = tap % k;
+                // Output columns whose input column ow*stride + kw - pad lies in [0, W).
+                int lo = Math.max(0, Math.floorDiv(pad - kw + stride - 1, stride));
+                int hi = Math.min(outW, Math.floorDiv(in.width() - 1 + pad - kw, stride) + 1);
+                long sum = 0;
+                for (int oh = 0; oh < outH && lo < hi; oh++) {
+                    int ih = g.inputCoordinate(oh, kh, in.height());
+                    if (ih < 0) continue;
+                    int xAt = in.paddedIndex(ci, ih, lo * stride + kw - pad);
+                    sum = Fp.add(sum, LazyField.dot(weight, oh * outW + lo, xs, xAt, stride, hi - lo));
+                }
+                u[(ci * kp + kh) * kp + kw] = sum;
+            }
+        });
+        return wrap(u);
+    }
+
+    private static void requireCanonical(long value, String what) {
+        if (!Fp.isCanonical(value)) throw new IllegalArgumentException(what + " " + value + " is not a canonical field element");
+    }
+
+    /** Stops the worker threads; reports on standard error, once, tensors that were never closed. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) return;
+        pool.close();
+        int leaked = openTensors.get();
+        if (leaked > 0) {
+            System.err.println("cpu backend closed with " + leaked + (leaked == 1 ? " tensor" : " tensors") + " still open");
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package org.safetynets.cpu;
+
+import org.safetynets.backend.Backend;
+import org.safetynets.backend.BackendProvider;
+
+/** Registers the CPU backend as "cpu": always available, the last choice under "auto". */
+public final class CpuBackendProvider implements BackendProvider {
+    @Override
+    public String name() {
+        return "cpu";
+    }
+
+    @Override
+    public int autoPriority() {
+        return 100;
+    }
+
+    @Override
+    public String unavailableReason() {
+        return null;
+    }
+
+    /** @param threads worker threads, or 0 for one per available processor */
+    @Override
+    public Backend open(int threads) {
+        if (threads < 0) throw new IllegalArgumentException("threads must be 0 (all cores) or positive: " + threads);
+        return new CpuBackend(threads == 0 ? Runtime.getRuntime().availableProcessors() : threads);
+    }
+}

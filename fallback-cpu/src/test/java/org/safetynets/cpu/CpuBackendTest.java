@@ -1,0 +1,135 @@
+package org.safetynets.cpu;
+
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.safetynets.BackendUnavailable;
+import org.safetynets.backend.Backend;
+import org.safetynets.backend.BackendContractTest;
+import org.safetynets.backend.Backends;
+import org.safetynets.backend.DeviceTensor;
+import org.safetynets.tensor.ConvGeometry;
+import org.safetynets.tensor.Layout;
+import org.safetynets.tensor.Shape;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The CPU backend under the shared contract with 1, 2 and 8 threads, and what is particular to it. */
+class CpuBackendTest {
+    @Nested
+    class OneThread extends BackendContractTest {
+        @Override
+        protected Backend newBackend() {
+            return new CpuBackend(1);
+        }
+    }
+
+    @Nested
+    class TwoThreads extends BackendContractTest {
+        @Override
+        protected Backend newBackend() {
+            return new CpuBackend(2);
+        }
+    }
+
+    @Nested
+    class EightThreads extends BackendContractTest {
+        @Override
+        protected Backend newBackend() {
+            return new CpuBackend(8);
+        }
+    }
+
+    private static final long P = (1L << 61) - 1;
+
+    private static long[] random(Random random, int n, boolean small) {
+        long[] out = new long[n];
+        for (int i = 0; i < n; i++) out[i] = small ? Math.floorMod(random.nextInt(255) - 127, P) : Math.floorMod(random.nextLong(), P);
+        return out;
+    }
+
+    private static long[] matmul(Backend backend, long[] a, long[] b, int rows, int inner, int cols) {
+        try (DeviceTensor ta = backend.upload(a); DeviceTensor tb = backend.upload(b);
+             DeviceTensor tc = backend.matmul(ta, tb, rows, inner, cols)) {
+            return backend.download(tc);
+        }
+    }
+
+    private static long[] conv(Backend backend, long[] kernel, long[] input, ConvGeometry g) {
+        try (DeviceTensor tk = backend.upload(kernel); DeviceTensor tx = backend.upload(input);
+             DeviceTensor ty = backend.conv2d(tk, tx, g)) {
+            return backend.download(ty);
+        }
+    }
+
+    @Test
+    void resultsDoNotDependOnTheThreadCount() {
+        Random random = new Random(42);
+        ConvGeometry g = new ConvGeometry(new Layout(new Shape(8, 14, 14), 32), 16, 5, 1, 2);
+        Layout in = g.input();
+        for (boolean small : new boolean[]{false, true}) {
+            long[] a = random(random, 96 * 200, small);
+            long[] b = random(random, 200 * 128, small);
+            long[] kernel = random(random, g.output().shape().paddedChannels() * g.kernelColumns(), small);
+            long[] input = new long[in.size()];
+            long[] real = random(random, in.size(), small);
+            for (int c = 0; c < 8; c++)
+                for (int h = 0; h < 14; h++)
+                    for (int w = 0; w < 14; w++)
+                        for (int bt = 0; bt < 32; bt++) input[in.index(c, h, w, bt)] = real[in.index(c, h, w, bt)];
+            try (Backend one = new CpuBackend(1); Backend eight = new CpuBackend(8)) {
+                assertArrayEquals(matmul(one, a, b, 96, 200, 128), matmul(eight, a, b, 96, 200, 128), "matmul small=" + small);
+                assertArrayEquals(conv(one, kernel, input, g), conv(eight, kernel, input, g), "conv small=" + small);
+            }
+        }
+    }
+
+    @Test
+    void foundByNameAndUnderAuto() {
+        try (Backend cpu = Backends.open("cpu", 2, message -> { })) {
+            assertEquals("cpu", cpu.name());
+            assertEquals("cpu: 2 threads (Java)", cpu.description());
+        }
+        List<String> warnings = new ArrayList<>();
+        // Only the CPU provider is on this module's class path, so "auto" must settle on it without a warning.
+        try (Backend auto = Backends.open("auto", 1, warnings::add)) {
+            assertEquals("cpu", auto.name());
+            assertEquals(List.of(), warnings);
+        }
+        BackendUnavailable e = assertThrows(BackendUnavailable.class, () -> Backends.open("nosuch", 1, message -> { }));
+        assertTrue(e.getMessage().contains("cpu"), e.getMessage());
+    }
+
+    @Test
+    void providerOpensEveryCoreForZero() {
+        CpuBackendProvider provider = new CpuBackendProvider();
+        assertEquals("cpu", provider.name());
+        assertEquals(100, provider.autoPriority());
+        assertEquals(null, provider.unavailableReason());
+        try (Backend backend = provider.open(0)) {
+            int cores = Runtime.getRuntime().availableProcessors();
+            assertTrue(backend.description().startsWith("cpu: " + cores + " thread"), backend.description());
+        }
+        assertThrows(IllegalArgumentException.class, () -> provider.open(-1));
+    }
+
+    @Test
+    void tracksOpenTensorsAndRejectsForeignOrClosedOnes() {
+        try (CpuBackend backend = new CpuBackend(2); CpuBackend other = new CpuBackend(1)) {
+            DeviceTensor t = backend.upload(new long[]{1, 2, 3});
+            assertEquals(1, backend.openTensors());
+            assertThrows(IllegalArgumentException.class, () -> other.download(t));
+            t.close();
+            t.close();
+            assertEquals(0, backend.openTensors());
+            assertThrows(IllegalStateException.class, () -> backend.download(t));
+            assertThrows(IllegalArgumentException.class, () -> backend.upload(new long[]{P}));
+        }
+    }
+}
