@@ -1,0 +1,164 @@
+package org.safetynets.cli;
+
+import org.safetynets.MalformedInput;
+import org.safetynets.backend.Backend;
+import org.safetynets.model.DemoNetwork;
+import org.safetynets.model.Model;
+import org.safetynets.model.ModelCodec;
+import org.safetynets.proof.InteractiveSession;
+import org.safetynets.proof.Inputs;
+import org.safetynets.proof.Proof;
+import org.safetynets.proof.ProofCodec;
+import org.safetynets.proof.Prover;
+import org.safetynets.proof.Verdict;
+import org.safetynets.proof.Verifier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * The whole story on the demo network: prove a batch, verify it, show that a proof with one output changed is
+ * rejected, and compare the costs. Everything follows from the seed, so the same seed gives the same model,
+ * inputs and proof bytes.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, sortOptions = false,
+        description = {"Proves and verifies the demo CNN (conv 5x5 -> x^2 -> sum pool -> conv 5x5 -> x^2 -> sum pool -> dense) "
+                + "on a random batch, shows that a tampered proof is rejected, and prints the costs.",
+            "Timings are taken once, after one untimed warm-up run of the same batch."})
+final class DemoCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "1",
+            description = "Seed of the model and of the inputs (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "64", description = "Samples in the batch (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--save", paramLabel = "DIR",
+            description = "Also write DIR/" + Artifacts.MODEL_FILE + ", DIR/" + Artifacts.INPUT_FILE + ", DIR/" + Artifacts.PROOF_FILE
+                    + " and DIR/" + Artifacts.OUTPUT_FILE + ", which `safetynets verify` accepts as they are.")
+    Path saveDirectory;
+
+    @Option(names = "--interactive", description = "Also run the interactive protocol (verifier coins from SecureRandom).")
+    boolean interactive;
+
+    @Mixin
+    BackendOptions backendOptions;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (batch < 1 || batch > Inputs.DEFAULT_MAX_BATCH) {
+            throw new MalformedInput("--batch", "must be between 1 and " + Inputs.DEFAULT_MAX_BATCH + ", got " + batch);
+        }
+        Model model = DemoNetwork.build(seed);
+        long[][] samples = DemoNetwork.inputs(seed, batch);
+
+        try (Backend backend = backendOptions.open(err)) {
+            out.println("demo: " + model.name() + ", " + model.input() + " -> " + model.output() + ", batch " + batch
+                    + " of random inputs (seed " + seed + ")");
+            out.println("backend: " + backend.description());
+            out.flush();
+
+            // Warm-up: the same work once, untimed, so the timed run is not measuring the JIT compiler.
+            byte[] warmUp;
+            try (ConsoleProgress progress = ConsoleProgress.onTerminal(err, "warm-up run (untimed)")) {
+                warmUp = ProofCodec.encode(Prover.prove(model, samples, backend, progress));
+            }
+            Verifier.verify(model, samples, warmUp);
+            Prover.infer(model, samples, backend);
+
+            long start = System.nanoTime();
+            Prover.infer(model, samples, backend);
+            long inferenceNanos = System.nanoTime() - start;
+
+            Proof proof;
+            start = System.nanoTime();
+            try (ConsoleProgress progress = ConsoleProgress.onTerminal(err, "proving")) {
+                proof = Prover.prove(model, samples, backend, progress);
+            }
+            long proverNanos = System.nanoTime() - start;
+            byte[] encoded = ProofCodec.encode(proof);
+
+            start = System.nanoTime();
+            Verdict verdict = Verifier.verify(model, samples, encoded);
+            long verifierNanos = System.nanoTime() - start;
+
+            out.println();
+            if (verdict instanceof Verdict.Rejected rejected) {
+                out.println("honest proof (Fiat-Shamir): REJECT: " + Main.oneLine(rejected.describe()));
+                return Main.REJECTED;
+            }
+            out.println("honest proof (Fiat-Shamir): ACCEPT");
+            long[][] outputs = ((Verdict.Accepted) verdict).outputs();
+            VerifyCommand.describeAccepted(out, outputs, verifierNanos);
+
+            boolean tamperCaught = showTampering(out, model, samples, proof);
+            boolean interactiveAccepted = !interactive || showInteractive(out, model, samples, backend);
+
+            out.println();
+            out.println("costs (batch " + batch + ", " + backend.name() + "; each run once after an untimed warm-up run):");
+            new Format.Table(false, true)
+                    .row("field inference (Prover.infer)", Format.duration(inferenceNanos))
+                    .row("prover (Prover.prove)", Format.duration(proverNanos))
+                    .row("verifier (Verifier.verify)", Format.duration(verifierNanos))
+                    .row("proof size", Format.bytes(encoded.length))
+                    .row("prover / inference", Format.ratio((double) proverNanos / inferenceNanos))
+                    .row("inference / verifier (speedup)", Format.ratio((double) inferenceNanos / verifierNanos))
+                    .lines("  ").forEach(out::println);
+
+            if (saveDirectory != null) save(out, model, samples, encoded, outputs);
+            return tamperCaught && interactiveAccepted ? Main.OK : Main.REJECTED;
+        }
+    }
+
+    /** Raises the first claimed output by 1 (mod p) and re-encodes: the verifier must reject. */
+    private static boolean showTampering(PrintWriter out, Model model, long[][] samples, Proof proof) {
+        byte[] tampered = ProofCodec.encode(ProofOutputs.withOutputRaised(proof, 0, 0));
+        Verdict verdict = Verifier.verify(model, samples, tampered);
+        out.println();
+        if (verdict instanceof Verdict.Rejected rejected) {
+            out.println("tampered proof (sample 0 output 0 raised by 1): REJECT: " + Main.oneLine(rejected.describe()));
+            return true;
+        }
+        out.println("tampered proof (sample 0 output 0 raised by 1): ACCEPT -- the verifier failed to catch it");
+        return false;
+    }
+
+    private static boolean showInteractive(PrintWriter out, Model model, long[][] samples, Backend backend) {
+        long start = System.nanoTime();
+        Verdict verdict = InteractiveSession.run(model, samples, backend);
+        String took = " (" + Format.duration(System.nanoTime() - start) + ", prover and verifier in lock-step)";
+        if (verdict instanceof Verdict.Rejected rejected) {
+            out.println("interactive session: REJECT: " + Main.oneLine(rejected.describe()) + took);
+            return false;
+        }
+        out.println("interactive session: ACCEPT" + took);
+        return true;
+    }
+
+    private void save(PrintWriter out, Model model, long[][] samples, byte[] proof, long[][] outputs) {
+        Map<Path, byte[]> files = new LinkedHashMap<>();
+        files.put(saveDirectory.resolve(Artifacts.MODEL_FILE), ModelCodec.encode(model));
+        files.put(saveDirectory.resolve(Artifacts.INPUT_FILE), TensorJson.writeInputs(samples));
+        files.put(saveDirectory.resolve(Artifacts.PROOF_FILE), proof);
+        files.put(saveDirectory.resolve(Artifacts.OUTPUT_FILE), TensorJson.writeOutputs(outputs));
+        UserFiles.writeAtomically(files);
+        out.println();
+        out.println("saved " + String.join(", ", Artifacts.MODEL_FILE, Artifacts.INPUT_FILE, Artifacts.PROOF_FILE, Artifacts.OUTPUT_FILE)
+                + " in " + saveDirectory);
+        out.println("  check with: safetynets verify -M " + saveDirectory.resolve(Artifacts.MODEL_FILE)
+                + " -D " + saveDirectory.resolve(Artifacts.INPUT_FILE) + " -P " + saveDirectory.resolve(Artifacts.PROOF_FILE));
+    }
+}

@@ -1,0 +1,70 @@
+package org.safetynets.cli;
+
+import org.safetynets.model.Conv2d;
+import org.safetynets.model.Dense;
+import org.safetynets.model.Layer;
+import org.safetynets.model.Model;
+import org.safetynets.model.ValueBounds;
+import org.safetynets.tensor.Shape;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** What a model file holds: layers, shapes, parameters, digest, and how far each layer stays from overflow. */
+@Command(name = "inspect", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = {"Prints a model's layers, shapes, parameter count and digest, and per layer the largest value "
+                + "any valid input can produce and the bits to spare below the field's signed range (p-1)/2 ~ 2^60."})
+final class InspectCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-M", "--model"}, required = true, paramLabel = "FILE", description = "The model (.snm).")
+    Path modelPath;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        Model model = Artifacts.readModel(modelPath);
+        List<Shape> shapes = model.shapes();
+        List<ValueBounds.LayerBound> bounds =
+                ValueBounds.analyze(model.input(), model.inputMin(), model.inputMax(), model.layers()).layers();
+
+        new Format.Table().row("model", model.name())
+                .row("digest", "sha256:" + Format.hex(model.digest()))
+                .row("input", model.input() + ", integers in [" + model.inputMin() + ", " + model.inputMax() + "], scale "
+                        + model.inputScale())
+                .row("output", model.output() + ", scale " + Format.scale(model.outputScale()))
+                .lines("").forEach(out::println);
+        out.println();
+
+        Format.Table table = new Format.Table(true, false, false, true, true, true)
+                .row("#", "layer", "output", "parameters", "max |value|", "headroom");
+        long total = 0;
+        for (int i = 0; i < model.layers().size(); i++) {
+            Layer layer = model.layers().get(i);
+            long parameters = parameters(layer);
+            total += parameters;
+            ValueBounds.LayerBound bound = bounds.get(i);
+            table.row(Integer.toString(i + 1), layer.describe(), shapes.get(i + 1).toString(), Format.count(parameters),
+                    String.format(Locale.ROOT, "2^%.1f", bound.bits()),
+                    String.format(Locale.ROOT, "%.1f bits", bound.headroomBits()));
+        }
+        table.lines("").forEach(out::println);
+        out.println();
+        out.println("parameters: " + Format.count(total));
+        return Main.OK;
+    }
+
+    static long parameters(Layer layer) {
+        if (layer instanceof Dense d) return (long) d.weights().length + d.bias().length;
+        if (layer instanceof Conv2d c) return (long) c.weights().length + c.bias().length;
+        return 0;
+    }
+}

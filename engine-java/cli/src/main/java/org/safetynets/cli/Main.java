@@ -1,0 +1,94 @@
+package org.safetynets.cli;
+
+import org.safetynets.SafetyNetsException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+
+/**
+ * The {@code safetynets} command: picocli subcommands over the core API. Every failure a user can cause is a
+ * {@link SafetyNetsException} and becomes one line on stderr; only a bug shows a stack trace, and only on request.
+ */
+@Command(name = "safetynets",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "Verifiable neural-network inference: sum-check proofs over F_p, p = 2^61 - 1.",
+        subcommands = {ProveCommand.class, VerifyCommand.class, DemoCommand.class, BackendsCommand.class,
+            InspectCommand.class, CommandLine.HelpCommand.class},
+        footerHeading = "%nExit status:%n",
+        footer = {"  0  success (verify: the proof was accepted)",
+            "  1  the proof was rejected",
+            "  2  a usage error, a missing or malformed file, an unavailable backend",
+            "  3  an internal error (set SAFETYNETS_DEBUG=1 for its stack trace)"})
+public final class Main implements Callable<Integer> {
+    public static final int OK = 0;
+    public static final int REJECTED = 1;
+    public static final int ERROR = 2;
+    public static final int INTERNAL_ERROR = 3;
+
+    @Spec
+    CommandSpec spec;
+
+    public static void main(String[] args) {
+        PrintWriter out = new PrintWriter(System.out, true);
+        PrintWriter err = new PrintWriter(System.err, true);
+        System.exit(execute(out, err, args));
+    }
+
+    /** Runs one command line in-process with the given streams and returns its exit status. */
+    public static int execute(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine commandLine = new CommandLine(new Main());
+        commandLine.setOut(out);
+        commandLine.setErr(err);
+        commandLine.setExecutionExceptionHandler(Main::handle);
+        try {
+            return commandLine.execute(args);
+        } finally {
+            out.flush();
+            err.flush();
+        }
+    }
+
+    /** With no subcommand: the usage, on stderr, as a usage error. */
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return ERROR;
+    }
+
+    private static int handle(Exception e, CommandLine commandLine, CommandLine.ParseResult parseResult) {
+        PrintWriter err = commandLine.getErr();
+        if (e instanceof SafetyNetsException) {
+            err.println("error: " + oneLine(e.getMessage()));
+            return ERROR;
+        }
+        err.println("error: internal error: " + oneLine(String.valueOf(e)));
+        if (System.getenv("SAFETYNETS_DEBUG") != null) e.printStackTrace(err);
+        else err.println("(set SAFETYNETS_DEBUG=1 for the stack trace)");
+        return INTERNAL_ERROR;
+    }
+
+    static String oneLine(String message) {
+        return message == null ? "" : message.replaceAll("\\s*[\\r\\n]+\\s*", " ").strip();
+    }
+
+    /** The version Maven filtered into {@code version.properties}. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() throws IOException {
+            Properties properties = new Properties();
+            try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
+                if (in != null) properties.load(in);
+            }
+            return new String[] {"safetynets " + properties.getProperty("version", "(unknown version)"),
+                "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")"};
+        }
+    }
+}

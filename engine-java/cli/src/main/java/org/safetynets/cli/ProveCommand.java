@@ -1,0 +1,79 @@
+package org.safetynets.cli;
+
+import org.safetynets.backend.Backend;
+import org.safetynets.model.Model;
+import org.safetynets.proof.Proof;
+import org.safetynets.proof.ProofCodec;
+import org.safetynets.proof.Prover;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** Runs the model on an input batch and writes a non-interactive (Fiat-Shamir) proof of its outputs. */
+@Command(name = "prove", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, sortOptions = false,
+        description = {"Runs the model on an input batch and writes a proof of its outputs, and the outputs.",
+            "Both files are written atomically: on an error neither is left half-written."})
+final class ProveCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-M", "--model"}, required = true, paramLabel = "FILE", description = "The model (.snm).")
+    Path model;
+
+    @Option(names = {"-D", "--input"}, required = true, paramLabel = "FILE",
+            description = "The input batch: {\"input_data\": [[v0, v1, ...], ...]}, one array per sample in (c,h,w) order.")
+    Path input;
+
+    @Option(names = {"-O", "--out"}, required = true, paramLabel = "PROOF", description = "Where to write the proof.")
+    Path proofPath;
+
+    @Option(names = "--outputs", paramLabel = "FILE",
+            description = {"Where to write the outputs {\"outputs\": [[...], ...], \"argmax\": [...]}.",
+                "Default: next to the proof, proof*.bin -> output*.json (proof.bin -> output.json), "
+                        + "any other name -> NAME.outputs.json."})
+    Path outputsPath;
+
+    @Mixin
+    BackendOptions backendOptions;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Model network = Artifacts.readModel(model);
+        long[][] samples = Artifacts.readInputs(input, network);
+        Path outputs = outputsPath != null ? outputsPath : Artifacts.defaultOutputs(proofPath);
+
+        Proof proof;
+        String backendDescription;
+        long nanos;
+        try (Backend backend = backendOptions.open(err); ConsoleProgress progress = ConsoleProgress.onTerminal(err, "proving")) {
+            backendDescription = backend.description();
+            long start = System.nanoTime();
+            proof = Prover.prove(network, samples, backend, progress);
+            nanos = System.nanoTime() - start;
+        }
+        byte[] encoded = ProofCodec.encode(proof);
+        Map<Path, byte[]> files = new LinkedHashMap<>();
+        files.put(proofPath, encoded);
+        files.put(outputs, TensorJson.writeOutputs(ProofOutputs.claimed(proof)));
+        UserFiles.writeAtomically(files);
+
+        new Format.Table().row("model", network.name() + " (" + network.input() + " -> " + network.output() + ")")
+                .row("batch", Integer.toString(samples.length))
+                .row("backend", backendDescription)
+                .row("prover", Format.duration(nanos))
+                .row("proof", proofPath + ", " + Format.bytes(encoded.length))
+                .row("outputs", outputs.toString())
+                .lines("").forEach(out::println);
+        return Main.OK;
+    }
+}
