@@ -6,7 +6,7 @@ import org.safetynets.model.DemoNetwork;
 import org.safetynets.model.Model;
 import org.safetynets.model.ModelCodec;
 import org.safetynets.proof.InteractiveSession;
-import org.safetynets.proof.Inputs;
+import org.safetynets.proof.InputBatch;
 import org.safetynets.proof.Proof;
 import org.safetynets.proof.ProofCodec;
 import org.safetynets.proof.Prover;
@@ -59,8 +59,8 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (batch < 1 || batch > Inputs.DEFAULT_MAX_BATCH) {
-            throw new MalformedInput("--batch", "must be between 1 and " + Inputs.DEFAULT_MAX_BATCH + ", got " + batch);
+        if (batch < 1 || batch > InputBatch.MAX_BATCH) {
+            throw new MalformedInput("--batch", "must be between 1 and " + InputBatch.MAX_BATCH + ", got " + batch);
         }
         Model model = DemoNetwork.build(seed);
         long[][] samples = DemoNetwork.inputs(seed, batch);

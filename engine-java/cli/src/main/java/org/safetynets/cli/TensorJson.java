@@ -8,7 +8,7 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import org.safetynets.MalformedInput;
 import org.safetynets.model.Model;
-import org.safetynets.proof.Inputs;
+import org.safetynets.proof.InputBatch;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -138,7 +138,7 @@ final class TensorJson {
             List<long[]> samples = new ArrayList<>();
             for (JsonToken token = parser.nextToken(); token != JsonToken.END_ARRAY; token = parser.nextToken()) {
                 int b = samples.size();
-                if (b == Inputs.DEFAULT_MAX_BATCH) throw problem("holds more than " + Inputs.DEFAULT_MAX_BATCH + " samples");
+                if (b == InputBatch.MAX_BATCH) throw problem("holds more than " + InputBatch.MAX_BATCH + " samples");
                 if (token != JsonToken.START_ARRAY) throw problem("sample " + b + " is " + describe(token) + ", not an array of integers");
                 samples.add(sample(b));
             }

@@ -27,7 +27,7 @@ public final class InteractiveSession {
 
     /** @param proverSide wraps the prover's end of the channel (tests use it to play a cheating prover) */
     public static Verdict run(Model model, long[][] samples, Backend backend, UnaryOperator<Transcript> proverSide) {
-        long[] input = Inputs.padded(model, samples);
+        InputBatch input = InputBatch.of(model, samples);
         Network network = Network.compile(model, samples.length);
         byte[] digest = model.digest();
         InteractiveTranscript[] ends = InteractiveTranscript.connect();

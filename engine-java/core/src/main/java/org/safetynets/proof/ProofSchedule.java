@@ -16,14 +16,14 @@ final class ProofSchedule {
     private ProofSchedule() {
     }
 
-    static void bindPublic(Transcript transcript, byte[] modelDigest, Network network, long[] paddedInput) {
+    static void bindPublic(Transcript transcript, byte[] modelDigest, Network network, InputBatch input) {
         transcript.absorbPublic("protocol.version", new long[] {PROTOCOL_VERSION});
-        transcript.absorbPublic("model.digest", digestWords(modelDigest));
+        transcript.absorbPublicBytes("model.digest", modelDigest);
         Shape in = network.input().shape();
         Shape out = network.output().shape();
         transcript.absorbPublic("shapes", new long[] {network.batch(), in.channels(), in.height(), in.width(),
             out.channels(), out.height(), out.width()});
-        transcript.absorbPublic("input", paddedInput);
+        transcript.absorbPublicBytes("input", input.transcriptBytes());
     }
 
     /** The outputs, sample by sample, as canonical field elements (batch x output features). */
@@ -33,13 +33,6 @@ final class ProofSchedule {
 
     static long[] outputPoint(Transcript transcript, Network network) {
         return transcript.challenges("output.point", network.output().variables());
-    }
-
-    /** 32 digest bytes as four 8-byte words (absorbed as raw 64-bit words, not field elements). */
-    private static long[] digestWords(byte[] digest) {
-        long[] words = new long[(digest.length + 7) / 8];
-        for (int i = 0; i < digest.length; i++) words[i / 8] |= (digest[i] & 0xFFL) << (8 * (i % 8));
-        return words;
     }
 
     /** Outputs message -> padded output tensor. */

@@ -33,7 +33,7 @@ public final class Prover {
     }
 
     public static Proof prove(Model model, long[][] samples, Backend backend, Progress progress) {
-        long[] input = Inputs.padded(model, samples);
+        InputBatch input = InputBatch.of(model, samples);
         Network network = Network.compile(model, samples.length);
         byte[] digest = model.digest();
         FiatShamirTranscript transcript = FiatShamirTranscript.forProver();
@@ -46,15 +46,15 @@ public final class Prover {
      *
      * @return the outputs as canonical field elements, sample by sample
      */
-    public static long[] prove(Network network, byte[] modelDigest, long[] paddedInput, Backend backend, Transcript transcript,
+    public static long[] prove(Network network, byte[] modelDigest, InputBatch input, Backend backend, Transcript transcript,
                                Progress progress) {
         List<Network.Step> steps = network.steps();
         int total = steps.size() + 1;
-        List<DeviceTensor> activations = network.forward(backend, backend.upload(paddedInput));
+        List<DeviceTensor> activations = network.forward(backend, backend.upload(input.padded()));
         try {
             progress.step("inference", 1, total);
             long[] paddedOutput = backend.download(activations.get(activations.size() - 1));
-            ProofSchedule.bindPublic(transcript, modelDigest, network, paddedInput);
+            ProofSchedule.bindPublic(transcript, modelDigest, network, input);
             long[] outputs = ProofSchedule.outputs(transcript, network, ProofSchedule.flattenOutputs(network, paddedOutput));
             long[] point = ProofSchedule.outputPoint(transcript, network);
             Claim claim = new Claim(point, Multilinear.evaluate(paddedOutput, point));
@@ -72,7 +72,7 @@ public final class Prover {
 
     /** Plain inference in the field on the same backend (what the proof's cost is compared with), as signed integers. */
     public static long[][] infer(Model model, long[][] samples, Backend backend) {
-        long[] input = Inputs.padded(model, samples);
+        long[] input = InputBatch.of(model, samples).padded();
         Network network = Network.compile(model, samples.length);
         List<DeviceTensor> activations = network.forward(backend, backend.upload(input));
         try {

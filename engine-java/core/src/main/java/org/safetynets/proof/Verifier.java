@@ -43,9 +43,9 @@ public final class Verifier {
             return new Verdict.Rejected("proof shapes " + proof.input() + " -> " + proof.output() + " do not match the model's "
                     + model.input() + " -> " + model.output(), 0, -1);
         }
-        long[] input;
+        InputBatch input;
         try {
-            input = Inputs.padded(model, samples);
+            input = InputBatch.of(model, samples);
         } catch (MalformedInput e) {
             return new Verdict.Rejected(e.getMessage(), 0, -1);
         }
@@ -62,11 +62,11 @@ public final class Verifier {
     }
 
     /** The protocol itself, over any transcript. */
-    public static Verdict verify(Network network, byte[] modelDigest, long[] paddedInput, Transcript transcript) {
+    public static Verdict verify(Network network, byte[] modelDigest, InputBatch input, Transcript transcript) {
         List<Network.Step> steps = network.steps();
         int layer = 0;
         try {
-            ProofSchedule.bindPublic(transcript, modelDigest, network, paddedInput);
+            ProofSchedule.bindPublic(transcript, modelDigest, network, input);
             long[] outputs = ProofSchedule.outputs(transcript, network, null);
             long[] point = ProofSchedule.outputPoint(transcript, network);
             Claim claim = new Claim(point, Multilinear.evaluate(ProofSchedule.padOutputs(network, outputs), point));
@@ -75,7 +75,7 @@ public final class Verifier {
                 claim = steps.get(i).protocol().verify(transcript, claim);
             }
             layer = 0;
-            if (Multilinear.evaluate(paddedInput, claim.point()) != claim.value()) {
+            if (input.evaluate(claim.point()) != claim.value()) {
                 return new Verdict.Rejected("the claim reduced to the input does not match the input batch", 0, -1);
             }
             return new Verdict.Accepted(ProofSchedule.signedOutputs(network, outputs));

@@ -12,7 +12,7 @@ import java.security.NoSuchAlgorithmException;
  * Non-interactive transcript: SHA-256 over everything said so far stands in for the verifier's coins.
  *
  * <p>State update, for every event: state = SHA-256(state || kind || len(label) || label || len(data) || data),
- * with kind 'P' (public value), 'M' (prover message) or 'C' (challenge). A challenge is the low 61 bits of the
+ * with kind 'P' (public field elements), 'B' (public bytes), 'M' (prover message) or 'C' (challenge). A challenge is the low 61 bits of the
  * first 8 bytes, read little-endian, of SHA-256(state || 'D' || label || counter), rejection-sampled into [0, p) (p = 2^61 - 1, so only the value
  * 2^61 - 1 is rejected), then absorbed. The prover's messages, concatenated in order as canonical field
  * elements, are the proof.
@@ -53,9 +53,9 @@ public final class FiatShamirTranscript implements Transcript {
         absorb((byte) 'P', label, values);
     }
 
-    /** Binds raw bytes (a digest, a protocol identifier) as a public value. */
+    @Override
     public void absorbPublicBytes(String label, byte[] bytes) {
-        update((byte) 'P', label, bytes, 0, bytes.length);
+        update((byte) 'B', label, bytes, 0, bytes.length);
     }
 
     @Override

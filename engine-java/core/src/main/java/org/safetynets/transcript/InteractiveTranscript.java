@@ -58,6 +58,10 @@ public final class InteractiveTranscript implements Transcript, AutoCloseable {
     }
 
     @Override
+    public void absorbPublicBytes(String label, byte[] bytes) {
+    }
+
+    @Override
     public long[] message(String label, int length, long[] proverValues) {
         if (role == Role.PROVER) {
             long[] values = FiatShamirTranscript.checkedProverMessage(label, length, proverValues);

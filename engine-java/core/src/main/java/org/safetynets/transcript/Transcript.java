@@ -16,6 +16,9 @@ public interface Transcript {
     /** Binds a value both sides already hold (model digest, shapes, the input batch) before any challenge. */
     void absorbPublic(String label, long[] values);
 
+    /** Binds public bytes (a digest, a compactly encoded input batch). */
+    void absorbPublicBytes(String label, byte[] bytes);
+
     /**
      * A message from the prover. On the prover's side {@code proverValues} holds exactly {@code length} canonical
      * field elements and is sent; on the verifier's side it must be null and the message is received. Both sides

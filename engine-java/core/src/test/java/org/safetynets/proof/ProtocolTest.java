@@ -139,7 +139,7 @@ class ProtocolTest {
                         // The digest check alone catches an honest-about-its-model host...
                         assertFalse(Verifier.verify(model, inputs, Prover.prove(cheap, inputs, backend)).accepted());
                         // ...and the protocol catches one that runs the other weights but claims this model's digest.
-                        long[] padded = Inputs.padded(model, inputs);
+                        InputBatch padded = InputBatch.of(model, inputs);
                         FiatShamirTranscript prover = FiatShamirTranscript.forProver();
                         Prover.prove(Network.compile(cheap, 3), model.digest(), padded, backend, prover, Prover.Progress.NONE);
                         Proof lie = new Proof(model.digest(), 3, model.input(), model.output(), prover.proofBytes());
@@ -196,7 +196,7 @@ class ProtocolTest {
 
     private int countMessages(Model model, long[][] inputs) {
         RecordingTranscript recorder = new RecordingTranscript(FiatShamirTranscript.forProver());
-        Prover.prove(Network.compile(model, inputs.length), model.digest(), Inputs.padded(model, inputs), backend, recorder, Prover.Progress.NONE);
+        Prover.prove(Network.compile(model, inputs.length), model.digest(), InputBatch.of(model, inputs), backend, recorder, Prover.Progress.NONE);
         return (int) recorder.events.stream().filter(e -> e.startsWith("message")).count();
     }
 
@@ -205,7 +205,7 @@ class ProtocolTest {
     void proverAndVerifierSchedulesAreIdentical() {
         for (Model model : TestModels.zoo(9)) {
             long[][] inputs = TestModels.inputs(model, 3, 5);
-            long[] padded = Inputs.padded(model, inputs);
+            InputBatch padded = InputBatch.of(model, inputs);
             Network network = Network.compile(model, 3);
             FiatShamirTranscript proverSide = FiatShamirTranscript.forProver();
             RecordingTranscript prover = new RecordingTranscript(proverSide);

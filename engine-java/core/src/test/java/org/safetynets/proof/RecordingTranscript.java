@@ -26,6 +26,12 @@ final class RecordingTranscript implements Transcript {
     }
 
     @Override
+    public void absorbPublicBytes(String label, byte[] bytes) {
+        events.add("public-bytes " + label + " " + bytes.length);
+        inner.absorbPublicBytes(label, bytes);
+    }
+
+    @Override
     public long[] message(String label, int length, long[] proverValues) {
         events.add("message " + label + " " + length);
         return inner.message(label, length, proverValues);

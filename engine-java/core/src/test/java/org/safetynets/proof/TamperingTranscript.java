@@ -28,6 +28,11 @@ final class TamperingTranscript implements Transcript {
     }
 
     @Override
+    public void absorbPublicBytes(String label, byte[] bytes) {
+        inner.absorbPublicBytes(label, bytes);
+    }
+
+    @Override
     public long[] message(String label, int length, long[] proverValues) {
         long[] values = proverValues.clone();
         if (messages++ == message && element < length) {
