@@ -221,6 +221,61 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public DeviceTensor productTable(long[] zeroWeights, long[] oneWeights) {
+        if (zeroWeights.length != oneWeights.length) throw new IllegalArgumentException("weights of different lengths");
+        if (zeroWeights.length > 30) throw new IllegalArgumentException("product table over " + zeroWeights.length + " variables is too large");
+        for (int j = 0; j < zeroWeights.length; j++) {
+            requireCanonical(zeroWeights[j], "product-table weight");
+            requireCanonical(oneWeights[j], "product-table weight");
+        }
+        long[] table = new long[1 << zeroWeights.length];
+        table[0] = 1;
+        int size = 1;
+        // Invariant: table[0..size) is the product over variables 0..j-1; variable j doubles it.
+        for (int j = 0; j < zeroWeights.length; j++) {
+            long zero = zeroWeights[j];
+            long one = oneWeights[j];
+            int half = size;
+            boolean eqLike = Fp.add(zero, one) == 1; // one multiplication: low = t - high
+            boolean free = zero == 1 && one == 1;    // a summed-over variable: copy
+            pool.forRange(half, half, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    long t = table[i];
+                    if (free) {
+                        table[i + half] = t;
+                    } else if (eqLike) {
+                        long high = Fp.mul(t, one);
+                        table[i + half] = high;
+                        table[i] = Fp.sub(t, high);
+                    } else {
+                        table[i + half] = Fp.mul(t, one);
+                        table[i] = Fp.mul(t, zero);
+                    }
+                }
+            });
+            size <<= 1;
+        }
+        return wrap(table);
+    }
+
+    @Override
+    public long[] weightedSquareSums(DeviceTensor weights, DeviceTensor values, int half) {
+        if (half < 0) throw new IllegalArgumentException("negative size");
+        long[] w = data(weights, half, "square weights");
+        long[] a = data(values, 2L * half, "square values");
+        return RoundKernels.weightedSquareSums(pool, w, a, half);
+    }
+
+    @Override
+    public void sumHalves(DeviceTensor table, int half) {
+        if (half < 0) throw new IllegalArgumentException("negative size");
+        long[] t = data(table, 2L * half, "summed table");
+        pool.forRange(half, half, (from, to) -> {
+            for (int i = from; i < to; i++) t[i] = Fp.add(t[i], t[i + half]);
+        });
+    }
+
+    @Override
     public DeviceTensor rowCombination(DeviceTensor weights, DeviceTensor matrix, int rows, int cols) {
         if (rows < 0 || cols < 0) throw new IllegalArgumentException("negative matrix dimension");
         long[] e = data(weights, rows, "row weights");

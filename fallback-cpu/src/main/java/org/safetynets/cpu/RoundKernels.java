@@ -160,6 +160,30 @@ final class RoundKernels {
         finish(acc, out);
     }
 
+    /**
+     * {sum W[i]*a_0^2, sum W[i]*a_1^2, sum W[i]*a_2^2} with a_0 = A[i], a_1 = A[i+half], a_2 = 2*a_1 - a_0: the
+     * square sum-check's round sums, three squarings and three lazily accumulated products per pair.
+     */
+    static long[] weightedSquareSums(WorkerPool pool, long[] w, long[] a, int half) {
+        return pool.sumRange(half, 6L * half, 3, (from, to, out) -> {
+            long acc0 = 0;
+            long acc1 = 0;
+            long acc2 = 0;
+            for (int i = from; i < to; i++) {
+                long x0 = a[i];
+                long x1 = a[i + half];
+                long x2 = Fp.sub(Fp.add(x1, x1), x0);
+                long weight = w[i];
+                acc0 = fold(acc0) + term(weight, Fp.mul(x0, x0));
+                acc1 = fold(acc1) + term(weight, Fp.mul(x1, x1));
+                acc2 = fold(acc2) + term(weight, Fp.mul(x2, x2));
+            }
+            out[0] = Fp.reduceUnsigned(acc0);
+            out[1] = Fp.reduceUnsigned(acc1);
+            out[2] = Fp.reduceUnsigned(acc2);
+        });
+    }
+
     private static void finish(long[] acc, long[] out) {
         for (int t = 0; t < acc.length; t++) out[t] = Fp.reduceUnsigned(acc[t]);
     }

@@ -50,6 +50,21 @@ public interface Backend extends AutoCloseable {
     /** eq(point, x) for every x in {0,1}^k (see {@code Multilinear.eqTable}). */
     DeviceTensor eqTable(long[] point);
 
+    /**
+     * The product table E[x] = prod_j (x_j ? oneWeights[j] : zeroWeights[j]) over {0,1}^k. eq(r, .) is the case
+     * zero = 1 - r, one = r; a variable that is summed over (a pool's window offset) has zero = one = 1.
+     */
+    DeviceTensor productTable(long[] zeroWeights, long[] oneWeights);
+
+    /**
+     * For the square sum-check: with a_0 = A[i], a_1 = A[i+half], a_2 = 2*A[i+half] - A[i], returns
+     * {sum_i W[i]*a_0^2, sum_i W[i]*a_1^2, sum_i W[i]*a_2^2} over i < half. W holds {@code half} live entries.
+     */
+    long[] weightedSquareSums(DeviceTensor weights, DeviceTensor values, int half);
+
+    /** In place: T[i] = T[i] + T[i+half] for i < half (sums the highest live variable out of a product table). */
+    void sumHalves(DeviceTensor table, int half);
+
     /** weights^T * M: the vector of length cols with entry j = sum_i weights[i] * M[i, j]. */
     DeviceTensor rowCombination(DeviceTensor weights, DeviceTensor matrix, int rows, int cols);
 

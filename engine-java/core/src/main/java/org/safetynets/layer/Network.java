@@ -33,17 +33,31 @@ public final class Network {
         this.input = new Layout(model.input(), batch);
         List<Step> chain = new ArrayList<>();
         Layout layout = input;
-        int index = 0;
-        for (Layer layer : model.layers()) {
-            index++;
+        List<Layer> layers = model.layers();
+        for (int i = 0; i < layers.size(); i++) {
+            Layer layer = layers.get(i);
+            int index = i + 1;
+            String kind = layer.kind();
             LayerProtocol protocol;
-            if (layer instanceof Dense d) protocol = new DenseProtocol(d, layout);
-            else if (layer instanceof Conv2d c) protocol = new ConvProtocol(c, layout);
-            else if (layer instanceof Square) protocol = new SquareProtocol(layout);
-            else if (layer instanceof SumPool p) protocol = new PoolProtocol(new PoolGeometry(layout, p.window()));
-            else if (layer instanceof Flatten) continue; // a relabelling: the padded tensor is already features x batch
-            else throw new IllegalStateException("unknown layer " + layer);
-            chain.add(new Step(index, layer.kind(), protocol));
+            if (layer instanceof Dense d) {
+                protocol = new DenseProtocol(d, layout);
+            } else if (layer instanceof Conv2d c) {
+                protocol = new ConvProtocol(c, layout);
+            } else if (layer instanceof Square && i + 1 < layers.size() && layers.get(i + 1) instanceof SumPool p) {
+                // x^2 then sum pooling: one sum-check proves both (the pool only reweights the claim).
+                protocol = new SquareProtocol(layout, new PoolGeometry(layout, p.window()));
+                kind = "square+sumpool";
+                i++;
+            } else if (layer instanceof Square) {
+                protocol = new SquareProtocol(layout, null);
+            } else if (layer instanceof SumPool p) {
+                protocol = new PoolProtocol(new PoolGeometry(layout, p.window()));
+            } else if (layer instanceof Flatten) {
+                continue; // a relabelling: the padded tensor is already features x batch
+            } else {
+                throw new IllegalStateException("unknown layer " + layer);
+            }
+            chain.add(new Step(index, kind, protocol));
             layout = protocol.output();
         }
         this.steps = List.copyOf(chain);

@@ -4,24 +4,33 @@ import org.safetynets.ProofRejected;
 import org.safetynets.backend.Backend;
 import org.safetynets.backend.DeviceTensor;
 import org.safetynets.field.Fp;
-import org.safetynets.poly.Multilinear;
 import org.safetynets.sumcheck.Sumcheck;
 import org.safetynets.tensor.Layout;
+import org.safetynets.tensor.PoolGeometry;
 import org.safetynets.transcript.Transcript;
 
 /**
- * Square, y = x*x. Claim MLE(Y)(r) = v becomes v = sum_x eq(r, x) * MLE(X)(x)^2, a degree-3 sum-check over
- * every variable of the tensor; the prover then sends c = MLE(X)(r') and the verifier checks
- * eq(r, r') * c^2 against the sum-check's final claim. New claim: MLE(X)(r') = c.
+ * Square, y = x*x, optionally followed by sum pooling with a power-of-two window s (the paper's x^2 -> pool
+ * pattern), proven by one degree-3 sum-check.
+ *
+ * <p>Square alone: claim MLE(Y)(r) = v is v = sum_x eq(r, x) * MLE(X)(x)^2. With the pool, the window offset is
+ * the low log2(s) bits of the input row and column, and pooling sums over them, so a claim on the pooled output
+ * at r is v = sum_x E(x) * MLE(X)(x)^2 where E is eq(r, .) on the other bits and 1 on the offset bits: the
+ * pool costs nothing of its own. Either way E is a product weight prod_j f_j(x_j); the prover runs
+ * {@link Sumcheck#proveWeightedSquare}, then sends c = MLE(X)(r'), and the verifier checks E(r') * c^2 against
+ * the sum-check's final claim. New claim: MLE(X)(r') = c.
  */
 public final class SquareProtocol implements LayerProtocol {
-    private final Layout layout;
+    private final Layout in;
+    private final PoolGeometry pool;
 
-    public SquareProtocol(Layout layout) {
-        this.layout = layout;
+    /** @param pool the sum pool that follows the square, or null */
+    public SquareProtocol(Layout in, PoolGeometry pool) {
+        this.in = in;
+        this.pool = pool;
+        if (pool != null && !pool.input().equals(in)) throw new IllegalArgumentException("pool input differs from the square's");
     }
 
-    /** The transcript steps after the sum-check. */
     static final class Schedule {
         static long inputValue(Transcript transcript, Long value) {
             return transcript.message("square.input", 1, value == null ? null : new long[] {value})[0];
@@ -30,41 +39,71 @@ public final class SquareProtocol implements LayerProtocol {
 
     @Override
     public Layout input() {
-        return layout;
+        return in;
     }
 
     @Override
     public Layout output() {
-        return layout;
+        return pool == null ? in : pool.output();
     }
 
     @Override
     public DeviceTensor infer(Backend backend, DeviceTensor input) {
-        return backend.square(input);
+        DeviceTensor squared = backend.square(input);
+        if (pool == null) return squared;
+        try (squared) {
+            return backend.sumPool(squared, pool);
+        }
+    }
+
+    /** Weights {zero, one} per input variable: eq with the output point, and 1, 1 on pooled offset bits. */
+    private long[][] weights(long[] outputPoint) {
+        int k = in.variables();
+        long[] zero = new long[k];
+        long[] one = new long[k];
+        int offset = pool == null ? 0 : pool.offsetVariables();
+        int lb = in.batchVariables();
+        int lw = in.widthVariables();
+        int lh = in.heightVariables();
+        int next = 0;
+        for (int j = 0; j < k; j++) {
+            boolean offsetBit = (j >= lb && j < lb + offset) || (j >= lb + lw && j < lb + lw + offset);
+            if (offsetBit) {
+                zero[j] = 1;
+                one[j] = 1;
+            } else {
+                long r = outputPoint[next++];
+                zero[j] = Fp.sub(1, r);
+                one[j] = r;
+            }
+        }
+        if (next != outputPoint.length) throw new IllegalStateException("output point of " + outputPoint.length + " variables, used " + next);
+        assert lh >= offset;
+        return new long[][] {zero, one};
     }
 
     @Override
     public Claim prove(Backend backend, Transcript transcript, Claim claim, DeviceTensor input) {
-        try (DeviceTensor eq = backend.eqTable(claim.point())) {
-            long[] point = Sumcheck.prove(backend, transcript, new DeviceTensor[] {eq, input}, new int[] {0, 1, 1}, layout.variables());
-            long c = Schedule.inputValue(transcript, backend.get(input, 0));
-            return new Claim(point, c);
-        }
+        long[][] w = weights(claim.point());
+        long[] point = Sumcheck.proveWeightedSquare(backend, transcript, w[0], w[1], input);
+        long c = Schedule.inputValue(transcript, backend.get(input, 0));
+        return new Claim(point, c);
     }
 
     @Override
     public Claim verify(Transcript transcript, Claim claim) {
-        Sumcheck.Reduced reduced = Sumcheck.verify(transcript, claim.value(), layout.variables(), 3);
+        long[][] w = weights(claim.point());
+        Sumcheck.Reduced reduced = Sumcheck.verify(transcript, claim.value(), in.variables(), 3);
         long c = Schedule.inputValue(transcript, null);
-        long expected = Fp.mul(Multilinear.eq(claim.point(), reduced.point()), Fp.mul(c, c));
+        long expected = Fp.mul(Sumcheck.productWeightAt(w[0], w[1], reduced.point()), Fp.mul(c, c));
         if (expected != reduced.finalClaim()) {
-            throw new ProofRejected("square: eq(r, r') * c^2 does not match the sum-check's final claim", 0, layout.variables());
+            throw new ProofRejected("square: E(r') * c^2 does not match the sum-check's final claim", 0, in.variables());
         }
         return new Claim(reduced.point(), c);
     }
 
     @Override
     public long proofElements() {
-        return 4L * layout.variables() + 1;
+        return 4L * in.variables() + 1;
     }
 }

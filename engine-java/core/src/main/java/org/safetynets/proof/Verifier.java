@@ -81,7 +81,8 @@ public final class Verifier {
             return new Verdict.Accepted(ProofSchedule.signedOutputs(network, outputs));
         } catch (ProofRejected e) {
             ProofRejected located = e.atLayer(layer);
-            String kind = located.layer() > 0 ? " (" + network.model().layers().get(located.layer() - 1).kind() + ")" : "";
+            String kind = "";
+            for (Network.Step step : steps) if (step.modelLayer() == located.layer()) kind = " (" + step.kind() + ")";
             return new Verdict.Rejected(located.reason() + kind, located.layer(), located.round());
         }
     }

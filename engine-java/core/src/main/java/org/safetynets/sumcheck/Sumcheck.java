@@ -63,6 +63,63 @@ public final class Sumcheck {
         return point;
     }
 
+    /**
+     * Proves claim = sum_x E(x) * A(x)^2 for a product weight E(x) = prod_j f_j(x_j), f_j(t) = zero_j + t*(one_j - zero_j),
+     * sending the same degree-3 round polynomials as {@link #prove} with tables (E, A, A) would, but cheaper:
+     * in the round that binds variable m, s(t) = bound * f_m(t) * q(t) with q(t) = sum over the lower variables x' of
+     * E_low(x') * A(x', t)^2, where bound = prod over bound variables of f_j(r_j). So E is never folded: its table over
+     * the lower variables shrinks by summing halves (a factor zero+one to divide out, 1 for eq weights), and only
+     * q(0), q(1), q(2) are computed (q(3) = q(0) - 3q(1) + 3q(2), q being quadratic).
+     * {@code values} is folded in place; entry 0 ends as MLE(A)(point).
+     *
+     * @return the point, indexed by variable
+     */
+    public static long[] proveWeightedSquare(Backend backend, Transcript transcript, long[] zeroWeights, long[] oneWeights,
+                                             DeviceTensor values) {
+        int variables = zeroWeights.length;
+        long[] point = new long[variables];
+        if (variables == 0) return point;
+        long bound = 1;
+        long scale = 1; // the lower-variable table holds E_low * scale
+        try (DeviceTensor lower = backend.productTable(java.util.Arrays.copyOf(zeroWeights, variables - 1),
+                java.util.Arrays.copyOf(oneWeights, variables - 1))) {
+            for (int m = variables - 1; m >= 0; m--) {
+                int half = 1 << m;
+                long[] q = backend.weightedSquareSums(lower, values, half);
+                long unscale = Fp.inverse(scale);
+                long q0 = Fp.mul(q[0], unscale);
+                long q1 = Fp.mul(q[1], unscale);
+                long q2 = Fp.mul(q[2], unscale);
+                long q3 = Fp.add(Fp.sub(q0, Fp.mul(3, q1)), Fp.mul(3, q2));
+                long[] qs = {q0, q1, q2, q3};
+                long[] s = new long[4];
+                for (int t = 0; t < 4; t++) {
+                    long f = Fp.add(zeroWeights[m], Fp.mul(t, Fp.sub(oneWeights[m], zeroWeights[m])));
+                    s[t] = Fp.mul(bound, Fp.mul(f, qs[t]));
+                }
+                Schedule.roundPolynomial(transcript, 3, s);
+                long r = Schedule.roundChallenge(transcript);
+                backend.fold(values, half, r);
+                bound = Fp.mul(bound, Fp.add(zeroWeights[m], Fp.mul(r, Fp.sub(oneWeights[m], zeroWeights[m]))));
+                if (m >= 1) {
+                    backend.sumHalves(lower, half / 2);
+                    scale = Fp.mul(scale, Fp.add(zeroWeights[m - 1], oneWeights[m - 1]));
+                }
+                point[m] = r;
+            }
+        }
+        return point;
+    }
+
+    /** prod_j f_j(point_j): the product weight's multilinear extension at a point (the verifier's side of the above). */
+    public static long productWeightAt(long[] zeroWeights, long[] oneWeights, long[] point) {
+        long product = 1;
+        for (int j = 0; j < point.length; j++) {
+            product = Fp.mul(product, Fp.add(zeroWeights[j], Fp.mul(point[j], Fp.sub(oneWeights[j], zeroWeights[j]))));
+        }
+        return product;
+    }
+
     /** Checks every round against the running claim; throws ProofRejected (layer 0, the round) on a lie. */
     public static Reduced verify(Transcript transcript, long claim, int variables, int degree) {
         long[] point = new long[variables];

@@ -554,4 +554,54 @@ public abstract class BackendContractTest {
             assertArrayEquals(expected, backend.download(u), g.toString());
         }
     }
+
+    @Test
+    void productTableIsTheProductFormula() {
+        for (int k : new int[] {0, 1, 2, 3, 6, 15}) {
+            long[] zero = values(k, Values.EDGES);
+            long[] one = values(k, Values.RANDOM);
+            // Mix in the special shapes the fast paths look for: eq weights (zero + one = 1) and free variables (1, 1).
+            for (int j = 0; j < k; j++) {
+                if (j % 3 == 1) zero[j] = sub(1, one[j]);
+                if (j % 3 == 2) {
+                    zero[j] = 1;
+                    one[j] = 1;
+                }
+            }
+            long[] expected = new long[1 << k];
+            for (int x = 0; x < expected.length; x++) {
+                BigInteger product = BigInteger.ONE;
+                for (int j = 0; j < k; j++) product = product.multiply(big(((x >>> j) & 1) == 1 ? one[j] : zero[j])).mod(BIG_P);
+                expected[x] = reduce(product);
+            }
+            try (DeviceTensor t = backend.productTable(zero, one)) {
+                assertArrayEquals(expected, backend.download(t), "k = " + k);
+            }
+        }
+    }
+
+    @Test
+    void weightedSquareSumsAndSumHalves() {
+        for (Values kind : Values.values()) {
+            for (int half : new int[] {1, 2, 7, 1 << 15}) {
+                long[] w = values(half, Values.RANDOM);
+                long[] a = values(2 * half, kind);
+                BigInteger[] expected = {BigInteger.ZERO, BigInteger.ZERO, BigInteger.ZERO};
+                for (int i = 0; i < half; i++) {
+                    BigInteger a0 = big(a[i]);
+                    BigInteger a1 = big(a[i + half]);
+                    BigInteger[] at = {a0, a1, a1.shiftLeft(1).subtract(a0)};
+                    for (int t = 0; t < 3; t++) expected[t] = expected[t].add(big(w[i]).multiply(at[t]).multiply(at[t])).mod(BIG_P);
+                }
+                try (DeviceTensor tw = backend.upload(w); DeviceTensor ta = backend.upload(a)) {
+                    long[] actual = backend.weightedSquareSums(tw, ta, half);
+                    for (int t = 0; t < 3; t++) assertEquals(reduce(expected[t]), actual[t], kind + " half " + half + " t " + t);
+                    backend.sumHalves(ta, half);
+                    long[] summed = backend.download(ta);
+                    for (int i = 0; i < half; i++) assertEquals(add(a[i], a[i + half]), summed[i], kind + " sumHalves " + i);
+                    for (int i = half; i < 2 * half; i++) assertEquals(a[i], summed[i], "the upper half is left alone");
+                }
+            }
+        }
+    }
 }

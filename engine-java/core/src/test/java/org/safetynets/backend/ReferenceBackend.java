@@ -146,6 +146,35 @@ public final class ReferenceBackend implements Backend {
     }
 
     @Override
+    public DeviceTensor productTable(long[] zeroWeights, long[] oneWeights) {
+        long[] table = new long[1 << zeroWeights.length];
+        for (int x = 0; x < table.length; x++) {
+            long product = 1;
+            for (int j = 0; j < zeroWeights.length; j++) product = Fp.mul(product, ((x >>> j) & 1) == 1 ? oneWeights[j] : zeroWeights[j]);
+            table[x] = product;
+        }
+        return new HostTensor(table);
+    }
+
+    @Override
+    public long[] weightedSquareSums(DeviceTensor weights, DeviceTensor values, int half) {
+        long[] w = data(weights);
+        long[] a = data(values);
+        long[] sums = new long[3];
+        for (int i = 0; i < half; i++) {
+            long[] at = {a[i], a[i + half], Fp.sub(Fp.add(a[i + half], a[i + half]), a[i])};
+            for (int t = 0; t < 3; t++) sums[t] = Fp.add(sums[t], Fp.mul(w[i], Fp.mul(at[t], at[t])));
+        }
+        return sums;
+    }
+
+    @Override
+    public void sumHalves(DeviceTensor table, int half) {
+        long[] t = data(table);
+        for (int i = 0; i < half; i++) t[i] = Fp.add(t[i], t[i + half]);
+    }
+
+    @Override
     public DeviceTensor rowCombination(DeviceTensor weights, DeviceTensor matrix, int rows, int cols) {
         long[] e = data(weights);
         long[] m = data(matrix);
