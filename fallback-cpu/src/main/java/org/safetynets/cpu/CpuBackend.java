@@ -259,11 +259,18 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public long[] weightedSquareSums(DeviceTensor weights, DeviceTensor values, int half) {
+    public long[] weightedSquareSums(DeviceTensor weights, DeviceTensor values, int half, int[] points) {
         if (half < 0) throw new IllegalArgumentException("negative size");
         long[] w = data(weights, half, "square weights");
         long[] a = data(values, 2L * half, "square values");
-        return RoundKernels.weightedSquareSums(pool, w, a, half);
+        if (java.util.Arrays.equals(points, new int[] {0, 2})) return RoundKernels.weightedSquareSumsAtZeroAndTwo(pool, w, a, half);
+        long[] all = RoundKernels.weightedSquareSums(pool, w, a, half);
+        long[] out = new long[points.length];
+        for (int k = 0; k < points.length; k++) {
+            if (points[k] < 0 || points[k] > 2) throw new IllegalArgumentException("square sums are for t in {0, 1, 2}, not " + points[k]);
+            out[k] = all[points[k]];
+        }
+        return out;
     }
 
     @Override

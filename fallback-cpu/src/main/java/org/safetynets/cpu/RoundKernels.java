@@ -184,6 +184,24 @@ final class RoundKernels {
         });
     }
 
+    /** {sum W[i]*a_0^2, sum W[i]*a_2^2}: the common case, where the prover derives the t = 1 sum from its claim. */
+    static long[] weightedSquareSumsAtZeroAndTwo(WorkerPool pool, long[] w, long[] a, int half) {
+        return pool.sumRange(half, 4L * half, 2, (from, to, out) -> {
+            long acc0 = 0;
+            long acc2 = 0;
+            for (int i = from; i < to; i++) {
+                long x0 = a[i];
+                long x1 = a[i + half];
+                long x2 = Fp.sub(Fp.add(x1, x1), x0);
+                long weight = w[i];
+                acc0 = fold(acc0) + term(weight, Fp.mul(x0, x0));
+                acc2 = fold(acc2) + term(weight, Fp.mul(x2, x2));
+            }
+            out[0] = Fp.reduceUnsigned(acc0);
+            out[1] = Fp.reduceUnsigned(acc2);
+        });
+    }
+
     private static void finish(long[] acc, long[] out) {
         for (int t = 0; t < acc.length; t++) out[t] = Fp.reduceUnsigned(acc[t]);
     }

@@ -17,7 +17,7 @@ import java.util.concurrent.ForkJoinTask;
  */
 final class WorkerPool implements AutoCloseable {
     /** Below this many elementary operations a kernel runs on the caller's thread. */
-    static final long PARALLEL_THRESHOLD = 1 << 14;
+    static final long PARALLEL_THRESHOLD = 1 << 16;
     /** Chunks per thread, so that uneven units (conv rows at the border) still balance. */
     private static final int CHUNKS_PER_THREAD = 4;
 
@@ -38,7 +38,8 @@ final class WorkerPool implements AutoCloseable {
     WorkerPool(int threads) {
         if (threads < 1) throw new IllegalArgumentException("threads must be positive: " + threads);
         this.threads = threads;
-        this.pool = threads == 1 ? null : new ForkJoinPool(threads);
+        // The caller works too (see dispatch), so threads - 1 pool workers make `threads` in all.
+        this.pool = threads == 1 ? null : new ForkJoinPool(threads - 1);
     }
 
     int threads() {
@@ -57,13 +58,7 @@ final class WorkerPool implements AutoCloseable {
             body.run(0, units);
             return;
         }
-        List<ForkJoinTask<?>> tasks = new ArrayList<>(chunks);
-        for (int c = 0; c < chunks; c++) {
-            int from = bound(units, chunks, c);
-            int to = bound(units, chunks, c + 1);
-            tasks.add(pool.submit(() -> body.run(from, to)));
-        }
-        joinAll(tasks);
+        dispatch(chunks, c -> body.run(bound(units, chunks, c), bound(units, chunks, c + 1)));
     }
 
     /** Sums {@code width} field elements over [0, units): each chunk fills its own partial sums, then they are added. */
@@ -84,15 +79,27 @@ final class WorkerPool implements AutoCloseable {
             body.run(0, units, partials[0]);
             return partials;
         }
-        List<ForkJoinTask<?>> tasks = new ArrayList<>(chunks);
-        for (int c = 0; c < chunks; c++) {
-            int from = bound(units, chunks, c);
-            int to = bound(units, chunks, c + 1);
-            long[] partial = partials[c];
-            tasks.add(pool.submit(() -> body.run(from, to, partial)));
-        }
-        joinAll(tasks);
+        dispatch(chunks, c -> body.run(bound(units, chunks, c), bound(units, chunks, c + 1), partials[c]));
         return partials;
+    }
+
+    /**
+     * Runs chunk indices 0..chunks-1 on the pool's workers and on the calling thread, each taking the next index
+     * from a shared counter: the caller does not sit idle, and uneven chunks balance themselves.
+     */
+    private void dispatch(int chunks, java.util.function.IntConsumer chunk) {
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        Runnable worker = () -> {
+            for (int c = next.getAndIncrement(); c < chunks; c = next.getAndIncrement()) chunk.accept(c);
+        };
+        int helpers = Math.min(threads - 1, chunks - 1);
+        List<ForkJoinTask<?>> tasks = new ArrayList<>(helpers);
+        for (int i = 0; i < helpers; i++) tasks.add(pool.submit(worker));
+        try {
+            worker.run();
+        } finally {
+            joinAll(tasks);
+        }
     }
 
     private int chunks(int units, long work) {

@@ -57,10 +57,10 @@ public interface Backend extends AutoCloseable {
     DeviceTensor productTable(long[] zeroWeights, long[] oneWeights);
 
     /**
-     * For the square sum-check: with a_0 = A[i], a_1 = A[i+half], a_2 = 2*A[i+half] - A[i], returns
-     * {sum_i W[i]*a_0^2, sum_i W[i]*a_1^2, sum_i W[i]*a_2^2} over i < half. W holds {@code half} live entries.
+     * For the square sum-check: with a_t = A[i] + t*(A[i+half] - A[i]), returns sum over i < half of W[i]*a_t^2 for
+     * each t in {@code points} (a subset of {0, 1, 2}, in that order). W holds {@code half} live entries.
      */
-    long[] weightedSquareSums(DeviceTensor weights, DeviceTensor values, int half);
+    long[] weightedSquareSums(DeviceTensor weights, DeviceTensor values, int half, int[] points);
 
     /** In place: T[i] = T[i] + T[i+half] for i < half (sums the highest live variable out of a product table). */
     void sumHalves(DeviceTensor table, int half);

@@ -85,7 +85,7 @@ public final class SquareProtocol implements LayerProtocol {
     @Override
     public Claim prove(Backend backend, Transcript transcript, Claim claim, DeviceTensor input) {
         long[][] w = weights(claim.point());
-        long[] point = Sumcheck.proveWeightedSquare(backend, transcript, w[0], w[1], input);
+        long[] point = Sumcheck.proveWeightedSquare(backend, transcript, claim.value(), w[0], w[1], input);
         long c = Schedule.inputValue(transcript, backend.get(input, 0));
         return new Claim(point, c);
     }

@@ -69,13 +69,14 @@ public final class Sumcheck {
      * in the round that binds variable m, s(t) = bound * f_m(t) * q(t) with q(t) = sum over the lower variables x' of
      * E_low(x') * A(x', t)^2, where bound = prod over bound variables of f_j(r_j). So E is never folded: its table over
      * the lower variables shrinks by summing halves (a factor zero+one to divide out, 1 for eq weights), and only
-     * q(0), q(1), q(2) are computed (q(3) = q(0) - 3q(1) + 3q(2), q being quadratic).
+     * q(0) and q(2) are computed: q(1) follows from the running claim, s(0) + s(1) = claim, whenever bound and
+     * f_m(1) are non-zero (else it is computed too), and q(3) = q(0) - 3q(1) + 3q(2), q being quadratic.
      * {@code values} is folded in place; entry 0 ends as MLE(A)(point).
      *
      * @return the point, indexed by variable
      */
-    public static long[] proveWeightedSquare(Backend backend, Transcript transcript, long[] zeroWeights, long[] oneWeights,
-                                             DeviceTensor values) {
+    public static long[] proveWeightedSquare(Backend backend, Transcript transcript, long claim, long[] zeroWeights,
+                                             long[] oneWeights, DeviceTensor values) {
         int variables = zeroWeights.length;
         long[] point = new long[variables];
         if (variables == 0) return point;
@@ -85,11 +86,23 @@ public final class Sumcheck {
                 java.util.Arrays.copyOf(oneWeights, variables - 1))) {
             for (int m = variables - 1; m >= 0; m--) {
                 int half = 1 << m;
-                long[] q = backend.weightedSquareSums(lower, values, half);
                 long unscale = Fp.inverse(scale);
-                long q0 = Fp.mul(q[0], unscale);
-                long q1 = Fp.mul(q[1], unscale);
-                long q2 = Fp.mul(q[2], unscale);
+                long q0;
+                long q1;
+                long q2;
+                if (bound != 0 && oneWeights[m] != 0) {
+                    long[] q = backend.weightedSquareSums(lower, values, half, new int[] {0, 2});
+                    q0 = Fp.mul(q[0], unscale);
+                    q2 = Fp.mul(q[1], unscale);
+                    // claim = bound * (f(0) q(0) + f(1) q(1)) with f(0) = zero_m, f(1) = one_m
+                    long rest = Fp.sub(Fp.mul(claim, Fp.inverse(bound)), Fp.mul(zeroWeights[m], q0));
+                    q1 = Fp.mul(rest, Fp.inverse(oneWeights[m]));
+                } else {
+                    long[] q = backend.weightedSquareSums(lower, values, half, new int[] {0, 1, 2});
+                    q0 = Fp.mul(q[0], unscale);
+                    q1 = Fp.mul(q[1], unscale);
+                    q2 = Fp.mul(q[2], unscale);
+                }
                 long q3 = Fp.add(Fp.sub(q0, Fp.mul(3, q1)), Fp.mul(3, q2));
                 long[] qs = {q0, q1, q2, q3};
                 long[] s = new long[4];
@@ -99,6 +112,7 @@ public final class Sumcheck {
                 }
                 Schedule.roundPolynomial(transcript, 3, s);
                 long r = Schedule.roundChallenge(transcript);
+                claim = Univariate.evaluate(s, r);
                 backend.fold(values, half, r);
                 bound = Fp.mul(bound, Fp.add(zeroWeights[m], Fp.mul(r, Fp.sub(oneWeights[m], zeroWeights[m]))));
                 if (m >= 1) {

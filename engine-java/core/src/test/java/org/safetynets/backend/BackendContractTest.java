@@ -594,8 +594,12 @@ public abstract class BackendContractTest {
                     for (int t = 0; t < 3; t++) expected[t] = expected[t].add(big(w[i]).multiply(at[t]).multiply(at[t])).mod(BIG_P);
                 }
                 try (DeviceTensor tw = backend.upload(w); DeviceTensor ta = backend.upload(a)) {
-                    long[] actual = backend.weightedSquareSums(tw, ta, half);
+                    long[] actual = backend.weightedSquareSums(tw, ta, half, new int[] {0, 1, 2});
                     for (int t = 0; t < 3; t++) assertEquals(reduce(expected[t]), actual[t], kind + " half " + half + " t " + t);
+                    long[] ends = backend.weightedSquareSums(tw, ta, half, new int[] {0, 2});
+                    assertEquals(reduce(expected[0]), ends[0]);
+                    assertEquals(reduce(expected[2]), ends[1]);
+                    assertEquals(reduce(expected[1]), backend.weightedSquareSums(tw, ta, half, new int[] {1})[0]);
                     backend.sumHalves(ta, half);
                     long[] summed = backend.download(ta);
                     for (int i = 0; i < half; i++) assertEquals(add(a[i], a[i + half]), summed[i], kind + " sumHalves " + i);

@@ -157,13 +157,15 @@ public final class ReferenceBackend implements Backend {
     }
 
     @Override
-    public long[] weightedSquareSums(DeviceTensor weights, DeviceTensor values, int half) {
+    public long[] weightedSquareSums(DeviceTensor weights, DeviceTensor values, int half, int[] points) {
         long[] w = data(weights);
         long[] a = data(values);
-        long[] sums = new long[3];
+        long[] sums = new long[points.length];
         for (int i = 0; i < half; i++) {
-            long[] at = {a[i], a[i + half], Fp.sub(Fp.add(a[i + half], a[i + half]), a[i])};
-            for (int t = 0; t < 3; t++) sums[t] = Fp.add(sums[t], Fp.mul(w[i], Fp.mul(at[t], at[t])));
+            for (int k = 0; k < points.length; k++) {
+                long at = Fp.add(a[i], Fp.mul(points[k], Fp.sub(a[i + half], a[i])));
+                sums[k] = Fp.add(sums[k], Fp.mul(w[i], Fp.mul(at, at)));
+            }
         }
         return sums;
     }
