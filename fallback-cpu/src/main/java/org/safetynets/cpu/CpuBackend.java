@@ -228,34 +228,38 @@ public final class CpuBackend implements Backend {
             requireCanonical(zeroWeights[j], "product-table weight");
             requireCanonical(oneWeights[j], "product-table weight");
         }
-        long[] table = new long[1 << zeroWeights.length];
+        // E[x] = E_low[x mod 2^l] * E_high[x >> l]: two small tables, then one multiplication per entry, each
+        // entry written once (the doubling construction rewrites the table once per variable).
+        int k = zeroWeights.length;
+        int l = k / 2;
+        long[] low = smallProductTable(zeroWeights, oneWeights, 0, l);
+        long[] high = smallProductTable(zeroWeights, oneWeights, l, k - l);
+        long[] table = new long[1 << k];
+        int lowSize = low.length;
+        pool.forRange(high.length, table.length, (from, to) -> {
+            for (int u = from; u < to; u++) {
+                long h = high[u];
+                int base = u * lowSize;
+                for (int i = 0; i < lowSize; i++) table[base + i] = Fp.mul(h, low[i]);
+            }
+        });
+        return wrap(table);
+    }
+
+    /** The product table over variables [from, from + count), sequentially (at most 2^15 entries here). */
+    private static long[] smallProductTable(long[] zeroWeights, long[] oneWeights, int from, int count) {
+        long[] table = new long[1 << count];
         table[0] = 1;
         int size = 1;
-        // Invariant: table[0..size) is the product over variables 0..j-1; variable j doubles it.
-        for (int j = 0; j < zeroWeights.length; j++) {
-            long zero = zeroWeights[j];
-            long one = oneWeights[j];
-            int half = size;
-            boolean eqLike = Fp.add(zero, one) == 1; // one multiplication: low = t - high
-            boolean free = zero == 1 && one == 1;    // a summed-over variable: copy
-            pool.forRange(half, half, (from, to) -> {
-                for (int i = from; i < to; i++) {
-                    long t = table[i];
-                    if (free) {
-                        table[i + half] = t;
-                    } else if (eqLike) {
-                        long high = Fp.mul(t, one);
-                        table[i + half] = high;
-                        table[i] = Fp.sub(t, high);
-                    } else {
-                        table[i + half] = Fp.mul(t, one);
-                        table[i] = Fp.mul(t, zero);
-                    }
-                }
-            });
+        for (int j = from; j < from + count; j++) {
+            for (int i = 0; i < size; i++) {
+                long t = table[i];
+                table[i + size] = Fp.mul(t, oneWeights[j]);
+                table[i] = Fp.mul(t, zeroWeights[j]);
+            }
             size <<= 1;
         }
-        return wrap(table);
+        return table;
     }
 
     @Override
@@ -350,7 +354,11 @@ public final class CpuBackend implements Backend {
         long[] t = data(table, 2L * half, "folded table");
         // Writes only [0, half) and reads [half, 2*half) unchanged, so chunks are independent.
         pool.forRange(half, half, (from, to) -> {
-            for (int i = from; i < to; i++) t[i] = Fp.add(t[i], Fp.mul(r, Fp.sub(t[i + half], t[i])));
+            for (int i = from; i < to; i++) {
+                long low = t[i];
+                long high = t[i + half];
+                if ((low | high) != 0) t[i] = Fp.add(low, Fp.mul(r, Fp.sub(high, low))); // zero padding stays zero
+            }
         });
     }
 
