@@ -14,5 +14,8 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
 fi
-java -version 2>&1 | head -1
-mvn -v 2>/dev/null | head -1
+# Print the versions in use; read whole outputs so no pipe closes early (SIGPIPE fails under pipefail).
+java_version=$(java -version 2>&1)
+mvn_version=$(mvn -v 2>/dev/null)
+echo "${java_version%%$'\n'*}"
+echo "${mvn_version%%$'\n'*}"
