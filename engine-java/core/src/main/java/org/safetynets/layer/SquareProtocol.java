@@ -56,7 +56,10 @@ public final class SquareProtocol implements LayerProtocol {
         }
     }
 
-    /** Weights {zero, one} per input variable: eq with the output point, and 1, 1 on pooled offset bits. */
+    /**
+     * Weights {zero, one} per input variable: eq with the output point, and 1, 1 on pooled offset bits (the low
+     * log2(s) bits of the row and of the column; PoolGeometry guarantees the input has that many).
+     */
     private long[][] weights(long[] outputPoint) {
         int k = in.variables();
         long[] zero = new long[k];
@@ -64,7 +67,6 @@ public final class SquareProtocol implements LayerProtocol {
         int offset = pool == null ? 0 : pool.offsetVariables();
         int lb = in.batchVariables();
         int lw = in.widthVariables();
-        int lh = in.heightVariables();
         int next = 0;
         for (int j = 0; j < k; j++) {
             boolean offsetBit = (j >= lb && j < lb + offset) || (j >= lb + lw && j < lb + lw + offset);
@@ -78,7 +80,6 @@ public final class SquareProtocol implements LayerProtocol {
             }
         }
         if (next != outputPoint.length) throw new IllegalStateException("output point of " + outputPoint.length + " variables, used " + next);
-        assert lh >= offset;
         return new long[][] {zero, one};
     }
 
