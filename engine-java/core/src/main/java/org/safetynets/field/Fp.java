@@ -110,6 +110,13 @@ public final class Fp {
         return a >= 0 && a < P;
     }
 
+    /** The 8 little-endian bytes at offset, as a word (no canonical check: callers check and report in their terms). */
+    public static long readWord(byte[] in, int offset) {
+        long a = 0;
+        for (int i = 0; i < BYTES; i++) a |= (in[offset + i] & 0xFFL) << (8 * i);
+        return a;
+    }
+
     /** Canonical encoding: 8 bytes little-endian. */
     public static void write(long a, byte[] out, int offset) {
         for (int i = 0; i < BYTES; i++) out[offset + i] = (byte) (a >>> (8 * i));
@@ -120,8 +127,7 @@ public final class Fp {
         if (offset < 0 || in.length - offset < BYTES) {
             throw new MalformedInput(source, "field element at byte " + offset + " is cut short (" + Math.max(0, in.length - offset) + " bytes left)");
         }
-        long a = 0;
-        for (int i = 0; i < BYTES; i++) a |= (in[offset + i] & 0xFFL) << (8 * i);
+        long a = readWord(in, offset);
         if (!isCanonical(a)) {
             throw new MalformedInput(source, "field element at byte " + offset + " is " + Long.toUnsignedString(a)
                     + ", not below p = 2^61 - 1");

@@ -54,11 +54,11 @@ public final class ConvProtocol implements LayerProtocol {
 
     static final class Schedule {
         static long patchValue(Transcript transcript, Long value) {
-            return transcript.message("conv.patches", 1, value == null ? null : new long[] {value})[0];
+            return transcript.value("conv.patches", value);
         }
 
         static long inputValue(Transcript transcript, Long value) {
-            return transcript.message("conv.input", 1, value == null ? null : new long[] {value})[0];
+            return transcript.value("conv.input", value);
         }
     }
 
@@ -194,15 +194,7 @@ public final class ConvProtocol implements LayerProtocol {
     /** S_axis~(rhoK, rOut, rhoIn): the axis table evaluated at rhoIn. */
     private long axisSelection(long[] rhoK, long[] rOut, long[] rhoIn, int outputExtent, int inputExtent) {
         long[] eqIn = Multilinear.eqTable(rhoIn);
-        long[] eqK = Multilinear.eqTable(rhoK);
-        long[] eqO = Multilinear.eqTable(rOut);
-        long sum = 0;
-        for (int k = 0; k < geometry.kernel(); k++)
-            for (int o = 0; o < outputExtent; o++) {
-                int i = geometry.inputCoordinate(o, k, inputExtent);
-                if (i >= 0) sum = Fp.add(sum, Fp.mul(Fp.mul(eqK[k], eqO[o]), eqIn[i]));
-            }
-        return sum;
+        return DenseProtocol.dot(axisTable(rhoK, rOut, eqIn.length, outputExtent, inputExtent), eqIn);
     }
 
     /** MLE(K)(r_co, rho) from the kernel matrix: O(Co * Ci * k^2), independent of the batch. */

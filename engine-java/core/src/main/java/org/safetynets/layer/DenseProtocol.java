@@ -8,7 +8,6 @@ import org.safetynets.model.Dense;
 import org.safetynets.poly.Multilinear;
 import org.safetynets.sumcheck.Sumcheck;
 import org.safetynets.tensor.Layout;
-import org.safetynets.tensor.Shape;
 import org.safetynets.transcript.Transcript;
 
 /**
@@ -35,15 +34,9 @@ public final class DenseProtocol implements LayerProtocol {
         this.out = in.withShape(layer.outputShape(in.shape()));
         this.rows = out.shape().paddedSize();
         this.columns = in.shape().paddedSize();
-        Shape s = in.shape();
         // Column j of W reads feature j of the (c, h, w) row-major flattening, which sits at a padded row of X.
         this.paddedColumn = new int[layer.inputs()];
-        for (int j = 0; j < layer.inputs(); j++) {
-            int c = j / (s.height() * s.width());
-            int h = (j / s.width()) % s.height();
-            int w = j % s.width();
-            paddedColumn[j] = s.paddedIndex(c, h, w);
-        }
+        for (int j = 0; j < layer.inputs(); j++) paddedColumn[j] = in.shape().paddedIndexOfFlat(j);
         this.weights = new long[rows * columns];
         for (int o = 0; o < layer.outputs(); o++)
             for (int j = 0; j < layer.inputs(); j++) weights[o * columns + paddedColumn[j]] = Fp.fromSigned(layer.weight(o, j));
@@ -53,7 +46,7 @@ public final class DenseProtocol implements LayerProtocol {
 
     static final class Schedule {
         static long inputValue(Transcript transcript, Long value) {
-            return transcript.message("dense.input", 1, value == null ? null : new long[] {value})[0];
+            return transcript.value("dense.input", value);
         }
     }
 

@@ -33,7 +33,7 @@ public final class SquareProtocol implements LayerProtocol {
 
     static final class Schedule {
         static long inputValue(Transcript transcript, Long value) {
-            return transcript.message("square.input", 1, value == null ? null : new long[] {value})[0];
+            return transcript.value("square.input", value);
         }
     }
 

@@ -119,13 +119,9 @@ public final class InputBatch {
         }
         long twoTo32 = 1L << 32;
         long total = 0;
-        int hw = shape.height() * shape.width();
         for (int i = 0; i < size; i++) {
             long inner = Fp.add(Fp.mul(Fp.fromLong(high[i]), twoTo32), Fp.fromLong(low[i]));
-            int c = i / hw;
-            int h = (i % hw) / shape.width();
-            int w = i % shape.width();
-            total = Fp.add(total, Fp.mul(eqFeature[shape.paddedIndex(c, h, w)], inner));
+            total = Fp.add(total, Fp.mul(eqFeature[shape.paddedIndexOfFlat(i)], inner));
         }
         return total;
     }

@@ -54,17 +54,11 @@ public record Layout(Shape shape, int batch) {
     public long[] pad(long[][] samples) {
         if (samples.length != batch) throw new IllegalArgumentException("expected " + batch + " samples, got " + samples.length);
         long[] out = new long[size()];
-        int hw = shape.height() * shape.width();
         for (int b = 0; b < batch; b++) {
             if (samples[b].length != shape.size()) {
                 throw new IllegalArgumentException("sample " + b + " has " + samples[b].length + " values, expected " + shape.size());
             }
-            for (int i = 0; i < shape.size(); i++) {
-                int c = i / hw;
-                int h = (i % hw) / shape.width();
-                int w = i % shape.width();
-                out[index(c, h, w, b)] = samples[b][i];
-            }
+            for (int i = 0; i < shape.size(); i++) out[shape.paddedIndexOfFlat(i) * paddedBatch() + b] = samples[b][i];
         }
         return out;
     }
@@ -73,14 +67,8 @@ public record Layout(Shape shape, int batch) {
     public long[][] unpad(long[] padded) {
         if (padded.length != size()) throw new IllegalArgumentException("tensor of " + padded.length + " entries, layout needs " + size());
         long[][] out = new long[batch][shape.size()];
-        int hw = shape.height() * shape.width();
         for (int b = 0; b < batch; b++) {
-            for (int i = 0; i < shape.size(); i++) {
-                int c = i / hw;
-                int h = (i % hw) / shape.width();
-                int w = i % shape.width();
-                out[b][i] = padded[index(c, h, w, b)];
-            }
+            for (int i = 0; i < shape.size(); i++) out[b][i] = padded[shape.paddedIndexOfFlat(i) * paddedBatch() + b];
         }
         return out;
     }

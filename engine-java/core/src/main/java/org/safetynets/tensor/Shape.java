@@ -44,6 +44,12 @@ public record Shape(int channels, int height, int width) {
         return (c * paddedHeight() + h) * paddedWidth() + w;
     }
 
+    /** Row of the feature at {@code flat} in the (c, h, w) row-major order of a sample's real features. */
+    public int paddedIndexOfFlat(int flat) {
+        int plane = height * width;
+        return paddedIndex(flat / plane, (flat % plane) / width, flat % width);
+    }
+
     @Override
     public String toString() {
         return channels + "x" + height + "x" + width;

@@ -114,8 +114,7 @@ public final class FiatShamirTranscript implements Transcript {
         }
         long[] values = new long[length];
         for (int i = 0; i < length; i++) {
-            long a = 0;
-            for (int k = 0; k < Fp.BYTES; k++) a |= (received[readOffset + k] & 0xFFL) << (8 * k);
+            long a = Fp.readWord(received, readOffset);
             if (!Fp.isCanonical(a)) {
                 throw new ProofRejected("message '" + label + "' element " + i + " is " + Long.toUnsignedString(a)
                         + ", not a canonical field element below p");
@@ -137,13 +136,8 @@ public final class FiatShamirTranscript implements Transcript {
     }
 
     private void absorb(byte kind, String label, long[] values) {
+        beginEvent(kind, label, (long) values.length * Fp.BYTES);
         // Stream large tensors through a small buffer rather than materialising their bytes.
-        byte[] labelBytes = label.getBytes(StandardCharsets.UTF_8);
-        sha256.update(state);
-        sha256.update(kind);
-        sha256.update(intBytes(labelBytes.length));
-        sha256.update(labelBytes);
-        sha256.update(longBytes((long) values.length * Fp.BYTES));
         byte[] buffer = new byte[Math.min(values.length, 1024) * Fp.BYTES];
         int i = 0;
         while (i < values.length) {
@@ -156,14 +150,19 @@ public final class FiatShamirTranscript implements Transcript {
     }
 
     private void update(byte kind, String label, byte[] data, int offset, int length) {
+        beginEvent(kind, label, length);
+        sha256.update(data, offset, length);
+        state = sha256.digest();
+    }
+
+    /** state || kind || len(label) || label || len(data): every event's prefix; the data follows. */
+    private void beginEvent(byte kind, String label, long dataLength) {
         byte[] labelBytes = label.getBytes(StandardCharsets.UTF_8);
         sha256.update(state);
         sha256.update(kind);
         sha256.update(intBytes(labelBytes.length));
         sha256.update(labelBytes);
-        sha256.update(longBytes(length));
-        sha256.update(data, offset, length);
-        state = sha256.digest();
+        sha256.update(longBytes(dataLength));
     }
 
     private static byte[] toBytes(long[] values) {

@@ -27,6 +27,11 @@ public interface Transcript {
      */
     long[] message(String label, int length, long[] proverValues);
 
+    /** A one-element prover message (a claimed evaluation): the value on the prover's side, null on the verifier's. */
+    default long value(String label, Long proverValue) {
+        return message(label, 1, proverValue == null ? null : new long[] {proverValue})[0];
+    }
+
     /** A uniformly random field element that the prover cannot predict before its preceding messages. */
     long challenge(String label);
 
