@@ -198,29 +198,6 @@ public final class CpuBackend implements Backend {
     // ---- proving -----------------------------------------------------------------------------------------
 
     @Override
-    public DeviceTensor eqTable(long[] point) {
-        if (point.length > 30) throw new IllegalArgumentException("eq table over " + point.length + " variables is too large");
-        for (long r : point) requireCanonical(r, "eq point coordinate");
-        long[] table = new long[1 << point.length];
-        table[0] = 1;
-        int size = 1;
-        // Invariant: table[0..size) holds eq over variables 0..j-1; variable j doubles it. Only the last steps
-        // are large enough to split.
-        for (long r : point) {
-            int half = size;
-            pool.forRange(half, half, (from, to) -> {
-                for (int i = from; i < to; i++) {
-                    long high = Fp.mul(table[i], r);
-                    table[i + half] = high;
-                    table[i] = Fp.sub(table[i], high);
-                }
-            });
-            size <<= 1;
-        }
-        return wrap(table);
-    }
-
-    @Override
     public DeviceTensor productTable(long[] zeroWeights, long[] oneWeights) {
         if (zeroWeights.length != oneWeights.length) throw new IllegalArgumentException("weights of different lengths");
         if (zeroWeights.length > 30) throw new IllegalArgumentException("product table over " + zeroWeights.length + " variables is too large");
@@ -267,14 +244,11 @@ public final class CpuBackend implements Backend {
         if (half < 0) throw new IllegalArgumentException("negative size");
         long[] w = data(weights, half, "square weights");
         long[] a = data(values, 2L * half, "square values");
-        if (java.util.Arrays.equals(points, new int[] {0, 2})) return RoundKernels.weightedSquareSumsAtZeroAndTwo(pool, w, a, half);
-        long[] all = RoundKernels.weightedSquareSums(pool, w, a, half);
-        long[] out = new long[points.length];
-        for (int k = 0; k < points.length; k++) {
-            if (points[k] < 0 || points[k] > 2) throw new IllegalArgumentException("square sums are for t in {0, 1, 2}, not " + points[k]);
-            out[k] = all[points[k]];
+        for (int t : points) {
+            if (t < 0 || t > 2) throw new IllegalArgumentException("square sums are for t in {0, 1, 2}, not " + t);
         }
-        return out;
+        if (java.util.Arrays.equals(points, new int[] {0, 2})) return RoundKernels.weightedSquareSumsAtZeroAndTwo(pool, w, a, half);
+        return RoundKernels.weightedSquareSums(pool, w, a, half, points);
     }
 
     @Override

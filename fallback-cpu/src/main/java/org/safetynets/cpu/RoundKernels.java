@@ -160,31 +160,23 @@ final class RoundKernels {
         finish(acc, out);
     }
 
-    /**
-     * {sum W[i]*a_0^2, sum W[i]*a_1^2, sum W[i]*a_2^2} with a_0 = A[i], a_1 = A[i+half], a_2 = 2*a_1 - a_0: the
-     * square sum-check's round sums, three squarings and three lazily accumulated products per pair.
-     */
-    static long[] weightedSquareSums(WorkerPool pool, long[] w, long[] a, int half) {
-        return pool.sumRange(half, 6L * half, 3, (from, to, out) -> {
-            long acc0 = 0;
-            long acc1 = 0;
-            long acc2 = 0;
+    /** sum W[i]*a_t^2 for each t in {@code points}, a_t = A[i] + t*(A[i+half] - A[i]): any points (the rare case). */
+    static long[] weightedSquareSums(WorkerPool pool, long[] w, long[] a, int half, int[] points) {
+        return pool.sumRange(half, 3L * points.length * half, points.length, (from, to, out) -> {
+            long[] acc = new long[points.length];
             for (int i = from; i < to; i++) {
                 long x0 = a[i];
-                long x1 = a[i + half];
-                long x2 = Fp.sub(Fp.add(x1, x1), x0);
-                long weight = w[i];
-                acc0 = fold(acc0) + term(weight, Fp.mul(x0, x0));
-                acc1 = fold(acc1) + term(weight, Fp.mul(x1, x1));
-                acc2 = fold(acc2) + term(weight, Fp.mul(x2, x2));
+                long dx = Fp.sub(a[i + half], x0);
+                for (int p = 0; p < points.length; p++) {
+                    long x = Fp.add(x0, Fp.mul(points[p], dx));
+                    acc[p] = fold(acc[p]) + term(w[i], Fp.mul(x, x));
+                }
             }
-            out[0] = Fp.reduceUnsigned(acc0);
-            out[1] = Fp.reduceUnsigned(acc1);
-            out[2] = Fp.reduceUnsigned(acc2);
+            finish(acc, out);
         });
     }
 
-    /** {sum W[i]*a_0^2, sum W[i]*a_2^2}: the common case, where the prover derives the t = 1 sum from its claim. */
+    /** {sum W[i]*a_0^2, sum W[i]*a_2^2}: the hot case, where the prover derives the t = 1 sum from its claim. */
     static long[] weightedSquareSumsAtZeroAndTwo(WorkerPool pool, long[] w, long[] a, int half) {
         return pool.sumRange(half, 4L * half, 2, (from, to, out) -> {
             long acc0 = 0;

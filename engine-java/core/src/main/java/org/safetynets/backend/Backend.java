@@ -1,5 +1,6 @@
 package org.safetynets.backend;
 
+import org.safetynets.field.Fp;
 import org.safetynets.tensor.ConvGeometry;
 import org.safetynets.tensor.Layout;
 import org.safetynets.tensor.PoolGeometry;
@@ -47,8 +48,12 @@ public interface Backend extends AutoCloseable {
 
     // ---- proving -----------------------------------------------------------------------------------------
 
-    /** eq(point, x) for every x in {0,1}^k (see {@code Multilinear.eqTable}). */
-    DeviceTensor eqTable(long[] point);
+    /** eq(point, x) for every x in {0,1}^k (see {@code Multilinear.eqTable}): the product table with eq weights. */
+    default DeviceTensor eqTable(long[] point) {
+        long[] zero = new long[point.length];
+        for (int j = 0; j < point.length; j++) zero[j] = Fp.sub(1, point[j]);
+        return productTable(zero, point);
+    }
 
     /**
      * The product table E[x] = prod_j (x_j ? oneWeights[j] : zeroWeights[j]) over {0,1}^k. eq(r, .) is the case

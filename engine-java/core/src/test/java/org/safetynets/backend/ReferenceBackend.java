@@ -141,11 +141,6 @@ public final class ReferenceBackend implements Backend {
     }
 
     @Override
-    public DeviceTensor eqTable(long[] point) {
-        return new HostTensor(Multilinear.eqTable(point));
-    }
-
-    @Override
     public DeviceTensor productTable(long[] zeroWeights, long[] oneWeights) {
         long[] table = new long[1 << zeroWeights.length];
         for (int x = 0; x < table.length; x++) {
