@@ -240,15 +240,22 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public long[] weightedSquareSums(DeviceTensor weights, DeviceTensor values, int half, int[] points) {
+    public long[] weightedSquareSums(DeviceTensor high, DeviceTensor low, int lowVariables, DeviceTensor values, int half,
+                                     int[] points) {
         if (half < 0) throw new IllegalArgumentException("negative size");
-        long[] w = data(weights, half, "square weights");
+        if (lowVariables < 0 || lowVariables > 30 || (half & ((1 << lowVariables) - 1)) != 0) {
+            throw new IllegalArgumentException(half + " entries do not split into blocks of 2^" + lowVariables);
+        }
+        long[] h = data(high, half >> lowVariables, "square weights (high factor)");
+        long[] l = data(low, 1L << lowVariables, "square weights (low factor)");
         long[] a = data(values, 2L * half, "square values");
         for (int t : points) {
             if (t < 0 || t > 2) throw new IllegalArgumentException("square sums are for t in {0, 1, 2}, not " + t);
         }
-        if (java.util.Arrays.equals(points, new int[] {0, 2})) return RoundKernels.weightedSquareSumsAtZeroAndTwo(pool, w, a, half);
-        return RoundKernels.weightedSquareSums(pool, w, a, half, points);
+        if (java.util.Arrays.equals(points, new int[] {0, 2})) {
+            return RoundKernels.weightedSquareSumsAtZeroAndTwo(pool, h, l, lowVariables, a, half);
+        }
+        return RoundKernels.weightedSquareSums(pool, h, l, lowVariables, a, half, points);
     }
 
     @Override

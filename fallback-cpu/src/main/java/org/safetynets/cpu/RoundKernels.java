@@ -18,6 +18,9 @@ import static org.safetynets.cpu.LazyField.term;
  * product or a {@link LazyField#term}).
  */
 final class RoundKernels {
+    /** Signed values in [-SMALL, SMALL) square without a modular multiplication (see weightedSquareSumsAtZeroAndTwo). */
+    private static final long SMALL = 1L << 28;
+    private static final int SMALL_BITS_PLUS_ONE = 29;
     private RoundKernels() {
     }
 
@@ -160,35 +163,69 @@ final class RoundKernels {
         finish(acc, out);
     }
 
-    /** sum W[i]*a_t^2 for each t in {@code points}, a_t = A[i] + t*(A[i+half] - A[i]): any points (the rare case). */
-    static long[] weightedSquareSums(WorkerPool pool, long[] w, long[] a, int half, int[] points) {
+    /**
+     * sum W[i]*a_t^2 for each t in {@code points}, a_t = A[i] + t*(A[i+half] - A[i]), with split weights
+     * W[i] = high[i >> lowVariables] * low[i mod 2^lowVariables]: any points (the rare case).
+     */
+    static long[] weightedSquareSums(WorkerPool pool, long[] high, long[] low, int lowVariables, long[] a, int half, int[] points) {
+        int mask = (1 << lowVariables) - 1;
         return pool.sumRange(half, 3L * points.length * half, points.length, (from, to, out) -> {
             long[] acc = new long[points.length];
             for (int i = from; i < to; i++) {
+                long weight = Fp.mul(high[i >> lowVariables], low[i & mask]);
                 long x0 = a[i];
                 long dx = Fp.sub(a[i + half], x0);
                 for (int p = 0; p < points.length; p++) {
                     long x = Fp.add(x0, Fp.mul(points[p], dx));
-                    acc[p] = fold(acc[p]) + term(w[i], Fp.mul(x, x));
+                    acc[p] = fold(acc[p]) + term(weight, Fp.mul(x, x));
                 }
             }
             finish(acc, out);
         });
     }
 
-    /** {sum W[i]*a_0^2, sum W[i]*a_2^2}: the hot case, where the prover derives the t = 1 sum from its claim. */
-    static long[] weightedSquareSumsAtZeroAndTwo(WorkerPool pool, long[] w, long[] a, int half) {
+    /**
+     * {sum W[i]*a_0^2, sum W[i]*a_2^2} with split weights: the hot case, where the prover derives the t = 1 sum
+     * from its claim. Each block of 2^lowVariables entries shares one high weight, so the block is summed
+     * against {@code low} and multiplied by its high weight once. In the first rounds A still holds the layer's
+     * small integers, whose squares need no modular multiplication.
+     */
+    static long[] weightedSquareSumsAtZeroAndTwo(WorkerPool pool, long[] high, long[] low, int lowVariables, long[] a, int half) {
+        int block = 1 << lowVariables;
+        int mask = block - 1;
         return pool.sumRange(half, 4L * half, 2, (from, to, out) -> {
             long acc0 = 0;
             long acc2 = 0;
-            for (int i = from; i < to; i++) {
-                long x0 = a[i];
-                long x1 = a[i + half];
-                if ((x0 | x1) == 0) continue; // zero padding (28 -> 32 pixels, say) adds nothing
-                long x2 = Fp.sub(Fp.add(x1, x1), x0);
-                long weight = w[i];
-                acc0 = fold(acc0) + term(weight, Fp.mul(x0, x0));
-                acc2 = fold(acc2) + term(weight, Fp.mul(x2, x2));
+            for (int start = from; start < to; ) {
+                int end = Math.min(to, (start | mask) + 1); // the end of start's block, or of the range
+                long block0 = 0;
+                long block2 = 0;
+                for (int i = start; i < end; i++) {
+                    long x0 = a[i];
+                    long x1 = a[i + half];
+                    if ((x0 | x1) == 0) continue; // zero padding (24 -> 32 pixels, say) adds nothing
+                    long s0 = LazyField.signed(x0);
+                    long s1 = LazyField.signed(x1);
+                    long square0;
+                    long square2;
+                    if (((s0 + SMALL) | (s1 + SMALL)) >>> SMALL_BITS_PLUS_ONE == 0) {
+                        // |s0|, |s1| <= 2^28: |2*s1 - s0| < 2^30, so both squares are exact and below 2^60 < p.
+                        long s2 = 2 * s1 - s0;
+                        square0 = s0 * s0;
+                        square2 = s2 * s2;
+                    } else {
+                        long x2 = Fp.sub(Fp.add(x1, x1), x0);
+                        square0 = Fp.mul(x0, x0);
+                        square2 = Fp.mul(x2, x2);
+                    }
+                    long weight = low[i & mask];
+                    block0 = fold(block0) + term(weight, square0);
+                    block2 = fold(block2) + term(weight, square2);
+                }
+                long weight = high[start >> lowVariables];
+                acc0 = fold(acc0) + term(weight, Fp.reduceUnsigned(block0));
+                acc2 = fold(acc2) + term(weight, Fp.reduceUnsigned(block2));
+                start = end;
             }
             out[0] = Fp.reduceUnsigned(acc0);
             out[1] = Fp.reduceUnsigned(acc2);

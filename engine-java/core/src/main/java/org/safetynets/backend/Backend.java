@@ -63,9 +63,14 @@ public interface Backend extends AutoCloseable {
 
     /**
      * For the square sum-check: with a_t = A[i] + t*(A[i+half] - A[i]), returns sum over i < half of W[i]*a_t^2 for
-     * each t in {@code points} (a subset of {0, 1, 2}, in that order). W holds {@code half} live entries.
+     * each t in {@code points} (a subset of {0, 1, 2}, in that order), where the weights are a tensor product,
+     * W[i] = high[i >> lowVariables] * low[i mod 2^lowVariables]. {@code half} is a multiple of 2^lowVariables,
+     * {@code high} holds half >> lowVariables live entries and {@code low} 2^lowVariables. Split weights spare the
+     * prover a weight table as large as the activations: {@code low} stays in cache and {@code high} is
+     * 2^lowVariables times smaller.
      */
-    long[] weightedSquareSums(DeviceTensor weights, DeviceTensor values, int half, int[] points);
+    long[] weightedSquareSums(DeviceTensor high, DeviceTensor low, int lowVariables, DeviceTensor values, int half,
+                              int[] points);
 
     /** In place: T[i] = T[i] + T[i+half] for i < half (sums the highest live variable out of a product table). */
     void sumHalves(DeviceTensor table, int half);

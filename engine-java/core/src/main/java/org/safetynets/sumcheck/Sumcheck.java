@@ -7,6 +7,8 @@ import org.safetynets.field.Fp;
 import org.safetynets.poly.Univariate;
 import org.safetynets.transcript.Transcript;
 
+import java.util.Arrays;
+
 /**
  * The sum-check protocol for claim = sum over x in {0,1}^k of prod_f T_f(x), a product of up to three
  * multilinear tables, so the round polynomial has degree = number of factors.
@@ -18,6 +20,9 @@ import org.safetynets.transcript.Transcript;
  * A lie survives each round with probability at most degree/p.
  */
 public final class Sumcheck {
+    /** The weight factor kept whole in {@link #proveWeightedSquare}: 2^10 entries, which stay in cache. */
+    static final int LOW_WEIGHT_VARIABLES = 10;
+
     private Sumcheck() {
     }
 
@@ -81,24 +86,31 @@ public final class Sumcheck {
         long[] point = new long[variables];
         if (variables == 0) return point;
         long bound = 1;
-        long scale = 1; // the lower-variable table holds E_low * scale
-        try (DeviceTensor lower = backend.productTable(java.util.Arrays.copyOf(zeroWeights, variables - 1),
-                java.util.Arrays.copyOf(oneWeights, variables - 1))) {
+        long scale = 1; // the weight tables hold E_low * scale
+        // E_low, the product weight over the variables below the one being bound, is kept as high (x) low: low over
+        // the lowest LOW_WEIGHT_VARIABLES variables, high over the rest. Summing a variable out of E_low sums the
+        // halves of whichever factor holds it.
+        int lowVariables = Math.min(variables - 1, LOW_WEIGHT_VARIABLES);
+        try (DeviceTensor low = backend.productTable(Arrays.copyOfRange(zeroWeights, 0, lowVariables),
+                Arrays.copyOfRange(oneWeights, 0, lowVariables));
+             DeviceTensor high = backend.productTable(Arrays.copyOfRange(zeroWeights, lowVariables, variables - 1),
+                     Arrays.copyOfRange(oneWeights, lowVariables, variables - 1))) {
             for (int m = variables - 1; m >= 0; m--) {
                 int half = 1 << m;
+                int liveLowVariables = Math.min(m, lowVariables);
                 long unscale = Fp.inverse(scale);
                 long q0;
                 long q1;
                 long q2;
                 if (bound != 0 && oneWeights[m] != 0) {
-                    long[] q = backend.weightedSquareSums(lower, values, half, new int[] {0, 2});
+                    long[] q = backend.weightedSquareSums(high, low, liveLowVariables, values, half, new int[] {0, 2});
                     q0 = Fp.mul(q[0], unscale);
                     q2 = Fp.mul(q[1], unscale);
                     // claim = bound * (f(0) q(0) + f(1) q(1)) with f(0) = zero_m, f(1) = one_m
                     long rest = Fp.sub(Fp.mul(claim, Fp.inverse(bound)), Fp.mul(zeroWeights[m], q0));
                     q1 = Fp.mul(rest, Fp.inverse(oneWeights[m]));
                 } else {
-                    long[] q = backend.weightedSquareSums(lower, values, half, new int[] {0, 1, 2});
+                    long[] q = backend.weightedSquareSums(high, low, liveLowVariables, values, half, new int[] {0, 1, 2});
                     q0 = Fp.mul(q[0], unscale);
                     q1 = Fp.mul(q[1], unscale);
                     q2 = Fp.mul(q[2], unscale);
@@ -116,8 +128,10 @@ public final class Sumcheck {
                 backend.fold(values, half, r);
                 bound = Fp.mul(bound, Fp.add(zeroWeights[m], Fp.mul(r, Fp.sub(oneWeights[m], zeroWeights[m]))));
                 if (m >= 1) {
-                    backend.sumHalves(lower, half / 2);
-                    scale = Fp.mul(scale, Fp.add(zeroWeights[m - 1], oneWeights[m - 1]));
+                    int removed = m - 1;
+                    if (removed >= lowVariables) backend.sumHalves(high, 1 << (removed - lowVariables));
+                    else backend.sumHalves(low, 1 << removed);
+                    scale = Fp.mul(scale, Fp.add(zeroWeights[removed], oneWeights[removed]));
                 }
                 point[m] = r;
             }

@@ -583,23 +583,29 @@ public abstract class BackendContractTest {
     @Test
     void weightedSquareSumsAndSumHalves() {
         for (Values kind : Values.values()) {
-            for (int half : new int[] {1, 2, 7, 1 << 15}) {
-                long[] w = values(half, Values.RANDOM);
+            // (half, low variables): split weights of every shape the prover uses, and odd sizes unsplit.
+            for (int[] size : new int[][] {{1, 0}, {2, 0}, {2, 1}, {7, 0}, {8, 3}, {1 << 15, 0}, {1 << 15, 10}}) {
+                int half = size[0];
+                int lowVariables = size[1];
+                long[] high = values(half >> lowVariables, Values.RANDOM);
+                long[] low = values(1 << lowVariables, Values.EDGES);
                 long[] a = values(2 * half, kind);
                 BigInteger[] expected = {BigInteger.ZERO, BigInteger.ZERO, BigInteger.ZERO};
                 for (int i = 0; i < half; i++) {
+                    BigInteger w = big(high[i >> lowVariables]).multiply(big(low[i % (1 << lowVariables)]));
                     BigInteger a0 = big(a[i]);
                     BigInteger a1 = big(a[i + half]);
                     BigInteger[] at = {a0, a1, a1.shiftLeft(1).subtract(a0)};
-                    for (int t = 0; t < 3; t++) expected[t] = expected[t].add(big(w[i]).multiply(at[t]).multiply(at[t])).mod(BIG_P);
+                    for (int t = 0; t < 3; t++) expected[t] = expected[t].add(w.multiply(at[t]).multiply(at[t])).mod(BIG_P);
                 }
-                try (DeviceTensor tw = backend.upload(w); DeviceTensor ta = backend.upload(a)) {
-                    long[] actual = backend.weightedSquareSums(tw, ta, half, new int[] {0, 1, 2});
-                    for (int t = 0; t < 3; t++) assertEquals(reduce(expected[t]), actual[t], kind + " half " + half + " t " + t);
-                    long[] ends = backend.weightedSquareSums(tw, ta, half, new int[] {0, 2});
-                    assertEquals(reduce(expected[0]), ends[0]);
-                    assertEquals(reduce(expected[2]), ends[1]);
-                    assertEquals(reduce(expected[1]), backend.weightedSquareSums(tw, ta, half, new int[] {1})[0]);
+                String where = kind + " half " + half + " low variables " + lowVariables;
+                try (DeviceTensor th = backend.upload(high); DeviceTensor tl = backend.upload(low); DeviceTensor ta = backend.upload(a)) {
+                    long[] actual = backend.weightedSquareSums(th, tl, lowVariables, ta, half, new int[] {0, 1, 2});
+                    for (int t = 0; t < 3; t++) assertEquals(reduce(expected[t]), actual[t], where + " t " + t);
+                    long[] ends = backend.weightedSquareSums(th, tl, lowVariables, ta, half, new int[] {0, 2});
+                    assertEquals(reduce(expected[0]), ends[0], where);
+                    assertEquals(reduce(expected[2]), ends[1], where);
+                    assertEquals(reduce(expected[1]), backend.weightedSquareSums(th, tl, lowVariables, ta, half, new int[] {1})[0], where);
                     backend.sumHalves(ta, half);
                     long[] summed = backend.download(ta);
                     for (int i = 0; i < half; i++) assertEquals(add(a[i], a[i + half]), summed[i], kind + " sumHalves " + i);

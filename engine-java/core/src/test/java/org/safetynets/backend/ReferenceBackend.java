@@ -152,14 +152,17 @@ public final class ReferenceBackend implements Backend {
     }
 
     @Override
-    public long[] weightedSquareSums(DeviceTensor weights, DeviceTensor values, int half, int[] points) {
-        long[] w = data(weights);
+    public long[] weightedSquareSums(DeviceTensor high, DeviceTensor low, int lowVariables, DeviceTensor values, int half,
+                                     int[] points) {
+        long[] h = data(high);
+        long[] l = data(low);
         long[] a = data(values);
         long[] sums = new long[points.length];
         for (int i = 0; i < half; i++) {
+            long w = Fp.mul(h[i >> lowVariables], l[i & ((1 << lowVariables) - 1)]);
             for (int k = 0; k < points.length; k++) {
                 long at = Fp.add(a[i], Fp.mul(points[k], Fp.sub(a[i + half], a[i])));
-                sums[k] = Fp.add(sums[k], Fp.mul(w[i], Fp.mul(at, at)));
+                sums[k] = Fp.add(sums[k], Fp.mul(w, Fp.mul(at, at)));
             }
         }
         return sums;
