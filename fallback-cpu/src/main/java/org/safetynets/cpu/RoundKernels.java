@@ -21,6 +21,7 @@ final class RoundKernels {
     /** Signed values in [-SMALL, SMALL) square without a modular multiplication (see weightedSquareSumsAtZeroAndTwo). */
     private static final long SMALL = 1L << 28;
     private static final int SMALL_BITS_PLUS_ONE = 29;
+
     private RoundKernels() {
     }
 
