@@ -1,0 +1,205 @@
+/*
+ * Inference: the exact field matrix product and convolution, bias, x^2 and sum pooling. Tensors are
+ * features x batch matrices, entry (c, h, w, b) at ((c*Hp + h)*Wp + w)*Bp + b (org.safetynets.tensor.Layout).
+ *
+ * Products have two paths that give the same canonical results:
+ *   unsigned: any canonical operands; an exact 128-bit sum, folded below 2^63 once per tile / 32 terms;
+ *   signed:   the driver has checked every |signed operand| (maxA * maxB = m < 2^62) and passes how many
+ *             products a signed 64-bit sum may take between reductions, floor(2^62 / m) (see i64_to_field):
+ *             one 64-bit multiply and add per term, which vectorises across work-items.
+ */
+#define SN_TILE 16
+
+/* C = A*B, A rows x inner, B inner x cols, row-major. Work-groups of SN_TILE x SN_TILE; tiles staged in local memory. */
+KERNEL void matmul(GLOBAL const u64 *A, GLOBAL const u64 *B, GLOBAL u64 *C, u32 rows, u32 inner, u32 cols) {
+    LOCAL u64 as[SN_TILE][SN_TILE];
+    LOCAL u64 bs[SN_TILE][SN_TILE];
+    u32 tx = LOCAL_ID(0);
+    u32 ty = LOCAL_ID(1);
+    u32 col = GROUP_ID(0) * SN_TILE + tx;
+    u32 row = GROUP_ID(1) * SN_TILE + ty;
+    u64 lo = 0;
+    u64 hi = 0; /* hi*2^64 + lo = the exact sum so far: below 2^63 + 16 * 2^122 after each tile */
+    for (u32 k0 = 0; k0 < inner; k0 += SN_TILE) {
+        as[ty][tx] = (row < rows && k0 + tx < inner) ? A[(u64) row * inner + k0 + tx] : 0;
+        bs[ty][tx] = (k0 + ty < inner && col < cols) ? B[(u64) (k0 + ty) * cols + col] : 0;
+        LOCAL_BARRIER();
+        for (u32 k = 0; k < SN_TILE; k++) acc128_mac(&lo, &hi, as[ty][k], bs[k][tx]);
+        acc128_fold(&lo, &hi);
+        LOCAL_BARRIER();
+    }
+    if (row < rows && col < cols) C[(u64) row * cols + col] = fp_reduce(lo);
+}
+
+/* The same product on signed representatives; reduced every tilesPerReduce tiles (>= 1). */
+KERNEL void matmul_signed(GLOBAL const u64 *A, GLOBAL const u64 *B, GLOBAL u64 *C, u32 rows, u32 inner, u32 cols,
+                          u32 tilesPerReduce) {
+    LOCAL i64 as[SN_TILE][SN_TILE];
+    LOCAL i64 bs[SN_TILE][SN_TILE];
+    u32 tx = LOCAL_ID(0);
+    u32 ty = LOCAL_ID(1);
+    u32 col = GROUP_ID(0) * SN_TILE + tx;
+    u32 row = GROUP_ID(1) * SN_TILE + ty;
+    i64 acc = 0;
+    u32 tiles = 0;
+    for (u32 k0 = 0; k0 < inner; k0 += SN_TILE) {
+        as[ty][tx] = (row < rows && k0 + tx < inner) ? fp_signed(A[(u64) row * inner + k0 + tx]) : 0;
+        bs[ty][tx] = (k0 + ty < inner && col < cols) ? fp_signed(B[(u64) (k0 + ty) * cols + col]) : 0;
+        LOCAL_BARRIER();
+        if (tiles == tilesPerReduce) {
+            acc = (i64) i64_to_field(acc);
+            tiles = 0;
+        }
+        for (u32 k = 0; k < SN_TILE; k++) acc += as[ty][k] * bs[k][tx];
+        tiles++;
+        LOCAL_BARRIER();
+    }
+    if (row < rows && col < cols) C[(u64) row * cols + col] = i64_to_field(acc);
+}
+
+/*
+ * Geometry of a convolution, packed by the driver into an int array (see OpenClBackend.conv2d):
+ * Cin H W Hp Wp (input), Cout outH outW outHp outWp (output), k kp stride pad Bp, kernelColumns.
+ */
+#define CG_CIN 0
+#define CG_H 1
+#define CG_W 2
+#define CG_HP 3
+#define CG_WP 4
+#define CG_COUT 5
+#define CG_OH 6
+#define CG_OW 7
+#define CG_OHP 8
+#define CG_OWP 9
+#define CG_K 10
+#define CG_KP 11
+#define CG_STRIDE 12
+#define CG_PAD 13
+#define CG_BP 14
+#define CG_KCOLS 15
+
+/*
+ * One work-item per entry of the padded output Y (n entries): Y[co, oh, ow, b] = sum over ci < Cin, kh, kw < k with
+ * the input coordinate inside the image of K[co, (ci*kp + kh)*kp + kw] * X[ci, ih, iw, b]; zero where co, oh or ow
+ * is padding. Consecutive work-items differ in b, so they read consecutive input entries.
+ */
+KERNEL void conv2d(GLOBAL const u64 *K, GLOBAL const u64 *X, GLOBAL u64 *Y, GLOBAL const i32 *g, u32 n) {
+    u32 i = GLOBAL_ID(0);
+    if (i >= n) return;
+    i32 bp = g[CG_BP];
+    i32 b = i % bp;
+    i32 rest = i / bp;
+    i32 ow = rest % g[CG_OWP];
+    rest /= g[CG_OWP];
+    i32 oh = rest % g[CG_OHP];
+    i32 co = rest / g[CG_OHP];
+    if (co >= g[CG_COUT] || oh >= g[CG_OH] || ow >= g[CG_OW]) {
+        Y[i] = 0;
+        return;
+    }
+    i32 k = g[CG_K];
+    i32 kp = g[CG_KP];
+    u64 lo = 0;
+    u64 hi = 0;
+    u32 terms = 0;
+    GLOBAL const u64 *kernelRow = K + (u64) co * g[CG_KCOLS];
+    for (i32 ci = 0; ci < g[CG_CIN]; ci++) {
+        for (i32 kh = 0; kh < k; kh++) {
+            i32 ih = oh * g[CG_STRIDE] + kh - g[CG_PAD];
+            if (ih < 0 || ih >= g[CG_H]) continue;
+            for (i32 kw = 0; kw < k; kw++) {
+                i32 iw = ow * g[CG_STRIDE] + kw - g[CG_PAD];
+                if (iw < 0 || iw >= g[CG_W]) continue;
+                u64 w = kernelRow[(ci * kp + kh) * kp + kw];
+                acc128_mac(&lo, &hi, w, X[((u64) (ci * g[CG_HP] + ih) * g[CG_WP] + iw) * bp + b]);
+                if (++terms == 32) { /* 63 products of < 2^122 fit after a fold: 32 leaves room */
+                    acc128_fold(&lo, &hi);
+                    terms = 0;
+                }
+            }
+        }
+    }
+    Y[i] = acc128_reduce(lo, hi);
+}
+
+/* conv2d on signed representatives, reduced every termsPerReduce (>= 1) products. */
+KERNEL void conv2d_signed(GLOBAL const u64 *K, GLOBAL const u64 *X, GLOBAL u64 *Y, GLOBAL const i32 *g, u32 n,
+                          u64 termsPerReduce) {
+    u32 i = GLOBAL_ID(0);
+    if (i >= n) return;
+    i32 bp = g[CG_BP];
+    i32 b = i % bp;
+    i32 rest = i / bp;
+    i32 ow = rest % g[CG_OWP];
+    rest /= g[CG_OWP];
+    i32 oh = rest % g[CG_OHP];
+    i32 co = rest / g[CG_OHP];
+    if (co >= g[CG_COUT] || oh >= g[CG_OH] || ow >= g[CG_OW]) {
+        Y[i] = 0;
+        return;
+    }
+    i32 k = g[CG_K];
+    i32 kp = g[CG_KP];
+    i64 acc = 0;
+    u64 terms = 0;
+    GLOBAL const u64 *kernelRow = K + (u64) co * g[CG_KCOLS];
+    for (i32 ci = 0; ci < g[CG_CIN]; ci++) {
+        for (i32 kh = 0; kh < k; kh++) {
+            i32 ih = oh * g[CG_STRIDE] + kh - g[CG_PAD];
+            if (ih < 0 || ih >= g[CG_H]) continue;
+            GLOBAL const u64 *xRow = X + (u64) (ci * g[CG_HP] + ih) * g[CG_WP] * bp + b;
+            for (i32 kw = 0; kw < k; kw++) {
+                i32 iw = ow * g[CG_STRIDE] + kw - g[CG_PAD];
+                if (iw < 0 || iw >= g[CG_W]) continue;
+                if (terms == termsPerReduce) {
+                    acc = (i64) i64_to_field(acc);
+                    terms = 0;
+                }
+                acc += fp_signed(kernelRow[(ci * kp + kh) * kp + kw]) * fp_signed(xRow[(u64) iw * bp]);
+                terms++;
+            }
+        }
+    }
+    Y[i] = i64_to_field(acc);
+}
+
+/* In place: Y[c, h, w, b] += bias[c] at every real position (c < C, h < H, w < W, b < batch); n = C*H*W*batch. */
+KERNEL void add_bias(GLOBAL u64 *Y, GLOBAL const u64 *bias, u32 H, u32 W, u32 Hp, u32 Wp, u32 batch, u32 bp, u32 n) {
+    u32 i = GLOBAL_ID(0);
+    if (i >= n) return;
+    u32 b = i % batch;
+    u32 rest = i / batch;
+    u32 w = rest % W;
+    rest /= W;
+    u32 h = rest % H;
+    u32 c = rest / H;
+    u64 at = ((u64) (c * Hp + h) * Wp + w) * bp + b;
+    Y[at] = fp_add(Y[at], bias[c]);
+}
+
+KERNEL void square(GLOBAL const u64 *X, GLOBAL u64 *Y, u32 n) {
+    u32 i = GLOBAL_ID(0);
+    if (i < n) Y[i] = fp_mul(X[i], X[i]);
+}
+
+/*
+ * One work-item per entry of the padded output (n of them): Y[c, oh, ow, b] = sum over dh, dw < s of
+ * X[c, oh*s + dh, ow*s + dw, b]; the output's padded height and width are the input's divided by s.
+ */
+KERNEL void sum_pool(GLOBAL const u64 *X, GLOBAL u64 *Y, u32 s, u32 outHp, u32 outWp, u32 bp, u32 n) {
+    u32 i = GLOBAL_ID(0);
+    if (i >= n) return;
+    u32 b = i % bp;
+    u32 rest = i / bp;
+    u32 ow = rest % outWp;
+    rest /= outWp;
+    u32 oh = rest % outHp;
+    u32 c = rest / outHp;
+    u32 hp = outHp * s;
+    u32 wp = outWp * s;
+    u64 sum = 0;
+    for (u32 dh = 0; dh < s; dh++) {
+        for (u32 dw = 0; dw < s; dw++) sum = fp_add(sum, X[((u64) (c * hp + oh * s + dh) * wp + ow * s + dw) * bp + b]);
+    }
+    Y[i] = sum;
+}
