@@ -8,7 +8,7 @@
  * Types: u64 / i64 / u32 / i32 are exact-width integers in both languages.
  * Qualifiers: KERNEL marks an entry point; GLOBAL qualifies a pointer into device memory; LOCAL declares an
  * array shared by a work-group (a CUDA block); LOCAL_PTR qualifies a pointer to one; DEVICE a helper function.
- * Indexing: GLOBAL_ID(d), LOCAL_ID(d), GROUP_ID(d), LOCAL_SIZE(d), NUM_GROUPS(d) for dimension d in 0..2.
+ * Indexing: GLOBAL_ID(d), LOCAL_ID(d), GROUP_ID(d), LOCAL_SIZE(d), NUM_GROUPS(d), GLOBAL_SIZE_OF(d) for d in 0..2.
  * LOCAL_BARRIER() makes the work-group's LOCAL writes visible to the whole group.
  */
 #ifndef SN_PRELUDE_H
@@ -32,6 +32,7 @@ typedef int i32;
 #define GROUP_ID(d) ((u32) get_group_id(d))
 #define LOCAL_SIZE(d) ((u32) get_local_size(d))
 #define NUM_GROUPS(d) ((u32) get_num_groups(d))
+#define GLOBAL_SIZE_OF(d) ((u32) get_global_size(d))
 
 #elif defined(SN_CUDA)
 
@@ -52,6 +53,7 @@ typedef int i32;
 #define LOCAL_SIZE(d) ((u32) SN_DIM3(blockDim, d))
 #define NUM_GROUPS(d) ((u32) SN_DIM3(gridDim, d))
 #define GLOBAL_ID(d) (GROUP_ID(d) * LOCAL_SIZE(d) + LOCAL_ID(d))
+#define GLOBAL_SIZE_OF(d) (NUM_GROUPS(d) * LOCAL_SIZE(d))
 
 #else
 #error "define SN_OPENCL or SN_CUDA before including prelude.h"

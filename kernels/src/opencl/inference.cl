@@ -58,7 +58,7 @@ KERNEL void matmul_signed(GLOBAL const u64 *A, GLOBAL const u64 *B, GLOBAL u64 *
 }
 
 /*
- * Geometry of a convolution, packed by the driver into an int array (see OpenClBackend.conv2d):
+ * Geometry of a convolution as conv_patch_sums reads it, packed by the driver into an int array (OpenClBackend.convGeometry):
  * Cin H W Hp Wp (input), Cout outH outW outHp outWp (output), k kp stride pad Bp, kernelColumns.
  */
 #define CG_CIN 0
@@ -79,88 +79,132 @@ KERNEL void matmul_signed(GLOBAL const u64 *A, GLOBAL const u64 *B, GLOBAL u64 *
 #define CG_KCOLS 15
 
 /*
- * One work-item per entry of the padded output Y (n entries): Y[co, oh, ow, b] = sum over ci < Cin, kh, kw < k with
- * the input coordinate inside the image of K[co, (ci*kp + kh)*kp + kw] * X[ci, ih, iw, b]; zero where co, oh or ow
- * is padding. Consecutive work-items differ in b, so they read consecutive input entries.
+ * Y[co, oh, ow, b] = sum over ci < Cin, kh, kw < k with the input coordinate inside the image of
+ * K[co, (ci*kp + kh)*kp + kw] * X[ci, oh*stride + kh - pad, ow*stride + kw - pad, b]; zero where co, oh or ow is padding.
+ * NDRange (Bp, outHp*outWp, Cop), work-groups along b only: every branch below depends on the group's (co, oh, ow)
+ * alone, so a group's work-items run in lockstep, each weight is one broadcast, and consecutive work-items read
+ * consecutive input entries (on a CPU device the work-item loop vectorises).
  */
-KERNEL void conv2d(GLOBAL const u64 *K, GLOBAL const u64 *X, GLOBAL u64 *Y, GLOBAL const i32 *g, u32 n) {
-    u32 i = GLOBAL_ID(0);
-    if (i >= n) return;
-    i32 bp = g[CG_BP];
-    i32 b = i % bp;
-    i32 rest = i / bp;
-    i32 ow = rest % g[CG_OWP];
-    rest /= g[CG_OWP];
-    i32 oh = rest % g[CG_OHP];
-    i32 co = rest / g[CG_OHP];
-    if (co >= g[CG_COUT] || oh >= g[CG_OH] || ow >= g[CG_OW]) {
-        Y[i] = 0;
+#define CONV_PARAMS u32 cin, u32 height, u32 width, u32 hp, u32 wp, u32 cout, u32 outH, u32 outW, u32 outWp, \
+    u32 k, u32 kp, u32 stride, u32 pad, u32 kernelColumns
+
+KERNEL void conv2d(GLOBAL const u64 *K, GLOBAL const u64 *X, GLOBAL u64 *Y, CONV_PARAMS) {
+    u32 b = GLOBAL_ID(0);
+    u32 bp = NUM_GROUPS(0) * LOCAL_SIZE(0);
+    u32 oh = GLOBAL_ID(1) / outWp;
+    u32 ow = GLOBAL_ID(1) % outWp;
+    u32 co = GLOBAL_ID(2);
+    u64 at = ((u64) GLOBAL_ID(2) * (GLOBAL_SIZE_OF(1)) + GLOBAL_ID(1)) * bp + b;
+    if (co >= cout || oh >= outH || ow >= outW) {
+        Y[at] = 0;
         return;
     }
-    i32 k = g[CG_K];
-    i32 kp = g[CG_KP];
     u64 lo = 0;
-    u64 hi = 0;
-    u32 terms = 0;
-    GLOBAL const u64 *kernelRow = K + (u64) co * g[CG_KCOLS];
-    for (i32 ci = 0; ci < g[CG_CIN]; ci++) {
-        for (i32 kh = 0; kh < k; kh++) {
-            i32 ih = oh * g[CG_STRIDE] + kh - g[CG_PAD];
-            if (ih < 0 || ih >= g[CG_H]) continue;
-            for (i32 kw = 0; kw < k; kw++) {
-                i32 iw = ow * g[CG_STRIDE] + kw - g[CG_PAD];
-                if (iw < 0 || iw >= g[CG_W]) continue;
-                u64 w = kernelRow[(ci * kp + kh) * kp + kw];
-                acc128_mac(&lo, &hi, w, X[((u64) (ci * g[CG_HP] + ih) * g[CG_WP] + iw) * bp + b]);
-                if (++terms == 32) { /* 63 products of < 2^122 fit after a fold: 32 leaves room */
-                    acc128_fold(&lo, &hi);
-                    terms = 0;
-                }
+    u64 hi = 0; /* hi*2^64 + lo: the exact sum; folded below 2^63 before every run of at most 32 terms */
+    GLOBAL const u64 *kernelRow = K + (u64) co * kernelColumns;
+    for (u32 ci = 0; ci < cin; ci++) {
+        for (u32 kh = 0; kh < k; kh++) {
+            i32 ih = (i32) (oh * stride + kh) - (i32) pad;
+            if (ih < 0 || ih >= (i32) height) continue;
+            GLOBAL const u64 *weights = kernelRow + (ci * kp + kh) * kp;
+            GLOBAL const u64 *xRow = X + ((u64) (ci * hp + ih) * wp) * bp + b;
+            acc128_fold(&lo, &hi);
+            for (u32 kw = 0; kw < k; kw++) {
+                i32 iw = (i32) (ow * stride + kw) - (i32) pad;
+                if (iw < 0 || iw >= (i32) width) continue;
+                acc128_mac(&lo, &hi, weights[kw], xRow[(u64) iw * bp]);
+                if ((kw & 31) == 31) acc128_fold(&lo, &hi); /* kernels wider than 32 */
             }
         }
     }
-    Y[i] = acc128_reduce(lo, hi);
+    Y[at] = acc128_reduce(lo, hi);
 }
 
-/* conv2d on signed representatives, reduced every termsPerReduce (>= 1) products. */
-KERNEL void conv2d_signed(GLOBAL const u64 *K, GLOBAL const u64 *X, GLOBAL u64 *Y, GLOBAL const i32 *g, u32 n,
-                          u64 termsPerReduce) {
-    u32 i = GLOBAL_ID(0);
-    if (i >= n) return;
-    i32 bp = g[CG_BP];
-    i32 b = i % bp;
-    i32 rest = i / bp;
-    i32 ow = rest % g[CG_OWP];
-    rest /= g[CG_OWP];
-    i32 oh = rest % g[CG_OHP];
-    i32 co = rest / g[CG_OHP];
-    if (co >= g[CG_COUT] || oh >= g[CG_OH] || ow >= g[CG_OW]) {
-        Y[i] = 0;
+/* conv2d on signed representatives; the driver guarantees termsPerReduce >= k, so a run of k terms fits. */
+KERNEL void conv2d_signed(GLOBAL const u64 *K, GLOBAL const u64 *X, GLOBAL u64 *Y, CONV_PARAMS, u64 termsPerReduce) {
+    u32 b = GLOBAL_ID(0);
+    u32 bp = NUM_GROUPS(0) * LOCAL_SIZE(0);
+    u32 oh = GLOBAL_ID(1) / outWp;
+    u32 ow = GLOBAL_ID(1) % outWp;
+    u32 co = GLOBAL_ID(2);
+    u64 at = ((u64) GLOBAL_ID(2) * (GLOBAL_SIZE_OF(1)) + GLOBAL_ID(1)) * bp + b;
+    if (co >= cout || oh >= outH || ow >= outW) {
+        Y[at] = 0;
         return;
     }
-    i32 k = g[CG_K];
-    i32 kp = g[CG_KP];
     i64 acc = 0;
-    u64 terms = 0;
-    GLOBAL const u64 *kernelRow = K + (u64) co * g[CG_KCOLS];
-    for (i32 ci = 0; ci < g[CG_CIN]; ci++) {
-        for (i32 kh = 0; kh < k; kh++) {
-            i32 ih = oh * g[CG_STRIDE] + kh - g[CG_PAD];
-            if (ih < 0 || ih >= g[CG_H]) continue;
-            GLOBAL const u64 *xRow = X + (u64) (ci * g[CG_HP] + ih) * g[CG_WP] * bp + b;
-            for (i32 kw = 0; kw < k; kw++) {
-                i32 iw = ow * g[CG_STRIDE] + kw - g[CG_PAD];
-                if (iw < 0 || iw >= g[CG_W]) continue;
-                if (terms == termsPerReduce) {
-                    acc = (i64) i64_to_field(acc);
-                    terms = 0;
-                }
-                acc += fp_signed(kernelRow[(ci * kp + kh) * kp + kw]) * fp_signed(xRow[(u64) iw * bp]);
-                terms++;
+    u64 terms = 0; /* products added since acc was last canonical */
+    GLOBAL const u64 *kernelRow = K + (u64) co * kernelColumns;
+    for (u32 ci = 0; ci < cin; ci++) {
+        for (u32 kh = 0; kh < k; kh++) {
+            i32 ih = (i32) (oh * stride + kh) - (i32) pad;
+            if (ih < 0 || ih >= (i32) height) continue;
+            GLOBAL const u64 *weights = kernelRow + (ci * kp + kh) * kp;
+            GLOBAL const u64 *xRow = X + ((u64) (ci * hp + ih) * wp) * bp + b;
+            if (terms + k > termsPerReduce) {
+                acc = (i64) i64_to_field(acc);
+                terms = 0;
             }
+            for (u32 kw = 0; kw < k; kw++) {
+                i32 iw = (i32) (ow * stride + kw) - (i32) pad;
+                if (iw < 0 || iw >= (i32) width) continue;
+                acc += fp_signed(weights[kw]) * fp_signed(xRow[(u64) iw * bp]);
+            }
+            terms += k;
         }
     }
-    Y[i] = i64_to_field(acc);
+    Y[at] = i64_to_field(acc);
+}
+
+/* Signed representatives of 8 canonical elements, and the canonical elements of 8 signed sums (see field.h). */
+DEVICE long8 signed8(ulong8 a) {
+    return as_long8(a) - select((long8) 0, (long8) (i64) SN_P, as_long8(a) > (long8) (i64) SN_MAX_SIGNED);
+}
+
+DEVICE ulong8 field8(long8 s) {
+    long8 r = (s & (long8) (i64) SN_P) + (s >> 61);
+    r += (r >> 63) & (long8) (i64) SN_P;
+    return as_ulong8(select(r, r - (long8) (i64) SN_P, r >= (long8) (i64) SN_P));
+}
+
+/*
+ * conv2d_signed with each work-item computing 8 consecutive batch entries as one long8: the multiply-adds are
+ * explicit SIMD (a CPU device's vector unit; a GPU splits them), which work-item loops around a loop nest do not
+ * give on CPU devices. NDRange (Bp/8, outHp*outWp, Cop); Bp a multiple of 8; termsPerReduce >= k.
+ */
+KERNEL void conv2d_signed8(GLOBAL const u64 *K, GLOBAL const u64 *X, GLOBAL u64 *Y, CONV_PARAMS, u64 termsPerReduce) {
+    u32 b = GLOBAL_ID(0) * 8;
+    u32 bp = GLOBAL_SIZE_OF(0) * 8;
+    u32 oh = GLOBAL_ID(1) / outWp;
+    u32 ow = GLOBAL_ID(1) % outWp;
+    u32 co = GLOBAL_ID(2);
+    GLOBAL u64 *out = Y + ((u64) GLOBAL_ID(2) * GLOBAL_SIZE_OF(1) + GLOBAL_ID(1)) * bp + b;
+    if (co >= cout || oh >= outH || ow >= outW) {
+        vstore8((ulong8) 0, 0, out);
+        return;
+    }
+    long8 acc = 0;
+    u64 terms = 0;
+    GLOBAL const u64 *kernelRow = K + (u64) co * kernelColumns;
+    for (u32 ci = 0; ci < cin; ci++) {
+        for (u32 kh = 0; kh < k; kh++) {
+            i32 ih = (i32) (oh * stride + kh) - (i32) pad;
+            if (ih < 0 || ih >= (i32) height) continue;
+            GLOBAL const u64 *weights = kernelRow + (ci * kp + kh) * kp;
+            GLOBAL const u64 *xRow = X + ((u64) (ci * hp + ih) * wp) * bp + b;
+            if (terms + k > termsPerReduce) {
+                acc = as_long8(field8(acc));
+                terms = 0;
+            }
+            for (u32 kw = 0; kw < k; kw++) {
+                i32 iw = (i32) (ow * stride + kw) - (i32) pad;
+                if (iw < 0 || iw >= (i32) width) continue;
+                acc += (long8) fp_signed(weights[kw]) * signed8(vload8(0, xRow + (u64) iw * bp));
+            }
+            terms += k;
+        }
+    }
+    vstore8(field8(acc), 0, out);
 }
 
 /* In place: Y[c, h, w, b] += bias[c] at every real position (c < C, h < H, w < W, b < batch); n = C*H*W*batch. */

@@ -155,3 +155,23 @@ KERNEL void conv_patch_sums(GLOBAL const u64 *x, GLOBAL const u64 *eqRows, GLOBA
     u64 total = group_sum(scratch, acc);
     if (LOCAL_ID(0) == 0) U[u] = fp_reduce(total);
 }
+
+/* weighted_square_sums at t = 0 and 2 (the square sum-check's every round): partials[2g], partials[2g + 1]. */
+KERNEL void weighted_square_sums_02(GLOBAL const u64 *W, GLOBAL const u64 *A, u32 halfSize, GLOBAL u64 *partials) {
+    LOCAL u64 scratch[SN_GROUP];
+    u64 acc0 = 0;
+    u64 acc2 = 0;
+    for (u32 i = GLOBAL_ID(0); i < halfSize; i += NUM_GROUPS(0) * SN_GROUP) {
+        u64 x0 = A[i];
+        u64 x2 = fp_sub(fp_add(A[i + halfSize], A[i + halfSize]), x0);
+        u64 w = W[i];
+        acc0 = fp_mac(acc0, w, fp_mul(x0, x0));
+        acc2 = fp_mac(acc2, w, fp_mul(x2, x2));
+    }
+    u64 total0 = group_sum(scratch, acc0);
+    u64 total2 = group_sum(scratch, acc2);
+    if (LOCAL_ID(0) == 0) {
+        partials[2 * GROUP_ID(0)] = fp_reduce(total0);
+        partials[2 * GROUP_ID(0) + 1] = fp_reduce(total2);
+    }
+}

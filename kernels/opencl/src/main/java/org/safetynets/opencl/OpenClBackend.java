@@ -61,15 +61,21 @@ public final class OpenClBackend implements Backend {
     static final int MAX_FACTORS = 8;
     /** Window offsets per launch of pool_offset_sums. */
     static final int MAX_OFFSETS = 16;
-    /** Below this many columns M*eq runs one work-item per row instead of one work-group. */
+    /**
+     * M*eq runs one work-item per row when rows are narrow or many (enough work-items without splitting a row),
+     * else one work-group per row, which parallelises long rows at the price of a group reduction each.
+     */
     static final int NARROW_COLUMNS = 16;
+    static final int ROWS_PER_ITEM_FROM = 1024;
+    /** Work-items per group in the elementwise kernels. */
+    static final int ELEMENTWISE_GROUP = 256;
     /** Work-items row_combination aims for: tall matrices are cut into row slices until there are this many. */
     static final int ROW_COMBINATION_ITEMS = 4096;
 
     private static final String[] KERNELS = {"reduce_sums", "reduce_max", "max_magnitude", "matmul", "matmul_signed",
-        "conv2d", "conv2d_signed", "add_bias", "square", "sum_pool", "product_table_part", "outer_product", "fold",
+        "conv2d", "conv2d_signed", "conv2d_signed8", "add_bias", "square", "sum_pool", "product_table_part", "outer_product", "fold",
         "sum_halves", "row_combination", "sum_slices", "column_combination", "column_combination_narrow", "round_general",
-        "round_pair", "weighted_square_sums", "pool_offset_sums", "conv_patch_sums"};
+        "round_pair", "weighted_square_sums", "weighted_square_sums_02", "pool_offset_sums", "conv_patch_sums"};
 
     private final OpenClDevices.Device device;
     private final OpenClProgram.Built built;
@@ -308,6 +314,12 @@ public final class OpenClBackend implements Backend {
                     new long[] {group0, group1});
         }
 
+        /** Work-groups of {@code group0} x 1 x 1; {@code items0} must be a multiple of {@code group0}. */
+        void run3d(long items0, long items1, long items2, int group0) {
+            if (items0 == 0 || items1 == 0 || items2 == 0) return;
+            enqueue(3, new long[] {items0, items1, items2}, new long[] {group0, 1, 1});
+        }
+
         private void enqueue(int dimensions, long[] global, long[] local) {
             try {
                 clEnqueueNDRangeKernel(queue, kernel, dimensions, null, global, local, 0, null, null);
@@ -452,12 +464,20 @@ public final class OpenClBackend implements Backend {
             long maxK = maxMagnitude(k, kernelEntries);
             long maxX = maxK == 0 ? 0 : maxMagnitude(x, g.input().size());
             long chunk = SignedPath.termsPerReduce(maxK, maxX);
-            cl_mem geometryBuffer = geometry.put(convGeometry(g));
-            if (SignedPath.useSigned(chunk, taps)) {
-                new Launch("conv2d_signed").mem(k).mem(x).mem(y).mem(geometryBuffer).u32(out.size()).u64(chunk).run(out.size(), GROUP);
-            } else {
-                new Launch("conv2d").mem(k).mem(x).mem(y).mem(geometryBuffer).u32(out.size()).run(out.size(), GROUP);
-            }
+            Shape in = g.input().shape();
+            Shape os = out.shape();
+            int bp = g.input().paddedBatch();
+            // (b, output position, output channel): a work-group shares one (co, oh, ow), see inference.cl.
+            boolean signed = SignedPath.useSigned(chunk, taps) && chunk >= g.kernel();
+            boolean vector = signed && bp % 8 == 0;
+            String kernelName = vector ? "conv2d_signed8" : signed ? "conv2d_signed" : "conv2d";
+            Launch launch = new Launch(kernelName).mem(k).mem(x).mem(y).u32(in.channels()).u32(in.height())
+                    .u32(in.width()).u32(in.paddedHeight()).u32(in.paddedWidth()).u32(g.outChannels()).u32(g.outputHeight())
+                    .u32(g.outputWidth()).u32(os.paddedWidth()).u32(g.kernel()).u32(g.paddedKernel()).u32(g.stride())
+                    .u32(g.padding()).u32(g.kernelColumns());
+            if (signed) launch.u64(chunk);
+            int items = vector ? bp / 8 : bp;
+            launch.run3d(items, (long) os.paddedHeight() * os.paddedWidth(), os.paddedChannels(), Math.min(items, GROUP));
             return y;
         } catch (RuntimeException e) {
             y.close();
@@ -474,7 +494,7 @@ public final class OpenClBackend implements Backend {
         for (long beta : used) requireCanonical(beta, "bias");
         long real = (long) s.size() * layout.batch();
         new Launch("add_bias").mem(y).mem(first.put(used)).u32(s.height()).u32(s.width()).u32(s.paddedHeight())
-                .u32(s.paddedWidth()).u32(layout.batch()).u32(layout.paddedBatch()).u32(real).run(real, GROUP);
+                .u32(s.paddedWidth()).u32(layout.batch()).u32(layout.paddedBatch()).u32(real).run(real, ELEMENTWISE_GROUP);
         y.maxMagnitude = -1;
     }
 
@@ -482,7 +502,7 @@ public final class OpenClBackend implements Backend {
     public synchronized DeviceTensor square(DeviceTensor input) {
         ClTensor x = tensor(input);
         ClTensor y = newTensor(x.length, "square output (" + x.length + " elements)");
-        new Launch("square").mem(x).mem(y).u32(x.length).run(x.length, GROUP);
+        new Launch("square").mem(x).mem(y).u32(x.length).run(x.length, ELEMENTWISE_GROUP);
         return y;
     }
 
@@ -495,7 +515,7 @@ public final class OpenClBackend implements Backend {
         int s = g.window();
         // The output's padded extent is the input's divided by the window (powers of two, window <= extent).
         new Launch("sum_pool").mem(x).mem(y).u32(s).u32(in.shape().paddedHeight() / s).u32(in.shape().paddedWidth() / s)
-                .u32(in.paddedBatch()).u32(out.size()).run(out.size(), GROUP);
+                .u32(in.paddedBatch()).u32(out.size()).run(out.size(), ELEMENTWISE_GROUP);
         return y;
     }
 
@@ -519,7 +539,7 @@ public final class OpenClBackend implements Backend {
         new Launch("product_table_part").mem(zero).mem(one).u32(0).u32(l).mem(low).run(1L << l, GROUP);
         new Launch("product_table_part").mem(zero).mem(one).u32(l).u32(k - l).mem(high).run(1L << (k - l), GROUP);
         ClTensor table = newTensor(1 << k, "product table over " + k + " variables");
-        new Launch("outer_product").mem(high).mem(low).u32(l).mem(table).u32(1L << k).run(1L << k, GROUP);
+        new Launch("outer_product").mem(high).mem(low).u32(l).mem(table).u32(1L << k).run(1L << k, ELEMENTWISE_GROUP);
         return table;
     }
 
@@ -533,6 +553,9 @@ public final class OpenClBackend implements Backend {
         }
         long[] sums = new long[points.length];
         if (half == 0) return sums;
+        if (Arrays.equals(points, new int[] {0, 2})) {
+            return reduce(new Launch("weighted_square_sums_02").mem(w).mem(a).u32(half), half, 2);
+        }
         for (int from = 0; from < points.length; from += 3) {
             int count = Math.min(3, points.length - from);
             int p0 = points[from];
@@ -548,7 +571,7 @@ public final class OpenClBackend implements Backend {
     public synchronized void sumHalves(DeviceTensor table, int half) {
         if (half < 0) throw new IllegalArgumentException("negative size");
         ClTensor t = tensor(table, 2L * half, "summed table");
-        new Launch("sum_halves").mem(t).u32(half).run(half, GROUP);
+        new Launch("sum_halves").mem(t).u32(half).run(half, ELEMENTWISE_GROUP);
         t.maxMagnitude = -1;
     }
 
@@ -588,7 +611,7 @@ public final class OpenClBackend implements Backend {
         ClTensor m = tensor(matrix, (long) rows * cols, "matrix");
         ClTensor e = tensor(weights, cols, "column weights");
         ClTensor out = newTensor(rows, "column combination (" + rows + " elements)");
-        if (cols <= NARROW_COLUMNS) {
+        if (cols <= NARROW_COLUMNS || rows >= ROWS_PER_ITEM_FROM) {
             new Launch("column_combination_narrow").mem(m).mem(e).u32(rows).u32(cols).mem(out).run(rows, GROUP);
         } else {
             new Launch("column_combination").mem(m).mem(e).u32(rows).u32(cols).mem(out).run((long) rows * GROUP, GROUP);
@@ -643,7 +666,7 @@ public final class OpenClBackend implements Backend {
         if (half < 0) throw new IllegalArgumentException("negative size");
         requireCanonical(r, "fold challenge");
         ClTensor t = tensor(table, 2L * half, "folded table");
-        new Launch("fold").mem(t).u32(half).u64(r).run(half, GROUP);
+        new Launch("fold").mem(t).u32(half).u64(r).run(half, ELEMENTWISE_GROUP);
         t.maxMagnitude = -1;
     }
 
