@@ -1,6 +1,7 @@
 package org.safetynets.opencl;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.safetynets.backend.Backend;
@@ -31,6 +32,11 @@ class OpenClKernelsTest {
     private final SplittableRandom random = new SplittableRandom(0xC0FFEE);
     private final ReferenceBackend reference = new ReferenceBackend();
     private OpenClBackend backend;
+
+    @BeforeAll
+    static void needsDevice() {
+        OpenClRequirement.assumeDevice();
+    }
 
     @BeforeEach
     void open() {
