@@ -187,12 +187,12 @@ final class BackendComparison {
         int m = matmul.m(), n = matmul.n(), k = matmul.k();
         long[] a = random(random, m * k);
         long[] b = random(random, k * n);
-        cases.add(new Case("matmul, random elements", matmul.toString(), be -> onTensors(be, new long[][] {a, b}, t -> be.matmul(t[0], t[1], m, k, n))));
+        cases.add(new Case("matmul (random elements)", matmul.toString(), be -> onTensors(be, new long[][] {a, b}, t -> be.matmul(t[0], t[1], m, k, n))));
         int features = 1024;
         long[] weights = small(random, 16 * features, 2);
         Layout denseIn = new Layout(new Shape(16, 7, 7), batch);
         long[] denseInput = activations(random, denseIn, 1 << 20);
-        cases.add(new Case("matmul, dense layer (signed path)", "16x" + denseIn.paddedBatch() + "x" + features,
+        cases.add(new Case("matmul (dense layer: signed path)", "16x" + denseIn.paddedBatch() + "x" + features,
                 be -> onTensors(be, new long[][] {weights, denseInput}, t -> be.matmul(t[0], t[1], 16, features, denseIn.paddedBatch()))));
         ConvGeometry conv1 = new ConvGeometry(new Layout(new Shape(1, 28, 28), batch), 8, 5, 1, 2);
         ConvGeometry conv2 = new ConvGeometry(new Layout(new Shape(8, 14, 14), batch), 16, 5, 1, 2);
