@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs CoreBenchmark (C reference vs the CPU backend's matrix product; demo CNN inference / prover / verifier),
+# Runs CoreBenchmark (C reference vs the CPU backend's matrix product; demo CNN inference / prover / verifier;
+# with --backends cpu,opencl the backends side by side),
 # building bench/target/benchmarks.jar first when it is missing or older than any source it is built from.
 #
 #   bash bench/run-core.sh [--size 512] [--batch 256] [--runs 5] [--csv results.csv] ...   (--help for all)
@@ -9,7 +10,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 jar="$root/bench/target/benchmarks.jar"
-sources=("$root/pom.xml" "$root/bench" "$root/engine-java/core" "$root/fallback-cpu")
+sources=("$root/pom.xml" "$root/bench" "$root/engine-java/core" "$root/fallback-cpu" "$root/kernels")
 
 needs_build() {
     [[ ! -f "$jar" ]] && return 0

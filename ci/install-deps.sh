@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Installs the build's system dependencies when they are missing (CI machines start bare).
-# JDK 17+ and Maven build everything; gcc lets the benchmark's C reference build (optional for tests).
+# JDK 17+ and Maven build everything; gcc lets the benchmark's C reference build (optional for tests);
+# POCL gives the OpenCL backend a device, which CI requires (SAFETYNETS_REQUIRE_OPENCL=1 in .ci/run).
 set -euo pipefail
 need=()
 command -v java >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
 command -v gcc >/dev/null 2>&1 || need+=(gcc)
+# The OpenCL backend's tests run for real on POCL (OpenCL on the CPU): the ICD loader and the POCL driver.
+for package in ocl-icd-libopencl1 pocl-opencl-icd; do
+  dpkg -s "$package" >/dev/null 2>&1 || need+=("$package")
+done
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing ${need[*]}: install them (needs root)" >&2

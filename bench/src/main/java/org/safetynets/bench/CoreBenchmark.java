@@ -21,7 +21,7 @@ public final class CoreBenchmark {
 
     /** The command line, with its defaults. */
     record Options(MatmulShape size, int batch, int runs, int warmup, int threads, String backend, int cRepetitions,
-                   String compiler, Path csv, boolean matmul, boolean cnn) {
+                   String compiler, Path csv, boolean matmul, boolean cnn, List<String> backends) {
         static final String USAGE = """
                 usage: CoreBenchmark [options]
                   --size N|MxNxK   matrix product C[MxN] = A[MxK] * B[KxN] (default 512)
@@ -32,7 +32,9 @@ public final class CoreBenchmark {
                   --backend NAME   backend to measure (default cpu)
                   --c-reps R       repetitions inside the C reference, best taken (default 5)
                   --cc PATH        C compiler (default gcc)
-                  --only PART      matmul or cnn (default: both)
+                  --only PART      matmul or cnn (default: both; with --backends, "backends" runs only (c))
+                  --backends A,B   also (c): these backends side by side, per kernel and per whole proof,
+                                   ratios over the first (e.g. cpu,opencl)
                   --csv FILE       also write the figures as CSV
                 """;
 
@@ -48,6 +50,7 @@ public final class CoreBenchmark {
             Path csv = null;
             boolean matmul = true;
             boolean cnn = true;
+            List<String> backends = List.of();
             for (int i = 0; i < args.length; i++) {
                 String arg = args[i];
                 if (arg.equals("-h") || arg.equals("--help")) throw new UsageRequested();
@@ -64,16 +67,20 @@ public final class CoreBenchmark {
                     case "--cc" -> compiler = value;
                     case "--csv" -> csv = Path.of(value);
                     case "--only" -> {
-                        if (!value.equals("matmul") && !value.equals("cnn")) {
-                            throw new IllegalArgumentException("--only takes matmul or cnn, got '" + value + "'");
+                        if (!value.equals("matmul") && !value.equals("cnn") && !value.equals("backends")) {
+                            throw new IllegalArgumentException("--only takes matmul, cnn or backends, got '" + value + "'");
                         }
                         matmul = value.equals("matmul");
                         cnn = value.equals("cnn");
                     }
+                    case "--backends" -> {
+                        backends = List.of(value.split(","));
+                        if (backends.size() < 2) throw new IllegalArgumentException("--backends takes two or more names, e.g. cpu,opencl");
+                    }
                     default -> throw new IllegalArgumentException("unknown option " + arg);
                 }
             }
-            return new Options(size, batch, runs, warmup, threads, backend, cRepetitions, compiler, csv, matmul, cnn);
+            return new Options(size, batch, runs, warmup, threads, backend, cRepetitions, compiler, csv, matmul, cnn, backends);
         }
 
         private static int positive(String option, String value) {
@@ -127,6 +134,7 @@ public final class CoreBenchmark {
         int status = 0;
         if (options.matmul()) status |= matmul(options, csv);
         if (options.cnn()) status |= cnn(options, csv);
+        if (!options.backends().isEmpty()) status |= backends(options, csv);
         if (options.csv() != null) {
             try {
                 csv.write(options.csv());
@@ -172,6 +180,23 @@ public final class CoreBenchmark {
             System.out.printf("  checksums agree: %d%s%n", expected, cRow == null ? " (Java rows only)" : " (C and Java)");
         }
         return status;
+    }
+
+    private static int backends(Options options, CsvReport csv) {
+        System.out.printf("%n(c) Backends side by side: %s, %d threads for host backends; per kernel and per demo-CNN proof "
+                + "(batch %d); warm-up %d, median of %d, runs alternating between backends%n", String.join(", ", options.backends()),
+                options.threads(), options.batch(), options.warmup(), options.runs());
+        BackendComparison.Result result;
+        try {
+            result = BackendComparison.measure(options.backends(), options.threads(), options.batch(), options.size(),
+                    options.warmup(), options.runs());
+        } catch (IllegalStateException | org.safetynets.BackendUnavailable e) {
+            System.out.println("  FAILED: " + e.getMessage());
+            return 1;
+        }
+        System.out.print(BackendComparison.render(result));
+        BackendComparison.addCsv(csv, result, options.threads());
+        return 0;
     }
 
     private static int cnn(Options options, CsvReport csv) {

@@ -14,7 +14,8 @@ import java.util.concurrent.Callable;
 
 /** Lists the backends on the class path, whether each can run here, and which one auto picks. */
 @Command(name = "backends", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "Lists every backend found, in auto's order, whether it can run here (and why not), and the one auto picks.")
+        description = "Lists every backend found, in auto's order, whether it can run here (and why not), the devices each "
+                + "found, and the one auto picks.")
 final class BackendsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -31,6 +32,13 @@ final class BackendsCommand implements Callable<Integer> {
         }
         if (providers.isEmpty()) out.println("no backend found on the class path");
         else table.lines("").forEach(out::println);
+        for (BackendProvider provider : providers) {
+            List<String> devices = provider.devices();
+            if (devices.isEmpty()) continue;
+            out.println();
+            out.println(provider.name() + " devices:");
+            for (String device : devices) out.println("  " + Main.oneLine(device));
+        }
         out.println();
         try (Backend auto = Backends.open("auto", 0, skipped -> { })) {
             out.println("auto picks " + auto.name() + ": " + auto.description());

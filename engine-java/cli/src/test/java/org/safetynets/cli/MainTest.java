@@ -159,6 +159,29 @@ class MainTest {
         assertTrue(backends.out().contains("auto picks "), backends::transcript);
     }
 
+    /**
+     * The OpenCL backend is on the CLI's class path: `backends` shows it available with the device it uses, or
+     * unavailable with the reason, never a crash; where it is available the demo runs on it and its proof verifies
+     * like the CPU backend's. CI (SAFETYNETS_REQUIRE_OPENCL=1, POCL installed) requires it available.
+     */
+    @Test
+    void backendsListsOpenClAndTheDemoRunsOnItWhereAvailable() {
+        Cli backends = Cli.run("backends");
+        assertEquals(Main.OK, backends.exitCode(), backends::transcript);
+        String line = backends.out().lines().filter(l -> l.startsWith("opencl ")).findFirst().orElse("");
+        boolean available = line.matches("opencl\\s+20\\s+available");
+        assertTrue(available || line.matches("opencl\\s+20\\s+unavailable: .+"), backends::transcript);
+        if ("1".equals(System.getenv("SAFETYNETS_REQUIRE_OPENCL"))) assertTrue(available, backends::transcript);
+        if (!available) return;
+        assertTrue(backends.out().contains("opencl devices:"), backends::transcript);
+        assertTrue(backends.out().lines().anyMatch(l -> l.startsWith("  device ") && l.endsWith(": used")), backends::transcript);
+        assertTrue(backends.out().contains("auto picks opencl: opencl: "), backends::transcript);
+        Cli onOpenCl = Cli.run("demo", "--seed", SEED, "--batch", BATCH, "--backend", "opencl");
+        assertEquals(Main.OK, onOpenCl.exitCode(), onOpenCl::transcript);
+        assertTrue(onOpenCl.out().contains("honest proof (Fiat-Shamir): ACCEPT"), onOpenCl::transcript);
+        assertNoStackTrace(onOpenCl);
+    }
+
     @Test
     void anUnknownBackendIsOneLineNamingTheAvailableOnes() {
         Cli run = Cli.run("demo", "--batch", "1", "--backend", "tpu");

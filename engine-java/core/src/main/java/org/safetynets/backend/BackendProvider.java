@@ -1,5 +1,7 @@
 package org.safetynets.backend;
 
+import java.util.List;
+
 /**
  * Service-provider interface: each backend module registers one in
  * {@code META-INF/services/org.safetynets.backend.BackendProvider}.
@@ -13,6 +15,14 @@ public interface BackendProvider {
 
     /** Why this backend cannot run here, or null when it can. Must not throw. */
     String unavailableReason();
+
+    /**
+     * The devices this backend found, one line each with whether it can use it (for {@code safetynets backends}).
+     * Empty for a backend without devices to choose from. Must not throw.
+     */
+    default List<String> devices() {
+        return List.of();
+    }
 
     /** @param threads host threads to use, or 0 for every core */
     Backend open(int threads);

@@ -26,11 +26,25 @@ public final class Backends {
      * with the reason and the list of those that are available.
      */
     public static Backend open(String name, int threads, Consumer<String> warnings) {
-        List<BackendProvider> providers = providers();
+        return open(name, threads, warnings, providers());
+    }
+
+    /**
+     * {@link #open(String, int, Consumer)} over the given providers, in auto's order. Under "auto" a provider that
+     * reports itself available but then fails to open with {@link BackendUnavailable} (a device whose kernels do
+     * not build, say) is skipped like one that reports a reason.
+     */
+    static Backend open(String name, int threads, Consumer<String> warnings, List<BackendProvider> providers) {
         if (name.equals("auto")) {
             for (BackendProvider provider : providers) {
                 String reason = provider.unavailableReason();
-                if (reason == null) return provider.open(threads);
+                if (reason == null) {
+                    try {
+                        return provider.open(threads);
+                    } catch (BackendUnavailable e) {
+                        reason = e.getMessage();
+                    }
+                }
                 warnings.accept("backend " + provider.name() + " skipped: " + reason);
             }
             throw new BackendUnavailable("no backend is available (found: " + names(providers) + ")");

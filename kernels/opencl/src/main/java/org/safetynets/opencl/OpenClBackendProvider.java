@@ -1,0 +1,53 @@
+package org.safetynets.opencl;
+
+import org.safetynets.BackendUnavailable;
+import org.safetynets.backend.Backend;
+import org.safetynets.backend.BackendProvider;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Registers the OpenCL backend as "opencl", second under "auto" (after CUDA, before the CPU). Availability comes from
+ * a probe made once per process that never throws: without the OpenCL library, a platform or a usable device the
+ * reason says which, and "auto" moves on to the next backend.
+ */
+public final class OpenClBackendProvider implements BackendProvider {
+    @Override
+    public String name() {
+        return "opencl";
+    }
+
+    @Override
+    public int autoPriority() {
+        return 20;
+    }
+
+    @Override
+    public String unavailableReason() {
+        return OpenClDevices.probe().unavailableReason();
+    }
+
+    /** The devices found, the one used marked, each unusable one with its reason. */
+    @Override
+    public List<String> devices() {
+        OpenClDevices.Probe probe = OpenClDevices.probe();
+        List<String> lines = new ArrayList<>();
+        for (OpenClDevices.Device d : probe.devices()) {
+            String status = d == probe.chosen() ? "used" : d.usable() ? "usable" : "unusable: " + d.unusableReason();
+            lines.add("device " + d.index() + ": " + d.describe() + ": " + status);
+        }
+        return lines;
+    }
+
+    /**
+     * @param threads ignored: the device's own parallelism is used (POCL runs on every core)
+     */
+    @Override
+    public Backend open(int threads) {
+        if (threads < 0) throw new IllegalArgumentException("threads must be 0 (all cores) or positive: " + threads);
+        OpenClDevices.Probe probe = OpenClDevices.probe();
+        if (probe.chosen() == null) throw new BackendUnavailable("backend 'opencl' is unavailable: " + probe.unavailableReason());
+        return new OpenClBackend(probe.chosen());
+    }
+}

@@ -1,0 +1,62 @@
+package org.safetynets.opencl;
+
+import org.junit.jupiter.api.Test;
+import org.safetynets.backend.Backend;
+import org.safetynets.backend.BackendProvider;
+import org.safetynets.backend.Backends;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The provider as ServiceLoader and the CLI see it: registered, never throwing, consistent with its devices. */
+class OpenClBackendProviderTest {
+    private static OpenClBackendProvider registered() {
+        for (BackendProvider p : Backends.providers()) if (p instanceof OpenClBackendProvider o) return o;
+        return null;
+    }
+
+    @Test
+    void registeredAfterCudaAndBeforeTheCpu() {
+        OpenClBackendProvider provider = registered();
+        assertNotNull(provider, "META-INF/services registers the OpenCL provider");
+        assertEquals("opencl", provider.name());
+        assertEquals(20, provider.autoPriority());
+    }
+
+    /** Runs everywhere: with a device it is used and listed; without one, the reason is one clear line. */
+    @Test
+    void reportsAReasonOrTheDeviceItUses() {
+        OpenClBackendProvider provider = new OpenClBackendProvider();
+        String reason = provider.unavailableReason();
+        List<String> devices = provider.devices();
+        if (reason == null) {
+            assertTrue(devices.stream().anyMatch(d -> d.endsWith(": used")), devices::toString);
+        } else {
+            assertFalse(reason.isBlank());
+            assertFalse(reason.contains("\n"), reason);
+            assertTrue(devices.stream().noneMatch(d -> d.endsWith(": used")), devices::toString);
+            assertFalse("1".equals(System.getenv(OpenClRequirement.VARIABLE)), "OpenCL required but unavailable: " + reason);
+        }
+        assertEquals(reason, provider.unavailableReason(), "the probe's answer is cached");
+    }
+
+    @Test
+    void autoPicksOpenClWhereUsableAndOtherwiseSaysWhyItSkippedIt() {
+        List<String> warnings = new ArrayList<>();
+        String reason = new OpenClBackendProvider().unavailableReason();
+        try (Backend backend = Backends.open("auto", 0, warnings::add)) {
+            if (reason == null) {
+                assertEquals("opencl", backend.name());
+                assertTrue(backend.description().startsWith("opencl: "), backend.description());
+                assertEquals(List.of(), warnings);
+            } else {
+                assertEquals(List.of("backend opencl skipped: " + reason), warnings);
+            }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+/*
+ * Device arithmetic in F_p, p = 2^61 - 1, the same field as org.safetynets.field.Fp. Elements are canonical
+ * u64 in [0, p). Every function returns exactly what Fp returns, so kernels agree with the CPU backend bit for bit.
+ *
+ * p is a Mersenne prime: 2^61 = 1 (mod p), so a 122-bit product hi*2^64 + lo splits into 61-bit limbs that are
+ * simply added. Accumulators are reduced lazily:
+ *   - fp_term(a, b) < 2^62 is congruent to a*b; fp_fold(acc) < 2^61 + 8 for any acc; so acc = fp_fold(acc) + term
+ *     stays below 2^63 (fp_mac) and sums of two folded partials stay below 2^63 (fp_merge).
+ *   - acc128 keeps an exact 128-bit sum of products; each product is below 2^122, so after acc128_fold (< 2^63)
+ *     it takes at least 63 more products before it could overflow.
+ *   - signed accumulation (small quantised operands): see i64_to_field.
+ */
+#ifndef SN_FIELD_H
+#define SN_FIELD_H
+
+#define SN_P ((u64) 0x1FFFFFFFFFFFFFFFUL)
+#define SN_MAX_SIGNED ((u64) 0x0FFFFFFFFFFFFFFFUL)
+
+DEVICE u64 fp_add(u64 a, u64 b) {
+    u64 s = a + b;
+    return s >= SN_P ? s - SN_P : s;
+}
+
+DEVICE u64 fp_sub(u64 a, u64 b) {
+    return a >= b ? a - b : a + SN_P - b;
+}
+
+/* Any value below 2^64 to canonical form. */
+DEVICE u64 fp_reduce(u64 x) {
+    u64 r = (x & SN_P) + (x >> 61);
+    return r >= SN_P ? r - SN_P : r;
+}
+
+/* A value below 2^61 + 8, congruent to x. */
+DEVICE u64 fp_fold(u64 x) {
+    return (x & SN_P) + (x >> 61);
+}
+
+/* A value below 2^62 congruent to a*b, for canonical a, b: low 61 bits plus the product shifted down by 61. */
+DEVICE u64 fp_term(u64 a, u64 b) {
+    u64 lo = a * b;
+    u64 hi = MUL_HI64(a, b);
+    return (lo & SN_P) + ((lo >> 61) | (hi << 3));
+}
+
+DEVICE u64 fp_mul(u64 a, u64 b) {
+    u64 r = fp_term(a, b); /* a*b <= (p-1)^2 < p*2^61, so r < 2p */
+    return r >= SN_P ? r - SN_P : r;
+}
+
+/* acc + a*b for an accumulator below 2^63, keeping it below 2^63. */
+DEVICE u64 fp_mac(u64 acc, u64 a, u64 b) {
+    return fp_fold(acc) + fp_term(a, b);
+}
+
+/* The sum of two accumulators below 2^63, again below 2^63. */
+DEVICE u64 fp_merge(u64 a, u64 b) {
+    return fp_fold(a) + fp_fold(b);
+}
+
+/* ---- 128-bit accumulation: (*hi)*2^64 + *lo is the exact running sum ---------------------------------------- */
+
+DEVICE void acc128_mac(u64 *lo, u64 *hi, u64 a, u64 b) {
+    u64 plo = a * b;
+    u64 phi = MUL_HI64(a, b);
+    *lo += plo;
+    *hi += phi + (*lo < plo ? 1 : 0);
+}
+
+/* Replaces the 128-bit sum by a congruent value below 2^63 (hi = 0): three 61-bit limbs added. */
+DEVICE void acc128_fold(u64 *lo, u64 *hi) {
+    u64 x = *lo;
+    u64 h = *hi;
+    *lo = (x & SN_P) + (((x >> 61) | (h << 3)) & SN_P) + (h >> 58);
+    *hi = 0;
+}
+
+DEVICE u64 acc128_reduce(u64 lo, u64 hi) {
+    acc128_fold(&lo, &hi);
+    return fp_reduce(lo);
+}
+
+/* ---- signed representatives of small quantised values ---------------------------------------------------- */
+
+/* The integer in [-(p-1)/2, (p-1)/2] that a canonical element represents. */
+DEVICE i64 fp_signed(u64 a) {
+    return a > SN_MAX_SIGNED ? (i64) (a - SN_P) : (i64) a;
+}
+
+/*
+ * The canonical element congruent to any signed 64-bit value. A signed accumulator that starts canonical may take
+ * floor(2^62 / (maxA*maxB)) products of magnitude <= maxA*maxB before this must be applied (it stays in
+ * (-2^62, 2^61 + 2^62]).
+ */
+DEVICE u64 i64_to_field(i64 s) {
+    /* s = (s >> 61)*2^61 + (s & p) with s >> 61 in [-4, 3], so r is in [-4, 2^61 + 2]. */
+    i64 r = (i64) ((u64) s & SN_P) + (s >> 61);
+    r += (r >> 63) & (i64) SN_P;
+    return r >= (i64) SN_P ? (u64) (r - (i64) SN_P) : (u64) r;
+}
+
+/* |signed(a)|. */
+DEVICE u64 fp_magnitude(u64 a) {
+    return a > SN_MAX_SIGNED ? SN_P - a : a;
+}
+
+#endif

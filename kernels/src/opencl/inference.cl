@@ -1,0 +1,249 @@
+/*
+ * Inference: the exact field matrix product and convolution, bias, x^2 and sum pooling. Tensors are
+ * features x batch matrices, entry (c, h, w, b) at ((c*Hp + h)*Wp + w)*Bp + b (org.safetynets.tensor.Layout).
+ *
+ * Products have two paths that give the same canonical results:
+ *   unsigned: any canonical operands; an exact 128-bit sum, folded below 2^63 once per tile / 32 terms;
+ *   signed:   the driver has checked every |signed operand| (maxA * maxB = m < 2^62) and passes how many
+ *             products a signed 64-bit sum may take between reductions, floor(2^62 / m) (see i64_to_field):
+ *             one 64-bit multiply and add per term, which vectorises across work-items.
+ */
+#define SN_TILE 16
+
+/* C = A*B, A rows x inner, B inner x cols, row-major. Work-groups of SN_TILE x SN_TILE; tiles staged in local memory. */
+KERNEL void matmul(GLOBAL const u64 *A, GLOBAL const u64 *B, GLOBAL u64 *C, u32 rows, u32 inner, u32 cols) {
+    LOCAL u64 as[SN_TILE][SN_TILE];
+    LOCAL u64 bs[SN_TILE][SN_TILE];
+    u32 tx = LOCAL_ID(0);
+    u32 ty = LOCAL_ID(1);
+    u32 col = GROUP_ID(0) * SN_TILE + tx;
+    u32 row = GROUP_ID(1) * SN_TILE + ty;
+    u64 lo = 0;
+    u64 hi = 0; /* hi*2^64 + lo = the exact sum so far: below 2^63 + 16 * 2^122 after each tile */
+    for (u32 k0 = 0; k0 < inner; k0 += SN_TILE) {
+        as[ty][tx] = (row < rows && k0 + tx < inner) ? A[(u64) row * inner + k0 + tx] : 0;
+        bs[ty][tx] = (k0 + ty < inner && col < cols) ? B[(u64) (k0 + ty) * cols + col] : 0;
+        LOCAL_BARRIER();
+        for (u32 k = 0; k < SN_TILE; k++) acc128_mac(&lo, &hi, as[ty][k], bs[k][tx]);
+        acc128_fold(&lo, &hi);
+        LOCAL_BARRIER();
+    }
+    if (row < rows && col < cols) C[(u64) row * cols + col] = fp_reduce(lo);
+}
+
+/* The same product on signed representatives; reduced every tilesPerReduce tiles (>= 1). */
+KERNEL void matmul_signed(GLOBAL const u64 *A, GLOBAL const u64 *B, GLOBAL u64 *C, u32 rows, u32 inner, u32 cols,
+                          u32 tilesPerReduce) {
+    LOCAL i64 as[SN_TILE][SN_TILE];
+    LOCAL i64 bs[SN_TILE][SN_TILE];
+    u32 tx = LOCAL_ID(0);
+    u32 ty = LOCAL_ID(1);
+    u32 col = GROUP_ID(0) * SN_TILE + tx;
+    u32 row = GROUP_ID(1) * SN_TILE + ty;
+    i64 acc = 0;
+    u32 tiles = 0;
+    for (u32 k0 = 0; k0 < inner; k0 += SN_TILE) {
+        as[ty][tx] = (row < rows && k0 + tx < inner) ? fp_signed(A[(u64) row * inner + k0 + tx]) : 0;
+        bs[ty][tx] = (k0 + ty < inner && col < cols) ? fp_signed(B[(u64) (k0 + ty) * cols + col]) : 0;
+        LOCAL_BARRIER();
+        if (tiles == tilesPerReduce) {
+            acc = (i64) i64_to_field(acc);
+            tiles = 0;
+        }
+        for (u32 k = 0; k < SN_TILE; k++) acc += as[ty][k] * bs[k][tx];
+        tiles++;
+        LOCAL_BARRIER();
+    }
+    if (row < rows && col < cols) C[(u64) row * cols + col] = i64_to_field(acc);
+}
+
+/*
+ * Geometry of a convolution as conv_patch_sums reads it, packed by the driver into an int array (OpenClBackend.convGeometry):
+ * Cin H W Hp Wp (input), Cout outH outW outHp outWp (output), k kp stride pad Bp, kernelColumns.
+ */
+#define CG_CIN 0
+#define CG_H 1
+#define CG_W 2
+#define CG_HP 3
+#define CG_WP 4
+#define CG_COUT 5
+#define CG_OH 6
+#define CG_OW 7
+#define CG_OHP 8
+#define CG_OWP 9
+#define CG_K 10
+#define CG_KP 11
+#define CG_STRIDE 12
+#define CG_PAD 13
+#define CG_BP 14
+#define CG_KCOLS 15
+
+/*
+ * Y[co, oh, ow, b] = sum over ci < Cin, kh, kw < k with the input coordinate inside the image of
+ * K[co, (ci*kp + kh)*kp + kw] * X[ci, oh*stride + kh - pad, ow*stride + kw - pad, b]; zero where co, oh or ow is padding.
+ * NDRange (Bp, outHp*outWp, Cop), work-groups along b only: every branch below depends on the group's (co, oh, ow)
+ * alone, so a group's work-items run in lockstep, each weight is one broadcast, and consecutive work-items read
+ * consecutive input entries (on a CPU device the work-item loop vectorises).
+ */
+#define CONV_PARAMS u32 cin, u32 height, u32 width, u32 hp, u32 wp, u32 cout, u32 outH, u32 outW, u32 outWp, \
+    u32 k, u32 kp, u32 stride, u32 pad, u32 kernelColumns
+
+KERNEL void conv2d(GLOBAL const u64 *K, GLOBAL const u64 *X, GLOBAL u64 *Y, CONV_PARAMS) {
+    u32 b = GLOBAL_ID(0);
+    u32 bp = NUM_GROUPS(0) * LOCAL_SIZE(0);
+    u32 oh = GLOBAL_ID(1) / outWp;
+    u32 ow = GLOBAL_ID(1) % outWp;
+    u32 co = GLOBAL_ID(2);
+    u64 at = ((u64) GLOBAL_ID(2) * (GLOBAL_SIZE_OF(1)) + GLOBAL_ID(1)) * bp + b;
+    if (co >= cout || oh >= outH || ow >= outW) {
+        Y[at] = 0;
+        return;
+    }
+    u64 lo = 0;
+    u64 hi = 0; /* hi*2^64 + lo: the exact sum; folded below 2^63 before every run of at most 32 terms */
+    GLOBAL const u64 *kernelRow = K + (u64) co * kernelColumns;
+    for (u32 ci = 0; ci < cin; ci++) {
+        for (u32 kh = 0; kh < k; kh++) {
+            i32 ih = (i32) (oh * stride + kh) - (i32) pad;
+            if (ih < 0 || ih >= (i32) height) continue;
+            GLOBAL const u64 *weights = kernelRow + (ci * kp + kh) * kp;
+            GLOBAL const u64 *xRow = X + ((u64) (ci * hp + ih) * wp) * bp + b;
+            acc128_fold(&lo, &hi);
+            for (u32 kw = 0; kw < k; kw++) {
+                i32 iw = (i32) (ow * stride + kw) - (i32) pad;
+                if (iw < 0 || iw >= (i32) width) continue;
+                acc128_mac(&lo, &hi, weights[kw], xRow[(u64) iw * bp]);
+                if ((kw & 31) == 31) acc128_fold(&lo, &hi); /* kernels wider than 32 */
+            }
+        }
+    }
+    Y[at] = acc128_reduce(lo, hi);
+}
+
+/* conv2d on signed representatives; the driver guarantees termsPerReduce >= k, so a run of k terms fits. */
+KERNEL void conv2d_signed(GLOBAL const u64 *K, GLOBAL const u64 *X, GLOBAL u64 *Y, CONV_PARAMS, u64 termsPerReduce) {
+    u32 b = GLOBAL_ID(0);
+    u32 bp = NUM_GROUPS(0) * LOCAL_SIZE(0);
+    u32 oh = GLOBAL_ID(1) / outWp;
+    u32 ow = GLOBAL_ID(1) % outWp;
+    u32 co = GLOBAL_ID(2);
+    u64 at = ((u64) GLOBAL_ID(2) * (GLOBAL_SIZE_OF(1)) + GLOBAL_ID(1)) * bp + b;
+    if (co >= cout || oh >= outH || ow >= outW) {
+        Y[at] = 0;
+        return;
+    }
+    i64 acc = 0;
+    u64 terms = 0; /* products added since acc was last canonical */
+    GLOBAL const u64 *kernelRow = K + (u64) co * kernelColumns;
+    for (u32 ci = 0; ci < cin; ci++) {
+        for (u32 kh = 0; kh < k; kh++) {
+            i32 ih = (i32) (oh * stride + kh) - (i32) pad;
+            if (ih < 0 || ih >= (i32) height) continue;
+            GLOBAL const u64 *weights = kernelRow + (ci * kp + kh) * kp;
+            GLOBAL const u64 *xRow = X + ((u64) (ci * hp + ih) * wp) * bp + b;
+            if (terms + k > termsPerReduce) {
+                acc = (i64) i64_to_field(acc);
+                terms = 0;
+            }
+            for (u32 kw = 0; kw < k; kw++) {
+                i32 iw = (i32) (ow * stride + kw) - (i32) pad;
+                if (iw < 0 || iw >= (i32) width) continue;
+                acc += fp_signed(weights[kw]) * fp_signed(xRow[(u64) iw * bp]);
+            }
+            terms += k;
+        }
+    }
+    Y[at] = i64_to_field(acc);
+}
+
+/* Signed representatives of 8 canonical elements, and the canonical elements of 8 signed sums (see field.h). */
+DEVICE long8 signed8(ulong8 a) {
+    return as_long8(a) - select((long8) 0, (long8) (i64) SN_P, as_long8(a) > (long8) (i64) SN_MAX_SIGNED);
+}
+
+DEVICE ulong8 field8(long8 s) {
+    long8 r = (s & (long8) (i64) SN_P) + (s >> 61);
+    r += (r >> 63) & (long8) (i64) SN_P;
+    return as_ulong8(select(r, r - (long8) (i64) SN_P, r >= (long8) (i64) SN_P));
+}
+
+/*
+ * conv2d_signed with each work-item computing 8 consecutive batch entries as one long8: the multiply-adds are
+ * explicit SIMD (a CPU device's vector unit; a GPU splits them), which work-item loops around a loop nest do not
+ * give on CPU devices. NDRange (Bp/8, outHp*outWp, Cop); Bp a multiple of 8; termsPerReduce >= k.
+ */
+KERNEL void conv2d_signed8(GLOBAL const u64 *K, GLOBAL const u64 *X, GLOBAL u64 *Y, CONV_PARAMS, u64 termsPerReduce) {
+    u32 b = GLOBAL_ID(0) * 8;
+    u32 bp = GLOBAL_SIZE_OF(0) * 8;
+    u32 oh = GLOBAL_ID(1) / outWp;
+    u32 ow = GLOBAL_ID(1) % outWp;
+    u32 co = GLOBAL_ID(2);
+    GLOBAL u64 *out = Y + ((u64) GLOBAL_ID(2) * GLOBAL_SIZE_OF(1) + GLOBAL_ID(1)) * bp + b;
+    if (co >= cout || oh >= outH || ow >= outW) {
+        vstore8((ulong8) 0, 0, out);
+        return;
+    }
+    long8 acc = 0;
+    u64 terms = 0;
+    GLOBAL const u64 *kernelRow = K + (u64) co * kernelColumns;
+    for (u32 ci = 0; ci < cin; ci++) {
+        for (u32 kh = 0; kh < k; kh++) {
+            i32 ih = (i32) (oh * stride + kh) - (i32) pad;
+            if (ih < 0 || ih >= (i32) height) continue;
+            GLOBAL const u64 *weights = kernelRow + (ci * kp + kh) * kp;
+            GLOBAL const u64 *xRow = X + ((u64) (ci * hp + ih) * wp) * bp + b;
+            if (terms + k > termsPerReduce) {
+                acc = as_long8(field8(acc));
+                terms = 0;
+            }
+            for (u32 kw = 0; kw < k; kw++) {
+                i32 iw = (i32) (ow * stride + kw) - (i32) pad;
+                if (iw < 0 || iw >= (i32) width) continue;
+                acc += (long8) fp_signed(weights[kw]) * signed8(vload8(0, xRow + (u64) iw * bp));
+            }
+            terms += k;
+        }
+    }
+    vstore8(field8(acc), 0, out);
+}
+
+/* In place: Y[c, h, w, b] += bias[c] at every real position (c < C, h < H, w < W, b < batch); n = C*H*W*batch. */
+KERNEL void add_bias(GLOBAL u64 *Y, GLOBAL const u64 *bias, u32 H, u32 W, u32 Hp, u32 Wp, u32 batch, u32 bp, u32 n) {
+    u32 i = GLOBAL_ID(0);
+    if (i >= n) return;
+    u32 b = i % batch;
+    u32 rest = i / batch;
+    u32 w = rest % W;
+    rest /= W;
+    u32 h = rest % H;
+    u32 c = rest / H;
+    u64 at = ((u64) (c * Hp + h) * Wp + w) * bp + b;
+    Y[at] = fp_add(Y[at], bias[c]);
+}
+
+KERNEL void square(GLOBAL const u64 *X, GLOBAL u64 *Y, u32 n) {
+    u32 i = GLOBAL_ID(0);
+    if (i < n) Y[i] = fp_mul(X[i], X[i]);
+}
+
+/*
+ * One work-item per entry of the padded output (n of them): Y[c, oh, ow, b] = sum over dh, dw < s of
+ * X[c, oh*s + dh, ow*s + dw, b]; the output's padded height and width are the input's divided by s.
+ */
+KERNEL void sum_pool(GLOBAL const u64 *X, GLOBAL u64 *Y, u32 s, u32 outHp, u32 outWp, u32 bp, u32 n) {
+    u32 i = GLOBAL_ID(0);
+    if (i >= n) return;
+    u32 b = i % bp;
+    u32 rest = i / bp;
+    u32 ow = rest % outWp;
+    rest /= outWp;
+    u32 oh = rest % outHp;
+    u32 c = rest / outHp;
+    u32 hp = outHp * s;
+    u32 wp = outWp * s;
+    u64 sum = 0;
+    for (u32 dh = 0; dh < s; dh++) {
+        for (u32 dw = 0; dw < s; dw++) sum = fp_add(sum, X[((u64) (c * hp + oh * s + dh) * wp + ow * s + dw) * bp + b]);
+    }
+    Y[i] = sum;
+}

@@ -1,0 +1,177 @@
+/*
+ * Sum-check round messages and the sums the layer protocols reduce to. Each is a parallel reduction: every
+ * work-item strides over its share of the index range keeping lazy accumulators (fp_mac: below 2^63), the
+ * work-group adds them (group_sum), and group g writes its canonical partials to partials[g*width + column];
+ * reduce_sums then adds the groups' partials on the device.
+ */
+#define SN_MAX_POINTS 8
+#define SN_MAX_SLOTS 4
+#define SN_MAX_FACTORS 8
+
+/*
+ * For t = first..first+points-1: sum over i < halfSize of prod over factors f of T_slot(f)(i, t), T(i, t) = T[i] + t*(T[i+halfSize] - T[i]).
+ * Up to four distinct tables t0..t3 (slots; unused ones may repeat t0), factor f reads slot (slotsOfFactors >> 2f) & 3.
+ * The values at t + 1 follow from those at t by adding the difference, so each pair is read once.
+ */
+KERNEL void round_general(GLOBAL const u64 *t0, GLOBAL const u64 *t1, GLOBAL const u64 *t2, GLOBAL const u64 *t3,
+                          u32 slots, u32 factors, u32 slotsOfFactors, u32 halfSize, u32 first, u32 points,
+                          GLOBAL u64 *partials) {
+    LOCAL u64 scratch[SN_GROUP];
+    u64 acc[SN_MAX_POINTS];
+    u64 value[SN_MAX_SLOTS];
+    u64 step[SN_MAX_SLOTS];
+    for (u32 t = 0; t < SN_MAX_POINTS; t++) acc[t] = 0;
+    for (u32 i = GLOBAL_ID(0); i < halfSize; i += NUM_GROUPS(0) * SN_GROUP) {
+        for (u32 d = 0; d < slots; d++) {
+            GLOBAL const u64 *table = d == 0 ? t0 : d == 1 ? t1 : d == 2 ? t2 : t3;
+            step[d] = fp_sub(table[i + halfSize], table[i]);
+            value[d] = fp_add(table[i], fp_mul(first, step[d]));
+        }
+        for (u32 t = 0; t < points; t++) {
+            u64 product = value[slotsOfFactors & 3];
+            for (u32 f = 1; f < factors; f++) product = fp_mul(product, value[(slotsOfFactors >> (2 * f)) & 3]);
+            acc[t] = fp_fold(acc[t]) + product;
+            for (u32 d = 0; d < slots; d++) value[d] = fp_add(value[d], step[d]);
+        }
+    }
+    for (u32 t = 0; t < points; t++) {
+        u64 total = group_sum(scratch, acc[t]);
+        if (LOCAL_ID(0) == 0) partials[GROUP_ID(0) * points + t] = fp_reduce(total);
+    }
+}
+
+/* The matrix-product sum-check's case: two distinct tables, A*B, at t = 0..points-1 (points <= SN_MAX_POINTS). */
+KERNEL void round_pair(GLOBAL const u64 *a, GLOBAL const u64 *b, u32 halfSize, u32 points, GLOBAL u64 *partials) {
+    LOCAL u64 scratch[SN_GROUP];
+    u64 acc[SN_MAX_POINTS];
+    for (u32 t = 0; t < SN_MAX_POINTS; t++) acc[t] = 0;
+    for (u32 i = GLOBAL_ID(0); i < halfSize; i += NUM_GROUPS(0) * SN_GROUP) {
+        u64 x = a[i];
+        u64 dx = fp_sub(a[i + halfSize], x);
+        u64 y = b[i];
+        u64 dy = fp_sub(b[i + halfSize], y);
+        for (u32 t = 0; t < points; t++) {
+            acc[t] = fp_mac(acc[t], x, y);
+            x = fp_add(x, dx);
+            y = fp_add(y, dy);
+        }
+    }
+    for (u32 t = 0; t < points; t++) {
+        u64 total = group_sum(scratch, acc[t]);
+        if (LOCAL_ID(0) == 0) partials[GROUP_ID(0) * points + t] = fp_reduce(total);
+    }
+}
+
+/*
+ * The square sum-check: sum over i < halfSize of W[i] * a_t^2 with a_t = A[i] + t*(A[i+halfSize] - A[i]), for each t among the
+ * `count` points p0, p1, p2 (each in {0, 1, 2}).
+ */
+KERNEL void weighted_square_sums(GLOBAL const u64 *W, GLOBAL const u64 *A, u32 halfSize, u32 count, u32 p0, u32 p1, u32 p2,
+                                 GLOBAL u64 *partials) {
+    LOCAL u64 scratch[SN_GROUP];
+    u64 acc0 = 0;
+    u64 acc1 = 0;
+    u64 acc2 = 0;
+    for (u32 i = GLOBAL_ID(0); i < halfSize; i += NUM_GROUPS(0) * SN_GROUP) {
+        u64 x0 = A[i];
+        u64 x1 = A[i + halfSize];
+        u64 at[3];
+        at[0] = x0;
+        at[1] = x1;
+        at[2] = fp_sub(fp_add(x1, x1), x0);
+        u64 w = W[i];
+        acc0 = fp_mac(acc0, w, fp_mul(at[p0], at[p0]));
+        if (count > 1) acc1 = fp_mac(acc1, w, fp_mul(at[p1], at[p1]));
+        if (count > 2) acc2 = fp_mac(acc2, w, fp_mul(at[p2], at[p2]));
+    }
+    u64 total0 = group_sum(scratch, acc0);
+    u64 total1 = group_sum(scratch, acc1);
+    u64 total2 = group_sum(scratch, acc2);
+    if (LOCAL_ID(0) == 0) {
+        partials[GROUP_ID(0) * count] = fp_reduce(total0);
+        if (count > 1) partials[GROUP_ID(0) * count + 1] = fp_reduce(total1);
+        if (count > 2) partials[GROUP_ID(0) * count + 2] = fp_reduce(total2);
+    }
+}
+
+/*
+ * The sum-pool sub-protocol: for the window offsets o in [o0, o0 + width) (o = dh*s + dw, width <= 16),
+ * sum over output entries y = (c, oh, ow, b) < n of eq[y] * X[c, oh*s + dh, ow*s + dw, b].
+ */
+KERNEL void pool_offset_sums(GLOBAL const u64 *X, GLOBAL const u64 *eq, u32 s, u32 outHp, u32 outWp, u32 bp, u32 n,
+                             u32 o0, u32 width, GLOBAL u64 *partials) {
+    LOCAL u64 scratch[SN_GROUP];
+    u64 acc[16];
+    for (u32 o = 0; o < 16; o++) acc[o] = 0;
+    u32 hp = outHp * s;
+    u32 wp = outWp * s;
+    for (u32 y = GLOBAL_ID(0); y < n; y += NUM_GROUPS(0) * SN_GROUP) {
+        u32 b = y % bp;
+        u32 rest = y / bp;
+        u32 ow = rest % outWp;
+        rest /= outWp;
+        u32 oh = rest % outHp;
+        u32 c = rest / outHp;
+        u64 e = eq[y];
+        for (u32 o = 0; o < width; o++) {
+            u32 dh = (o0 + o) / s;
+            u32 dw = (o0 + o) % s;
+            acc[o] = fp_mac(acc[o], e, X[((u64) (c * hp + oh * s + dh) * wp + ow * s + dw) * bp + b]);
+        }
+    }
+    for (u32 o = 0; o < width; o++) {
+        u64 total = group_sum(scratch, acc[o]);
+        if (LOCAL_ID(0) == 0) partials[GROUP_ID(0) * width + o] = fp_reduce(total);
+    }
+}
+
+/*
+ * The conv sub-protocol's patch sums, one work-group per kernel column u = (ci*kp + kh)*kp + kw:
+ * U[u] = sum over real output positions (oh, ow) of eqRows[oh] * eqCols[ow] * x[ci, oh*stride + kh - pad, ow*stride + kw - pad]
+ * over in-range input coordinates; zero where ci, kh or kw is padding. x holds one value per padded input feature.
+ * The geometry array is conv2d's (CG_*).
+ */
+KERNEL void conv_patch_sums(GLOBAL const u64 *x, GLOBAL const u64 *eqRows, GLOBAL const u64 *eqCols, GLOBAL const i32 *g,
+                            GLOBAL u64 *U) {
+    LOCAL u64 scratch[SN_GROUP];
+    u32 u = GROUP_ID(0);
+    i32 kp = g[CG_KP];
+    i32 ci = u / (kp * kp);
+    i32 kh = (u / kp) % kp;
+    i32 kw = u % kp;
+    u64 acc = 0;
+    if (ci < g[CG_CIN] && kh < g[CG_K] && kw < g[CG_K]) {
+        i32 outW = g[CG_OW];
+        i32 positions = g[CG_OH] * outW;
+        for (i32 q = LOCAL_ID(0); q < positions; q += SN_GROUP) {
+            i32 oh = q / outW;
+            i32 ow = q % outW;
+            i32 ih = oh * g[CG_STRIDE] + kh - g[CG_PAD];
+            i32 iw = ow * g[CG_STRIDE] + kw - g[CG_PAD];
+            if (ih < 0 || ih >= g[CG_H] || iw < 0 || iw >= g[CG_W]) continue;
+            acc = fp_mac(acc, fp_mul(eqRows[oh], eqCols[ow]), x[(ci * g[CG_HP] + ih) * g[CG_WP] + iw]);
+        }
+    }
+    u64 total = group_sum(scratch, acc);
+    if (LOCAL_ID(0) == 0) U[u] = fp_reduce(total);
+}
+
+/* weighted_square_sums at t = 0 and 2 (the square sum-check's every round): partials[2g], partials[2g + 1]. */
+KERNEL void weighted_square_sums_02(GLOBAL const u64 *W, GLOBAL const u64 *A, u32 halfSize, GLOBAL u64 *partials) {
+    LOCAL u64 scratch[SN_GROUP];
+    u64 acc0 = 0;
+    u64 acc2 = 0;
+    for (u32 i = GLOBAL_ID(0); i < halfSize; i += NUM_GROUPS(0) * SN_GROUP) {
+        u64 x0 = A[i];
+        u64 x2 = fp_sub(fp_add(A[i + halfSize], A[i + halfSize]), x0);
+        u64 w = W[i];
+        acc0 = fp_mac(acc0, w, fp_mul(x0, x0));
+        acc2 = fp_mac(acc2, w, fp_mul(x2, x2));
+    }
+    u64 total0 = group_sum(scratch, acc0);
+    u64 total2 = group_sum(scratch, acc2);
+    if (LOCAL_ID(0) == 0) {
+        partials[2 * GROUP_ID(0)] = fp_reduce(total0);
+        partials[2 * GROUP_ID(0) + 1] = fp_reduce(total2);
+    }
+}
