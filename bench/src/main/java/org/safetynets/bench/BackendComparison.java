@@ -220,8 +220,11 @@ final class BackendComparison {
                 t -> be.roundEvaluations(t, new int[] {0, 1}, half, 2))));
         cases.add(new Case("roundEvaluations A*B*B, degree 3", "half 2^19", be -> onTensorsReduce(be, new long[][] {t0, t1},
                 t -> be.roundEvaluations(t, new int[] {0, 1, 1}, half, 3))));
-        cases.add(new Case("weightedSquareSums t = 0, 2", "half 2^19", be -> onTensorsReduce(be, new long[][] {t0, t1},
-                t -> be.weightedSquareSums(t[0], t[1], half, new int[] {0, 2}))));
+        // Split weights as the prover passes them: a 2^10-entry low factor and a high factor over the rest.
+        long[] lowWeights = random(random, 1 << 10);
+        long[] highWeights = random(random, half >> 10);
+        cases.add(new Case("weightedSquareSums t = 0, 2", "half 2^19", be -> onTensorsReduce(be, new long[][] {highWeights, lowWeights, t1},
+                t -> be.weightedSquareSums(t[0], t[1], 10, t[2], half, new int[] {0, 2}))));
         long r = random.nextLong(P);
         cases.add(new Case("fold", "half 2^19", be -> onTensorsReduce(be, new long[][] {t0}, t -> {
             be.fold(t[0], half, r);

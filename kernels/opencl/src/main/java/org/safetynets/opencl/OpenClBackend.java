@@ -544,9 +544,15 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
-    public synchronized long[] weightedSquareSums(DeviceTensor weights, DeviceTensor values, int half, int[] points) {
+    public synchronized long[] weightedSquareSums(DeviceTensor high, DeviceTensor low, int lowVariables, DeviceTensor values,
+                                                  int half, int[] points) {
         if (half < 0) throw new IllegalArgumentException("negative size");
-        ClTensor w = tensor(weights, half, "square weights");
+        if (lowVariables < 0 || lowVariables > 30 || (half & ((1 << lowVariables) - 1)) != 0) {
+            throw new IllegalArgumentException(half + " entries do not split into blocks of 2^" + lowVariables);
+        }
+        // The kernels multiply the two weight factors per entry: one more multiplication against a table read.
+        ClTensor h = tensor(high, half >> lowVariables, "square weights (high factor)");
+        ClTensor l = tensor(low, 1L << lowVariables, "square weights (low factor)");
         ClTensor a = tensor(values, 2L * half, "square values");
         for (int t : points) {
             if (t < 0 || t > 2) throw new IllegalArgumentException("square sums are for t in {0, 1, 2}, not " + t);
@@ -554,14 +560,14 @@ public final class OpenClBackend implements Backend {
         long[] sums = new long[points.length];
         if (half == 0) return sums;
         if (Arrays.equals(points, new int[] {0, 2})) {
-            return reduce(new Launch("weighted_square_sums_02").mem(w).mem(a).u32(half), half, 2);
+            return reduce(new Launch("weighted_square_sums_02").mem(h).mem(l).u32(lowVariables).mem(a).u32(half), half, 2);
         }
         for (int from = 0; from < points.length; from += 3) {
             int count = Math.min(3, points.length - from);
             int p0 = points[from];
             int p1 = count > 1 ? points[from + 1] : 0;
             int p2 = count > 2 ? points[from + 2] : 0;
-            Launch launch = new Launch("weighted_square_sums").mem(w).mem(a).u32(half).u32(count).u32(p0).u32(p1).u32(p2);
+            Launch launch = new Launch("weighted_square_sums").mem(h).mem(l).u32(lowVariables).mem(a).u32(half).u32(count).u32(p0).u32(p1).u32(p2);
             System.arraycopy(reduce(launch, half, count), 0, sums, from, count);
         }
         return sums;

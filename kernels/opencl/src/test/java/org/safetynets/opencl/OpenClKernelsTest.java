@@ -139,8 +139,11 @@ class OpenClKernelsTest {
             assertArrayEquals(reference.roundEvaluations(there, new int[] {0, 1}, 1000, 9),
                     backend.roundEvaluations(here, new int[] {0, 1}, 1000, 9));
             int[] points = {0, 2, 1, 2, 0};
-            assertArrayEquals(reference.weightedSquareSums(there[0], there[1], half, points),
-                    backend.weightedSquareSums(here[0], here[1], half, points));
+            long[] lowWeight = {randomElement()};
+            try (DeviceTensor lowHere = backend.upload(lowWeight); DeviceTensor lowThere = reference.upload(lowWeight)) {
+                assertArrayEquals(reference.weightedSquareSums(there[0], lowThere, 0, there[1], half, points),
+                        backend.weightedSquareSums(here[0], lowHere, 0, here[1], half, points));
+            }
         } finally {
             for (int i = 0; i < 3; i++) {
                 if (here[i] != null) here[i].close();
