@@ -8,7 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Registers the OpenCL backend as "opencl", second under "auto" (after CUDA, before the CPU). Availability comes from
+ * Registers the OpenCL backend as "opencl": under "auto" after CUDA and before the CPU backend when the device is a
+ * GPU or an accelerator, but after the CPU backend when the only device is a CPU (POCL): the Java backend on the same
+ * cores is faster there (see bench/README.md), and "--backend opencl" still chooses it. Availability comes from
  * a probe made once per process that never throws: without the OpenCL library, a platform or a usable device the
  * reason says which, and "auto" moves on to the next backend.
  */
@@ -20,8 +22,12 @@ public final class OpenClBackendProvider implements BackendProvider {
 
     @Override
     public int autoPriority() {
-        return 20;
+        OpenClDevices.Device chosen = OpenClDevices.probe().chosen();
+        return chosen != null && chosen.type().equals("CPU") ? CPU_DEVICE_PRIORITY : 20;
     }
+
+    /** After the CPU backend's 100. */
+    static final int CPU_DEVICE_PRIORITY = 110;
 
     @Override
     public String unavailableReason() {

@@ -21,11 +21,14 @@ class OpenClBackendProviderTest {
     }
 
     @Test
-    void registeredAfterCudaAndBeforeTheCpu() {
+    void registeredAfterCudaAndBeforeTheCpuUnlessTheDeviceIsACpu() {
         OpenClBackendProvider provider = registered();
         assertNotNull(provider, "META-INF/services registers the OpenCL provider");
         assertEquals("opencl", provider.name());
-        assertEquals(20, provider.autoPriority());
+        OpenClDevices.Device chosen = OpenClDevices.probe().chosen();
+        boolean cpuDevice = chosen != null && chosen.type().equals("CPU");
+        assertEquals(cpuDevice ? OpenClBackendProvider.CPU_DEVICE_PRIORITY : 20, provider.autoPriority());
+        assertTrue(cpuDevice ? provider.autoPriority() > 100 : provider.autoPriority() < 100, "the CPU backend has 100");
     }
 
     /** Runs everywhere: with a device it is used and listed; without one, the reason is one clear line. */
@@ -46,11 +49,14 @@ class OpenClBackendProviderTest {
     }
 
     @Test
-    void autoPicksOpenClWhereUsableAndOtherwiseSaysWhyItSkippedIt() {
+    void autoPicksAnOpenClGpuWhereUsableAndOtherwiseSaysWhyItSkippedIt() {
         List<String> warnings = new ArrayList<>();
         String reason = new OpenClBackendProvider().unavailableReason();
         try (Backend backend = Backends.open("auto", 0, warnings::add)) {
-            if (reason == null) {
+            if (reason == null && new OpenClBackendProvider().autoPriority() > 100) {
+                assertEquals("cpu", backend.name(), "an OpenCL CPU device comes after the CPU backend");
+                assertEquals(List.of(), warnings);
+            } else if (reason == null) {
                 assertEquals("opencl", backend.name());
                 assertTrue(backend.description().startsWith("opencl: "), backend.description());
                 assertEquals(List.of(), warnings);
