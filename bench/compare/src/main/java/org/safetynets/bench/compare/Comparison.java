@@ -37,6 +37,9 @@ public final class Comparison {
     /** A (workload, batch) runs only if its estimate fits in this fraction of the heap still free. */
     static final double HEAP_HEADROOM = 0.8;
 
+    /** A progress line at least this often while a (workload, batch) runs. */
+    static final long PROGRESS_NANOS = 2_000_000_000L;
+
     /** Keeps the JIT from discarding a product nobody reads. */
     static volatile double sink;
 
@@ -138,6 +141,7 @@ public final class Comparison {
         long[] devicePeak = new long[n];
         Arrays.fill(devicePeak, -1);
         int proofBytes = -1;
+        long lastProgress = System.nanoTime();
         for (int run = -options.warmup(); run < options.runs(); run++) {
             collectGarbage();
             long t0 = System.nanoTime();
@@ -179,9 +183,11 @@ public final class Comparison {
                     if (device.isPresent()) devicePeak[i] = Math.max(devicePeak[i], device.getAsLong());
                 }
             }
-            if (run == -options.warmup() || run == options.runs() - 1) {
-                progress.accept(step + where + ": " + (run < 0 ? "warm-up" : "timed") + " run " + (run < 0 ? run + options.warmup() + 1
-                        : run + 1) + " done");
+            // A line per run once runs are slow enough for a user to wonder; otherwise only the first and the last.
+            if (run == -options.warmup() || run == options.runs() - 1 || System.nanoTime() - lastProgress > PROGRESS_NANOS) {
+                progress.accept(step + where + ": " + (run < 0 ? "warm-up run " + (run + options.warmup() + 1) + "/" + options.warmup()
+                        : "timed run " + (run + 1) + "/" + options.runs()) + " done");
+                lastProgress = System.nanoTime();
             }
         }
         List<Row> rows = new ArrayList<>();
