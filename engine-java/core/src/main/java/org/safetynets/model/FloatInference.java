@@ -102,8 +102,7 @@ public final class FloatInference {
             int yRow = o * batch;
             for (int b = 0; b < batch; b++) y[yRow + b] = bias[o];
             for (int j = 0; j < inputs; j++) {
-                double weight = w[o * inputs + j];
-                if (weight == 0) continue;
+                double weight = w[o * inputs + j]; // no skipping of zeros: a client's float pass does the full product
                 int xRow = j * batch;
                 for (int b = 0; b < batch; b++) y[yRow + b] += weight * x[xRow + b];
             }
@@ -132,7 +131,6 @@ public final class FloatInference {
                 for (int kh = 0; kh < k; kh++) {
                     for (int kw = 0; kw < k; kw++) {
                         double weight = w[((co * in.channels() + ci) * k + kh) * k + kw];
-                        if (weight == 0) continue;
                         for (int oh = 0; oh < outH; oh++) {
                             int ih = oh * stride + kh - pad;
                             if (ih < 0 || ih >= inH) continue;

@@ -1,7 +1,11 @@
 package org.safetynets.bench.compare;
 
 import org.safetynets.layer.Network;
+import org.safetynets.model.Conv2d;
+import org.safetynets.model.Dense;
+import org.safetynets.model.Layer;
 import org.safetynets.model.Model;
+import org.safetynets.poly.Multilinear;
 import org.safetynets.tensor.Shape;
 
 /**
@@ -35,9 +39,19 @@ record MemoryEstimate(long bytes, String what) {
         long largestFloat = model.input().size();
         for (Shape shape : model.shapes()) largestFloat = Math.max(largestFloat, shape.size());
         long samples = (long) batch * model.input().size();
-        long bytes = 8 * (activations + TABLE_FACTOR * largest + 2 * largestFloat * batch + samples);
+        // The prover uploads each weight tensor padded (a backend copy) and derives it from the model's arrays.
+        long weights = 0;
+        for (Layer layer : model.layers()) {
+            if (layer instanceof Dense d) weights += (long) Multilinear.nextPowerOfTwo(d.outputs()) * Multilinear.nextPowerOfTwo(d.inputs());
+            else if (layer instanceof Conv2d c) {
+                long kernel = Multilinear.nextPowerOfTwo(c.kernel());
+                weights += (long) Multilinear.nextPowerOfTwo(c.outChannels()) * Multilinear.nextPowerOfTwo(c.inChannels()) * kernel * kernel;
+            }
+        }
+        long bytes = 8 * (activations + TABLE_FACTOR * largest + 2 * largestFloat * batch + samples + 2 * weights);
         return new MemoryEstimate(bytes, "padded activations " + mib(8 * activations) + ", proof tables "
-                + mib(8L * TABLE_FACTOR * largest) + ", float activations " + mib(16 * largestFloat * batch));
+                + mib(8L * TABLE_FACTOR * largest) + ", float activations " + mib(16 * largestFloat * batch)
+                + ", weight copies " + mib(16 * weights));
     }
 
     static MemoryEstimate matrixProduct(int size) {
