@@ -41,7 +41,7 @@ final class CompareCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--batches", paramLabel = "B,...", split = ",", defaultValue = "1,16,256,4096",
+    @Option(names = "--batches", paramLabel = "B", split = ",", defaultValue = "1,16,256,4096",
             description = "Batch sizes for the network workloads (default: ${DEFAULT-VALUE}).")
     List<Integer> batches;
 
@@ -51,11 +51,11 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--warmup", paramLabel = "N", defaultValue = "2", description = "Untimed runs first (default: ${DEFAULT-VALUE}).")
     int warmup;
 
-    @Option(names = "--backends", paramLabel = "NAME,...", split = ",",
+    @Option(names = "--backends", paramLabel = "NAME", split = ",",
             description = "Backends to compare (default: every available one; unavailable ones are listed with the reason).")
     List<String> backends = new ArrayList<>();
 
-    @Option(names = "--workloads", paramLabel = "NAME,...", split = ",",
+    @Option(names = "--workloads", paramLabel = "NAME", split = ",",
             description = "Workloads to run (default: every built-in one).")
     List<String> workloads = new ArrayList<>();
 
