@@ -1,6 +1,8 @@
 package org.safetynets.bench;
 
 import org.safetynets.backend.Backend;
+import org.safetynets.bench.compare.TextTable;
+import org.safetynets.bench.compare.Timings;
 import org.safetynets.backend.Backends;
 import org.safetynets.backend.DeviceTensor;
 import org.safetynets.model.DemoNetwork;

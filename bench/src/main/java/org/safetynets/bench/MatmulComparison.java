@@ -1,5 +1,7 @@
 package org.safetynets.bench;
 
+import org.safetynets.bench.compare.TextTable;
+import org.safetynets.bench.compare.Timings;
 import org.safetynets.backend.Backend;
 import org.safetynets.backend.Backends;
 import org.safetynets.backend.DeviceTensor;

@@ -20,7 +20,7 @@ import org.safetynets.proof.Prover;
 
 import java.util.concurrent.TimeUnit;
 
-/** One whole Fiat-Shamir proof of the demo CNN (forward pass included) on the CPU backend. */
+/** One whole Fiat-Shamir proof of the demo CNN (forward pass included) on each backend. */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -28,30 +28,33 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
 public class DemoProofBenchmark {
+    @Param({"cpu"})
+    public String backend;
+
     @Param({"1", "all"})
     public String threads;
 
     @Param({"16"})
     public int batch;
 
-    private Backend backend;
+    private Backend opened;
     private Model model;
     private long[][] samples;
 
     @Setup
     public void setUp() {
-        backend = BackendThreads.open(threads);
+        opened = BackendParams.open(backend, threads);
         model = DemoNetwork.build(1);
         samples = DemoNetwork.inputs(1, batch);
     }
 
     @TearDown
     public void tearDown() {
-        backend.close();
+        opened.close();
     }
 
     @Benchmark
     public Proof prove() {
-        return Prover.prove(model, samples, backend);
+        return Prover.prove(model, samples, opened);
     }
 }

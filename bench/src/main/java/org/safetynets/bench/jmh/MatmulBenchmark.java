@@ -19,7 +19,7 @@ import org.safetynets.bench.MatmulShape;
 
 import java.util.concurrent.TimeUnit;
 
-/** The CPU backend's field matrix product, size^3, operands resident; time per product. */
+/** Each backend's field matrix product, size^3, operands resident; time per product. */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -27,34 +27,37 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
 public class MatmulBenchmark {
+    @Param({"cpu"})
+    public String backend;
+
     @Param({"1", "all"})
     public String threads;
 
     @Param({"256"})
     public int size;
 
-    private Backend backend;
+    private Backend opened;
     private DeviceTensor a;
     private DeviceTensor b;
 
     @Setup
     public void setUp() {
-        backend = BackendThreads.open(threads);
+        opened = BackendParams.open(backend, threads);
         FieldFill.Operands operands = FieldFill.Operands.standard(new MatmulShape(size, size, size));
-        a = backend.upload(operands.a());
-        b = backend.upload(operands.b());
+        a = opened.upload(operands.a());
+        b = opened.upload(operands.b());
     }
 
     @TearDown
     public void tearDown() {
         a.close();
         b.close();
-        backend.close();
+        opened.close();
     }
 
     @Benchmark
     public int matmul() {
-        try (DeviceTensor c = backend.matmul(a, b, size, size, size)) {
+        try (DeviceTensor c = opened.matmul(a, b, size, size, size)) {
             return c.length();
         }
     }

@@ -21,7 +21,7 @@ import java.util.concurrent.Callable;
         versionProvider = Main.Version.class,
         description = "Verifiable neural-network inference: sum-check proofs over F_p, p = 2^61 - 1.",
         subcommands = {ProveCommand.class, VerifyCommand.class, DemoCommand.class, BackendsCommand.class,
-            InspectCommand.class, CommandLine.HelpCommand.class},
+            InspectCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExit status:%n",
         footer = {"  0  success (verify: the proof was accepted)",
             "  1  the proof was rejected",

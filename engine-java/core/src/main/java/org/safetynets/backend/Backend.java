@@ -5,6 +5,8 @@ import org.safetynets.tensor.ConvGeometry;
 import org.safetynets.tensor.Layout;
 import org.safetynets.tensor.PoolGeometry;
 
+import java.util.OptionalLong;
+
 /**
  * The kernels the prover needs, over field tensors resident on the backend. Protocol code never knows which
  * backend runs it: every implementation computes exactly the same field elements (the arithmetic is exact, so
@@ -104,6 +106,21 @@ public interface Backend extends AutoCloseable {
      * input coordinates; x is one value per padded input feature (the input with its batch already combined).
      */
     DeviceTensor convPatchSums(DeviceTensor x, long[] eqRows, long[] eqCols, ConvGeometry geometry);
+
+    // ---- accounting ---------------------------------------------------------------------------------------
+
+    /**
+     * The most bytes of device memory this backend's tensors held at once since {@link #resetDevicePeak()} (or
+     * since it opened), for backends that keep tensors outside the Java heap (a GPU, an OpenCL device). Empty for
+     * backends whose tensors are Java arrays: a heap measurement already sees those.
+     */
+    default OptionalLong devicePeakBytes() {
+        return OptionalLong.empty();
+    }
+
+    /** Starts a new {@link #devicePeakBytes()} window at the memory held now. */
+    default void resetDevicePeak() {
+    }
 
     /** Frees the backend's threads and device; reports tensors still open. */
     @Override

@@ -1,24 +1,24 @@
-package org.safetynets.bench;
+package org.safetynets.bench.compare;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /** A plain aligned table: the first column left-aligned, the others right-aligned. */
-final class TextTable {
+public final class TextTable {
     private final List<String[]> rows = new ArrayList<>();
     private final int columns;
 
-    TextTable(String... header) {
+    public TextTable(String... header) {
         this.columns = header.length;
         rows.add(header);
     }
 
-    void add(String... cells) {
+    public void add(String... cells) {
         if (cells.length != columns) throw new IllegalArgumentException(cells.length + " cells for " + columns + " columns");
         rows.add(cells);
     }
 
-    String render(String indent) {
+    public String render(String indent) {
         int[] width = new int[columns];
         for (String[] row : rows) for (int c = 0; c < columns; c++) width[c] = Math.max(width[c], row[c].length());
         StringBuilder out = new StringBuilder();
@@ -40,14 +40,14 @@ final class TextTable {
     }
 
     /** Seconds with three significant figures, in the unit that reads best. */
-    static String seconds(double s) {
+    public static String seconds(double s) {
         if (s < 1e-3) return String.format("%.1f us", s * 1e6);
         if (s < 1) return String.format("%.2f ms", s * 1e3);
         return String.format("%.3f s", s);
     }
 
     /** e.g. 2.44e9 -> "2.44 G". */
-    static String rate(double perSecond) {
+    public static String rate(double perSecond) {
         if (perSecond >= 1e9) return String.format("%.3f G", perSecond / 1e9);
         if (perSecond >= 1e6) return String.format("%.2f M", perSecond / 1e6);
         return String.format("%.0f", perSecond);

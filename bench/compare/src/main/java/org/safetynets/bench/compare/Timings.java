@@ -1,4 +1,4 @@
-package org.safetynets.bench;
+package org.safetynets.bench.compare;
 
 import java.util.Arrays;
 

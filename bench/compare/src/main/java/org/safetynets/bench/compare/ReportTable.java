@@ -1,0 +1,80 @@
+package org.safetynets.bench.compare;
+
+import java.util.List;
+
+/**
+ * The terminal view: per workload, one table of times (median, with min and max beside it) and one of ratios,
+ * proof size and memory. "n/a" marks a figure that does not apply, "-" one not measured.
+ */
+public final class ReportTable {
+    private ReportTable() {
+    }
+
+    public static String render(Report report) {
+        StringBuilder out = new StringBuilder();
+        Report.Environment env = report.environment();
+        out.append(String.format("bench compare: Java %s (%s), %s, %d processors, max heap %s; medians of %d runs after %d warm-up%n",
+                env.java(), env.vm(), env.os(), env.processors(), MemoryEstimate.mib(env.maxHeapBytes()), report.options().runs(),
+                report.options().warmup()));
+        for (String workload : report.workloads()) {
+            List<Row> rows = report.rowsOf(workload);
+            out.append('\n').append(workload).append(descriptionOf(report, workload)).append('\n');
+            boolean product = rows.stream().anyMatch(r -> r.macs() > 0);
+            TextTable times = new TextTable(product ? "backend" : "backend", product ? "size" : "batch",
+                    product ? "float (double) [min-max]" : "float infer [min-max]",
+                    product ? "field matmul [min-max]" : "field infer [min-max]", "prover [min-max]", "verifier [min-max]");
+            for (Row r : rows) {
+                if (!r.measured()) {
+                    times.add(r.backend(), Integer.toString(r.batch()), r.note(), "", "", "");
+                    continue;
+                }
+                times.add(r.backend(), Integer.toString(r.batch()), time(r.floatInference()), time(r.fieldInference()),
+                        time(r.prover()), time(r.verifier()));
+            }
+            out.append(times.render("  "));
+            TextTable figures = product
+                    ? new TextTable("backend", "size", "field MAC/s", "field/float", "peak heap", "device peak")
+                    : new TextTable("backend", "batch", "prover/field", "prover/float", "float/verifier", "field/verifier", "proof",
+                    "peak heap", "device peak");
+            for (Row r : rows) {
+                if (!r.measured()) continue;
+                if (product) {
+                    figures.add(r.backend(), Integer.toString(r.batch()), TextTable.rate(r.fieldMacsPerSecond()), ratio(r.fieldOverFloat()),
+                            bytes(r.peakHeapBytes()), device(r.devicePeakBytes()));
+                } else {
+                    figures.add(r.backend(), Integer.toString(r.batch()), ratio(r.proverOverField()), ratio(r.proverOverFloat()),
+                            ratio(r.floatOverVerifier()), ratio(r.fieldOverVerifier()), bytes(r.proofBytes()), bytes(r.peakHeapBytes()),
+                            device(r.devicePeakBytes()));
+                }
+            }
+            out.append('\n').append(figures.render("  "));
+            if (product) out.append("  prover, verifier, proof: n/a (a bare product has no proof)\n");
+        }
+        return out.toString();
+    }
+
+    private static String descriptionOf(Report report, String workload) {
+        return report.options().workloads().stream().filter(w -> w.name().equals(workload)).findFirst()
+                .map(w -> ": " + w.description()).orElse("");
+    }
+
+    static String time(Timings t) {
+        if (t == null) return "n/a";
+        return TextTable.seconds(t.median()) + " [" + TextTable.seconds(t.min()) + "-" + TextTable.seconds(t.max()) + "]";
+    }
+
+    static String ratio(double r) {
+        if (Double.isNaN(r)) return "n/a";
+        return r >= 100 ? String.format("%.0fx", r) : r >= 10 ? String.format("%.1fx", r) : String.format("%.2fx", r);
+    }
+
+    static String bytes(long b) {
+        if (b < 0) return "-";
+        if (b < 1024 * 1024) return String.format("%.1f KiB", b / 1024.0);
+        return String.format("%.1f MiB", b / (1024.0 * 1024.0));
+    }
+
+    private static String device(long b) {
+        return b < 0 ? "n/a" : bytes(b);
+    }
+}

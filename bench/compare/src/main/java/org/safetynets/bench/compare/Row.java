@@ -1,0 +1,63 @@
+package org.safetynets.bench.compare;
+
+/**
+ * One (workload, backend, batch) of a comparison. Timings are null where a figure does not apply (a matrix
+ * product has no prover or verifier) or the cell was skipped ({@code note} says why); byte counts are -1 where
+ * not measured.
+ *
+ * @param floatInference  plain double forward pass on one thread ({@code FloatInference}); for the matrix
+ *                        product, the same product in doubles
+ * @param fieldInference  {@code Prover.infer} on the backend; for the matrix product, {@code Backend.matmul}
+ * @param prover          {@code Prover.prove}, Fiat-Shamir, its own forward pass included
+ * @param verifier        {@code Verifier.verify} on the encoded proof bytes, one thread, no backend
+ * @param proofBytes      encoded proof size
+ * @param heapBaselineBytes  heap used (after a collection) just before the prover ran
+ * @param peakHeapBytes   the most heap used during any prover run (field product for the matrix product)
+ * @param devicePeakBytes the backend's own device-memory high-water mark during the prover, where it reports one
+ * @param macs            multiply-accumulates of one run, for the matrix product (0 otherwise)
+ */
+public record Row(String workload, String backend, String backendDescription, int batch, Timings floatInference,
+                  Timings fieldInference, Timings prover, Timings verifier, long proofBytes, long heapBaselineBytes,
+                  long peakHeapBytes, long devicePeakBytes, double macs, String note) {
+    public static Row skipped(String workload, String backend, String backendDescription, int batch, String note) {
+        return new Row(workload, backend, backendDescription, batch, null, null, null, null, -1, -1, -1, -1, 0, note);
+    }
+
+    public boolean measured() {
+        return fieldInference != null;
+    }
+
+    /** The proof's overhead over plain inference in the field on the same backend (the design's target: near 1). */
+    public double proverOverField() {
+        return ratio(prover, fieldInference);
+    }
+
+    /** The proof's cost over the client's own float forward pass. */
+    public double proverOverFloat() {
+        return ratio(prover, floatInference);
+    }
+
+    /** What exact field arithmetic costs over doubles, same network. */
+    public double fieldOverFloat() {
+        return ratio(fieldInference, floatInference);
+    }
+
+    /** How much cheaper checking the proof is than running the network in floats yourself. */
+    public double floatOverVerifier() {
+        return ratio(floatInference, verifier);
+    }
+
+    /** How much cheaper checking the proof is than running the network in the field. */
+    public double fieldOverVerifier() {
+        return ratio(fieldInference, verifier);
+    }
+
+    /** Field multiply-accumulates per second of the backend, for the matrix product; NaN otherwise. */
+    public double fieldMacsPerSecond() {
+        return macs > 0 && fieldInference != null ? macs / fieldInference.median() : Double.NaN;
+    }
+
+    private static double ratio(Timings numerator, Timings denominator) {
+        return numerator == null || denominator == null ? Double.NaN : numerator.median() / denominator.median();
+    }
+}

@@ -1,0 +1,122 @@
+package org.safetynets.cli;
+
+import org.safetynets.MalformedInput;
+import org.safetynets.bench.compare.CompareOptions;
+import org.safetynets.bench.compare.Comparison;
+import org.safetynets.bench.compare.Report;
+import org.safetynets.bench.compare.ReportCsv;
+import org.safetynets.bench.compare.ReportJson;
+import org.safetynets.bench.compare.ReportPlot;
+import org.safetynets.bench.compare.ReportTable;
+import org.safetynets.bench.compare.Workload;
+import org.safetynets.bench.compare.Workloads;
+import org.safetynets.model.Model;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code safetynets bench compare}: the same jobs on every backend in one run, interleaved, with a table on
+ * stdout, progress on stderr, and CSV, JSON and PNG plots written (atomically) into one directory.
+ */
+@Command(name = "compare", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, sortOptions = false,
+        description = {"Runs float inference, field inference, the prover and the verifier of each workload on every available backend, "
+                + "interleaved (backend A run 1, backend B run 1, A run 2, ...) after warm-up, and reports medians with min and max.",
+            "Workloads: " + "demo-cnn, mnist-cnn, mnist-fc3, mnist-fc4 (the paper's shapes, random weights), matmul (a bare field matrix "
+                    + "product), and models given with --model."})
+final class CompareCommand implements Callable<Integer> {
+    static final String CSV_FILE = "compare.csv";
+    static final String JSON_FILE = "compare.json";
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--batches", paramLabel = "B", split = ",", defaultValue = "1,16,256,4096",
+            description = "Batch sizes for the network workloads (default: ${DEFAULT-VALUE}).")
+    List<Integer> batches;
+
+    @Option(names = "--runs", paramLabel = "N", defaultValue = "5", description = "Timed runs; medians are reported (default: ${DEFAULT-VALUE}).")
+    int runs;
+
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "2", description = "Untimed runs first (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--backends", paramLabel = "NAME", split = ",",
+            description = "Backends to compare (default: every available one; unavailable ones are listed with the reason).")
+    List<String> backends = new ArrayList<>();
+
+    @Option(names = "--workloads", paramLabel = "NAME", split = ",",
+            description = "Workloads to run (default: every built-in one).")
+    List<String> workloads = new ArrayList<>();
+
+    @Option(names = {"-M", "--model"}, paramLabel = "FILE",
+            description = "Also benchmark this model (.snm), named by its own name, with uniform random inputs in its input range. Repeatable.")
+    List<Path> models = new ArrayList<>();
+
+    @Option(names = "--matrix-size", paramLabel = "N", defaultValue = "512",
+            description = "Size of the matmul workload's square matrices (default: ${DEFAULT-VALUE}).")
+    int matrixSize;
+
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "Host threads per backend; 0 (the default) uses every core.")
+    int threads;
+
+    @Option(names = {"-O", "--out"}, paramLabel = "DIR", defaultValue = "bench-results",
+            description = "Directory for " + CSV_FILE + ", " + JSON_FILE + " and plot-WORKLOAD.png (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--no-plot", description = "Write no PNG plots.")
+    boolean noPlot;
+
+    @Override
+    public Integer call() {
+        PrintWriter stdout = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        List<Workload.Network> fromFiles = new ArrayList<>();
+        for (Path file : models) {
+            Model model = Artifacts.readModel(file);
+            fromFiles.add(Workload.Network.of(model.name(), "model file " + file, model, 1));
+        }
+        if (matrixSize < 1 || matrixSize > 16384) {
+            throw new MalformedInput("--matrix-size", "must be in 1..16384, got " + matrixSize);
+        }
+        CompareOptions options = new CompareOptions(batches, runs, warmup, backends,
+                Workloads.select(workloads, fromFiles, matrixSize), threads);
+        Report report = Comparison.run(options, line -> {
+            err.println("bench compare: " + line);
+            err.flush();
+        });
+        stdout.print(ReportTable.render(report));
+        stdout.flush();
+
+        Map<Path, byte[]> files = new LinkedHashMap<>();
+        files.put(out.resolve(CSV_FILE), ReportCsv.render(report));
+        files.put(out.resolve(JSON_FILE), ReportJson.render(report));
+        Optional<String> noPlotReason = noPlot ? Optional.of("--no-plot") : ReportPlot.unavailableReason();
+        if (noPlotReason.isEmpty()) {
+            for (String workload : report.workloads()) {
+                if (ReportPlot.plottable(report, workload)) files.put(out.resolve(plotFile(workload)), ReportPlot.render(report, workload));
+            }
+        } else if (!noPlot) {
+            err.println("bench compare: no plots: " + noPlotReason.get());
+        }
+        UserFiles.writeAtomically(files);
+        stdout.println();
+        for (Path file : files.keySet()) stdout.println("wrote " + file);
+        return Main.OK;
+    }
+
+    /** A file name for a workload's plot; model names from files may hold any character. */
+    static String plotFile(String workload) {
+        return "plot-" + workload.replaceAll("[^A-Za-z0-9._-]", "_") + ".png";
+    }
+}
