@@ -1,0 +1,32 @@
+package org.safetynets.data;
+
+/**
+ * Grayscale images with their labels, as the idx files hold them: {@code pixels} is count x rows x columns bytes
+ * (unsigned, 0..255) row-major, {@code labels} one byte (0..9) per image.
+ */
+public record LabeledImages(int count, int rows, int columns, byte[] pixels, byte[] labels) {
+    public LabeledImages {
+        if (pixels.length != (long) count * rows * columns) throw new IllegalArgumentException("pixels do not match the shape");
+        if (labels.length != count) throw new IllegalArgumentException("labels do not match the count");
+    }
+
+    public int imageSize() {
+        return rows * columns;
+    }
+
+    public int pixel(int image, int index) {
+        return pixels[image * imageSize() + index] & 0xFF;
+    }
+
+    public int label(int image) {
+        return labels[image];
+    }
+
+    /** Images [from, from + n) as a new set. */
+    public LabeledImages slice(int from, int n) {
+        if (from < 0 || n < 0 || from + n > count) throw new IllegalArgumentException("slice out of range");
+        byte[] p = java.util.Arrays.copyOfRange(pixels, from * imageSize(), (from + n) * imageSize());
+        byte[] l = java.util.Arrays.copyOfRange(labels, from, from + n);
+        return new LabeledImages(n, rows, columns, p, l);
+    }
+}

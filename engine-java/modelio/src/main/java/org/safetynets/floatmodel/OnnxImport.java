@@ -1,0 +1,301 @@
+package org.safetynets.floatmodel;
+
+import ai.onnx.proto.OnnxMl;
+import com.google.protobuf.InvalidProtocolBufferException;
+import org.safetynets.MalformedInput;
+import org.safetynets.tensor.Shape;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads an ONNX model that is a chain of the layers the prover handles: Conv, Gemm, MatMul (+ Add of a constant
+ * bias), Mul(x, x) or Pow(x, 2) for x^2, AveragePool (sum pooling with the 1/window^2 kept as the pool's factor;
+ * a following Mul by a scalar constant folds into it), Flatten or Reshape, and Identity/Dropout (no-ops at
+ * inference). Any other node is refused naming it. The input levels come from the metadata entry
+ * {@value #INPUT_MAX_KEY} (default 255: raw pixels scaled to [0, 1]).
+ */
+public final class OnnxImport {
+    public static final String INPUT_MAX_KEY = "safetynets.input_max";
+    private static final String SUPPORTED = "Conv, Gemm, MatMul, Add (bias), Mul(x,x), Pow(x,2), AveragePool, Flatten, Reshape, Identity, Dropout";
+
+    private final String source;
+    private final Map<String, Constant> constants = new HashMap<>();
+    private final List<FloatLayer> layers = new ArrayList<>();
+    private Shape shape;
+
+    private record Constant(double[] values, long[] dims) {
+    }
+
+    private OnnxImport(String source) {
+        this.source = source;
+    }
+
+    public static FloatModel decode(byte[] bytes, String source) {
+        OnnxMl.ModelProto model;
+        try {
+            model = OnnxMl.ModelProto.parseFrom(bytes);
+        } catch (InvalidProtocolBufferException e) {
+            throw new MalformedInput(source, "is not an ONNX model: " + e.getMessage());
+        }
+        if (!model.hasGraph()) throw new MalformedInput(source, "is not an ONNX model: it has no graph");
+        return new OnnxImport(source).read(model);
+    }
+
+    private FloatModel read(OnnxMl.ModelProto model) {
+        OnnxMl.GraphProto graph = model.getGraph();
+        for (OnnxMl.TensorProto t : graph.getInitializerList()) constants.put(t.getName(), constant(t));
+        String current = null;
+        Shape inputShape = null;
+        for (OnnxMl.ValueInfoProto input : graph.getInputList()) {
+            if (constants.containsKey(input.getName())) continue;
+            if (current != null) throw new MalformedInput(source, "has more than one input (" + current + ", " + input.getName() + ")");
+            current = input.getName();
+            inputShape = inputShape(input);
+            shape = inputShape;
+        }
+        if (current == null) throw new MalformedInput(source, "has no input");
+        for (OnnxMl.NodeProto node : graph.getNodeList()) {
+            if (node.getOpType().equals("Constant")) {
+                for (OnnxMl.AttributeProto a : node.getAttributeList()) if (a.hasT()) constants.put(node.getOutput(0), constant(a.getT()));
+                continue;
+            }
+            if (node.getInputCount() == 0 || !node.getInput(0).equals(current)) {
+                throw new MalformedInput(source, describe(node) + " does not take the previous layer's output (" + current
+                        + "): only a chain of layers is supported");
+            }
+            apply(node);
+            current = node.getOutput(0);
+        }
+        long inputMax = 255;
+        for (OnnxMl.StringStringEntryProto p : model.getMetadataPropsList()) {
+            if (p.getKey().equals(INPUT_MAX_KEY)) {
+                try {
+                    inputMax = Long.parseLong(p.getValue());
+                } catch (NumberFormatException e) {
+                    throw new MalformedInput(source, INPUT_MAX_KEY + " is not an integer: " + p.getValue());
+                }
+            }
+        }
+        if (layers.isEmpty()) throw new MalformedInput(source, "has no layers");
+        String name = graph.getName().isEmpty() ? "onnx-model" : graph.getName();
+        return new FloatModel(name, inputShape, inputMax, layers);
+    }
+
+    private Shape inputShape(OnnxMl.ValueInfoProto value) {
+        List<OnnxMl.TensorShapeProto.Dimension> dims = value.getType().getTensorType().getShape().getDimList();
+        List<Integer> sizes = new ArrayList<>();
+        for (int i = 1; i < dims.size(); i++) { // dimension 0 is the batch
+            if (!dims.get(i).hasDimValue() || dims.get(i).getDimValue() <= 0) {
+                throw new MalformedInput(source, "input " + value.getName() + " dimension " + i + " has no fixed size");
+            }
+            sizes.add((int) dims.get(i).getDimValue());
+        }
+        Shape s = switch (sizes.size()) {
+            case 1 -> Shape.vector(sizes.get(0));
+            case 2 -> new Shape(1, sizes.get(0), sizes.get(1));
+            case 3 -> new Shape(sizes.get(0), sizes.get(1), sizes.get(2));
+            default -> throw new MalformedInput(source, "input " + value.getName() + " must be [batch, C, H, W], [batch, H, W] or [batch, features]");
+        };
+        return s;
+    }
+
+    private void apply(OnnxMl.NodeProto node) {
+        switch (node.getOpType()) {
+            case "Conv" -> conv(node);
+            case "Gemm" -> gemm(node);
+            case "MatMul" -> {
+                Constant w = weight(node, 1, 2);
+                int in = (int) w.dims()[0];
+                int out = (int) w.dims()[1];
+                double[] t = new double[in * out];
+                for (int i = 0; i < in; i++) for (int o = 0; o < out; o++) t[o * in + i] = w.values()[i * out + o];
+                add(node, new FloatLayer.Dense(out, in, t, new double[out]));
+            }
+            case "Add" -> addBias(node);
+            case "Mul" -> mul(node);
+            case "Pow" -> {
+                Constant e = constantInput(node, 1);
+                if (e.values().length != 1 || e.values()[0] != 2.0) throw unsupported(node, "only the exponent 2 (x^2) is supported");
+                add(node, new FloatLayer.Square());
+            }
+            case "AveragePool" -> pool(node);
+            case "Flatten", "Reshape" -> add(node, new FloatLayer.Flatten());
+            case "Identity", "Dropout" -> {
+            }
+            default -> throw unsupported(node, "supported ops are " + SUPPORTED);
+        }
+    }
+
+    private void conv(OnnxMl.NodeProto node) {
+        Constant w = weight(node, 1, 4);
+        if (w.dims()[2] != w.dims()[3]) throw unsupported(node, "only square kernels are supported");
+        int k = (int) w.dims()[2];
+        long[] strides = ints(node, "strides", 1, 1);
+        long[] pads = ints(node, "pads", 0, 0, 0, 0);
+        if (ints(node, "group", 1)[0] != 1) throw unsupported(node, "grouped convolutions are not supported");
+        for (long d : ints(node, "dilations", 1, 1)) if (d != 1) throw unsupported(node, "dilated convolutions are not supported");
+        String autoPad = string(node, "auto_pad");
+        if (!autoPad.isEmpty() && !autoPad.equals("NOTSET")) throw unsupported(node, "auto_pad " + autoPad + " is not supported; give pads");
+        if (strides[0] != strides[1]) throw unsupported(node, "unequal strides are not supported");
+        for (long p : pads) if (p != pads[0]) throw unsupported(node, "padding must be the same on every side");
+        int out = (int) w.dims()[0];
+        double[] bias = node.getInputCount() > 2 ? constantInput(node, 2).values() : new double[out];
+        if (bias.length != out) throw unsupported(node, "bias has " + bias.length + " values for " + out + " channels");
+        add(node, new FloatLayer.Conv(out, (int) w.dims()[1], k, (int) strides[0], (int) pads[0], w.values(), bias));
+    }
+
+    private void gemm(OnnxMl.NodeProto node) {
+        if (ints(node, "transA", 0)[0] != 0) throw unsupported(node, "transA = 1 is not supported");
+        double alpha = real(node, "alpha", 1.0);
+        double beta = real(node, "beta", 1.0);
+        boolean transB = ints(node, "transB", 0)[0] != 0;
+        Constant w = weight(node, 1, 2);
+        int out = (int) (transB ? w.dims()[0] : w.dims()[1]);
+        int in = (int) (transB ? w.dims()[1] : w.dims()[0]);
+        double[] weights = new double[in * out];
+        for (int o = 0; o < out; o++)
+            for (int i = 0; i < in; i++) weights[o * in + i] = alpha * (transB ? w.values()[o * in + i] : w.values()[i * out + o]);
+        double[] bias = new double[out];
+        if (node.getInputCount() > 2) {
+            double[] c = constantInput(node, 2).values();
+            if (c.length != out && c.length != 1) throw unsupported(node, "bias has " + c.length + " values for " + out + " outputs");
+            for (int o = 0; o < out; o++) bias[o] = beta * c[c.length == 1 ? 0 : o];
+        }
+        add(node, new FloatLayer.Dense(out, in, weights, bias));
+    }
+
+    private void addBias(OnnxMl.NodeProto node) {
+        Constant c = constantInput(node, 1);
+        FloatLayer last = layers.isEmpty() ? null : layers.get(layers.size() - 1);
+        if (last instanceof FloatLayer.Dense d && (c.values().length == d.outputs() || c.values().length == 1)) {
+            double[] bias = d.bias().clone();
+            for (int o = 0; o < bias.length; o++) bias[o] += c.values()[c.values().length == 1 ? 0 : o];
+            layers.set(layers.size() - 1, new FloatLayer.Dense(d.outputs(), d.inputs(), d.weights(), bias));
+        } else if (last instanceof FloatLayer.Conv v && (c.values().length == v.outChannels() || c.values().length == 1)) {
+            double[] bias = v.bias().clone();
+            for (int o = 0; o < bias.length; o++) bias[o] += c.values()[c.values().length == 1 ? 0 : o];
+            layers.set(layers.size() - 1, new FloatLayer.Conv(v.outChannels(), v.inChannels(), v.kernel(), v.stride(), v.padding(), v.weights(), bias));
+        } else {
+            throw unsupported(node, "Add is supported only as a per-output bias right after Gemm, MatMul or Conv");
+        }
+    }
+
+    private void mul(OnnxMl.NodeProto node) {
+        if (node.getInputCount() == 2 && node.getInput(0).equals(node.getInput(1))) {
+            add(node, new FloatLayer.Square());
+            return;
+        }
+        Constant c = constantInput(node, 1);
+        FloatLayer last = layers.isEmpty() ? null : layers.get(layers.size() - 1);
+        if (c.values().length == 1 && last instanceof FloatLayer.Pool p && c.values()[0] > 0) {
+            layers.set(layers.size() - 1, new FloatLayer.Pool(p.window(), p.factor() * c.values()[0]));
+            return;
+        }
+        throw unsupported(node, "Mul is supported as x*x (x^2) or as a positive scalar right after a pool");
+    }
+
+    private void pool(OnnxMl.NodeProto node) {
+        long[] kernel = ints(node, "kernel_shape");
+        long[] strides = ints(node, "strides", kernel);
+        if (kernel.length != 2 || kernel[0] != kernel[1]) throw unsupported(node, "only square 2-D windows are supported");
+        int window = (int) kernel[0];
+        if (window < 2 || Integer.bitCount(window) != 1) throw unsupported(node, "the window must be a power of two (the proof sums over window bits), got " + window);
+        if (strides[0] != window || strides[1] != window) throw unsupported(node, "the stride must equal the window");
+        for (long p : ints(node, "pads", 0, 0, 0, 0)) if (p != 0) throw unsupported(node, "padded pooling is not supported");
+        if (shape.height() % window != 0 || shape.width() % window != 0) {
+            throw unsupported(node, "the window " + window + " must divide the input " + shape + " (ONNX drops ragged edges, sum pooling keeps them)");
+        }
+        add(node, new FloatLayer.Pool(window, 1.0 / (window * window)));
+    }
+
+    private void add(OnnxMl.NodeProto node, FloatLayer layer) {
+        try {
+            shape = layer.outputShape(shape);
+        } catch (IllegalArgumentException e) {
+            throw unsupported(node, e.getMessage());
+        }
+        layers.add(layer);
+    }
+
+    private Constant weight(OnnxMl.NodeProto node, int index, int rank) {
+        Constant c = constantInput(node, index);
+        if (c.dims().length != rank) throw unsupported(node, "input " + node.getInput(index) + " has rank " + c.dims().length + ", expected " + rank);
+        return c;
+    }
+
+    private Constant constantInput(OnnxMl.NodeProto node, int index) {
+        if (node.getInputCount() <= index) throw unsupported(node, "input " + index + " is missing");
+        Constant c = constants.get(node.getInput(index));
+        if (c == null) throw unsupported(node, "input " + node.getInput(index) + " must be a constant (an initializer)");
+        return c;
+    }
+
+    private Constant constant(OnnxMl.TensorProto t) {
+        long[] dims = t.getDimsList().stream().mapToLong(Long::longValue).toArray();
+        long n = 1;
+        for (long d : dims) n *= d;
+        double[] v = new double[(int) n];
+        int type = t.getDataType();
+        if (type == OnnxMl.TensorProto.DataType.FLOAT.getNumber()) {
+            if (!t.getRawData().isEmpty()) {
+                ByteBuffer b = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+                if (b.remaining() != n * 4) throw new MalformedInput(source, "tensor " + t.getName() + " has " + b.remaining() + " bytes for " + n + " floats");
+                for (int i = 0; i < n; i++) v[i] = b.getFloat();
+            } else {
+                if (t.getFloatDataCount() != n) throw new MalformedInput(source, "tensor " + t.getName() + " has " + t.getFloatDataCount() + " values for " + n);
+                for (int i = 0; i < n; i++) v[i] = t.getFloatData(i);
+            }
+        } else if (type == OnnxMl.TensorProto.DataType.INT64.getNumber()) {
+            if (!t.getRawData().isEmpty()) {
+                ByteBuffer b = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+                for (int i = 0; i < n && b.remaining() >= 8; i++) v[i] = b.getLong();
+            } else {
+                for (int i = 0; i < n && i < t.getInt64DataCount(); i++) v[i] = t.getInt64Data(i);
+            }
+        } else if (type == OnnxMl.TensorProto.DataType.DOUBLE.getNumber()) {
+            if (!t.getRawData().isEmpty()) {
+                ByteBuffer b = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+                for (int i = 0; i < n && b.remaining() >= 8; i++) v[i] = b.getDouble();
+            } else {
+                for (int i = 0; i < n && i < t.getDoubleDataCount(); i++) v[i] = t.getDoubleData(i);
+            }
+        } else {
+            throw new MalformedInput(source, "tensor " + t.getName() + " has data type " + type + "; float, double and int64 are supported");
+        }
+        return new Constant(v, dims);
+    }
+
+    private long[] ints(OnnxMl.NodeProto node, String name, long... defaults) {
+        for (OnnxMl.AttributeProto a : node.getAttributeList()) {
+            if (a.getName().equals(name)) {
+                if (a.getIntsCount() > 0) return a.getIntsList().stream().mapToLong(Long::longValue).toArray();
+                return new long[] {a.getI()};
+            }
+        }
+        if (defaults.length == 0) throw unsupported(node, "attribute " + name + " is missing");
+        return defaults;
+    }
+
+    private double real(OnnxMl.NodeProto node, String name, double fallback) {
+        for (OnnxMl.AttributeProto a : node.getAttributeList()) if (a.getName().equals(name)) return a.getF();
+        return fallback;
+    }
+
+    private static String string(OnnxMl.NodeProto node, String name) {
+        for (OnnxMl.AttributeProto a : node.getAttributeList()) if (a.getName().equals(name)) return a.getS().toStringUtf8();
+        return "";
+    }
+
+    private static String describe(OnnxMl.NodeProto node) {
+        return "node '" + (node.getName().isEmpty() ? node.getOutput(0) : node.getName()) + "' (op " + node.getOpType() + ")";
+    }
+
+    private MalformedInput unsupported(OnnxMl.NodeProto node, String why) {
+        return new MalformedInput(source, describe(node) + " is not supported: " + why);
+    }
+}

@@ -1,0 +1,104 @@
+package org.safetynets.floatmodel;
+
+import ai.onnx.proto.OnnxMl;
+import org.junit.jupiter.api.Test;
+import org.safetynets.MalformedInput;
+import org.safetynets.tensor.Shape;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** ONNX fixtures built here in Java, checked against inference worked out by hand. */
+class OnnxImportTest {
+    private static OnnxMl.NodeProto node(String op, String name, List<String> in, String out, OnnxMl.AttributeProto... attributes) {
+        return OnnxMl.NodeProto.newBuilder().setOpType(op).setName(name).addAllInput(in).addOutput(out).addAllAttribute(List.of(attributes)).build();
+    }
+
+    private static OnnxMl.AttributeProto ints(String name, long... v) {
+        OnnxMl.AttributeProto.Builder b = OnnxMl.AttributeProto.newBuilder().setName(name).setType(OnnxMl.AttributeProto.AttributeType.INTS);
+        for (long x : v) b.addInts(x);
+        return b.build();
+    }
+
+    private static byte[] model(List<Integer> inputDims, List<OnnxMl.TensorProto> initializers, OnnxMl.NodeProto... nodes) {
+        OnnxMl.GraphProto.Builder g = OnnxMl.GraphProto.newBuilder().setName("fixture")
+                .addInput(OnnxExport.valueInfo("x", inputDims)).addAllInitializer(initializers);
+        for (OnnxMl.NodeProto n : nodes) g.addNode(n);
+        return OnnxMl.ModelProto.newBuilder().setIrVersion(8).setGraph(g).build().toByteArray();
+    }
+
+    /**
+     * x (1x4x4) -> Conv 2x2 (1 -> 1, weights [1, 0; 0, -1], bias 1, stride 2) -> Pow(., 2) -> Flatten -> MatMul [4 x 2] + Add.
+     */
+    @Test
+    void convPowFlattenMatMulAddMatchesAHandComputation() {
+        byte[] onnx = model(List.of(-1, 1, 4, 4), List.of(
+                        OnnxExport.tensor("w", new double[] {1, 0, 0, -1}, 1, 1, 2, 2),
+                        OnnxExport.tensor("b", new double[] {1}, 1),
+                        OnnxExport.tensor("two", new double[] {2}),
+                        OnnxExport.tensor("m", new double[] {1, 0, 2, 0, 0, 1, 0, -1}, 4, 2),
+                        OnnxExport.tensor("c", new double[] {0.5, -0.5}, 2)),
+                node("Conv", "conv", List.of("x", "w", "b"), "y", ints("kernel_shape", 2, 2), ints("strides", 2, 2)),
+                node("Pow", "pow", List.of("y", "two"), "z"),
+                node("Flatten", "flat", List.of("z"), "f"),
+                node("MatMul", "mm", List.of("f", "m"), "g"),
+                node("Add", "bias", List.of("g", "c"), "out"));
+        FloatModel model = OnnxImport.decode(onnx, "fixture.onnx");
+        assertEquals(new Shape(1, 4, 4), model.input());
+        assertEquals(255, model.inputMax());
+        double[] x = new double[16];
+        for (int i = 0; i < 16; i++) x[i] = i; // row-major 4x4: 0..15
+        // conv outputs at (0,0),(0,1),(1,0),(1,1): x[a] - x[a+5] + 1 = -5 + 1 = -4 each; squared 16 each
+        // matmul: out0 = 16*1 + 16*2 = 48 (+0.5), out1 = 16*1 - 16*1 = 0 (-0.5)
+        assertArrayEquals(new double[] {48.5, -0.5}, model.forward(x), 1e-9);
+    }
+
+    /** Gemm(transB) -> Mul(x, x) -> AveragePool 2 -> Mul 4 (sum pooling) -> Flatten -> Gemm. */
+    @Test
+    void averagePoolWithScaleBecomesSumPooling() {
+        byte[] onnx = model(List.of(-1, 1, 2, 2), List.of(
+                        OnnxExport.tensor("k", new double[] {2}, 1, 1, 1, 1),
+                        OnnxExport.tensor("four", new double[] {4}),
+                        OnnxExport.tensor("w", new double[] {1, -1}, 2, 1),
+                        OnnxExport.tensor("b", new double[] {0, 1}, 2)),
+                node("Conv", "scale", List.of("x", "k"), "y", ints("kernel_shape", 1, 1)),
+                node("Mul", "square", List.of("y", "y"), "s"),
+                node("AveragePool", "pool", List.of("s"), "p", ints("kernel_shape", 2, 2), ints("strides", 2, 2)),
+                node("Mul", "sum", List.of("p", "four"), "q"),
+                node("Flatten", "flat", List.of("q"), "f"),
+                node("Gemm", "fc", List.of("f", "w", "b"), "out",
+                        OnnxMl.AttributeProto.newBuilder().setName("transB").setType(OnnxMl.AttributeProto.AttributeType.INT).setI(1).build()));
+        FloatModel model = OnnxImport.decode(onnx, "pool.onnx");
+        assertEquals(1.0, ((FloatLayer.Pool) model.layers().get(2)).factor(), 1e-12);
+        // (2x)^2 summed over x = 1, 2, 3, 4: 4 * 30 = 120; outputs 120 and -120 + 1
+        assertArrayEquals(new double[] {120, -119}, model.forward(new double[] {1, 2, 3, 4}), 1e-9);
+    }
+
+    @Test
+    void exportThenImportIsTheSameNetwork() {
+        FloatModel original = new FloatModel("round-trip", new Shape(1, 4, 4), 3, List.of(
+                new FloatLayer.Conv(2, 1, 3, 1, 1, new double[] {1, -2, 0.5, 0, 1, 0, -1, 0.25, 2, 1, 1, 1, 0, 0, 0, -1, -1, -1}, new double[] {0.5, -1}),
+                new FloatLayer.Square(), new FloatLayer.Pool(2, 0.25), new FloatLayer.Flatten(),
+                new FloatLayer.Dense(3, 8, new double[] {1, 2, 3, 4, 5, 6, 7, 8, -1, -2, -3, -4, -5, -6, -7, -8, 0, 1, 0, 1, 0, 1, 0, 1}, new double[] {1, 2, 3})));
+        FloatModel copy = OnnxImport.decode(OnnxExport.encode(original), "copy.onnx");
+        assertEquals(3, copy.inputMax());
+        double[] x = {0, 1, 2, 3, 3, 2, 1, 0, 1, 1, 1, 1, 0, 3, 0, 3};
+        assertArrayEquals(original.forward(x), copy.forward(x), 1e-9);
+    }
+
+    @Test
+    void unsupportedOpsAreRefusedNamingTheNode() {
+        byte[] onnx = model(List.of(-1, 4), List.of(OnnxExport.tensor("w", new double[] {1, 1, 1, 1}, 4, 1)),
+                node("Relu", "act1", List.of("x"), "y"));
+        MalformedInput e = assertThrows(MalformedInput.class, () -> OnnxImport.decode(onnx, "relu.onnx"));
+        assertTrue(e.getMessage().startsWith("relu.onnx: node 'act1' (op Relu) is not supported"), e.getMessage());
+
+        byte[] pool3 = model(List.of(-1, 1, 6, 6), List.of(), node("AveragePool", "p", List.of("x"), "y", ints("kernel_shape", 3, 3), ints("strides", 3, 3)));
+        assertTrue(assertThrows(MalformedInput.class, () -> OnnxImport.decode(pool3, "p.onnx")).getMessage().contains("power of two"));
+        assertThrows(MalformedInput.class, () -> OnnxImport.decode(new byte[] {1, 2, 3}, "junk.onnx"));
+    }
+}
