@@ -30,7 +30,7 @@ final class Artifacts {
 
     /** A proof file's bytes, refused unread beyond the largest proof the codec accepts. */
     static byte[] readProof(Path path) {
-        return UserFiles.read(path, ProofCodec.MAX_BODY_BYTES + 4096);
+        return UserFiles.read(path, org.safetynets.Limits.DEFAULTS.maxProofBytes());
     }
 
     /**

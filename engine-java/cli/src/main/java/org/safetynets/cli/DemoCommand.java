@@ -59,8 +59,8 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (batch < 1 || batch > InputBatch.MAX_BATCH) {
-            throw new MalformedInput("--batch", "must be between 1 and " + InputBatch.MAX_BATCH + ", got " + batch);
+        if (batch < 1 || batch > org.safetynets.Limits.DEFAULTS.maxBatch()) {
+            throw new MalformedInput("--batch", "must be between 1 and " + org.safetynets.Limits.DEFAULTS.maxBatch() + ", got " + batch);
         }
         Model model = DemoNetwork.build(seed);
         long[][] samples = DemoNetwork.inputs(seed, batch);

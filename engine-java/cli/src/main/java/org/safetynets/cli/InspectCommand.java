@@ -1,7 +1,5 @@
 package org.safetynets.cli;
 
-import org.safetynets.model.Conv2d;
-import org.safetynets.model.Dense;
 import org.safetynets.model.Layer;
 import org.safetynets.model.Model;
 import org.safetynets.model.ValueBounds;
@@ -49,7 +47,7 @@ final class InspectCommand implements Callable<Integer> {
         long total = 0;
         for (int i = 0; i < model.layers().size(); i++) {
             Layer layer = model.layers().get(i);
-            long parameters = parameters(layer);
+            long parameters = Model.parameters(layer);
             total += parameters;
             ValueBounds.LayerBound bound = bounds.get(i);
             table.row(Integer.toString(i + 1), layer.describe(), shapes.get(i + 1).toString(), Format.count(parameters),
@@ -60,11 +58,5 @@ final class InspectCommand implements Callable<Integer> {
         out.println();
         out.println("parameters: " + Format.count(total));
         return Main.OK;
-    }
-
-    static long parameters(Layer layer) {
-        if (layer instanceof Dense d) return (long) d.weights().length + d.bias().length;
-        if (layer instanceof Conv2d c) return (long) c.weights().length + c.bias().length;
-        return 0;
     }
 }

@@ -138,7 +138,7 @@ final class TensorJson {
             List<long[]> samples = new ArrayList<>();
             for (JsonToken token = parser.nextToken(); token != JsonToken.END_ARRAY; token = parser.nextToken()) {
                 int b = samples.size();
-                if (b == InputBatch.MAX_BATCH) throw problem("holds more than " + InputBatch.MAX_BATCH + " samples");
+                if (b == org.safetynets.Limits.DEFAULTS.maxBatch()) throw problem("holds more than " + org.safetynets.Limits.DEFAULTS.maxBatch() + " samples");
                 if (token != JsonToken.START_ARRAY) throw problem("sample " + b + " is " + describe(token) + ", not an array of integers");
                 samples.add(sample(b));
             }

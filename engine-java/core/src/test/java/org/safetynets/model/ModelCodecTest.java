@@ -1,5 +1,7 @@
 package org.safetynets.model;
 
+import org.safetynets.LimitExceeded;
+import org.safetynets.Limits;
 import org.safetynets.MalformedInput;
 import org.safetynets.tensor.Shape;
 import org.junit.jupiter.api.Test;
@@ -63,8 +65,9 @@ class ModelCodecTest {
         byte[] bytes = ModelCodec.encode(model);
         int layerStart = 8 + 4 + 2 + 1 + 12 + 24 + 4;
         ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(layerStart + 1, 1 << 30).putInt(layerStart + 5, 1 << 30);
-        MalformedInput e = assertThrows(MalformedInput.class, () -> ModelCodec.decode(bytes, "m"));
-        assertTrue(e.getMessage().contains("parameters"), e.getMessage());
+        LimitExceeded e = assertThrows(LimitExceeded.class, () -> ModelCodec.decode(bytes, "m"));
+        assertEquals(Limits.Kind.MAX_TENSOR_ELEMENTS, e.limit());
+        assertTrue(e.getMessage().contains("parameters through layer 1 of " + ((1L << 60) + (1L << 30)) + " elements"), e.getMessage());
     }
 
     @Test
