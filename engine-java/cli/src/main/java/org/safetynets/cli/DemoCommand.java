@@ -1,5 +1,6 @@
 package org.safetynets.cli;
 
+import org.safetynets.Limits;
 import org.safetynets.MalformedInput;
 import org.safetynets.backend.Backend;
 import org.safetynets.model.DemoNetwork;
@@ -55,14 +56,17 @@ final class DemoCommand implements Callable<Integer> {
     @Mixin
     BackendOptions backendOptions;
 
+    @Mixin
+    LimitOptions limitOptions;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (batch < 1 || batch > org.safetynets.Limits.DEFAULTS.maxBatch()) {
-            throw new MalformedInput("--batch", "must be between 1 and " + org.safetynets.Limits.DEFAULTS.maxBatch() + ", got " + batch);
-        }
+        Limits limits = limitOptions.limits();
+        if (batch < 1) throw new MalformedInput("--batch", "must be at least 1, got " + batch);
         Model model = DemoNetwork.build(seed);
+        InputBatch.requireWithinLimits(model, batch, limits); // before generating anything
         long[][] samples = DemoNetwork.inputs(seed, batch);
 
         try (Backend backend = backendOptions.open(err)) {
@@ -74,9 +78,9 @@ final class DemoCommand implements Callable<Integer> {
             // Warm-up: the same work once, untimed, so the timed run is not measuring the JIT compiler.
             byte[] warmUp;
             try (ConsoleProgress progress = ConsoleProgress.onTerminal(err, "warm-up run (untimed)")) {
-                warmUp = ProofCodec.encode(Prover.prove(model, samples, backend, progress));
+                warmUp = ProofCodec.encode(Prover.prove(model, samples, backend, progress, limits));
             }
-            Verifier.verify(model, samples, warmUp);
+            Verifier.verify(model, samples, warmUp, limits);
             Prover.infer(model, samples, backend);
 
             long start = System.nanoTime();
@@ -86,13 +90,13 @@ final class DemoCommand implements Callable<Integer> {
             Proof proof;
             start = System.nanoTime();
             try (ConsoleProgress progress = ConsoleProgress.onTerminal(err, "proving")) {
-                proof = Prover.prove(model, samples, backend, progress);
+                proof = Prover.prove(model, samples, backend, progress, limits);
             }
             long proverNanos = System.nanoTime() - start;
             byte[] encoded = ProofCodec.encode(proof);
 
             start = System.nanoTime();
-            Verdict verdict = Verifier.verify(model, samples, encoded);
+            Verdict verdict = Verifier.verify(model, samples, encoded, limits);
             long verifierNanos = System.nanoTime() - start;
 
             out.println();

@@ -5,6 +5,7 @@ import org.safetynets.model.Model;
 import org.safetynets.model.ValueBounds;
 import org.safetynets.tensor.Shape;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -26,10 +27,13 @@ final class InspectCommand implements Callable<Integer> {
     @Option(names = {"-M", "--model"}, required = true, paramLabel = "FILE", description = "The model (.snm).")
     Path modelPath;
 
+    @Mixin
+    LimitOptions limitOptions;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        Model model = Artifacts.readModel(modelPath);
+        Model model = Artifacts.readModel(modelPath, limitOptions.limits());
         List<Shape> shapes = model.shapes();
         List<ValueBounds.LayerBound> bounds =
                 ValueBounds.analyze(model.input(), model.inputMin(), model.inputMax(), model.layers()).layers();

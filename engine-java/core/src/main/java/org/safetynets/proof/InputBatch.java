@@ -39,13 +39,7 @@ public final class InputBatch {
      */
     public static InputBatch of(Model model, long[][] samples, Limits limits) {
         if (samples.length == 0) throw new MalformedInput("input", "the batch is empty");
-        limits.requireBatch("input", samples.length);
-        long paddedBatch = Multilinear.nextPowerOfTwo(samples.length);
-        java.util.List<Shape> shapes = model.shapes();
-        for (int i = 0; i < shapes.size(); i++) {
-            limits.requireTensor("input", (i == 0 ? "the padded input" : "layer " + i + "'s padded output") + " for a batch of "
-                    + samples.length, Limits.product(shapes.get(i).paddedSize(), paddedBatch));
-        }
+        requireWithinLimits(model, samples.length, limits);
         int size = model.input().size();
         long min = model.inputMin();
         long max = model.inputMax();
@@ -63,6 +57,17 @@ public final class InputBatch {
             }
         }
         return new InputBatch(model, samples);
+    }
+
+    /** LimitExceeded unless a batch of {@code batch} samples, and every padded activation for it, fits {@code limits}. */
+    public static void requireWithinLimits(Model model, int batch, Limits limits) {
+        limits.requireBatch("input", batch);
+        long paddedBatch = Long.highestOneBit(Math.max(1, batch - 1L)) * (batch > 1 ? 2 : 1);
+        java.util.List<Shape> shapes = model.shapes();
+        for (int i = 0; i < shapes.size(); i++) {
+            limits.requireTensor("input", (i == 0 ? "the padded input" : "layer " + i + "'s padded output") + " for a batch of "
+                    + batch, Limits.product(shapes.get(i).paddedSize(), paddedBatch));
+        }
     }
 
     public int batch() {
