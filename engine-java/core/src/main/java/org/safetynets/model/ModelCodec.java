@@ -108,7 +108,7 @@ public final class ModelCodec {
             throw new MalformedInput(source, "model format version " + version + "; this build reads version " + VERSION);
         }
         int nameLength = in.u8("name length") | (in.u8("name length") << 8);
-        String name = new String(in.bytes(nameLength, "name"), StandardCharsets.UTF_8);
+        String name = utf8(in.bytes(nameLength, "name"), source);
         Shape input = in.shape();
         limits.requireTensor(source, "input of " + input + " pads to a tensor", input.paddedSize());
         long inputMin = in.i64("input minimum");
@@ -166,6 +166,21 @@ public final class ModelCodec {
             return new Model(name, input, inputMin, inputMax, inputScale, layers);
         } catch (MalformedInput e) {
             throw new MalformedInput(source, e.getMessage().substring(e.source().length() + 2));
+        }
+    }
+
+    /**
+     * Strict UTF-8: a lenient decoder would turn invalid bytes into U+FFFD, so two different files would decode to
+     * one model (and one digest) and the encoding would no longer be canonical.
+     */
+    private static String utf8(byte[] bytes, String source) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new MalformedInput(source, "the model name is not valid UTF-8");
         }
     }
 

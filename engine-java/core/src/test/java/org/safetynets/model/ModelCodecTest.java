@@ -59,6 +59,15 @@ class ModelCodecTest {
         assertTrue(assertThrows(MalformedInput.class, () -> ModelCodec.decode(version, "m")).getMessage().contains("version 9"));
     }
 
+    /** Regression (found by ModelFuzzTest): an invalid UTF-8 name decoded leniently, so two files gave one model and one digest. */
+    @Test
+    void invalidUtf8NameIsRefused() {
+        byte[] bytes = ModelCodec.encode(TestModels.zoo(42).get(10)); // named "cnn"
+        bytes[16] = (byte) 0xFF;
+        MalformedInput e = assertThrows(MalformedInput.class, () -> ModelCodec.decode(bytes, "m"));
+        assertTrue(e.getMessage().contains("not valid UTF-8"), e.getMessage());
+    }
+
     @Test
     void hugeDeclaredLayerIsRefusedBeforeAllocating() {
         Model model = TestModels.model("m", Shape.vector(5), TestModels.dense(new java.util.Random(1), 2, 5));
