@@ -9,6 +9,7 @@ import org.safetynets.model.ModelCodec;
 import org.safetynets.proof.InteractiveSession;
 import org.safetynets.proof.InputBatch;
 import org.safetynets.proof.Proof;
+import org.safetynets.proof.SoundnessBound;
 import org.safetynets.proof.ProofCodec;
 import org.safetynets.proof.Prover;
 import org.safetynets.proof.Verdict;
@@ -121,6 +122,7 @@ final class DemoCommand implements Callable<Integer> {
                     .row("prover / inference", Format.ratio((double) proverNanos / inferenceNanos))
                     .row("inference / verifier (speedup)", Format.ratio((double) inferenceNanos / verifierNanos))
                     .lines("  ").forEach(out::println);
+            out.println("  soundness error: " + SoundnessBound.of(model, batch).describe());
 
             if (saveDirectory != null) save(out, model, samples, encoded, outputs);
             return tamperCaught && interactiveAccepted ? Main.OK : Main.REJECTED;

@@ -3,6 +3,7 @@ package org.safetynets.cli;
 import org.safetynets.model.Layer;
 import org.safetynets.model.Model;
 import org.safetynets.model.ValueBounds;
+import org.safetynets.proof.SoundnessBound;
 import org.safetynets.tensor.Shape;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -29,6 +30,10 @@ final class InspectCommand implements Callable<Integer> {
 
     @Mixin
     LimitOptions limitOptions;
+
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "64",
+            description = "Batch size for the soundness bound, which grows with the batch's bits (default: ${DEFAULT-VALUE}).")
+    int batch;
 
     @Override
     public Integer call() {
@@ -61,6 +66,8 @@ final class InspectCommand implements Callable<Integer> {
         table.lines("").forEach(out::println);
         out.println();
         out.println("parameters: " + Format.count(total));
+        if (batch < 1) throw new org.safetynets.MalformedInput("--batch", "must be at least 1, got " + batch);
+        out.println("soundness at batch " + batch + ": " + SoundnessBound.of(model, batch).describe());
         return Main.OK;
     }
 }
