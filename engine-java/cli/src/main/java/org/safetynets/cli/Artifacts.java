@@ -1,5 +1,6 @@
 package org.safetynets.cli;
 
+import org.safetynets.Limits;
 import org.safetynets.model.Model;
 import org.safetynets.model.ModelCodec;
 import org.safetynets.proof.ProofCodec;
@@ -20,17 +21,19 @@ final class Artifacts {
     private Artifacts() {
     }
 
-    static Model readModel(Path path) {
-        return ModelCodec.decode(UserFiles.read(path), path.toString());
+    static Model readModel(Path path, Limits limits) {
+        return ModelCodec.decode(UserFiles.read(path), path.toString(), limits);
     }
 
-    static long[][] readInputs(Path path, Model model) {
-        return TensorJson.readInputs(UserFiles.read(path), path.toString(), model);
+    static long[][] readInputs(Path path, Model model, Limits limits) {
+        return TensorJson.readInputs(UserFiles.read(path), path.toString(), model, limits);
     }
 
-    /** A proof file's bytes, refused unread beyond the largest proof the codec accepts. */
-    static byte[] readProof(Path path) {
-        return UserFiles.read(path, ProofCodec.MAX_BODY_BYTES + 4096);
+    /** A proof file's bytes, refused unread (LimitExceeded) beyond {@code limits.maxProofBytes()}. */
+    static byte[] readProof(Path path, Limits limits) {
+        long size = UserFiles.size(path);
+        limits.requireProofBytes(path.toString(), size);
+        return UserFiles.read(path, limits.maxProofBytes());
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.safetynets.cli;
 
+import org.safetynets.Limits;
 import org.safetynets.MalformedInput;
 import org.safetynets.bench.compare.CompareOptions;
 import org.safetynets.bench.compare.Comparison;
@@ -83,7 +84,7 @@ final class CompareCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         List<Workload.Network> fromFiles = new ArrayList<>();
         for (Path file : models) {
-            Model model = Artifacts.readModel(file);
+            Model model = Artifacts.readModel(file, Limits.DEFAULTS);
             fromFiles.add(Workload.Network.of(model.name(), "model file " + file, model, 1));
         }
         if (matrixSize < 1 || matrixSize > 16384) {

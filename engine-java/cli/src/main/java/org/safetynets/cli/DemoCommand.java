@@ -1,5 +1,6 @@
 package org.safetynets.cli;
 
+import org.safetynets.Limits;
 import org.safetynets.MalformedInput;
 import org.safetynets.backend.Backend;
 import org.safetynets.model.DemoNetwork;
@@ -8,6 +9,7 @@ import org.safetynets.model.ModelCodec;
 import org.safetynets.proof.InteractiveSession;
 import org.safetynets.proof.InputBatch;
 import org.safetynets.proof.Proof;
+import org.safetynets.proof.SoundnessBound;
 import org.safetynets.proof.ProofCodec;
 import org.safetynets.proof.Prover;
 import org.safetynets.proof.Verdict;
@@ -55,14 +57,17 @@ final class DemoCommand implements Callable<Integer> {
     @Mixin
     BackendOptions backendOptions;
 
+    @Mixin
+    LimitOptions limitOptions;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (batch < 1 || batch > InputBatch.MAX_BATCH) {
-            throw new MalformedInput("--batch", "must be between 1 and " + InputBatch.MAX_BATCH + ", got " + batch);
-        }
+        Limits limits = limitOptions.limits();
+        if (batch < 1) throw new MalformedInput("--batch", "must be at least 1, got " + batch);
         Model model = DemoNetwork.build(seed);
+        InputBatch.requireWithinLimits(model, batch, limits); // before generating anything
         long[][] samples = DemoNetwork.inputs(seed, batch);
 
         try (Backend backend = backendOptions.open(err)) {
@@ -74,9 +79,9 @@ final class DemoCommand implements Callable<Integer> {
             // Warm-up: the same work once, untimed, so the timed run is not measuring the JIT compiler.
             byte[] warmUp;
             try (ConsoleProgress progress = ConsoleProgress.onTerminal(err, "warm-up run (untimed)")) {
-                warmUp = ProofCodec.encode(Prover.prove(model, samples, backend, progress));
+                warmUp = ProofCodec.encode(Prover.prove(model, samples, backend, progress, limits));
             }
-            Verifier.verify(model, samples, warmUp);
+            Verifier.verify(model, samples, warmUp, limits);
             Prover.infer(model, samples, backend);
 
             long start = System.nanoTime();
@@ -86,13 +91,13 @@ final class DemoCommand implements Callable<Integer> {
             Proof proof;
             start = System.nanoTime();
             try (ConsoleProgress progress = ConsoleProgress.onTerminal(err, "proving")) {
-                proof = Prover.prove(model, samples, backend, progress);
+                proof = Prover.prove(model, samples, backend, progress, limits);
             }
             long proverNanos = System.nanoTime() - start;
             byte[] encoded = ProofCodec.encode(proof);
 
             start = System.nanoTime();
-            Verdict verdict = Verifier.verify(model, samples, encoded);
+            Verdict verdict = Verifier.verify(model, samples, encoded, limits);
             long verifierNanos = System.nanoTime() - start;
 
             out.println();
@@ -117,6 +122,7 @@ final class DemoCommand implements Callable<Integer> {
                     .row("prover / inference", Format.ratio((double) proverNanos / inferenceNanos))
                     .row("inference / verifier (speedup)", Format.ratio((double) inferenceNanos / verifierNanos))
                     .lines("  ").forEach(out::println);
+            out.println("  soundness error: " + SoundnessBound.of(model, batch).describe());
 
             if (saveDirectory != null) save(out, model, samples, encoded, outputs);
             return tamperCaught && interactiveAccepted ? Main.OK : Main.REJECTED;

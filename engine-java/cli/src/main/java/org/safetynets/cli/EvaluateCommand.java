@@ -1,5 +1,6 @@
 package org.safetynets.cli;
 
+import org.safetynets.Limits;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -13,7 +14,6 @@ import org.safetynets.floatmodel.FloatModel;
 import org.safetynets.floatmodel.OnnxImport;
 import org.safetynets.model.Model;
 import org.safetynets.model.ModelCodec;
-import org.safetynets.proof.InputBatch;
 import org.safetynets.proof.ProofCodec;
 import org.safetynets.proof.Prover;
 import org.safetynets.proof.Verdict;
@@ -66,7 +66,7 @@ final class EvaluateCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (batch < 1 || batch > InputBatch.MAX_BATCH) throw new MalformedInput("--batch", "must be between 1 and " + InputBatch.MAX_BATCH + ", got " + batch);
+        if (batch < 1 || batch > Limits.DEFAULTS.maxBatch()) throw new MalformedInput("--batch", "must be between 1 and " + Limits.DEFAULTS.maxBatch() + ", got " + batch);
         if (limit < 0) throw new MalformedInput("--limit", "must be 0 (all) or positive");
         Model model = ModelCodec.decode(UserFiles.read(modelPath), modelPath.toString());
         if (model.inputMin() != 0) throw new MalformedInput(modelPath.toString(), "takes inputs from " + model.inputMin() + ", not pixel levels from 0");

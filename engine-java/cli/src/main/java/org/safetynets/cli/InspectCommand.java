@@ -1,12 +1,12 @@
 package org.safetynets.cli;
 
-import org.safetynets.model.Conv2d;
-import org.safetynets.model.Dense;
 import org.safetynets.model.Layer;
 import org.safetynets.model.Model;
 import org.safetynets.model.ValueBounds;
+import org.safetynets.proof.SoundnessBound;
 import org.safetynets.tensor.Shape;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -28,10 +28,17 @@ final class InspectCommand implements Callable<Integer> {
     @Option(names = {"-M", "--model"}, required = true, paramLabel = "FILE", description = "The model (.snm).")
     Path modelPath;
 
+    @Mixin
+    LimitOptions limitOptions;
+
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "64",
+            description = "Batch size for the soundness bound, which grows with the batch's bits (default: ${DEFAULT-VALUE}).")
+    int batch;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        Model model = Artifacts.readModel(modelPath);
+        Model model = Artifacts.readModel(modelPath, limitOptions.limits());
         List<Shape> shapes = model.shapes();
         List<ValueBounds.LayerBound> bounds =
                 ValueBounds.analyze(model.input(), model.inputMin(), model.inputMax(), model.layers()).layers();
@@ -49,7 +56,7 @@ final class InspectCommand implements Callable<Integer> {
         long total = 0;
         for (int i = 0; i < model.layers().size(); i++) {
             Layer layer = model.layers().get(i);
-            long parameters = parameters(layer);
+            long parameters = Model.parameters(layer);
             total += parameters;
             ValueBounds.LayerBound bound = bounds.get(i);
             table.row(Integer.toString(i + 1), layer.describe(), shapes.get(i + 1).toString(), Format.count(parameters),
@@ -59,12 +66,8 @@ final class InspectCommand implements Callable<Integer> {
         table.lines("").forEach(out::println);
         out.println();
         out.println("parameters: " + Format.count(total));
+        if (batch < 1) throw new org.safetynets.MalformedInput("--batch", "must be at least 1, got " + batch);
+        out.println("soundness at batch " + batch + ": " + SoundnessBound.of(model, batch).describe());
         return Main.OK;
-    }
-
-    static long parameters(Layer layer) {
-        if (layer instanceof Dense d) return (long) d.weights().length + d.bias().length;
-        if (layer instanceof Conv2d c) return (long) c.weights().length + c.bias().length;
-        return 0;
     }
 }

@@ -1,5 +1,6 @@
 package org.safetynets.cli;
 
+import org.safetynets.Limits;
 import org.safetynets.backend.Backend;
 import org.safetynets.model.Model;
 import org.safetynets.proof.Proof;
@@ -44,12 +45,16 @@ final class ProveCommand implements Callable<Integer> {
     @Mixin
     BackendOptions backendOptions;
 
+    @Mixin
+    LimitOptions limitOptions;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Model network = Artifacts.readModel(model);
-        long[][] samples = Artifacts.readInputs(input, network);
+        Limits limits = limitOptions.limits();
+        Model network = Artifacts.readModel(model, limits);
+        long[][] samples = Artifacts.readInputs(input, network, limits);
         Path outputs = outputsPath != null ? outputsPath : Artifacts.defaultOutputs(proofPath);
 
         Proof proof;
@@ -58,7 +63,7 @@ final class ProveCommand implements Callable<Integer> {
         try (Backend backend = backendOptions.open(err); ConsoleProgress progress = ConsoleProgress.onTerminal(err, "proving")) {
             backendDescription = backend.description();
             long start = System.nanoTime();
-            proof = Prover.prove(network, samples, backend, progress);
+            proof = Prover.prove(network, samples, backend, progress, limits);
             nanos = System.nanoTime() - start;
         }
         byte[] encoded = ProofCodec.encode(proof);

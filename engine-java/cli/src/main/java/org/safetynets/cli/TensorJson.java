@@ -6,9 +6,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import org.safetynets.Limits;
 import org.safetynets.MalformedInput;
 import org.safetynets.model.Model;
-import org.safetynets.proof.InputBatch;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -37,10 +37,18 @@ final class TensorJson {
     private TensorJson() {
     }
 
-    /** Parses and checks an input file's bytes; {@code source} names the file in messages. */
+    /** Parses and checks an input file's bytes under {@link Limits#DEFAULTS}. */
     static long[][] readInputs(byte[] json, String source, Model model) {
+        return readInputs(json, source, model, Limits.DEFAULTS);
+    }
+
+    /**
+     * Parses and checks an input file's bytes; {@code source} names the file in messages. LimitExceeded as soon as
+     * the samples read pass {@code limits.maxBatch()} or samples x features pass {@code limits.maxTensorElements()}.
+     */
+    static long[][] readInputs(byte[] json, String source, Model model, Limits limits) {
         try (JsonParser parser = MAPPER.createParser(json)) {
-            return new InputReader(parser, source, model).read();
+            return new InputReader(parser, source, model, limits).read();
         } catch (JsonProcessingException e) {
             throw new MalformedInput(source, "invalid JSON: " + jacksonMessage(e) + at(e.getLocation()));
         } catch (IOException e) {
@@ -107,12 +115,14 @@ final class TensorJson {
         private final String source;
         private final Model model;
         private final int size;
+        private final Limits limits;
 
-        InputReader(JsonParser parser, String source, Model model) {
+        InputReader(JsonParser parser, String source, Model model, Limits limits) {
             this.parser = parser;
             this.source = source;
             this.model = model;
             this.size = model.input().size();
+            this.limits = limits;
         }
 
         long[][] read() throws IOException {
@@ -138,7 +148,9 @@ final class TensorJson {
             List<long[]> samples = new ArrayList<>();
             for (JsonToken token = parser.nextToken(); token != JsonToken.END_ARRAY; token = parser.nextToken()) {
                 int b = samples.size();
-                if (b == InputBatch.MAX_BATCH) throw problem("holds more than " + InputBatch.MAX_BATCH + " samples");
+                // Checked before sample b is read: neither the count nor the values can outgrow the limits.
+                limits.requireBatch(source, b + 1L);
+                limits.requireTensor(source, "input batch of " + (b + 1) + " samples x " + size + " values", Limits.product(b + 1L, size));
                 if (token != JsonToken.START_ARRAY) throw problem("sample " + b + " is " + describe(token) + ", not an array of integers");
                 samples.add(sample(b));
             }
@@ -147,7 +159,8 @@ final class TensorJson {
         }
 
         private long[] sample(int b) throws IOException {
-            long[] values = new long[size];
+            // Grows with the values present, so a short file cannot make a model with huge samples allocate them.
+            long[] values = new long[Math.min(size, 1024)];
             int i = 0;
             for (JsonToken token = parser.nextToken(); token != JsonToken.END_ARRAY; token = parser.nextToken()) {
                 String where = "sample " + b + " value " + i;
@@ -157,6 +170,7 @@ final class TensorJson {
                 if (parser.getNumberType() == JsonParser.NumberType.BIG_INTEGER) throw outOfRange(where, parser.getText());
                 long v = parser.getLongValue();
                 if (v < model.inputMin() || v > model.inputMax()) throw outOfRange(where, Long.toString(v));
+                if (i == values.length) values = java.util.Arrays.copyOf(values, (int) Math.min(size, 2L * values.length));
                 values[i++] = v;
             }
             if (i != size) throw problem("sample " + b + " has " + i + " values; the model takes " + takes());

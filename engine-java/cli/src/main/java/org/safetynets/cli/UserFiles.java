@@ -44,6 +44,16 @@ final class UserFiles {
         }
     }
 
+    /** The size of a file about to be read, or MalformedInput naming it. */
+    static long size(Path path) {
+        if (Files.isDirectory(path)) throw new MalformedInput(path.toString(), "is a directory, not a file");
+        try {
+            return Files.size(path);
+        } catch (IOException e) {
+            throw new MalformedInput(path.toString(), "cannot be read: " + describe(e));
+        }
+    }
+
     static byte[] read(Path path) {
         return read(path, MAX_FILE_BYTES);
     }

@@ -1,12 +1,15 @@
 package org.safetynets.cli;
 
+import org.safetynets.Limits;
 import org.safetynets.MalformedInput;
 import org.safetynets.model.Model;
+import org.safetynets.proof.InputBatch;
 import org.safetynets.proof.Proof;
 import org.safetynets.proof.ProofCodec;
 import org.safetynets.proof.Verdict;
 import org.safetynets.proof.Verifier;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -17,7 +20,9 @@ import java.util.concurrent.Callable;
 
 /**
  * Checks a proof against the model and the input batch, with no backend. A proof file that does not decode is a
- * rejection like any other bad proof (exit 1); a model or input that cannot be read is an error (exit 2).
+ * rejection like any other bad proof (exit 1); a model or input that cannot be read is an error (exit 2), and so
+ * is a proof over {@code --max-proof-bytes} or {@code --max-batch}: refusing to spend the resources is not a
+ * verdict on the proof, and the message names the option that raises the limit.
  */
 @Command(name = "verify", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, sortOptions = false,
         description = {"Checks a proof of the model's outputs on an input batch.",
@@ -38,18 +43,24 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = {"-P", "--proof"}, required = true, paramLabel = "FILE", description = "The proof.")
     Path proofPath;
 
+    @Mixin
+    LimitOptions limitOptions;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        Model network = Artifacts.readModel(model);
-        long[][] samples = Artifacts.readInputs(input, network);
-        byte[] bytes = Artifacts.readProof(proofPath);
+        Limits limits = limitOptions.limits();
+        Model network = Artifacts.readModel(model, limits);
+        long[][] samples = Artifacts.readInputs(input, network, limits);
+        InputBatch.requireWithinLimits(network, samples.length, limits);
+        byte[] bytes = Artifacts.readProof(proofPath, limits);
 
         long start = System.nanoTime();
         Verdict verdict;
         try {
-            Proof proof = ProofCodec.decode(bytes, proofPath.toString());
-            verdict = Verifier.verify(network, samples, proof);
+            // A proof over the limits is LimitExceeded, an error (exit 2), not a REJECT: it was not checked.
+            Proof proof = ProofCodec.decode(bytes, proofPath.toString(), limits);
+            verdict = Verifier.verify(network, samples, proof, limits);
         } catch (MalformedInput e) {
             verdict = new Verdict.Rejected(e.getMessage(), 0, -1);
         }

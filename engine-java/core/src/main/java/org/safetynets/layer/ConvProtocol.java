@@ -214,6 +214,12 @@ public final class ConvProtocol implements LayerProtocol {
     }
 
     @Override
+    public java.util.List<Sumcheck.Rounds> sumchecks() {
+        return java.util.List.of(new Sumcheck.Rounds(Multilinear.log2(geometry.kernelColumns()), 2),
+                new Sumcheck.Rounds(in.widthVariables() + in.heightVariables(), 2));
+    }
+
+    @Override
     public long proofElements() {
         return 3L * (Multilinear.log2(geometry.kernelColumns()) + in.widthVariables() + in.heightVariables()) + 2;
     }

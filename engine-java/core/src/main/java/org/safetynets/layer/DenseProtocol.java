@@ -118,6 +118,11 @@ public final class DenseProtocol implements LayerProtocol {
     }
 
     @Override
+    public java.util.List<Sumcheck.Rounds> sumchecks() {
+        return java.util.List.of(new Sumcheck.Rounds(in.featureVariables(), 2));
+    }
+
+    @Override
     public long proofElements() {
         return 3L * in.featureVariables() + 1;
     }

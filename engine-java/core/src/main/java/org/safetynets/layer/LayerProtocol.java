@@ -26,6 +26,9 @@ public interface LayerProtocol {
     /** Verifier: checks the sub-protocol and returns the claim on the input, or throws ProofRejected. */
     Claim verify(Transcript transcript, Claim outputClaim);
 
+    /** This layer's sum-checks in the order they run: rounds and degree (for the soundness bound). */
+    java.util.List<org.safetynets.sumcheck.Sumcheck.Rounds> sumchecks();
+
     /** Field elements the prover sends in this layer's sub-protocol (for proof-size accounting). */
     long proofElements();
 }

@@ -74,6 +74,11 @@ public final class PoolProtocol implements LayerProtocol {
     }
 
     @Override
+    public java.util.List<Sumcheck.Rounds> sumchecks() {
+        return java.util.List.of(new Sumcheck.Rounds(2 * geometry.offsetVariables(), 1));
+    }
+
+    @Override
     public long proofElements() {
         return 2L * 2 * geometry.offsetVariables();
     }

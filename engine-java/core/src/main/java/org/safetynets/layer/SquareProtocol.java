@@ -104,6 +104,11 @@ public final class SquareProtocol implements LayerProtocol {
     }
 
     @Override
+    public java.util.List<Sumcheck.Rounds> sumchecks() {
+        return java.util.List.of(new Sumcheck.Rounds(in.variables(), 3));
+    }
+
+    @Override
     public long proofElements() {
         return 4L * in.variables() + 1;
     }

@@ -1,5 +1,6 @@
 package org.safetynets.model;
 
+import org.safetynets.Limits;
 import org.safetynets.tensor.Shape;
 
 /**
@@ -12,7 +13,8 @@ public record Conv2d(int outChannels, int inChannels, int kernel, int stride, in
         if (outChannels <= 0 || inChannels <= 0 || kernel <= 0 || stride <= 0 || padding < 0 || padding >= kernel) {
             throw new IllegalArgumentException("conv2d needs positive channels, kernel and stride, and 0 <= padding < kernel");
         }
-        Parameters.requireLength("conv2d weights", weights, (long) outChannels * inChannels * kernel * kernel);
+        // Saturating: four ints can overflow a long, and a wrapped count could match a short array.
+        Parameters.requireLength("conv2d weights", weights, Limits.product(outChannels, inChannels, kernel, kernel));
         Parameters.requireLength("conv2d bias", bias, outChannels);
         Parameters.requireSigned("conv2d weights", weights);
         Parameters.requireSigned("conv2d bias", bias);
@@ -28,12 +30,18 @@ public record Conv2d(int outChannels, int inChannels, int kernel, int stride, in
         if (input.channels() != inChannels) {
             throw new IllegalArgumentException("conv2d expects " + inChannels + " input channels but receives " + input.channels());
         }
-        if (input.height() + 2 * padding < kernel || input.width() + 2 * padding < kernel) {
+        // In longs: height + 2 * padding can exceed an int for a hostile file's values.
+        long paddedHeight = input.height() + 2L * padding;
+        long paddedWidth = input.width() + 2L * padding;
+        if (paddedHeight < kernel || paddedWidth < kernel) {
             throw new IllegalArgumentException("conv2d kernel " + kernel + " does not fit input " + input + " with padding " + padding);
         }
-        int h = (input.height() + 2 * padding - kernel) / stride + 1;
-        int w = (input.width() + 2 * padding - kernel) / stride + 1;
-        return new Shape(outChannels, h, w);
+        long h = (paddedHeight - kernel) / stride + 1;
+        long w = (paddedWidth - kernel) / stride + 1;
+        if (h > Shape.MAX_PADDED_SIZE || w > Shape.MAX_PADDED_SIZE) {
+            throw new IllegalArgumentException("conv2d output " + h + "x" + w + " is too large");
+        }
+        return new Shape(outChannels, (int) h, (int) w);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package org.safetynets.model;
 
+import org.safetynets.Limits;
 import org.safetynets.tensor.Shape;
 
 /**
@@ -10,7 +11,7 @@ import org.safetynets.tensor.Shape;
 public record Dense(int outputs, int inputs, long[] weights, long[] bias, long weightScale) implements Layer {
     public Dense {
         if (outputs <= 0 || inputs <= 0) throw new IllegalArgumentException("dense needs positive sizes, got " + outputs + "x" + inputs);
-        Parameters.requireLength("dense weights", weights, (long) outputs * inputs);
+        Parameters.requireLength("dense weights", weights, Limits.product(outputs, inputs));
         Parameters.requireLength("dense bias", bias, outputs);
         Parameters.requireSigned("dense weights", weights);
         Parameters.requireSigned("dense bias", bias);

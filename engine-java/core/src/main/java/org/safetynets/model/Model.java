@@ -1,6 +1,7 @@
 package org.safetynets.model;
 
 import org.safetynets.MalformedInput;
+import org.safetynets.field.Fp;
 import org.safetynets.tensor.Shape;
 
 import java.util.ArrayList;
@@ -19,6 +20,10 @@ public record Model(String name, Shape input, long inputMin, long inputMax, long
         if (layers.isEmpty()) throw new MalformedInput("model", "has no layers");
         if (inputMin > inputMax) throw new MalformedInput("model", "input range [" + inputMin + ", " + inputMax + "] is empty");
         if (inputScale <= 0) throw new MalformedInput("model", "input scale must be positive, got " + inputScale);
+        // Inputs embed into F_p as signed integers: beyond +-(p-1)/2 two inputs would be the same field element.
+        if (inputMin < -Fp.MAX_SIGNED || inputMax > Fp.MAX_SIGNED) {
+            throw new MalformedInput("model", "input range [" + inputMin + ", " + inputMax + "] leaves the field's signed range +-(p-1)/2");
+        }
         Shape shape = input;
         for (int i = 0; i < layers.size(); i++) {
             try {
@@ -64,6 +69,20 @@ public record Model(String name, Shape input, long inputMin, long inputMax, long
             else if (layer instanceof Square) scale *= scale;
         }
         return scale;
+    }
+
+    /** Weights and biases of one layer (0 for layers without parameters). */
+    public static long parameters(Layer layer) {
+        if (layer instanceof Dense d) return (long) d.weights().length + d.bias().length;
+        if (layer instanceof Conv2d c) return (long) c.weights().length + c.bias().length;
+        return 0;
+    }
+
+    /** Weights and biases of every layer. */
+    public long parameters() {
+        long total = 0;
+        for (Layer layer : layers) total += parameters(layer);
+        return total;
     }
 
     /** SHA-256 of the canonical encoding: the identity a proof binds to. */

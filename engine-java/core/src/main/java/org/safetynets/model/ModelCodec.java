@@ -1,5 +1,6 @@
 package org.safetynets.model;
 
+import org.safetynets.Limits;
 import org.safetynets.MalformedInput;
 import org.safetynets.tensor.Shape;
 
@@ -24,14 +25,13 @@ import java.util.List;
  *   3 square   4 sumpool: u32 window   5 flatten
  * </pre>
  * The encoding is canonical, so the SHA-256 of these bytes is the model's digest. Decoding is strict: every
- * declared size is checked against the bytes that remain before anything is allocated, trailing bytes are an
- * error, and the decoded model is validated like one built in code.
+ * declared size is checked against the bytes that remain and against the {@link Limits} before anything is
+ * allocated, trailing bytes are an error, every layer's activation shape is checked against the limits before
+ * the value-bound analysis runs, and the decoded model is validated like one built in code.
  */
 public final class ModelCodec {
     private static final byte[] MAGIC = "SNMODEL\0".getBytes(StandardCharsets.US_ASCII);
     public static final int VERSION = 1;
-    /** Refuse files that declare more parameters than this (2^28 values = 2 GiB of weights). */
-    public static final long MAX_PARAMETERS = 1L << 28;
     private static final int MAX_LAYERS = 4096;
 
     private static final int DENSE = 1;
@@ -89,8 +89,17 @@ public final class ModelCodec {
         return out.toByteArray();
     }
 
-    /** @param source the file name (or "model") for error messages */
+    /** Decodes under {@link Limits#DEFAULTS}. */
     public static Model decode(byte[] bytes, String source) {
+        return decode(bytes, source, Limits.DEFAULTS);
+    }
+
+    /**
+     * @param source the file name (or "model") for error messages
+     * @throws MalformedInput for bytes that are not a valid model
+     * @throws org.safetynets.LimitExceeded for parameters, or one sample's activation at some layer, over the limits
+     */
+    public static Model decode(byte[] bytes, String source, Limits limits) {
         Reader in = new Reader(bytes, source);
         byte[] magic = in.bytes(MAGIC.length, "magic number");
         if (!java.util.Arrays.equals(magic, MAGIC)) throw new MalformedInput(source, "not a SafetyNets model file (bad magic number)");
@@ -99,8 +108,9 @@ public final class ModelCodec {
             throw new MalformedInput(source, "model format version " + version + "; this build reads version " + VERSION);
         }
         int nameLength = in.u8("name length") | (in.u8("name length") << 8);
-        String name = new String(in.bytes(nameLength, "name"), StandardCharsets.UTF_8);
+        String name = utf8(in.bytes(nameLength, "name"), source);
         Shape input = in.shape();
+        limits.requireTensor(source, "input of " + input + " pads to a tensor", input.paddedSize());
         long inputMin = in.i64("input minimum");
         long inputMax = in.i64("input maximum");
         long inputScale = in.i64("input scale");
@@ -117,9 +127,8 @@ public final class ModelCodec {
                         int outputs = in.u32(where + " outputs");
                         int inputs = in.u32(where + " inputs");
                         long scale = in.i64(where + " weight scale");
-                        long n = (long) outputs * inputs;
-                        parameters += n + outputs;
-                        checkParameters(parameters, source);
+                        long n = Limits.product(outputs, inputs);
+                        parameters = addParameters(parameters, n, outputs, limits, source, i);
                         layers.add(new Dense(outputs, inputs, in.longs(n, where + " weights"), in.longs(outputs, where + " bias"), scale));
                     }
                     case CONV2D -> {
@@ -129,9 +138,8 @@ public final class ModelCodec {
                         int stride = in.u32(where + " stride");
                         int padding = in.u32(where + " padding");
                         long scale = in.i64(where + " weight scale");
-                        long n = (long) co * ci * k * k;
-                        parameters += n + co;
-                        checkParameters(parameters, source);
+                        long n = Limits.product(co, ci, k, k);
+                        parameters = addParameters(parameters, n, co, limits, source, i);
                         layers.add(new Conv2d(co, ci, k, stride, padding, in.longs(n, where + " weights"), in.longs(co, where + " bias"), scale));
                     }
                     case SQUARE -> layers.add(new Square());
@@ -144,10 +152,35 @@ public final class ModelCodec {
             }
         }
         if (in.remaining() != 0) throw new MalformedInput(source, in.remaining() + " trailing bytes after the last layer");
+        // Shapes before the Model's own checks: its bound analysis should never run on an oversized network.
+        Shape shape = input;
+        for (int i = 0; i < layers.size(); i++) {
+            try {
+                shape = layers.get(i).outputShape(shape);
+            } catch (IllegalArgumentException e) {
+                throw new MalformedInput(source, "layer " + (i + 1) + " (" + layers.get(i).kind() + "): " + e.getMessage());
+            }
+            limits.requireTensor(source, "layer " + (i + 1) + " output " + shape + " pads to a tensor", shape.paddedSize());
+        }
         try {
             return new Model(name, input, inputMin, inputMax, inputScale, layers);
         } catch (MalformedInput e) {
             throw new MalformedInput(source, e.getMessage().substring(e.source().length() + 2));
+        }
+    }
+
+    /**
+     * Strict UTF-8: a lenient decoder would turn invalid bytes into U+FFFD, so two different files would decode to
+     * one model (and one digest) and the encoding would no longer be canonical.
+     */
+    private static String utf8(byte[] bytes, String source) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new MalformedInput(source, "the model name is not valid UTF-8");
         }
     }
 
@@ -159,10 +192,11 @@ public final class ModelCodec {
         }
     }
 
-    private static void checkParameters(long parameters, String source) {
-        if (parameters > MAX_PARAMETERS) {
-            throw new MalformedInput(source, "declares more than " + MAX_PARAMETERS + " parameters");
-        }
+    /** The running parameter count with one more layer's weights and bias, checked before they are read. */
+    private static long addParameters(long parameters, long weights, long bias, Limits limits, String source, int layer) {
+        long total = weights == Long.MAX_VALUE ? Long.MAX_VALUE : Math.min(Long.MAX_VALUE - bias, parameters + weights) + bias;
+        limits.requireTensor(source, "parameters through layer " + layer, total);
+        return total;
     }
 
     private static void writeInt(ByteArrayOutputStream out, int v) {
@@ -225,7 +259,7 @@ public final class ModelCodec {
         }
 
         long[] longs(long n, String field) {
-            need(n * 8, field);
+            if (n > buffer.remaining() / 8) need(Limits.product(n, 8), field); // n * 8 could overflow
             long[] out = new long[(int) n];
             buffer.asLongBuffer().get(out);
             buffer.position(buffer.position() + (int) n * 8);
@@ -237,7 +271,7 @@ public final class ModelCodec {
             int h = u32("input height");
             int w = u32("input width");
             try {
-                return new Shape(c, h, w);
+                return new Shape(c, h, w); // refuses a shape that pads beyond 2^30 features
             } catch (IllegalArgumentException e) {
                 throw new MalformedInput(source, e.getMessage());
             }

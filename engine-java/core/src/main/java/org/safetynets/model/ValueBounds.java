@@ -61,9 +61,11 @@ public final class ValueBounds {
     }
 
     public static ValueBounds analyze(Shape input, long inputMin, long inputMax, List<Layer> layers) {
-        int channels = input.channels();
-        BigInteger[] low = filled(channels, BigInteger.valueOf(inputMin));
-        BigInteger[] high = filled(channels, BigInteger.valueOf(inputMax));
+        // Intervals are per channel; every input channel shares one, kept as a single entry (see at()), so a
+        // model that declares millions of input channels costs nothing here. Layers with weights produce one
+        // interval per output channel, bounded by their parameter count.
+        BigInteger[] low = {BigInteger.valueOf(inputMin)};
+        BigInteger[] high = {BigInteger.valueOf(inputMax)};
         List<LayerBound> result = new ArrayList<>();
         Shape shape = input;
         int index = 0;
@@ -101,8 +103,8 @@ public final class ValueBounds {
             for (int j = 0; j < d.inputs(); j++) {
                 BigInteger w = BigInteger.valueOf(d.weight(o, j));
                 int c = j / perChannel;
-                BigInteger a = w.multiply(low[c]);
-                BigInteger b = w.multiply(high[c]);
+                BigInteger a = w.multiply(at(low, c));
+                BigInteger b = w.multiply(at(high, c));
                 sumLo = sumLo.add(a.min(b));
                 sumHi = sumHi.add(a.max(b));
             }
@@ -123,8 +125,8 @@ public final class ValueBounds {
                     for (int kw = 0; kw < c.kernel(); kw++) {
                         BigInteger w = BigInteger.valueOf(c.weight(co, ci, kh, kw));
                         // A tap may read zero padding instead of a value: include 0 in the term's interval.
-                        BigInteger a = w.multiply(low[ci]);
-                        BigInteger b = w.multiply(high[ci]);
+                        BigInteger a = w.multiply(at(low, ci));
+                        BigInteger b = w.multiply(at(high, ci));
                         sumLo = sumLo.add(a.min(b).min(BigInteger.ZERO));
                         sumHi = sumHi.add(a.max(b).max(BigInteger.ZERO));
                     }
@@ -159,9 +161,8 @@ public final class ValueBounds {
         return new BigInteger[][] {lo, hi};
     }
 
-    private static BigInteger[] filled(int n, BigInteger value) {
-        BigInteger[] out = new BigInteger[n];
-        java.util.Arrays.fill(out, value);
-        return out;
+    /** Channel c's interval end; a one-entry array stands for every channel alike. */
+    private static BigInteger at(BigInteger[] ends, int c) {
+        return ends.length == 1 ? ends[0] : ends[c];
     }
 }

@@ -1,5 +1,6 @@
 package org.safetynets.proof;
 
+import org.safetynets.Limits;
 import org.safetynets.MalformedInput;
 import org.safetynets.field.Fp;
 import org.safetynets.model.Model;
@@ -13,8 +14,6 @@ import org.safetynets.tensor.Shape;
  * transcript and evaluating its multilinear extension at one point, both done without padding the batch.
  */
 public final class InputBatch {
-    /** Largest batch accepted. */
-    public static final int MAX_BATCH = 1 << 16;
     /** Inputs whose magnitude stays below this take the fast MLE path (see {@link #evaluate}). */
     private static final long SMALL = 1L << 15;
 
@@ -28,10 +27,19 @@ public final class InputBatch {
         this.layout = new Layout(model.input(), samples.length);
     }
 
-    /** Validates {@code samples} (sample by sample, each in (c, h, w) row-major order); MalformedInput names the fault. */
+    /** Validates under {@link Limits#DEFAULTS}. */
     public static InputBatch of(Model model, long[][] samples) {
+        return of(model, samples, Limits.DEFAULTS);
+    }
+
+    /**
+     * Validates {@code samples} (sample by sample, each in (c, h, w) row-major order); MalformedInput names the fault.
+     * LimitExceeded if the batch, or any layer's padded activation for the whole batch (what the prover will hold),
+     * is over {@code limits}: checked here, before a prover or verifier allocates for this batch.
+     */
+    public static InputBatch of(Model model, long[][] samples, Limits limits) {
         if (samples.length == 0) throw new MalformedInput("input", "the batch is empty");
-        if (samples.length > MAX_BATCH) throw new MalformedInput("input", "batch of " + samples.length + " exceeds the limit of " + MAX_BATCH);
+        requireWithinLimits(model, samples.length, limits);
         int size = model.input().size();
         long min = model.inputMin();
         long max = model.inputMax();
@@ -49,6 +57,17 @@ public final class InputBatch {
             }
         }
         return new InputBatch(model, samples);
+    }
+
+    /** LimitExceeded unless a batch of {@code batch} samples, and every padded activation for it, fits {@code limits}. */
+    public static void requireWithinLimits(Model model, int batch, Limits limits) {
+        limits.requireBatch("input", batch);
+        long paddedBatch = Long.highestOneBit(Math.max(1, batch - 1L)) * (batch > 1 ? 2 : 1);
+        java.util.List<Shape> shapes = model.shapes();
+        for (int i = 0; i < shapes.size(); i++) {
+            limits.requireTensor("input", (i == 0 ? "the padded input" : "layer " + i + "'s padded output") + " for a batch of "
+                    + batch, Limits.product(shapes.get(i).paddedSize(), paddedBatch));
+        }
     }
 
     public int batch() {

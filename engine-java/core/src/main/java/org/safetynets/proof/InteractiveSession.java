@@ -1,5 +1,6 @@
 package org.safetynets.proof;
 
+import org.safetynets.ProofRejected;
 import org.safetynets.backend.Backend;
 import org.safetynets.layer.Network;
 import org.safetynets.model.Model;
@@ -21,12 +22,26 @@ public final class InteractiveSession {
     private InteractiveSession() {
     }
 
+    /** What runs on the prover's thread, given its end of the channel (tests play cheating provers with it). */
+    @FunctionalInterface
+    public interface ProverSide {
+        void prove(InteractiveTranscript channel);
+    }
+
     public static Verdict run(Model model, long[][] samples, Backend backend) {
         return run(model, samples, backend, UnaryOperator.identity());
     }
 
-    /** @param proverSide wraps the prover's end of the channel (tests use it to play a cheating prover) */
+    /** The honest prover, its end of the channel wrapped by {@code proverSide} (tests use it to tamper with messages). */
     public static Verdict run(Model model, long[][] samples, Backend backend, UnaryOperator<Transcript> proverSide) {
+        InputBatch input = InputBatch.of(model, samples);
+        Network network = Network.compile(model, samples.length);
+        byte[] digest = model.digest();
+        return run(model, samples, channel -> Prover.prove(network, digest, input, backend, proverSide.apply(channel), Prover.Progress.NONE));
+    }
+
+    /** The verifier for {@code model} and {@code samples} against any prover. */
+    public static Verdict run(Model model, long[][] samples, ProverSide proverSide) {
         InputBatch input = InputBatch.of(model, samples);
         Network network = Network.compile(model, samples.length);
         byte[] digest = model.digest();
@@ -39,7 +54,7 @@ public final class InteractiveSession {
         try {
             Future<?> prover = proverThread.submit(() -> {
                 try (InteractiveTranscript end = ends[0]) {
-                    Prover.prove(network, digest, input, backend, proverSide.apply(end), Prover.Progress.NONE);
+                    proverSide.prove(end);
                 } catch (InteractiveTranscript.VerifierStopped stopped) {
                     // The verifier rejected and hung up: nothing left to prove.
                 }
@@ -48,6 +63,13 @@ public final class InteractiveSession {
             Verdict verdict;
             try (InteractiveTranscript end = ends[1]) {
                 verdict = Verifier.verify(network, digest, input, end);
+                if (verdict.accepted()) {
+                    try {
+                        end.requireEnd();
+                    } catch (ProofRejected e) {
+                        verdict = new Verdict.Rejected(e.getMessage(), 0, -1);
+                    }
+                }
             }
             try {
                 prover.get();

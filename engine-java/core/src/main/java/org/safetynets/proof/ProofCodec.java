@@ -1,5 +1,6 @@
 package org.safetynets.proof;
 
+import org.safetynets.Limits;
 import org.safetynets.MalformedInput;
 import org.safetynets.tensor.Shape;
 
@@ -17,14 +18,13 @@ import java.util.Arrays;
  * The body is the Fiat-Shamir prover's messages, each a run of canonical 8-byte little-endian field
  * elements; their number and lengths follow from the model and batch, so the body carries no framing.
  * Its first message is the outputs, sample by sample. Decoding is strict: wrong magic or version, a body
- * length that disagrees with the bytes present, or trailing bytes are errors.
+ * length that disagrees with the bytes present, or trailing bytes are errors; a batch or a size over the
+ * {@link Limits} is refused (LimitExceeded) before anything is allocated for it.
  */
 public final class ProofCodec {
     private static final byte[] MAGIC = "SNPROOF\0".getBytes(StandardCharsets.US_ASCII);
     public static final int VERSION = 1;
-    static final int HEADER_BYTES = 8 + 4 + 32 + 4 + 12 + 12 + 8;
-    /** Refuse proof files whose body would exceed this (1 GiB). */
-    public static final long MAX_BODY_BYTES = 1L << 30;
+    public static final int HEADER_BYTES = 8 + 4 + 32 + 4 + 12 + 12 + 8;
 
     private ProofCodec() {
     }
@@ -38,8 +38,18 @@ public final class ProofCodec {
         return out.array();
     }
 
-    /** @param source file name for messages */
+    /** Decodes under {@link Limits#DEFAULTS}. */
     public static Proof decode(byte[] bytes, String source) {
+        return decode(bytes, source, Limits.DEFAULTS);
+    }
+
+    /**
+     * @param source file name for messages
+     * @throws MalformedInput for bytes that are not a well-formed proof
+     * @throws org.safetynets.LimitExceeded for a proof, declared or present, larger than {@code limits} allow
+     */
+    public static Proof decode(byte[] bytes, String source, Limits limits) {
+        limits.requireProofBytes(source, bytes.length);
         if (bytes.length < MAGIC.length || !Arrays.equals(Arrays.copyOf(bytes, MAGIC.length), MAGIC)) {
             throw new MalformedInput(source, "not a SafetyNets proof (bad magic number)");
         }
@@ -55,12 +65,12 @@ public final class ProofCodec {
         byte[] digest = new byte[32];
         in.get(digest);
         int batch = positive(in.getInt(), "batch", source);
+        limits.requireBatch(source, batch);
         Shape input = shape(in, "input shape", source);
         Shape output = shape(in, "output shape", source);
         long bodyLength = in.getLong();
-        if (bodyLength < 0 || bodyLength > MAX_BODY_BYTES) {
-            throw new MalformedInput(source, "declares a body of " + Long.toUnsignedString(bodyLength) + " bytes (limit " + MAX_BODY_BYTES + ")");
-        }
+        // A u64 beyond 2^63 reads as negative: saturate, so it is over any limit rather than under it.
+        limits.requireProofBytes(source, bodyLength < 0 ? Long.MAX_VALUE : Limits.product(1, bodyLength) + HEADER_BYTES);
         if (in.remaining() < bodyLength) {
             throw new MalformedInput(source, "proof is truncated: body declares " + bodyLength + " bytes, " + in.remaining() + " present");
         }
@@ -80,7 +90,11 @@ public final class ProofCodec {
         int c = positive(in.getInt(), what, source);
         int h = positive(in.getInt(), what, source);
         int w = positive(in.getInt(), what, source);
-        return new Shape(c, h, w);
+        try {
+            return new Shape(c, h, w);
+        } catch (IllegalArgumentException e) {
+            throw new MalformedInput(source, what + ": " + e.getMessage());
+        }
     }
 
     private static int positive(int v, String what, String source) {

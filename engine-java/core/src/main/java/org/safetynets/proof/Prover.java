@@ -1,5 +1,6 @@
 package org.safetynets.proof;
 
+import org.safetynets.Limits;
 import org.safetynets.backend.Backend;
 import org.safetynets.backend.DeviceTensor;
 import org.safetynets.layer.Claim;
@@ -33,7 +34,12 @@ public final class Prover {
     }
 
     public static Proof prove(Model model, long[][] samples, Backend backend, Progress progress) {
-        InputBatch input = InputBatch.of(model, samples);
+        return prove(model, samples, backend, progress, Limits.DEFAULTS);
+    }
+
+    /** @throws org.safetynets.LimitExceeded before any work if the batch or an activation is over {@code limits} */
+    public static Proof prove(Model model, long[][] samples, Backend backend, Progress progress, Limits limits) {
+        InputBatch input = InputBatch.of(model, samples, limits);
         Network network = Network.compile(model, samples.length);
         byte[] digest = model.digest();
         FiatShamirTranscript transcript = FiatShamirTranscript.forProver();

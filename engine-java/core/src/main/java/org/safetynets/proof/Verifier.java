@@ -1,7 +1,8 @@
 package org.safetynets.proof;
 
-import org.safetynets.MalformedInput;
+import org.safetynets.Limits;
 import org.safetynets.ProofRejected;
+import org.safetynets.SafetyNetsException;
 import org.safetynets.layer.Claim;
 import org.safetynets.layer.Network;
 import org.safetynets.model.Model;
@@ -21,18 +22,30 @@ public final class Verifier {
     private Verifier() {
     }
 
-    /** Verifies a proof file's bytes; malformed bytes are a rejection, never an exception. */
+    /** Verifies under {@link Limits#DEFAULTS}. */
     public static Verdict verify(Model model, long[][] samples, byte[] proofFile) {
+        return verify(model, samples, proofFile, Limits.DEFAULTS);
+    }
+
+    /**
+     * Verifies a proof file's bytes; malformed bytes are a rejection, never an exception. A proof over the limits
+     * is a rejection too (its reason names the limit): a verifier must not accept what it has not checked.
+     */
+    public static Verdict verify(Model model, long[][] samples, byte[] proofFile, Limits limits) {
         Proof proof;
         try {
-            proof = ProofCodec.decode(proofFile, "proof");
-        } catch (MalformedInput e) {
+            proof = ProofCodec.decode(proofFile, "proof", limits);
+        } catch (SafetyNetsException e) { // MalformedInput or LimitExceeded
             return new Verdict.Rejected(e.getMessage(), 0, -1);
         }
-        return verify(model, samples, proof);
+        return verify(model, samples, proof, limits);
     }
 
     public static Verdict verify(Model model, long[][] samples, Proof proof) {
+        return verify(model, samples, proof, Limits.DEFAULTS);
+    }
+
+    public static Verdict verify(Model model, long[][] samples, Proof proof, Limits limits) {
         if (!Arrays.equals(proof.modelDigest(), model.digest())) {
             return new Verdict.Rejected("proof is for a different model (digest mismatch)", 0, -1);
         }
@@ -45,8 +58,8 @@ public final class Verifier {
         }
         InputBatch input;
         try {
-            input = InputBatch.of(model, samples);
-        } catch (MalformedInput e) {
+            input = InputBatch.of(model, samples, limits);
+        } catch (SafetyNetsException e) { // MalformedInput or LimitExceeded
             return new Verdict.Rejected(e.getMessage(), 0, -1);
         }
         FiatShamirTranscript transcript = FiatShamirTranscript.forVerifier(proof.body());

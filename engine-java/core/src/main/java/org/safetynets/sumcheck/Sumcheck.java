@@ -26,6 +26,10 @@ public final class Sumcheck {
     private Sumcheck() {
     }
 
+    /** A run of {@code count} rounds of one degree: what a layer's sum-checks cost in soundness (count * degree / p). */
+    public record Rounds(int count, int degree) {
+    }
+
     /** The reduced claim the verifier is left with: prod_f MLE(T_f)(point) should equal finalClaim. */
     public record Reduced(long[] point, long finalClaim) {
     }

@@ -10,7 +10,9 @@ import org.safetynets.poly.Multilinear;
 public record Layout(Shape shape, int batch) {
     public Layout {
         if (batch <= 0) throw new IllegalArgumentException("batch must be positive: " + batch);
-        Math.multiplyExact(shape.paddedSize(), Multilinear.nextPowerOfTwo(batch));
+        if ((long) shape.paddedSize() * Multilinear.nextPowerOfTwo(batch) > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("a batch of " + batch + " " + shape + " tensors pads to more than 2^30 entries");
+        }
     }
 
     public int paddedBatch() {

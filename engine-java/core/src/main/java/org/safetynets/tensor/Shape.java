@@ -7,9 +7,19 @@ import org.safetynets.poly.Multilinear;
  * is (n, 1, 1). Every dimension pads to a power of two, so a padded tensor is a multilinear polynomial.
  */
 public record Shape(int channels, int height, int width) {
+    /** The largest padded size of one sample: so that size() and paddedSize() are ints that never overflow. */
+    public static final int MAX_PADDED_SIZE = 1 << 30;
+
     public Shape {
         if (channels <= 0 || height <= 0 || width <= 0) {
             throw new IllegalArgumentException("shape dimensions must be positive: " + channels + "x" + height + "x" + width);
+        }
+        long padded = 1;
+        for (int n : new int[] {channels, height, width}) {
+            padded *= n > MAX_PADDED_SIZE ? (long) MAX_PADDED_SIZE + 1 : Multilinear.nextPowerOfTwo(n);
+            if (padded > MAX_PADDED_SIZE) {
+                throw new IllegalArgumentException("shape " + channels + "x" + height + "x" + width + " pads to more than 2^30 features");
+            }
         }
     }
 

@@ -101,6 +101,26 @@ public final class InteractiveTranscript implements Transcript, AutoCloseable {
         return packet.values()[0];
     }
 
+    /**
+     * Sends a prover message without the canonical-element check of {@link #message}: what a dishonest prover on a
+     * real wire can do (any 64-bit words, any label, any length). Tests use it to check that the verifier's end
+     * refuses such messages; an honest prover never calls it.
+     */
+    public void sendUnchecked(String label, long[] values) {
+        if (role != Role.PROVER) throw new IllegalStateException("only the prover sends messages");
+        outbox.add(new Packet(label, values.clone(), false));
+    }
+
+    /**
+     * The verifier's last check, the channel's counterpart of a proof file's "no trailing bytes": once the schedule
+     * is done the prover must hang up, not send more. Waits for the prover's end of the channel to close.
+     */
+    public void requireEnd() {
+        if (role != Role.VERIFIER) throw new IllegalStateException("only the verifier checks the end of the proof");
+        Packet packet = take("end of the proof");
+        if (!packet.end()) throw new ProofRejected("prover sent message '" + packet.label() + "' after the last message of the proof");
+    }
+
     /** Tells the other end that this side sends nothing more. */
     @Override
     public void close() {

@@ -1,5 +1,7 @@
 package org.safetynets.model;
 
+import org.safetynets.LimitExceeded;
+import org.safetynets.Limits;
 import org.safetynets.MalformedInput;
 import org.safetynets.tensor.Shape;
 import org.junit.jupiter.api.Test;
@@ -57,14 +59,24 @@ class ModelCodecTest {
         assertTrue(assertThrows(MalformedInput.class, () -> ModelCodec.decode(version, "m")).getMessage().contains("version 9"));
     }
 
+    /** Regression (found by ModelFuzzTest): an invalid UTF-8 name decoded leniently, so two files gave one model and one digest. */
+    @Test
+    void invalidUtf8NameIsRefused() {
+        byte[] bytes = ModelCodec.encode(TestModels.zoo(42).get(10)); // named "cnn"
+        bytes[16] = (byte) 0xFF;
+        MalformedInput e = assertThrows(MalformedInput.class, () -> ModelCodec.decode(bytes, "m"));
+        assertTrue(e.getMessage().contains("not valid UTF-8"), e.getMessage());
+    }
+
     @Test
     void hugeDeclaredLayerIsRefusedBeforeAllocating() {
         Model model = TestModels.model("m", Shape.vector(5), TestModels.dense(new java.util.Random(1), 2, 5));
         byte[] bytes = ModelCodec.encode(model);
         int layerStart = 8 + 4 + 2 + 1 + 12 + 24 + 4;
         ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(layerStart + 1, 1 << 30).putInt(layerStart + 5, 1 << 30);
-        MalformedInput e = assertThrows(MalformedInput.class, () -> ModelCodec.decode(bytes, "m"));
-        assertTrue(e.getMessage().contains("parameters"), e.getMessage());
+        LimitExceeded e = assertThrows(LimitExceeded.class, () -> ModelCodec.decode(bytes, "m"));
+        assertEquals(Limits.Kind.MAX_TENSOR_ELEMENTS, e.limit());
+        assertTrue(e.getMessage().contains("parameters through layer 1 of " + ((1L << 60) + (1L << 30)) + " elements"), e.getMessage());
     }
 
     @Test

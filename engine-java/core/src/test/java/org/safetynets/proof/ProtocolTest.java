@@ -1,5 +1,7 @@
 package org.safetynets.proof;
 
+import org.safetynets.adversary.RecordingTranscript;
+import org.safetynets.adversary.TamperingTranscript;
 import org.safetynets.backend.Backend;
 import org.safetynets.backend.ReferenceBackend;
 import org.safetynets.field.Fp;
@@ -186,7 +188,7 @@ class ProtocolTest {
                 tests.add(DynamicTest.dynamicTest(model.name() + " message " + m, () -> {
                     TamperingTranscript[] cheat = new TamperingTranscript[1];
                     Verdict verdict = InteractiveSession.run(model, inputs, backend, t -> cheat[0] = new TamperingTranscript(t, message, 0));
-                    assertTrue(cheat[0].tampered);
+                    assertTrue(cheat[0].tampered());
                     assertFalse(verdict.accepted(), "perturbed message " + message + " accepted");
                 }));
             }

@@ -44,7 +44,11 @@ class LayoutTest {
         for (int[] bad : new int[][] {{0, 1, 1}, {1, 0, 1}, {1, 1, 0}, {-1, 2, 2}, {2, -3, 2}}) {
             assertThrows(IllegalArgumentException.class, () -> new Shape(bad[0], bad[1], bad[2]));
         }
-        assertThrows(ArithmeticException.class, () -> new Shape(1 << 12, 1 << 12, 1 << 12).size());
+        // A shape pads to at most 2^30 features, so size() and paddedSize() never overflow an int.
+        assertThrows(IllegalArgumentException.class, () -> new Shape(1 << 12, 1 << 12, 1 << 12));
+        assertThrows(IllegalArgumentException.class, () -> new Shape(Integer.MAX_VALUE, 1, 1));
+        assertThrows(IllegalArgumentException.class, () -> new Shape((1 << 10) + 1, 1 << 10, 1 << 10));
+        assertEquals(1 << 30, new Shape(1 << 10, 1 << 10, 1 << 10).size());
     }
 
     @Test
@@ -134,7 +138,7 @@ class LayoutTest {
         Shape s = new Shape(2, 2, 2);
         assertThrows(IllegalArgumentException.class, () -> new Layout(s, 0));
         assertThrows(IllegalArgumentException.class, () -> new Layout(s, -4));
-        assertThrows(ArithmeticException.class, () -> new Layout(new Shape(1 << 10, 1 << 10, 1 << 8), 8));
+        assertThrows(IllegalArgumentException.class, () -> new Layout(new Shape(1 << 10, 1 << 10, 1 << 8), 8));
         assertEquals(new Layout(new Shape(4, 2, 2), 3), new Layout(s, 3).withShape(new Shape(4, 2, 2)));
     }
 

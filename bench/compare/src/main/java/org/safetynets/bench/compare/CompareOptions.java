@@ -1,7 +1,7 @@
 package org.safetynets.bench.compare;
 
+import org.safetynets.Limits;
 import org.safetynets.MalformedInput;
-import org.safetynets.proof.InputBatch;
 
 import java.util.List;
 
@@ -24,8 +24,8 @@ public record CompareOptions(List<Integer> batches, int runs, int warmup, List<S
         workloads = List.copyOf(workloads);
         if (batches.isEmpty()) throw new MalformedInput("--batches", "needs at least one batch size");
         for (int b : batches) {
-            if (b < 1 || b > InputBatch.MAX_BATCH) {
-                throw new MalformedInput("--batches", "each batch must be in 1.." + InputBatch.MAX_BATCH + ", got " + b);
+            if (b < 1 || b > Limits.DEFAULTS.maxBatch()) {
+                throw new MalformedInput("--batches", "each batch must be in 1.." + Limits.DEFAULTS.maxBatch() + ", got " + b);
             }
         }
         if (batches.stream().distinct().count() != batches.size()) throw new MalformedInput("--batches", "a batch size repeats: " + batches);

@@ -26,7 +26,8 @@ record MemoryEstimate(long bytes, String what) {
         Network network;
         try {
             network = Network.compile(model, batch);
-        } catch (ArithmeticException e) {
+        } catch (ArithmeticException | IllegalArgumentException e) {
+            // Layout refuses a padded batch of 2^31 entries or more (ints index the tensors).
             return new MemoryEstimate(Long.MAX_VALUE, "a padded tensor would exceed 2^31 entries");
         }
         long activations = network.input().size();

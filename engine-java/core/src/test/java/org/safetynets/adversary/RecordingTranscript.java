@@ -1,16 +1,20 @@
-package org.safetynets.proof;
+package org.safetynets.adversary;
 
 import org.safetynets.transcript.Transcript;
 
 import java.util.ArrayList;
 import java.util.List;
 
-/** Wraps a transcript and records each (kind, label, length) event, to compare the two sides' schedules. */
-final class RecordingTranscript implements Transcript {
-    final List<String> events = new ArrayList<>();
+/**
+ * Wraps a transcript and records each (kind, label, length) event, to compare the two sides' schedules, and the
+ * value of every challenge, to check what the challenges depend on.
+ */
+public final class RecordingTranscript implements Transcript {
+    public final List<String> events = new ArrayList<>();
+    public final List<Long> challenges = new ArrayList<>();
     private final Transcript inner;
 
-    RecordingTranscript(Transcript inner) {
+    public RecordingTranscript(Transcript inner) {
         this.inner = inner;
     }
 
@@ -40,6 +44,8 @@ final class RecordingTranscript implements Transcript {
     @Override
     public long challenge(String label) {
         events.add("challenge " + label);
-        return inner.challenge(label);
+        long r = inner.challenge(label);
+        challenges.add(r);
+        return r;
     }
 }

@@ -1,0 +1,85 @@
+package org.safetynets.adversary;
+
+import org.safetynets.field.Fp;
+import org.safetynets.transcript.InteractiveTranscript;
+import org.safetynets.transcript.Transcript;
+
+/**
+ * A cheating prover's side of a transcript: edits prover message number {@code message} (counted from 0, the
+ * outputs first) and otherwise passes everything through. The prover behind it carries on with its honest state,
+ * so every later message is what the honest prover would send after the honest one. The default edit adds 1 to
+ * one element; on an interactive channel an edit may also send what {@link Transcript#message} would refuse to
+ * (non-canonical values, another label or length), as a prover on a real wire could.
+ */
+public final class TamperingTranscript implements Transcript {
+    /** What the cheater sends instead of the honest message. */
+    @FunctionalInterface
+    public interface Edit {
+        Sent apply(String label, long[] honest);
+    }
+
+    /** A message as put on the wire. */
+    public record Sent(String label, long[] values) {
+    }
+
+    private final Transcript inner;
+    private final int message;
+    private final Edit edit;
+    private int messages;
+    private boolean tampered;
+
+    public TamperingTranscript(Transcript inner, int message, Edit edit) {
+        this.inner = inner;
+        this.message = message;
+        this.edit = edit;
+    }
+
+    /** Adds 1 to element {@code element} of the message (no change if the message is shorter). */
+    public TamperingTranscript(Transcript inner, int message, int element) {
+        this(inner, message, (label, honest) -> {
+            long[] values = honest.clone();
+            if (element < values.length) values[element] = Fp.add(values[element], 1);
+            return new Sent(label, values);
+        });
+    }
+
+    /** Whether the chosen message was reached and changed. */
+    public boolean tampered() {
+        return tampered;
+    }
+
+    @Override
+    public Role role() {
+        return inner.role();
+    }
+
+    @Override
+    public void absorbPublic(String label, long[] values) {
+        inner.absorbPublic(label, values);
+    }
+
+    @Override
+    public void absorbPublicBytes(String label, byte[] bytes) {
+        inner.absorbPublicBytes(label, bytes);
+    }
+
+    @Override
+    public long[] message(String label, int length, long[] proverValues) {
+        if (messages++ != message) return inner.message(label, length, proverValues);
+        Sent sent = edit.apply(label, proverValues.clone());
+        boolean canonical = true;
+        for (long v : sent.values()) canonical &= Fp.isCanonical(v);
+        tampered = !sent.label().equals(label) || !java.util.Arrays.equals(sent.values(), proverValues);
+        if (inner instanceof InteractiveTranscript channel && (!canonical || !sent.label().equals(label) || sent.values().length != length)) {
+            channel.sendUnchecked(sent.label(), sent.values());
+        } else {
+            inner.message(sent.label(), sent.values().length, sent.values());
+        }
+        return proverValues; // the cheating prover carries on with its honest state
+    }
+
+    @Override
+    public long challenge(String label) {
+        return inner.challenge(label);
+    }
+}
