@@ -32,7 +32,7 @@ record DemoBatch(long[][] samples, int[] labels, String description, String note
         Optional<Path> directory = named != null ? Optional.of(named) : lookup.locate();
         if (directory.isEmpty()) {
             return synthetic(model, batch, seed, "no MNIST test images found: pass --data DIR or set " + MnistData.ENVIRONMENT_VARIABLE
-                    + " (shared/data/mnist was looked for from " + lookup.workingDirectory() + " upwards)");
+                    + "; shared/data/mnist was looked for from " + lookup.workingDirectory() + " upwards");
         }
         MnistData dataset = new MnistData(directory.get());
         LabeledImages test = dataset.test();

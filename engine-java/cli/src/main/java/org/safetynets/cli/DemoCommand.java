@@ -36,9 +36,9 @@ import java.util.concurrent.Callable;
  * data), so the same seed gives the same model, inputs and proof bytes.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, sortOptions = false,
-        description = {"Proves and verifies a batch on a CNN (conv 5x5 -> x^2 -> sum pool -> conv 5x5 -> x^2 -> sum pool -> dense), "
-                + "shows that a tampered proof is rejected, and prints the costs. By default the trained MNIST model shipped in the jar "
-                + "on real test digits, with their accuracy; without MNIST data, on synthetic inputs.",
+        description = {"Proves and verifies a batch, shows that a tampered proof is rejected, and prints the costs. By default on the "
+                + "trained MNIST model shipped in the jar and real test digits, with the accuracy of the verified outputs; without "
+                + "MNIST data, on synthetic inputs.",
             "Timings are taken once, after one untimed warm-up run of the same batch."})
 final class DemoCommand implements Callable<Integer> {
     static final String SHIPPED = "mnist";
@@ -115,7 +115,7 @@ final class DemoCommand implements Callable<Integer> {
 
         try (Backend backend = backendOptions.open(err)) {
             out.println("demo: " + modelName + ", " + model.input() + " -> " + model.output() + ", batch " + batch + " of " + inputs.description());
-            if (inputs.note() != null) out.println("  (" + inputs.note() + ")");
+            if (inputs.note() != null) out.println("  " + inputs.note());
             out.println("backend: " + backend.description());
             out.flush();
 
