@@ -3,6 +3,7 @@ package org.safetynets.cli;
 import org.safetynets.Limits;
 import org.safetynets.MalformedInput;
 import org.safetynets.backend.Backend;
+import org.safetynets.data.MnistData;
 import org.safetynets.model.DemoNetwork;
 import org.safetynets.model.Model;
 import org.safetynets.model.ModelCodec;
@@ -23,24 +24,44 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * The whole story on the demo network: prove a batch, verify it, show that a proof with one output changed is
- * rejected, and compare the costs. Everything follows from the seed, so the same seed gives the same model,
- * inputs and proof bytes.
+ * The whole story: prove a batch, verify it, show that a proof with one output changed is rejected, and compare the
+ * costs. By default on the trained MNIST model shipped in the jar ({@link ShippedModel}) and real test digits,
+ * reporting the accuracy of the verified outputs; without data, on synthetic inputs, and it says so. With
+ * {@code --model random}, the seeded random demo CNN on random inputs. Everything follows from the seed (and the
+ * data), so the same seed gives the same model, inputs and proof bytes.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, sortOptions = false,
-        description = {"Proves and verifies the demo CNN (conv 5x5 -> x^2 -> sum pool -> conv 5x5 -> x^2 -> sum pool -> dense) "
-                + "on a random batch, shows that a tampered proof is rejected, and prints the costs.",
+        description = {"Proves and verifies a batch, shows that a tampered proof is rejected, and prints the costs. By default on the "
+                + "trained MNIST model shipped in the jar and real test digits, with the accuracy of the verified outputs; without "
+                + "MNIST data, on synthetic inputs.",
             "Timings are taken once, after one untimed warm-up run of the same batch."})
 final class DemoCommand implements Callable<Integer> {
+    static final String SHIPPED = "mnist";
+    static final String RANDOM = "random";
+
+    /** Where the default MNIST directory is looked for; tests pass one that finds nothing. */
+    private final MnistData.Lookup mnistLookup;
+
     @Spec
     CommandSpec spec;
 
+    @Option(names = "--model", paramLabel = "mnist|random|FILE.snm", defaultValue = SHIPPED,
+            description = "mnist: the trained MNIST CNN shipped in the jar, on test digits (the default); random: the seeded random "
+                    + "demo CNN on random inputs; or an integer model file, on test digits if it takes them.")
+    String modelChoice;
+
+    @Option(names = "--data", paramLabel = "DIR",
+            description = "MNIST idx directory for the test digits (default: $" + MnistData.ENVIRONMENT_VARIABLE
+                    + ", else shared/data/mnist looked for from the working directory upwards; none found: synthetic inputs).")
+    Path data;
+
     @Option(names = "--seed", paramLabel = "N", defaultValue = "1",
-            description = "Seed of the model and of the inputs (default: ${DEFAULT-VALUE}).")
+            description = "Which test digits (or synthetic inputs); with --model random, also the model (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--batch", paramLabel = "N", defaultValue = "64", description = "Samples in the batch (default: ${DEFAULT-VALUE}).")
@@ -60,19 +81,41 @@ final class DemoCommand implements Callable<Integer> {
     @Mixin
     LimitOptions limitOptions;
 
+    DemoCommand(MnistData.Lookup mnistLookup) {
+        this.mnistLookup = mnistLookup;
+    }
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Limits limits = limitOptions.limits();
         if (batch < 1) throw new MalformedInput("--batch", "must be at least 1, got " + batch);
-        Model model = DemoNetwork.build(seed);
-        InputBatch.requireWithinLimits(model, batch, limits); // before generating anything
-        long[][] samples = DemoNetwork.inputs(seed, batch);
+        boolean randomModel = RANDOM.equals(modelChoice);
+        if (randomModel && data != null) {
+            throw new MalformedInput("--data", "the random demo model takes random inputs; use --model " + SHIPPED + " (or a model file) for test digits");
+        }
+        Model model;
+        String modelName;
+        if (randomModel) {
+            model = DemoNetwork.build(seed);
+            modelName = model.name();
+        } else if (SHIPPED.equals(modelChoice)) {
+            model = ShippedModel.load(limits);
+            modelName = model.name() + " (trained, shipped in the jar)";
+        } else {
+            model = Artifacts.readModel(Path.of(modelChoice), limits);
+            modelName = modelChoice;
+        }
+        InputBatch.requireWithinLimits(model, batch, limits); // before reading or generating anything
+        DemoBatch inputs = randomModel ? DemoBatch.randomDemo(seed, batch)
+                : DemoBatch.forModel(model, SHIPPED.equals(modelChoice) ? "the shipped model " + ShippedModel.RESOURCE : modelChoice,
+                        data, mnistLookup, batch, seed);
+        long[][] samples = inputs.samples();
 
         try (Backend backend = backendOptions.open(err)) {
-            out.println("demo: " + model.name() + ", " + model.input() + " -> " + model.output() + ", batch " + batch
-                    + " of random inputs (seed " + seed + ")");
+            out.println("demo: " + modelName + ", " + model.input() + " -> " + model.output() + ", batch " + batch + " of " + inputs.description());
+            if (inputs.note() != null) out.println("  " + inputs.note());
             out.println("backend: " + backend.description());
             out.flush();
 
@@ -108,6 +151,11 @@ final class DemoCommand implements Callable<Integer> {
             out.println("honest proof (Fiat-Shamir): ACCEPT");
             long[][] outputs = ((Verdict.Accepted) verdict).outputs();
             VerifyCommand.describeAccepted(out, outputs, verifierNanos);
+            if (inputs.labels() != null) {
+                int correct = DemoBatch.correct(outputs, inputs.labels());
+                out.printf(Locale.ROOT, "accuracy on these %d test digits: %d/%d (%.1f%%), the argmax of the verified outputs against the labels%n",
+                        batch, correct, batch, 100.0 * correct / batch);
+            }
 
             boolean tamperCaught = showTampering(out, model, samples, proof);
             boolean interactiveAccepted = !interactive || showInteractive(out, model, samples, backend);

@@ -1,6 +1,7 @@
 package org.safetynets.cli;
 
 import org.safetynets.SafetyNetsException;
+import org.safetynets.data.MnistData;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -44,7 +45,12 @@ public final class Main implements Callable<Integer> {
 
     /** Runs one command line in-process with the given streams and returns its exit status. */
     public static int execute(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine commandLine = new CommandLine(new Main());
+        return execute(MnistData.Lookup.system(), out, err, args);
+    }
+
+    /** The same, with the default MNIST directory looked for through {@code mnistLookup} instead of this process's environment. */
+    static int execute(MnistData.Lookup mnistLookup, PrintWriter out, PrintWriter err, String... args) {
+        CommandLine commandLine = new CommandLine(new Main(), new Factory(mnistLookup));
         commandLine.setOut(out);
         commandLine.setErr(err);
         commandLine.setExecutionExceptionHandler(Main::handle);
@@ -61,6 +67,15 @@ public final class Main implements Callable<Integer> {
     public Integer call() {
         spec.commandLine().usage(spec.commandLine().getErr());
         return ERROR;
+    }
+
+    /** Picocli's factory, except that the demo gets the MNIST lookup through its constructor. */
+    private record Factory(MnistData.Lookup mnistLookup) implements CommandLine.IFactory {
+        @Override
+        public <K> K create(Class<K> type) throws Exception {
+            if (type == DemoCommand.class) return type.cast(new DemoCommand(mnistLookup));
+            return CommandLine.defaultFactory().create(type);
+        }
     }
 
     private static int handle(Exception e, CommandLine commandLine, CommandLine.ParseResult parseResult) {

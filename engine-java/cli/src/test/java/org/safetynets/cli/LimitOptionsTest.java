@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Each limit option on each command: at the limit the command succeeds, one over it prints one line naming the
  * limit, the value and the option, and exits 2 (verify included: a proof over a limit is not checked, so it is
- * neither ACCEPT nor REJECT).
+ * neither ACCEPT nor REJECT). The figures are those of the random demo CNN (demo --model random).
  */
 class LimitOptionsTest {
     @TempDir
@@ -24,7 +24,7 @@ class LimitOptionsTest {
 
     @BeforeAll
     static void save() throws Exception {
-        Cli demo = Cli.run("demo", "--seed", "3", "--batch", "3", "--backend", "cpu", "--threads", "1", "--save", saved.toString());
+        Cli demo = Cli.run("demo", "--model", "random", "--seed", "3", "--batch", "3", "--backend", "cpu", "--threads", "1", "--save", saved.toString());
         assertEquals(Main.OK, demo.exitCode(), demo::transcript);
         proofBytes = Files.size(saved.resolve("proof.bin"));
     }
@@ -78,7 +78,7 @@ class LimitOptionsTest {
         // Batch 3 pads to 4: 8192 x 4 = 32768 elements for the prover's largest activation.
         assertRefused(verify("--max-tensor-elements", "32767"), "layer 1's padded output for a batch of 3 of 32768 elements", "--max-tensor-elements");
         assertEquals(Main.OK, verify("--max-tensor-elements", "32768").exitCode());
-        assertRefused(Cli.run("demo", "--batch", "3", "--backend", "cpu", "--max-tensor-elements", "32767"),
+        assertRefused(Cli.run("demo", "--model", "random", "--batch", "3", "--backend", "cpu", "--max-tensor-elements", "32767"),
                 "layer 1's padded output for a batch of 3 of 32768 elements", "--max-tensor-elements");
     }
 

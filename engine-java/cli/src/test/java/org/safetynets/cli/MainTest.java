@@ -16,8 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The commands end to end, in-process: one small demo run saves its files, and the other tests verify, prove,
- * inspect and break them.
+ * The commands end to end, in-process: one small demo run of the random demo CNN saves its files, and the other
+ * tests verify, prove, inspect and break them. DemoTest covers the demo on the shipped trained model.
  */
 class MainTest {
     private static final String SEED = "7";
@@ -30,7 +30,7 @@ class MainTest {
 
     @BeforeAll
     static void runDemo() {
-        demo = Cli.run("demo", "--seed", SEED, "--batch", BATCH, "--backend", "cpu", "--threads", "2", "--save", saved.toString());
+        demo = Cli.run("demo", "--model", "random", "--seed", SEED, "--batch", BATCH, "--backend", "cpu", "--threads", "2", "--save", saved.toString());
     }
 
     @Test
@@ -109,7 +109,7 @@ class MainTest {
 
     @Test
     void theSameSeedGivesTheSameBytes(@TempDir Path again) throws IOException {
-        Cli second = Cli.run("demo", "--seed", SEED, "--batch", BATCH, "--backend", "cpu", "--save", again.toString());
+        Cli second = Cli.run("demo", "--model", "random", "--seed", SEED, "--batch", BATCH, "--backend", "cpu", "--save", again.toString());
         assertEquals(Main.OK, second.exitCode(), second::transcript);
         for (String file : new String[] {"model.snm", "input.json", "proof.bin", "output.json"}) {
             assertArrayEquals(Files.readAllBytes(saved.resolve(file)), Files.readAllBytes(again.resolve(file)), file);

@@ -29,4 +29,17 @@ public record LabeledImages(int count, int rows, int columns, byte[] pixels, byt
         byte[] l = java.util.Arrays.copyOfRange(labels, from, from + n);
         return new LabeledImages(n, rows, columns, p, l);
     }
+
+    /** The images at {@code indices}, in that order, as a new set. */
+    public LabeledImages pick(int[] indices) {
+        int size = imageSize();
+        byte[] p = new byte[indices.length * size];
+        byte[] l = new byte[indices.length];
+        for (int i = 0; i < indices.length; i++) {
+            if (indices[i] < 0 || indices[i] >= count) throw new IllegalArgumentException("image " + indices[i] + " is out of range 0.." + (count - 1));
+            System.arraycopy(pixels, indices[i] * size, p, i * size, size);
+            l[i] = labels[indices[i]];
+        }
+        return new LabeledImages(indices.length, rows, columns, p, l);
+    }
 }

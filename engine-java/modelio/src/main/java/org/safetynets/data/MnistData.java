@@ -4,13 +4,13 @@ import org.safetynets.MalformedInput;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * A directory in the MNIST layout ({@code train-images-idx3-ubyte[.gz]}, {@code train-labels-idx1-ubyte[.gz]},
  * {@code t10k-...}): MNIST itself or Fashion-MNIST. The directory is the one the user names; without one,
- * {@link #locateDefault()} tries {@code $SAFETYNETS_MNIST}, then {@code shared/data/mnist} beside the repository
+ * {@link Lookup#locate()} tries {@code $SAFETYNETS_MNIST}, then {@code shared/data/mnist} beside the repository
  * (the {@code ../shared/data/mnist} of the README), looked for from the working directory upwards.
  */
 public final class MnistData {
@@ -48,28 +48,50 @@ public final class MnistData {
         throw new MalformedInput(directory.resolve(stem + ".gz").toString(), "no such file (nor " + stem + " uncompressed)");
     }
 
-    /** The default data directory if one can be found: see the class comment. */
-    public static java.util.Optional<Path> locateDefault() {
-        String env = System.getenv(ENVIRONMENT_VARIABLE);
-        if (env != null && !env.isBlank()) return java.util.Optional.of(Path.of(env));
-        List<Path> starts = new ArrayList<>();
-        starts.add(Path.of("").toAbsolutePath());
-        for (Path start : starts) {
-            for (Path p = start; p != null; p = p.getParent()) {
-                for (Path candidate : new Path[] {p.resolve("shared/data/mnist"), p.resolve("../shared/data/mnist")}) {
-                    if (Files.isRegularFile(candidate.resolve("t10k-images-idx3-ubyte.gz")) || Files.isRegularFile(candidate.resolve("t10k-images-idx3-ubyte"))) {
-                        return java.util.Optional.of(candidate.normalize());
-                    }
-                }
-            }
-        }
-        return java.util.Optional.empty();
+    /** The default data directory if one can be found, from this process's environment and working directory. */
+    public static Optional<Path> locateDefault() {
+        return Lookup.system().locate();
     }
 
     /** The named directory, or the default, or an error that says how to name one. */
     public static MnistData resolve(Path named) {
+        return resolve(named, Lookup.system());
+    }
+
+    /** The named directory, or the one {@code lookup} finds, or an error that says how to name one. */
+    public static MnistData resolve(Path named, Lookup lookup) {
         if (named != null) return new MnistData(named);
-        return new MnistData(locateDefault().orElseThrow(() -> new MalformedInput("--data",
+        return new MnistData(lookup.locate().orElseThrow(() -> new MalformedInput("--data",
                 "no MNIST directory given and none found (set " + ENVIRONMENT_VARIABLE + " or pass --data DIR)")));
+    }
+
+    /**
+     * Where the default directory is looked for: an environment (for {@code $SAFETYNETS_MNIST}) and a working
+     * directory to search upwards from. A value rather than {@code System.getenv} read inside, so a caller (a test)
+     * can look somewhere else, or nowhere, without touching the process's state.
+     */
+    public record Lookup(Map<String, String> environment, Path workingDirectory) {
+        public Lookup {
+            environment = Map.copyOf(environment);
+            workingDirectory = workingDirectory.toAbsolutePath();
+        }
+
+        public static Lookup system() {
+            return new Lookup(System.getenv(), Path.of(""));
+        }
+
+        /** {@code $SAFETYNETS_MNIST} if set, else the first {@code shared/data/mnist} holding the test images, upwards. */
+        public Optional<Path> locate() {
+            String env = environment.get(ENVIRONMENT_VARIABLE);
+            if (env != null && !env.isBlank()) return Optional.of(Path.of(env));
+            for (Path p = workingDirectory; p != null; p = p.getParent()) {
+                for (Path candidate : new Path[] {p.resolve("shared/data/mnist"), p.resolve("../shared/data/mnist")}) {
+                    if (Files.isRegularFile(candidate.resolve("t10k-images-idx3-ubyte.gz")) || Files.isRegularFile(candidate.resolve("t10k-images-idx3-ubyte"))) {
+                        return Optional.of(candidate.normalize());
+                    }
+                }
+            }
+            return Optional.empty();
+        }
     }
 }

@@ -4,44 +4,29 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.safetynets.MalformedInput;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.nio.file.FileSystem;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.zip.GZIPOutputStream;
+import java.util.Map;
+import java.util.Optional;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.safetynets.data.IdxFixtures.idx;
+import static org.safetynets.data.IdxFixtures.write;
 
 class IdxTest {
     @TempDir
     Path dir;
 
-    static byte[] idx(int magic, int[] dims, byte[] body) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        DataOutputStream out = new DataOutputStream(bytes);
-        out.writeInt(magic);
-        for (int d : dims) out.writeInt(d);
-        out.write(body);
-        return bytes.toByteArray();
-    }
-
-    static void write(Path path, byte[] bytes, boolean gzip) throws IOException {
-        try (OutputStream out = gzip ? new GZIPOutputStream(Files.newOutputStream(path)) : Files.newOutputStream(path)) {
-            out.write(bytes);
-        }
-    }
-
     /** Three 2x3 images with pixel (i, j) = 10 * image + j, labels 7, 0, 9, in the MNIST layout. */
     static void tinySet(Path dir, String prefix, boolean gzip) throws IOException {
         byte[] pixels = new byte[3 * 6];
         for (int i = 0; i < 3; i++) for (int j = 0; j < 6; j++) pixels[i * 6 + j] = (byte) (10 * i + j + (i == 2 ? 200 : 0));
-        String suffix = gzip ? ".gz" : "";
-        write(dir.resolve(prefix + "-images-idx3-ubyte" + suffix), idx(Idx.IMAGES_MAGIC, new int[] {3, 2, 3}, pixels), gzip);
-        write(dir.resolve(prefix + "-labels-idx1-ubyte" + suffix), idx(Idx.LABELS_MAGIC, new int[] {3}, new byte[] {7, 0, 9}), gzip);
+        IdxFixtures.writeSet(dir, prefix, new LabeledImages(3, 2, 3, pixels, new byte[] {7, 0, 9}), gzip);
     }
 
     @Test
@@ -82,6 +67,35 @@ class IdxTest {
         MalformedInput missing = assertThrows(MalformedInput.class, () -> new MnistData(dir).test());
         assertTrue(missing.getMessage().contains("t10k-images-idx3-ubyte.gz: no such file"), missing.getMessage());
         for (MalformedInput e : new MalformedInput[] {magic, shortBody, count, missing}) assertTrue(!e.getMessage().contains("\n"));
+    }
+
+    @Test
+    void pickTakesTheImagesAtTheIndicesInThatOrder() throws IOException {
+        tinySet(dir, "t10k", false);
+        LabeledImages all = new MnistData(dir).test();
+        LabeledImages picked = all.pick(new int[] {2, 0, 2});
+        assertEquals(3, picked.count());
+        assertArrayEquals(new int[] {9, 7, 9}, new int[] {picked.label(0), picked.label(1), picked.label(2)});
+        for (int j = 0; j < 6; j++) {
+            assertEquals(all.pixel(2, j), picked.pixel(0, j));
+            assertEquals(all.pixel(0, j), picked.pixel(1, j));
+        }
+        assertThrows(IllegalArgumentException.class, () -> all.pick(new int[] {3}));
+    }
+
+    @Test
+    void lookupTakesTheVariableElseSharedDataUpwardsElseNothing() throws IOException {
+        try (FileSystem empty = IdxFixtures.emptyFileSystem(dir)) {
+            MnistData.Lookup nowhere = new MnistData.Lookup(Map.of(), empty.getPath("/clone/engine-java/cli"));
+            assertEquals(Optional.empty(), nowhere.locate());
+            MalformedInput none = assertThrows(MalformedInput.class, () -> MnistData.resolve(null, nowhere));
+            assertTrue(none.getMessage().startsWith("--data: no MNIST directory given and none found"), none.getMessage());
+        }
+        Path deep = Files.createDirectories(dir.resolve("clone/engine-java/cli"));
+        Path shared = Files.createDirectories(dir.resolve("shared/data/mnist"));
+        Files.write(shared.resolve("t10k-images-idx3-ubyte.gz"), new byte[0]);
+        assertEquals(Optional.of(shared), new MnistData.Lookup(Map.of(), deep).locate()); // the ../shared beside the clone
+        assertEquals(Optional.of(Path.of("/elsewhere")), new MnistData.Lookup(Map.of(MnistData.ENVIRONMENT_VARIABLE, "/elsewhere"), deep).locate());
     }
 
     @Test

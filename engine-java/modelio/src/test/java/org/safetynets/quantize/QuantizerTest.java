@@ -17,25 +17,10 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.safetynets.floatmodel.FloatFixtures.gaussian;
+import static org.safetynets.floatmodel.FloatFixtures.smallCnn;
 
 class QuantizerTest {
-    private static double[] gaussian(Random r, int n, double sigma) {
-        double[] v = new double[n];
-        for (int i = 0; i < n; i++) v[i] = r.nextGaussian() * sigma;
-        return v;
-    }
-
-    /** A random CNN of the paper's kind, small: conv 3x3 1->4, x^2, avg pool 2, conv 3x3 4->4, x^2, avg pool 2, dense 16->5. */
-    private static FloatModel smallCnn(long seed, long inputMax) {
-        Random r = new Random(seed);
-        return new FloatModel("small", new Shape(1, 8, 8), inputMax, List.of(
-                new FloatLayer.Conv(4, 1, 3, 1, 1, gaussian(r, 36, 0.4), gaussian(r, 4, 0.1)),
-                new FloatLayer.Square(), new FloatLayer.Pool(2, 0.25),
-                new FloatLayer.Conv(4, 4, 3, 1, 1, gaussian(r, 144, 0.2), gaussian(r, 4, 0.1)),
-                new FloatLayer.Square(), new FloatLayer.Pool(2, 0.25), new FloatLayer.Flatten(),
-                new FloatLayer.Dense(5, 16, gaussian(r, 80, 0.3), gaussian(r, 5, 0.1))));
-    }
-
     private static long[][] inputs(Random r, int n, int size, long inputMax) {
         long[][] x = new long[n][size];
         for (long[] s : x) for (int i = 0; i < size; i++) s[i] = r.nextInt((int) inputMax + 1);
