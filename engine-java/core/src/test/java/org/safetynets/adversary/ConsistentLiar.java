@@ -17,8 +17,7 @@ import org.safetynets.transcript.Transcript;
  * to catch it is what the prover cannot choose: the model's weights and selections in the final checks, and the
  * input batch at the end. The prover behind it keeps its honest state.
  */
-public final class ConsistentLiar implements Transcript {
-    private final Transcript inner;
+public final class ConsistentLiar extends ForwardingTranscript {
     private final int start;
     private final long epsilon;
     private int messages;
@@ -31,7 +30,7 @@ public final class ConsistentLiar implements Transcript {
     private boolean adaptedValue;
 
     public ConsistentLiar(Transcript inner, int start, long epsilon) {
-        this.inner = inner;
+        super(inner);
         this.start = start;
         this.epsilon = epsilon;
     }
@@ -44,21 +43,6 @@ public final class ConsistentLiar implements Transcript {
     /** Whether at least one final check was satisfied for the fake claim (the lie crossed a layer boundary). */
     public boolean adaptedValue() {
         return adaptedValue;
-    }
-
-    @Override
-    public Role role() {
-        return inner.role();
-    }
-
-    @Override
-    public void absorbPublic(String label, long[] values) {
-        inner.absorbPublic(label, values);
-    }
-
-    @Override
-    public void absorbPublicBytes(String label, byte[] bytes) {
-        inner.absorbPublicBytes(label, bytes);
     }
 
     @Override

@@ -42,34 +42,12 @@ public final class MessageMap {
         List<String> labels = new ArrayList<>();
         List<Integer> lengths = new ArrayList<>();
         List<Integer> boundaries = new ArrayList<>(); // messages sent when each layer's sub-protocol ended
-        Transcript recorder = new Transcript() {
-            private final FiatShamirTranscript inner = FiatShamirTranscript.forProver();
-
-            @Override
-            public Role role() {
-                return Role.PROVER;
-            }
-
-            @Override
-            public void absorbPublic(String label, long[] values) {
-                inner.absorbPublic(label, values);
-            }
-
-            @Override
-            public void absorbPublicBytes(String label, byte[] bytes) {
-                inner.absorbPublicBytes(label, bytes);
-            }
-
+        Transcript recorder = new ForwardingTranscript(FiatShamirTranscript.forProver()) {
             @Override
             public long[] message(String label, int length, long[] values) {
                 labels.add(label);
                 lengths.add(length);
                 return inner.message(label, length, values);
-            }
-
-            @Override
-            public long challenge(String label) {
-                return inner.challenge(label);
             }
         };
         Prover.Progress progress = (what, done, total) -> {

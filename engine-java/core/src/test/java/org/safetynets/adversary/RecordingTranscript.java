@@ -9,18 +9,12 @@ import java.util.List;
  * Wraps a transcript and records each (kind, label, length) event, to compare the two sides' schedules, and the
  * value of every challenge, to check what the challenges depend on.
  */
-public final class RecordingTranscript implements Transcript {
+public final class RecordingTranscript extends ForwardingTranscript {
     public final List<String> events = new ArrayList<>();
     public final List<Long> challenges = new ArrayList<>();
-    private final Transcript inner;
 
     public RecordingTranscript(Transcript inner) {
-        this.inner = inner;
-    }
-
-    @Override
-    public Role role() {
-        return inner.role();
+        super(inner);
     }
 
     @Override

@@ -11,7 +11,7 @@ import org.safetynets.transcript.Transcript;
  * one element; on an interactive channel an edit may also send what {@link Transcript#message} would refuse to
  * (non-canonical values, another label or length), as a prover on a real wire could.
  */
-public final class TamperingTranscript implements Transcript {
+public final class TamperingTranscript extends ForwardingTranscript {
     /** What the cheater sends instead of the honest message. */
     @FunctionalInterface
     public interface Edit {
@@ -22,14 +22,13 @@ public final class TamperingTranscript implements Transcript {
     public record Sent(String label, long[] values) {
     }
 
-    private final Transcript inner;
     private final int message;
     private final Edit edit;
     private int messages;
     private boolean tampered;
 
     public TamperingTranscript(Transcript inner, int message, Edit edit) {
-        this.inner = inner;
+        super(inner);
         this.message = message;
         this.edit = edit;
     }
@@ -49,21 +48,6 @@ public final class TamperingTranscript implements Transcript {
     }
 
     @Override
-    public Role role() {
-        return inner.role();
-    }
-
-    @Override
-    public void absorbPublic(String label, long[] values) {
-        inner.absorbPublic(label, values);
-    }
-
-    @Override
-    public void absorbPublicBytes(String label, byte[] bytes) {
-        inner.absorbPublicBytes(label, bytes);
-    }
-
-    @Override
     public long[] message(String label, int length, long[] proverValues) {
         if (messages++ != message) return inner.message(label, length, proverValues);
         Sent sent = edit.apply(label, proverValues.clone());
@@ -78,8 +62,4 @@ public final class TamperingTranscript implements Transcript {
         return proverValues; // the cheating prover carries on with its honest state
     }
 
-    @Override
-    public long challenge(String label) {
-        return inner.challenge(label);
-    }
 }

@@ -1,5 +1,6 @@
 package org.safetynets.proof;
 
+import org.safetynets.adversary.ForwardingTranscript;
 import org.safetynets.adversary.RecordingTranscript;
 import org.safetynets.adversary.TamperingTranscript;
 import org.safetynets.backend.ReferenceBackend;
@@ -38,12 +39,7 @@ class FiatShamirBindingTest {
 
     /** Changes element {@code index} of the public value labelled {@code target} before it is absorbed. */
     private static UnaryOperator<Transcript> changePublic(String target, int index) {
-        return inner -> new Transcript() {
-            @Override
-            public Role role() {
-                return inner.role();
-            }
-
+        return inner -> new ForwardingTranscript(inner) {
             @Override
             public void absorbPublic(String label, long[] values) {
                 long[] copy = values.clone();
@@ -56,16 +52,6 @@ class FiatShamirBindingTest {
                 byte[] copy = bytes.clone();
                 if (label.equals(target)) copy[index] ^= 1;
                 inner.absorbPublicBytes(label, copy);
-            }
-
-            @Override
-            public long[] message(String label, int length, long[] values) {
-                return inner.message(label, length, values);
-            }
-
-            @Override
-            public long challenge(String label) {
-                return inner.challenge(label);
             }
         };
     }
