@@ -18,9 +18,11 @@ import static org.safetynets.cpu.LazyField.term;
  * product or a {@link LazyField#term}).
  */
 final class RoundKernels {
-    /** Signed values in [-SMALL, SMALL) square without a modular multiplication (see weightedSquareSumsAtZeroAndTwo). */
+    /** Signed values of magnitude up to SMALL square without a modular multiplication (see weightedSquareSumsAtZeroAndTwo). */
     private static final long SMALL = 1L << 28;
     private static final int SMALL_BITS_PLUS_ONE = 29;
+    /** Pairs looked at together before the square sums choose how to treat them: 2 x 2 KiB, well inside L1. */
+    private static final int SCAN = 256;
 
     private RoundKernels() {
     }
@@ -188,49 +190,95 @@ final class RoundKernels {
     /**
      * {sum W[i]*a_0^2, sum W[i]*a_2^2} with split weights: the hot case, where the prover derives the t = 1 sum
      * from its claim. Each block of 2^lowVariables entries shares one high weight, so the block is summed
-     * against {@code low} and multiplied by its high weight once. In the first rounds A still holds the layer's
-     * small integers, whose squares need no modular multiplication.
+     * against {@code low} and multiplied by its high weight once.
+     *
+     * <p>Each run of up to {@link #SCAN} pairs is looked at first (its values stay in cache for the work that
+     * follows): an all-zero run (zero padding, 24 -> 32 pixels say) is skipped; a run of small integers (the
+     * layer's activations, before the first fold) squares them exactly in plain 64-bit arithmetic; any other
+     * run takes the field path without per-element tests.
      */
     static long[] weightedSquareSumsAtZeroAndTwo(WorkerPool pool, long[] high, long[] low, int lowVariables, long[] a, int half) {
-        int block = 1 << lowVariables;
-        int mask = block - 1;
+        int mask = (1 << lowVariables) - 1;
         return pool.sumRange(half, 4L * half, 2, (from, to, out) -> {
             long acc0 = 0;
             long acc2 = 0;
             for (int start = from; start < to; ) {
                 int end = Math.min(to, (start | mask) + 1); // the end of start's block, or of the range
-                long block0 = 0;
-                long block2 = 0;
-                for (int i = start; i < end; i++) {
-                    long x0 = a[i];
-                    long x1 = a[i + half];
-                    if ((x0 | x1) == 0) continue; // zero padding (24 -> 32 pixels, say) adds nothing
-                    long s0 = LazyField.signed(x0);
-                    long s1 = LazyField.signed(x1);
-                    long square0;
-                    long square2;
-                    if (((s0 + SMALL) | (s1 + SMALL)) >>> SMALL_BITS_PLUS_ONE == 0) {
-                        // |s0|, |s1| <= 2^28: |2*s1 - s0| < 2^30, so both squares are exact and below 2^60 < p.
-                        long s2 = 2 * s1 - s0;
-                        square0 = s0 * s0;
-                        square2 = s2 * s2;
-                    } else {
-                        long x2 = Fp.sub(Fp.add(x1, x1), x0);
-                        square0 = Fp.mul(x0, x0);
-                        square2 = Fp.mul(x2, x2);
-                    }
-                    long weight = low[i & mask];
-                    block0 = fold(block0) + term(weight, square0);
-                    block2 = fold(block2) + term(weight, square2);
+                long[] block = new long[2]; // canonical sums of the block against low
+                for (int runStart = start; runStart < end; runStart += SCAN) {
+                    int runEnd = Math.min(end, runStart + SCAN);
+                    int kind = runKind(a, half, runStart, runEnd);
+                    if (kind == ZERO_RUN) continue;
+                    if (kind == SMALL_RUN) smallSquareSums(a, half, low, mask, runStart, runEnd, block);
+                    else fieldSquareSums(a, half, low, mask, runStart, runEnd, block);
                 }
+                long block0 = block[0];
+                long block2 = block[1];
                 long weight = high[start >> lowVariables];
-                acc0 = fold(acc0) + term(weight, Fp.reduceUnsigned(block0));
-                acc2 = fold(acc2) + term(weight, Fp.reduceUnsigned(block2));
+                acc0 = fold(acc0) + term(weight, block0);
+                acc2 = fold(acc2) + term(weight, block2);
                 start = end;
             }
             out[0] = Fp.reduceUnsigned(acc0);
             out[1] = Fp.reduceUnsigned(acc2);
         });
+    }
+
+    /** Adds the run's sums at t = 0 and 2 to {@code block} (canonical), for signed values in [-SMALL, SMALL). */
+    private static void smallSquareSums(long[] a, int half, long[] low, int mask, int from, int to, long[] block) {
+        long sum0 = block[0];
+        long sum2 = block[1];
+        // s0, s1 in [-2^28, 2^28): |2*s1 - s0| < 2^30, so both squares are exact and below 2^60 < p.
+        for (int i = from; i < to; i++) {
+            long x0 = a[i];
+            long x1 = a[i + half];
+            // signed(x) = x - p for x > (p-1)/2, without a branch (the signs of activations are unpredictable)
+            long s0 = x0 - (((Fp.MAX_SIGNED - x0) >> 63) & Fp.P);
+            long s2 = 2 * (x1 - (((Fp.MAX_SIGNED - x1) >> 63) & Fp.P)) - s0;
+            long weight = low[i & mask];
+            sum0 = fold(sum0) + term(weight, s0 * s0);
+            sum2 = fold(sum2) + term(weight, s2 * s2);
+        }
+        block[0] = Fp.reduceUnsigned(sum0);
+        block[1] = Fp.reduceUnsigned(sum2);
+    }
+
+    /** The same for any canonical values. */
+    private static void fieldSquareSums(long[] a, int half, long[] low, int mask, int from, int to, long[] block) {
+        long sum0 = block[0];
+        long sum2 = block[1];
+        for (int i = from; i < to; i++) {
+            long x0 = a[i];
+            long x1 = a[i + half];
+            long x2 = Fp.sub(Fp.add(x1, x1), x0);
+            long weight = low[i & mask];
+            sum0 = fold(sum0) + term(weight, Fp.mul(x0, x0));
+            sum2 = fold(sum2) + term(weight, Fp.mul(x2, x2));
+        }
+        block[0] = Fp.reduceUnsigned(sum0);
+        block[1] = Fp.reduceUnsigned(sum2);
+    }
+
+    private static final int ZERO_RUN = 0;
+    private static final int SMALL_RUN = 1;
+    private static final int FIELD_RUN = 2;
+
+    /**
+     * ZERO_RUN if A[i] = A[i + half] = 0 for every i in [from, to), SMALL_RUN if all their signed values lie in
+     * [-SMALL, SMALL), else FIELD_RUN. Only ORs in the loop (no branch, no max): it vectorises, and random data would
+     * mispredict any test per element.
+     */
+    private static int runKind(long[] a, int half, int from, int to) {
+        long any = 0;
+        long shifted = 0; // x + SMALL mod p is below 2^29 exactly when signed(x) is in [-SMALL, SMALL)
+        for (int i = from; i < to; i++) {
+            long x0 = a[i];
+            long x1 = a[i + half];
+            any |= x0 | x1;
+            shifted |= Fp.add(x0, SMALL) | Fp.add(x1, SMALL);
+        }
+        if (any == 0) return ZERO_RUN;
+        return (shifted >>> SMALL_BITS_PLUS_ONE) == 0 ? SMALL_RUN : FIELD_RUN;
     }
 
     private static void finish(long[] acc, long[] out) {
