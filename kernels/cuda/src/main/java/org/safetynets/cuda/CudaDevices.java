@@ -104,8 +104,9 @@ final class CudaDevices {
             return none(0, List.of(), "CUDA probe failed: " + e.getClass().getSimpleName() + ": " + oneLine(e.getMessage()));
         } catch (Throwable t) {
             // UnsatisfiedLinkError when libcuda.so.1 (the NVIDIA driver) is missing, NoClassDefFoundError after it.
-            return none(0, List.of(), "the CUDA driver library cannot be loaded (libcuda.so.1 comes with the NVIDIA driver): "
-                    + linkFailure(t));
+            String failure = linkFailure(t);
+            return none(0, List.of(), failure.startsWith("libcuda.so") ? "NVIDIA driver not found (" + failure + ")"
+                    : "the JCuda driver library cannot be loaded: " + failure);
         }
     }
 
