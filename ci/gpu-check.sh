@@ -24,6 +24,7 @@ root="$(cd -P "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 device_pack="${DEVICE_PACK:-$root/../shared/tools/device-pack}"
 [ -x "$device_pack" ] || device_pack=/work/shared/tools/device-pack
+device_pack="$(cd -P "$(dirname "$device_pack")" 2>/dev/null && pwd)/$(basename "$device_pack")"
 
 pack() {
   if [ ! -d .git ]; then
