@@ -40,14 +40,13 @@ EOF
   # Offline when the local repository has everything (MVN_OFFLINE=0 to let Maven download).
   offline=-o
   [ "${MVN_OFFLINE:-1}" = 1 ] || offline=
-  # shellcheck disable=SC2086 # $offline is an option or nothing
-  mvn -B -ntp -q $offline package -DskipTests
-  # JUnit's engine and launcher for GpuCheckMain: the test classpath of kernels/cuda without the project's own jars
-  # (the shaded CLI jar holds them), JCuda (likewise) and Jazzer (a fuzzing dependency of core's tests).
+  # One pass: the jars, and JUnit's engine and launcher for GpuCheckMain (every module's test-scoped JUnit jars, one
+  # version through the BOM; the project's own classes and JCuda come in the shaded CLI jar). Maven resolves the
+  # project's modules only within one reactor run, so the copy cannot be a separate -pl call.
   junit_dir="$(mktemp -d)"
-  # shellcheck disable=SC2086
-  mvn -B -ntp -q $offline -pl kernels/cuda dependency:copy-dependencies -DincludeScope=test \
-      -DexcludeGroupIds=org.safetynets,org.jcuda,com.code-intelligence -DoutputDirectory="$junit_dir"
+  # shellcheck disable=SC2086 # $offline is an option or nothing
+  mvn -B -ntp -q $offline package -DskipTests dependency:copy-dependencies -DincludeScope=test \
+      -DincludeGroupIds=org.junit.jupiter,org.junit.platform,org.opentest4j,org.apiguardian -DoutputDirectory="$junit_dir"
   rm -rf .device/lib
   "$device_pack" \
       engine-java/cli/target/safetynets.jar \
