@@ -10,6 +10,11 @@
  * array shared by a work-group (a CUDA block); LOCAL_PTR qualifies a pointer to one; DEVICE a helper function.
  * Indexing: GLOBAL_ID(d), LOCAL_ID(d), GROUP_ID(d), LOCAL_SIZE(d), NUM_GROUPS(d), GLOBAL_SIZE_OF(d) for d in 0..2.
  * LOCAL_BARRIER() makes the work-group's LOCAL writes visible to the whole group.
+ *
+ * The kernels speak OpenCL's words: a work-item is a CUDA thread, a work-group a block (LOCAL memory is __shared__),
+ * and the NDRange the grid; the host launches the same groups either way (org.safetynets.kernels.WorkShape).
+ * Every kernel file under kernels/src/device is compiled by both backends; OpenCL-only code (vector types) lives in
+ * kernels/src/opencl and is not part of the CUDA translation unit (kernels/src/cuda/kernels.cu).
  */
 #ifndef SN_PRELUDE_H
 #define SN_PRELUDE_H

@@ -7,7 +7,7 @@ import org.safetynets.backend.Backends;
 import org.safetynets.backend.DeviceTensor;
 import org.safetynets.model.DemoNetwork;
 import org.safetynets.model.Model;
-import org.safetynets.opencl.OpenClBackend;
+import org.safetynets.kernels.KernelBackend;
 import org.safetynets.proof.ProofCodec;
 import org.safetynets.proof.Prover;
 import org.safetynets.tensor.ConvGeometry;
@@ -45,7 +45,8 @@ final class BackendComparison {
     record Row(String name, String shape, List<Timings> timings) {
     }
 
-    record Result(List<String> backends, List<String> descriptions, List<Row> rows, long bytesToDevicePerProof,
+    /** {@code movedBy} names the device backend whose transfers per proof are reported (the first listed), or is null. */
+    record Result(List<String> backends, List<String> descriptions, List<Row> rows, String movedBy, long bytesToDevicePerProof,
                   long bytesFromDevicePerProof, int proofBytes) {
     }
 
@@ -71,18 +72,20 @@ final class BackendComparison {
             rows.add(time(new Case("demo CNN proof (Prover.prove)", cnn, b -> call(() -> Prover.prove(model, samples, b))), backends, warmup, runs));
             long up = -1;
             long down = -1;
+            String movedBy = null;
             for (Backend backend : backends) {
-                if (backend instanceof OpenClBackend cl) {
-                    long up0 = cl.bytesToDevice();
-                    long down0 = cl.bytesFromDevice();
-                    Prover.prove(model, samples, cl);
-                    up = cl.bytesToDevice() - up0;
-                    down = cl.bytesFromDevice() - down0;
+                if (backend instanceof KernelBackend<?> device && movedBy == null) {
+                    long up0 = device.bytesToDevice();
+                    long down0 = device.bytesFromDevice();
+                    Prover.prove(model, samples, device);
+                    up = device.bytesToDevice() - up0;
+                    down = device.bytesFromDevice() - down0;
+                    movedBy = device.name();
                 }
             }
             List<String> descriptions = new ArrayList<>();
             for (Backend backend : backends) descriptions.add(backend.description());
-            return new Result(List.copyOf(names), descriptions, rows, up, down, first.length);
+            return new Result(List.copyOf(names), descriptions, rows, movedBy, up, down, first.length);
         } finally {
             for (Backend backend : backends) backend.close();
         }
@@ -276,8 +279,8 @@ final class BackendComparison {
         out.append(table.render("  "));
         out.append(String.format("  proofs byte-identical across backends (%,d bytes)%n", result.proofBytes()));
         if (result.bytesToDevicePerProof() >= 0) {
-            out.append(String.format("  opencl bytes moved per demo-CNN proof: %,d to the device, %,d from it%n",
-                    result.bytesToDevicePerProof(), result.bytesFromDevicePerProof()));
+            out.append(String.format("  %s bytes moved per demo-CNN proof: %,d to the device, %,d from it%n",
+                    result.movedBy(), result.bytesToDevicePerProof(), result.bytesFromDevicePerProof()));
         }
         return out.toString();
     }

@@ -6,6 +6,7 @@ import org.jocl.Pointer;
 import org.jocl.Sizeof;
 import org.jocl.cl_device_id;
 import org.jocl.cl_platform_id;
+import org.safetynets.kernels.DeviceOutOfMemory;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -58,7 +59,7 @@ final class OpenClDevices {
         /** One line for users: "POCL / cpu-name (CPU, OpenCL 1.2 ..., 2 compute units, 4.0 GiB)". */
         String describe() {
             return platformName + " / " + name + " (" + type + ", " + version + ", " + computeUnits
-                    + (computeUnits == 1 ? " compute unit, " : " compute units, ") + gib(globalMemory) + ")";
+                    + (computeUnits == 1 ? " compute unit, " : " compute units, ") + DeviceOutOfMemory.gib(globalMemory) + ")";
         }
     }
 
@@ -169,10 +170,6 @@ final class OpenClDevices {
         long local = deviceLong(id, CL_DEVICE_LOCAL_MEM_SIZE);
         if (local < REQUIRED_LOCAL_MEMORY) return local + " bytes of local memory, the kernels need " + REQUIRED_LOCAL_MEMORY;
         return null;
-    }
-
-    static String gib(long bytes) {
-        return String.format(java.util.Locale.ROOT, "%.1f GiB", bytes / (double) (1L << 30));
     }
 
     private static String platformString(cl_platform_id platform, int param) {

@@ -24,7 +24,8 @@ import static org.jocl.CL.clGetProgramBuildInfo;
 
 /**
  * The kernels as one OpenCL program: {@code #define SN_OPENCL}, then the shared prelude and field headers, then the
- * OpenCL sources, concatenated in that order (resources copied from kernels/src) and compiled at run time.
+ * shared kernels (kernels/src/device, which the CUDA backend compiles too) and the OpenCL-only vector kernel,
+ * concatenated in that order (resources copied from kernels/src) and compiled at run time.
  *
  * <p>Building costs a compiler run (POCL: LLVM), so each device gets one context with its built program, made on
  * first use and kept for the life of the process; every backend opened on the device shares them and owns only its
@@ -32,8 +33,8 @@ import static org.jocl.CL.clGetProgramBuildInfo;
  */
 final class OpenClProgram {
     /** The source files in concatenation order: later files use what earlier ones define. */
-    static final String[] SOURCES = {"common/prelude.h", "common/field.h", "opencl/reduce.cl", "opencl/inference.cl",
-        "opencl/tables.cl", "opencl/sumcheck.cl"};
+    static final String[] SOURCES = {"common/prelude.h", "common/field.h", "device/reduce.h", "device/inference.h",
+        "device/tables.h", "device/sumcheck.h", "opencl/vector.cl"};
     private static final String RESOURCE_ROOT = "/org/safetynets/kernels/";
     /** OpenCL C 1.2 is what POCL and every 1.2+ device compile; nothing newer is used. */
     private static final String BUILD_OPTIONS = "-cl-std=CL1.2";

@@ -1,233 +1,25 @@
 package org.safetynets.opencl;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.safetynets.backend.Backend;
-import org.safetynets.backend.DeviceTensor;
-import org.safetynets.backend.ReferenceBackend;
-import org.safetynets.tensor.ConvGeometry;
-import org.safetynets.tensor.Layout;
-import org.safetynets.tensor.PoolGeometry;
-import org.safetynets.tensor.Shape;
+import org.safetynets.kernels.DeviceOutOfMemory;
+import org.safetynets.kernels.KernelBackend;
+import org.safetynets.kernels.KernelBackendTest;
 
-import java.util.Arrays;
-import java.util.SplittableRandom;
-import java.util.function.LongSupplier;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/**
- * What the shared contract does not reach on a device: sizes that need many work-groups and grid-stride loops in
- * every reduction, matrix tiles with tails in all three dimensions, the signed paths at their reduction boundaries,
- * points and offsets beyond one launch, and the backend's own bookkeeping (transfers, ownership, leaks, memory).
- * Results are compared element for element with the sequential reference backend.
- */
-class OpenClKernelsTest {
-    private static final long P = (1L << 61) - 1;
-    private final SplittableRandom random = new SplittableRandom(0xC0FFEE);
-    private final ReferenceBackend reference = new ReferenceBackend();
-    private OpenClBackend backend;
-
+/** The device-kernel tests shared by every device backend, on OpenCL, and OpenCL's own memory limit. */
+class OpenClKernelsTest extends KernelBackendTest {
     @BeforeAll
     static void needsDevice() {
         OpenClRequirement.assumeDevice();
     }
 
-    @BeforeEach
-    void open() {
-        backend = OpenClRequirement.open();
-    }
-
-    @AfterEach
-    void close() {
-        backend.close();
-    }
-
-    private long[] values(int n, LongSupplier value) {
-        long[] out = new long[n];
-        for (int i = 0; i < n; i++) out[i] = value.getAsLong();
-        return out;
-    }
-
-    private long randomElement() {
-        return random.nextLong(P);
-    }
-
-    /** A signed integer of magnitude at most 2^bits - 1, as a field element. */
-    private long signed(int bits) {
-        long v = random.nextLong((1L << bits) * 2 - 1) - ((1L << bits) - 1);
-        return Math.floorMod(v, P);
-    }
-
-    private long[] onBoth(long[][] inputs, java.util.function.Function<DeviceTensor[], DeviceTensor> op, Backend on) {
-        DeviceTensor[] tensors = new DeviceTensor[inputs.length];
-        try {
-            for (int i = 0; i < inputs.length; i++) tensors[i] = on.upload(inputs[i]);
-            try (DeviceTensor out = op.apply(tensors)) {
-                return on.download(out);
-            }
-        } finally {
-            for (DeviceTensor t : tensors) if (t != null) t.close();
-        }
-    }
-
-    private void assertSame(long[][] inputs, java.util.function.BiFunction<Backend, DeviceTensor[], DeviceTensor> op, String what) {
-        assertArrayEquals(onBoth(inputs, t -> op.apply(reference, t), reference), onBoth(inputs, t -> op.apply(backend, t), backend), what);
-    }
-
-    @Test
-    void matmulTilesWithTailsOnEveryPath() {
-        int rows = 37, inner = 161, cols = 83; // no dimension a multiple of the 16 x 16 tile
-        // random: 128-bit path; 29-bit signed: 2^62 / 2^58 = 16 products between reductions, a reduction every tile;
-        // 8-bit signed: no reduction at all.
-        LongSupplier[] kinds = {this::randomElement, () -> signed(29), () -> signed(8)};
-        for (LongSupplier kind : kinds) {
-            long[] a = values(rows * inner, kind);
-            long[] b = values(inner * cols, kind);
-            assertSame(new long[][] {a, b}, (on, t) -> on.matmul(t[0], t[1], rows, inner, cols), "matmul");
-        }
-        long[] a = values(5 * 2000, () -> signed(20));
-        long[] b = values(2000 * 17, () -> signed(20));
-        assertSame(new long[][] {a, b}, (on, t) -> on.matmul(t[0], t[1], 5, 2000, 17), "long inner dimension");
-    }
-
-    @Test
-    void convSignedPathReducesOnTheWay() {
-        // 2^62 / (2^29 * 2^29) = 16 products per reduction, against 6 * 25 = 150 taps per output.
-        ConvGeometry g = new ConvGeometry(new Layout(new Shape(6, 9, 7), 5), 3, 5, 1, 2);
-        for (int bits : new int[] {29, 8}) {
-            long[] kernel = new long[g.output().shape().paddedChannels() * g.kernelColumns()];
-            int kp = g.paddedKernel();
-            for (int co = 0; co < 3; co++)
-                for (int ci = 0; ci < 6; ci++)
-                    for (int kh = 0; kh < 5; kh++)
-                        for (int kw = 0; kw < 5; kw++) kernel[co * g.kernelColumns() + (ci * kp + kh) * kp + kw] = signed(bits);
-            long[] input = new long[g.input().size()];
-            Shape s = g.input().shape();
-            for (int c = 0; c < s.channels(); c++)
-                for (int h = 0; h < s.height(); h++)
-                    for (int w = 0; w < s.width(); w++)
-                        for (int b = 0; b < 5; b++) input[g.input().index(c, h, w, b)] = signed(bits);
-            assertSame(new long[][] {kernel, input}, (on, t) -> on.conv2d(t[0], t[1], g), "conv " + bits + " bits");
-        }
-    }
-
-    @Test
-    void reductionsOverManyWorkGroups() {
-        int half = (1 << 18) + 3;
-        long[][] tables = {values(2 * half, this::randomElement), values(2 * half, this::randomElement), values(2 * half, this::randomElement)};
-        DeviceTensor[] here = new DeviceTensor[3];
-        DeviceTensor[] there = new DeviceTensor[3];
-        try {
-            for (int i = 0; i < 3; i++) {
-                here[i] = backend.upload(tables[i]);
-                there[i] = reference.upload(tables[i]);
-            }
-            int[][] patterns = {{0, 1}, {0, 1, 1}, {0, 1, 2}, {2}};
-            for (int[] factors : patterns) {
-                assertArrayEquals(reference.roundEvaluations(there, factors, half, factors.length),
-                        backend.roundEvaluations(here, factors, half, factors.length), Arrays.toString(factors));
-            }
-            // More points than one launch evaluates, and more factors than the common shapes.
-            assertArrayEquals(reference.roundEvaluations(there, new int[] {0, 1, 2, 0, 1}, 1000, 11),
-                    backend.roundEvaluations(here, new int[] {0, 1, 2, 0, 1}, 1000, 11));
-            assertArrayEquals(reference.roundEvaluations(there, new int[] {0, 1}, 1000, 9),
-                    backend.roundEvaluations(here, new int[] {0, 1}, 1000, 9));
-            int[] points = {0, 2, 1, 2, 0};
-            long[] lowWeight = {randomElement()};
-            try (DeviceTensor lowHere = backend.upload(lowWeight); DeviceTensor lowThere = reference.upload(lowWeight)) {
-                assertArrayEquals(reference.weightedSquareSums(there[0], lowThere, 0, there[1], half, points),
-                        backend.weightedSquareSums(here[0], lowHere, 0, here[1], half, points));
-            }
-        } finally {
-            for (int i = 0; i < 3; i++) {
-                if (here[i] != null) here[i].close();
-            }
-        }
-    }
-
-    @Test
-    void combinationsOfTallWideAndSquareMatrices() {
-        int[][] dims = {{20_000, 5}, {5, 20_000}, {700, 300}, {4096, 17}, {16, 1024}};
-        for (int[] d : dims) {
-            int rows = d[0], cols = d[1];
-            long[] m = values(rows * cols, this::randomElement);
-            long[] er = values(rows, this::randomElement);
-            long[] ec = values(cols, this::randomElement);
-            assertSame(new long[][] {er, m}, (on, t) -> on.rowCombination(t[0], t[1], rows, cols), "row " + rows + "x" + cols);
-            assertSame(new long[][] {m, ec}, (on, t) -> on.columnCombination(t[0], t[1], rows, cols), "column " + rows + "x" + cols);
-        }
-    }
-
-    @Test
-    void poolWithWideWindowAndLargeBatch() {
-        for (PoolGeometry g : new PoolGeometry[] {new PoolGeometry(new Layout(new Shape(3, 17, 9), 70), 8),
-            new PoolGeometry(new Layout(new Shape(8, 28, 28), 256), 2)}) {
-            long[] x = values(g.input().size(), this::randomElement);
-            long[] eq = values(g.output().size(), this::randomElement);
-            assertSame(new long[][] {x}, (on, t) -> on.sumPool(t[0], g), "pool " + g);
-            try (DeviceTensor rx = reference.upload(x); DeviceTensor re = reference.upload(eq);
-                 DeviceTensor dx = backend.upload(x); DeviceTensor de = backend.upload(eq)) {
-                assertArrayEquals(reference.poolOffsetSums(rx, re, g), backend.poolOffsetSums(dx, de, g), "offsets " + g);
-            }
-        }
-    }
-
-    @Test
-    void largeProductTableFoldAndSumHalves() {
-        long[] zero = values(20, this::randomElement);
-        long[] one = values(20, this::randomElement);
-        try (DeviceTensor mine = backend.productTable(zero, one); DeviceTensor theirs = reference.productTable(zero, one)) {
-            assertArrayEquals(reference.download(theirs), backend.download(mine));
-            long r = randomElement();
-            backend.fold(mine, 1 << 19, r);
-            reference.fold(theirs, 1 << 19, r);
-            backend.sumHalves(mine, 1 << 18);
-            reference.sumHalves(theirs, 1 << 18);
-            assertArrayEquals(reference.download(theirs), backend.download(mine));
-        }
-    }
-
-    @Test
-    void countsBytesMovedEachWay() {
-        long up = backend.bytesToDevice();
-        long down = backend.bytesFromDevice();
-        try (DeviceTensor t = backend.upload(values(1000, this::randomElement))) {
-            assertEquals(up + 8000, backend.bytesToDevice());
-            backend.download(t);
-            backend.get(t, 999);
-            assertEquals(down + 8008, backend.bytesFromDevice());
-            try (DeviceTensor sq = backend.square(t)) {
-                assertEquals(up + 8000, backend.bytesToDevice(), "a kernel on resident tensors moves nothing");
-                assertEquals(down + 8008, backend.bytesFromDevice());
-            }
-            // A round message: the reduction finishes on the device and returns degree + 1 elements.
-            backend.roundEvaluations(new DeviceTensor[] {t}, new int[] {0, 0}, 500, 2);
-            assertEquals(down + 8008 + 24, backend.bytesFromDevice());
-        }
-    }
-
-    @Test
-    void tracksOwnershipAndLeaks() {
-        try (OpenClBackend other = OpenClRequirement.open()) {
-            DeviceTensor t = backend.upload(new long[] {1, 2, 3});
-            assertEquals(1, backend.openTensors());
-            assertThrows(IllegalArgumentException.class, () -> other.download(t));
-            t.close();
-            t.close();
-            assertEquals(0, backend.openTensors());
-            assertThrows(IllegalStateException.class, () -> backend.download(t));
-            assertThrows(IllegalArgumentException.class, () -> backend.upload(new long[] {P}));
-            try (DeviceTensor u = backend.upload(new long[] {4})) {
-                assertThrows(IndexOutOfBoundsException.class, () -> backend.get(u, 1));
-            }
-            other.upload(new long[] {5}); // left open: other.close() reports it and frees it
-        }
+    @Override
+    protected KernelBackend<?> newBackend() {
+        return OpenClRequirement.open();
     }
 
     @Test

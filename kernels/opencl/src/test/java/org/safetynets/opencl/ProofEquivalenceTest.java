@@ -1,144 +1,18 @@
 package org.safetynets.opencl;
 
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 import org.safetynets.backend.Backend;
-import org.safetynets.cpu.CpuBackendProvider;
-import org.safetynets.field.Fp;
-import org.safetynets.layer.Network;
-import org.safetynets.model.DemoNetwork;
-import org.safetynets.model.Model;
-import org.safetynets.model.TestModels;
-import org.safetynets.proof.InputBatch;
-import org.safetynets.proof.InteractiveSession;
-import org.safetynets.proof.ProofCodec;
-import org.safetynets.proof.Prover;
-import org.safetynets.proof.Verdict;
-import org.safetynets.proof.Verifier;
-import org.safetynets.transcript.Transcript;
+import org.safetynets.kernels.DeviceProofEquivalenceTest;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.SplittableRandom;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-/**
- * Whole proofs on the OpenCL backend equal the CPU backend's: byte for byte under Fiat-Shamir, and message for
- * message in the interactive protocol when both provers face the same challenges.
- */
-class ProofEquivalenceTest {
+/** Whole proofs on the OpenCL backend equal the CPU backend's (Fiat-Shamir bytes, interactive messages). */
+class ProofEquivalenceTest extends DeviceProofEquivalenceTest {
     @BeforeAll
     static void needsDevice() {
         OpenClRequirement.assumeDevice();
     }
 
-    private static Backend cpu() {
-        return new CpuBackendProvider().open(2);
-    }
-
-    private static byte[] proofBytes(Backend backend, Model model, long[][] inputs) {
-        try (backend) {
-            return ProofCodec.encode(Prover.prove(model, inputs, backend));
-        }
-    }
-
-    @Test
-    void demoCnnFiatShamirProofIsByteIdenticalToTheCpuBackends() {
-        Model model = DemoNetwork.build(5);
-        long[][] inputs = DemoNetwork.inputs(5, 16);
-        byte[] onCpu = proofBytes(cpu(), model, inputs);
-        byte[] onOpenCl = proofBytes(OpenClRequirement.open(), model, inputs);
-        assertArrayEquals(onCpu, onOpenCl);
-        assertTrue(Verifier.verify(model, inputs, onOpenCl).accepted());
-    }
-
-    @Test
-    void everyTestModelFiatShamirProofIsByteIdentical() {
-        for (Model model : TestModels.zoo(21)) {
-            for (int batch : new int[] {1, 3, 64}) {
-                long[][] inputs = TestModels.inputs(model, batch, 3);
-                assertArrayEquals(proofBytes(cpu(), model, inputs), proofBytes(OpenClRequirement.open(), model, inputs),
-                        model.name() + " batch " + batch);
-            }
-        }
-    }
-
-    /**
-     * The prover's end of an interactive protocol with a scripted verifier: challenges come from a seeded generator
-     * (uniform in [0, p), as the verifier's SecureRandom draws them), and every prover message is recorded.
-     */
-    private static final class ScriptedVerifier implements Transcript {
-        final List<String> messages = new ArrayList<>();
-        private final SplittableRandom coins;
-
-        ScriptedVerifier(long seed) {
-            this.coins = new SplittableRandom(seed);
-        }
-
-        @Override
-        public Role role() {
-            return Role.PROVER;
-        }
-
-        @Override
-        public void absorbPublic(String label, long[] values) {
-        }
-
-        @Override
-        public void absorbPublicBytes(String label, byte[] bytes) {
-        }
-
-        @Override
-        public long[] message(String label, int length, long[] proverValues) {
-            assertEquals(length, proverValues.length, label);
-            messages.add(label + " " + java.util.Arrays.toString(proverValues));
-            return proverValues.clone();
-        }
-
-        @Override
-        public long challenge(String label) {
-            long r;
-            do {
-                r = coins.nextLong() & Fp.P;
-            } while (r == Fp.P);
-            messages.add("challenge " + label);
-            return r;
-        }
-    }
-
-    private static List<String> interactiveMessages(Backend backend, Model model, long[][] inputs, long seed) {
-        try (backend) {
-            ScriptedVerifier verifier = new ScriptedVerifier(seed);
-            Prover.prove(Network.compile(model, inputs.length), model.digest(), InputBatch.of(model, inputs), backend, verifier,
-                    Prover.Progress.NONE);
-            return verifier.messages;
-        }
-    }
-
-    @Test
-    void interactiveProverMessagesAreIdenticalGivenTheSameChallenges() {
-        List<Model> models = new ArrayList<>(TestModels.zoo(7));
-        models.add(DemoNetwork.build(3));
-        long seed = 11;
-        for (Model model : models) {
-            long[][] inputs = model.name().startsWith("demo") ? DemoNetwork.inputs(3, 8) : TestModels.inputs(model, 5, 4);
-            List<String> onCpu = interactiveMessages(cpu(), model, inputs, seed);
-            List<String> onOpenCl = interactiveMessages(OpenClRequirement.open(), model, inputs, seed);
-            assertEquals(onCpu, onOpenCl, model.name());
-            seed++;
-        }
-    }
-
-    @Test
-    void interactiveSessionWithSecureRandomChallengesAccepts() {
-        Model model = DemoNetwork.build(2);
-        long[][] inputs = DemoNetwork.inputs(2, 4);
-        try (Backend backend = OpenClRequirement.open()) {
-            Verdict verdict = InteractiveSession.run(model, inputs, backend);
-            assertTrue(verdict.accepted(), verdict::toString);
-        }
+    @Override
+    protected Backend newBackend() {
+        return OpenClRequirement.open();
     }
 }

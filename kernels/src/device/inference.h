@@ -58,7 +58,7 @@ KERNEL void matmul_signed(GLOBAL const u64 *A, GLOBAL const u64 *B, GLOBAL u64 *
 }
 
 /*
- * Geometry of a convolution as conv_patch_sums reads it, packed by the driver into an int array (OpenClBackend.convGeometry):
+ * Geometry of a convolution as conv_patch_sums reads it, packed by the host into an int array (KernelBackend.convGeometry):
  * Cin H W Hp Wp (input), Cout outH outW outHp outWp (output), k kp stride pad Bp, kernelColumns.
  */
 #define CG_CIN 0
@@ -83,7 +83,8 @@ KERNEL void matmul_signed(GLOBAL const u64 *A, GLOBAL const u64 *B, GLOBAL u64 *
  * K[co, (ci*kp + kh)*kp + kw] * X[ci, oh*stride + kh - pad, ow*stride + kw - pad, b]; zero where co, oh or ow is padding.
  * NDRange (Bp, outHp*outWp, Cop), work-groups along b only: every branch below depends on the group's (co, oh, ow)
  * alone, so a group's work-items run in lockstep, each weight is one broadcast, and consecutive work-items read
- * consecutive input entries (on a CPU device the work-item loop vectorises).
+ * consecutive input entries (on a CPU device the work-item loop vectorises; on a GPU a warp's loads coalesce).
+ * Bp is read off the launch (groups x group size in dimension 0), so the launch covers exactly Bp, outHp*outWp, Cop.
  */
 #define CONV_PARAMS u32 cin, u32 height, u32 width, u32 hp, u32 wp, u32 cout, u32 outH, u32 outW, u32 outWp, \
     u32 k, u32 kp, u32 stride, u32 pad, u32 kernelColumns
@@ -154,57 +155,6 @@ KERNEL void conv2d_signed(GLOBAL const u64 *K, GLOBAL const u64 *X, GLOBAL u64 *
         }
     }
     Y[at] = i64_to_field(acc);
-}
-
-/* Signed representatives of 8 canonical elements, and the canonical elements of 8 signed sums (see field.h). */
-DEVICE long8 signed8(ulong8 a) {
-    return as_long8(a) - select((long8) 0, (long8) (i64) SN_P, as_long8(a) > (long8) (i64) SN_MAX_SIGNED);
-}
-
-DEVICE ulong8 field8(long8 s) {
-    long8 r = (s & (long8) (i64) SN_P) + (s >> 61);
-    r += (r >> 63) & (long8) (i64) SN_P;
-    return as_ulong8(select(r, r - (long8) (i64) SN_P, r >= (long8) (i64) SN_P));
-}
-
-/*
- * conv2d_signed with each work-item computing 8 consecutive batch entries as one long8: the multiply-adds are
- * explicit SIMD (a CPU device's vector unit; a GPU splits them), which work-item loops around a loop nest do not
- * give on CPU devices. NDRange (Bp/8, outHp*outWp, Cop); Bp a multiple of 8; termsPerReduce >= k.
- */
-KERNEL void conv2d_signed8(GLOBAL const u64 *K, GLOBAL const u64 *X, GLOBAL u64 *Y, CONV_PARAMS, u64 termsPerReduce) {
-    u32 b = GLOBAL_ID(0) * 8;
-    u32 bp = GLOBAL_SIZE_OF(0) * 8;
-    u32 oh = GLOBAL_ID(1) / outWp;
-    u32 ow = GLOBAL_ID(1) % outWp;
-    u32 co = GLOBAL_ID(2);
-    GLOBAL u64 *out = Y + ((u64) GLOBAL_ID(2) * GLOBAL_SIZE_OF(1) + GLOBAL_ID(1)) * bp + b;
-    if (co >= cout || oh >= outH || ow >= outW) {
-        vstore8((ulong8) 0, 0, out);
-        return;
-    }
-    long8 acc = 0;
-    u64 terms = 0;
-    GLOBAL const u64 *kernelRow = K + (u64) co * kernelColumns;
-    for (u32 ci = 0; ci < cin; ci++) {
-        for (u32 kh = 0; kh < k; kh++) {
-            i32 ih = (i32) (oh * stride + kh) - (i32) pad;
-            if (ih < 0 || ih >= (i32) height) continue;
-            GLOBAL const u64 *weights = kernelRow + (ci * kp + kh) * kp;
-            GLOBAL const u64 *xRow = X + ((u64) (ci * hp + ih) * wp) * bp + b;
-            if (terms + k > termsPerReduce) {
-                acc = as_long8(field8(acc));
-                terms = 0;
-            }
-            for (u32 kw = 0; kw < k; kw++) {
-                i32 iw = (i32) (ow * stride + kw) - (i32) pad;
-                if (iw < 0 || iw >= (i32) width) continue;
-                acc += (long8) fp_signed(weights[kw]) * signed8(vload8(0, xRow + (u64) iw * bp));
-            }
-            terms += k;
-        }
-    }
-    vstore8(field8(acc), 0, out);
 }
 
 /* In place: Y[c, h, w, b] += bias[c] at every real position (c < C, h < H, w < W, b < batch); n = C*H*W*batch. */
