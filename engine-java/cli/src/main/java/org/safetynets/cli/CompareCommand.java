@@ -34,7 +34,7 @@ import java.util.concurrent.Callable;
         description = {"Runs float inference, field inference, the prover and the verifier of each workload on every available backend, "
                 + "interleaved (backend A run 1, backend B run 1, A run 2, ...) after warm-up, and reports medians with min and max.",
             "Workloads: " + "demo-cnn, mnist-cnn, mnist-fc3, mnist-fc4 (the paper's shapes, random weights), matmul (a bare field matrix "
-                    + "product), and models given with --model."})
+                    + "product), mnist-cnn-trained (the trained model the demo ships), and models given with --model."})
 final class CompareCommand implements Callable<Integer> {
     static final String CSV_FILE = "compare.csv";
     static final String JSON_FILE = "compare.json";
@@ -57,8 +57,11 @@ final class CompareCommand implements Callable<Integer> {
     List<String> backends = new ArrayList<>();
 
     @Option(names = "--workloads", paramLabel = "NAME", split = ",",
-            description = "Workloads to run (default: every built-in one).")
+            description = "Workloads to run (default: every built-in one, and " + TRAINED_MNIST_CNN + ", the trained model the demo ships).")
     List<String> workloads = new ArrayList<>();
+
+    /** The workload name of the shipped trained model. */
+    static final String TRAINED_MNIST_CNN = "mnist-cnn-trained";
 
     @Option(names = {"-M", "--model"}, paramLabel = "FILE",
             description = "Also benchmark this model (.snm), named by its own name, with uniform random inputs in its input range. Repeatable.")
@@ -83,6 +86,11 @@ final class CompareCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         List<Workload.Network> fromFiles = new ArrayList<>();
+        // The trained MNIST CNN the demo ships: run by default and when named, beside the random-weight shapes.
+        if (workloads.isEmpty() || workloads.contains(TRAINED_MNIST_CNN)) {
+            fromFiles.add(Workload.Network.of(TRAINED_MNIST_CNN, "the trained, quantized MNIST CNN the demo ships (uniform random "
+                    + "inputs in its input range)", ShippedModel.load(Limits.DEFAULTS), 1));
+        }
         for (Path file : models) {
             Model model = Artifacts.readModel(file, Limits.DEFAULTS);
             fromFiles.add(Workload.Network.of(model.name(), "model file " + file, model, 1));

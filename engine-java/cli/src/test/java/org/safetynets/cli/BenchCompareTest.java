@@ -89,6 +89,18 @@ class BenchCompareTest {
     }
 
     @Test
+    void theShippedTrainedModelIsAWorkloadByName(@TempDir Path work) throws Exception {
+        Cli run = Cli.run("bench", "compare", "--workloads", CompareCommand.TRAINED_MNIST_CNN, "--backends", "cpu", "--batches", "2",
+                "--runs", "1", "--warmup", "0", "--no-plot", "--out", work.toString());
+        assertEquals(Main.OK, run.exitCode(), run::transcript);
+        List<String> lines = Files.readAllLines(work.resolve("compare.csv"), StandardCharsets.UTF_8);
+        assertEquals(2, lines.size(), lines::toString);
+        Map<String, String> row = parse(lines.get(1));
+        assertEquals(CompareCommand.TRAINED_MNIST_CNN, row.get("workload"));
+        assertTrue(Double.parseDouble(row.get("prover_median_s")) > 0, row::toString);
+    }
+
+    @Test
     void anUnknownWorkloadOrBackendIsOneLineAndExitTwo(@TempDir Path work) {
         Cli workload = Cli.run("bench", "compare", "--workloads", "no-such-net", "--out", work.toString());
         assertEquals(Main.ERROR, workload.exitCode(), workload::transcript);
