@@ -25,5 +25,9 @@ if needs_build; then
     (cd "$root" && mvn ${MVN_FLAGS:--B -q -o} -pl bench -am package -DskipTests)
 fi
 
+# shellcheck source=../bin/java-env.sh
+. "$root/bin/java-env.sh"
+safetynets_chain_signals "${JAVA:-java}"
+
 # shellcheck disable=SC2086
 exec "${JAVA:-java}" ${JAVA_OPTS:-} -cp "$jar" org.safetynets.bench.CoreBenchmark "$@"

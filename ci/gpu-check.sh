@@ -66,6 +66,9 @@ run() {
   mkdir -p "$results"
   if [ -x /tmp/jrt/bin/java ]; then :; else tar xJf .device/jrt.tar.xz -C /tmp; fi
   java=/tmp/jrt/bin/java
+  # shellcheck source=../bin/java-env.sh
+  . "$root/bin/java-env.sh"
+  safetynets_chain_signals "$java"
   lib="$root/.device/lib"
   cli=("$java" -cp "$lib/safetynets.jar" org.safetynets.cli.Main)
   export SAFETYNETS_REQUIRE_CUDA="${SAFETYNETS_REQUIRE_CUDA:-1}"
