@@ -141,7 +141,10 @@ public final class CReference implements AutoCloseable {
     /** A finished process's exit code and its stdout and stderr together. */
     private record ProcessOutput(int exitCode, String text) {
         static ProcessOutput run(List<String> command) throws IOException {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+            // The JVM's signal-chaining library (bin/java-env.sh) is for JVMs: in gcc or the C kernel it only warns.
+            builder.environment().remove("LD_PRELOAD");
+            Process process = builder.start();
             String text = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             try {
                 return new ProcessOutput(process.waitFor(), text);
