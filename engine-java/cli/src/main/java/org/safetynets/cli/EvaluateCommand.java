@@ -13,7 +13,6 @@ import org.safetynets.data.Pixels;
 import org.safetynets.floatmodel.FloatModel;
 import org.safetynets.floatmodel.OnnxImport;
 import org.safetynets.model.Model;
-import org.safetynets.model.ModelCodec;
 import org.safetynets.proof.ProofCodec;
 import org.safetynets.proof.Prover;
 import org.safetynets.proof.Verdict;
@@ -62,13 +61,19 @@ final class EvaluateCommand implements Callable<Integer> {
     @Mixin
     BackendOptions backendOptions;
 
+    @Mixin
+    LimitOptions limitOptions;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (batch < 1 || batch > Limits.DEFAULTS.maxBatch()) throw new MalformedInput("--batch", "must be between 1 and " + Limits.DEFAULTS.maxBatch() + ", got " + batch);
+        Limits limits = limitOptions.limits();
+        if (batch < 1 || batch > limits.maxBatch()) {
+            throw new MalformedInput("--batch", "must be between 1 and " + limits.maxBatch() + " (--max-batch), got " + batch);
+        }
         if (limit < 0) throw new MalformedInput("--limit", "must be 0 (all) or positive");
-        Model model = ModelCodec.decode(UserFiles.read(modelPath), modelPath.toString());
+        Model model = Artifacts.readModel(modelPath, limits);
         if (model.inputMin() != 0) throw new MalformedInput(modelPath.toString(), "takes inputs from " + model.inputMin() + ", not pixel levels from 0");
         FloatModel floatModel = floatPath == null ? null : OnnxImport.decode(UserFiles.read(floatPath), floatPath.toString());
         if (floatModel != null && floatModel.inputMax() != model.inputMax()) {
@@ -99,10 +104,10 @@ final class EvaluateCommand implements Callable<Integer> {
                 int n = Math.min(batch, total - from);
                 long[][] samples = Pixels.levels(test, from, n, model.inputMax());
                 long start = System.nanoTime();
-                byte[] proof = ProofCodec.encode(Prover.prove(model, samples, backend));
+                byte[] proof = ProofCodec.encode(Prover.prove(model, samples, backend, Prover.Progress.NONE, limits));
                 proverNanos += System.nanoTime() - start;
                 start = System.nanoTime();
-                Verdict verdict = Verifier.verify(model, samples, proof);
+                Verdict verdict = Verifier.verify(model, samples, proof, limits);
                 verifierNanos += System.nanoTime() - start;
                 if (verdict instanceof Verdict.Rejected rejected) {
                     out.println("batch " + (from / batch + 1) + ": REJECT: " + Main.oneLine(rejected.describe()));
