@@ -1,14 +1,8 @@
 package org.safetynets.cuda;
 
-import org.junit.jupiter.api.Assumptions;
+import org.safetynets.kernels.DeviceRequirement;
 
-import static org.junit.jupiter.api.Assertions.fail;
-
-/**
- * Tests that need a GPU skip, with the probe's reason, where CUDA is unavailable (no NVIDIA driver, no device, a
- * driver too old for the PTX); but where the environment sets SAFETYNETS_REQUIRE_CUDA=1 (ci/gpu-check.sh on a GPU
- * host) an unavailable backend fails them instead, so the backend cannot silently go untested there.
- */
+/** The CUDA tests' device requirement: skip where unavailable, fail where SAFETYNETS_REQUIRE_CUDA=1 (see DeviceRequirement). */
 final class CudaRequirement {
     static final String VARIABLE = "SAFETYNETS_REQUIRE_CUDA";
 
@@ -16,10 +10,7 @@ final class CudaRequirement {
     }
 
     static void assumeDevice() {
-        String reason = CudaDevices.probe().unavailableReason();
-        if (reason == null) return;
-        if ("1".equals(System.getenv(VARIABLE))) fail(VARIABLE + "=1 but the CUDA backend is unavailable: " + reason);
-        Assumptions.abort("no usable CUDA device, CUDA tests skipped (set " + VARIABLE + "=1 to fail instead): " + reason);
+        DeviceRequirement.assume("CUDA", VARIABLE, CudaDevices.probe().unavailableReason());
     }
 
     static CudaBackend open() {
