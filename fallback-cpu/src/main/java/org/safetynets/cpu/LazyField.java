@@ -46,9 +46,12 @@ final class LazyField {
         return fold(acc) + term(a, b);
     }
 
-    /** The signed integer in [-(p-1)/2, (p-1)/2] that a canonical element represents. */
+    /**
+     * The signed integer in [-(p-1)/2, (p-1)/2] that a canonical element represents: a - p above (p-1)/2, written
+     * without a branch, since the signs of activations are unpredictable.
+     */
     static long signed(long a) {
-        return a > Fp.MAX_SIGNED ? a - P : a;
+        return a - (((Fp.MAX_SIGNED - a) >> 63) & P);
     }
 
     /** |signed(a)|. */

@@ -202,9 +202,11 @@ final class RoundKernels {
         return pool.sumRange(half, 4L * half, 2, (from, to, out) -> {
             long acc0 = 0;
             long acc2 = 0;
+            long[] block = new long[2]; // canonical sums of the current block against low
             for (int start = from; start < to; ) {
                 int end = Math.min(to, (start | mask) + 1); // the end of start's block, or of the range
-                long[] block = new long[2]; // canonical sums of the block against low
+                block[0] = 0;
+                block[1] = 0;
                 for (int runStart = start; runStart < end; runStart += SCAN) {
                     int runEnd = Math.min(end, runStart + SCAN);
                     int kind = runKind(a, half, runStart, runEnd);
@@ -212,11 +214,9 @@ final class RoundKernels {
                     if (kind == SMALL_RUN) smallSquareSums(a, half, low, mask, runStart, runEnd, block);
                     else fieldSquareSums(a, half, low, mask, runStart, runEnd, block);
                 }
-                long block0 = block[0];
-                long block2 = block[1];
                 long weight = high[start >> lowVariables];
-                acc0 = fold(acc0) + term(weight, block0);
-                acc2 = fold(acc2) + term(weight, block2);
+                acc0 = fold(acc0) + term(weight, block[0]);
+                acc2 = fold(acc2) + term(weight, block[1]);
                 start = end;
             }
             out[0] = Fp.reduceUnsigned(acc0);
@@ -232,9 +232,8 @@ final class RoundKernels {
         for (int i = from; i < to; i++) {
             long x0 = a[i];
             long x1 = a[i + half];
-            // signed(x) = x - p for x > (p-1)/2, without a branch (the signs of activations are unpredictable)
-            long s0 = x0 - (((Fp.MAX_SIGNED - x0) >> 63) & Fp.P);
-            long s2 = 2 * (x1 - (((Fp.MAX_SIGNED - x1) >> 63) & Fp.P)) - s0;
+            long s0 = LazyField.signed(x0);
+            long s2 = 2 * LazyField.signed(x1) - s0;
             long weight = low[i & mask];
             sum0 = fold(sum0) + term(weight, s0 * s0);
             sum2 = fold(sum2) + term(weight, s2 * s2);
