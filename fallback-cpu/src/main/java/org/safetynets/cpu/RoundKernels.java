@@ -188,74 +188,186 @@ final class RoundKernels {
     }
 
     /**
-     * {sum W[i]*a_0^2, sum W[i]*a_2^2} with split weights: the hot case, where the prover derives the t = 1 sum
-     * from its claim. Each block of 2^lowVariables entries shares one high weight, so the block is summed
-     * against {@code low} and multiplied by its high weight once.
+     * {sum W[i]*a_0^2, sum W[i]*a_2^2} with split weights: the hot case, where the prover derives the t = 1 sum from
+     * its claim.
      *
-     * <p>Each run of up to {@link #SCAN} pairs is looked at first (its values stay in cache for the work that
-     * follows): an all-zero run (zero padding, 24 -> 32 pixels say) is skipped; a run of small integers (the
-     * layer's activations, before the first fold) squares them exactly in plain 64-bit arithmetic; any other
-     * run takes the field path without per-element tests.
+     * <p>Blocks of 2^lowVariables pairs share one high weight, so a block is summed against {@code low} and then
+     * multiplied by its high weight once; chunks of work are whole blocks. Within a block, runs of up to
+     * {@link #SCAN} pairs are first squared into a small buffer, then weighted:
+     * <ul>
+     * <li>squaring: an all-zero run (zero padding, 28 -> 32 pixels say) is skipped; a run of small integers (the
+     * layer's activations, before the first fold) is squared exactly in 64-bit arithmetic; any other run takes the
+     * field path without per-element tests;</li>
+     * <li>weighting: where {@code low} is the same on both sides of a variable (a pooled window offset has weight 1
+     * at 0 and at 1), the two squares that share a weight are added before the one multiplication by it; where
+     * {@code high} is, a block and its partner block are summed together in the same way. A 2 x 2 sum pool has one
+     * offset bit in each factor, so a quarter of the weight products remain. This is about 5% of the demo CNN's
+     * square sum-checks: most of their time is the squares and the memory traffic.</li>
+     * </ul>
      */
-    static long[] weightedSquareSumsAtZeroAndTwo(WorkerPool pool, long[] high, long[] low, int lowVariables, long[] a, int half) {
-        int mask = (1 << lowVariables) - 1;
-        return pool.sumRange(half, 4L * half, 2, (from, to, out) -> {
+    static long[] weightedSquareSumsAtZeroAndTwo(WorkerPool pool, long[] high, long[] low, int lowVariables, long[] a,
+                                                  int half) {
+        int blockSize = 1 << lowVariables;
+        int blocks = half >> lowVariables;
+        int run = Math.min(SCAN, blockSize);
+        int lowBit = symmetricBit(low, blockSize);
+        int partner = lowBit < 0 ? 0 : 1 << lowBit;
+        int highBit = symmetricBit(high, blocks);
+        int partnerBlocks = highBit < 0 ? 0 : 1 << highBit;
+        // With a symmetric high variable, a unit of work is a block whose bit highBit is clear and its partner block.
+        int units = partnerBlocks == 0 ? blocks : blocks / 2;
+        return pool.sumRange(units, 4L * half, 2, (from, to, out) -> {
+            RunSquares squares = new RunSquares(a, half, partnerBlocks << lowVariables);
+            long[] sq0 = squares.sq0;
+            long[] sq2 = squares.sq2;
+            long[] block = new long[2]; // canonical sums of the current block against low
             long acc0 = 0;
             long acc2 = 0;
-            long[] block = new long[2]; // canonical sums of the current block against low
-            for (int start = from; start < to; ) {
-                int end = Math.min(to, (start | mask) + 1); // the end of start's block, or of the range
+            for (int unit = from; unit < to; unit++) {
+                int b = partnerBlocks == 0 ? unit : (unit / partnerBlocks) * 2 * partnerBlocks + unit % partnerBlocks;
+                int base = b << lowVariables;
                 block[0] = 0;
                 block[1] = 0;
-                for (int runStart = start; runStart < end; runStart += SCAN) {
-                    int runEnd = Math.min(end, runStart + SCAN);
-                    int kind = runKind(a, half, runStart, runEnd);
-                    if (kind == ZERO_RUN) continue;
-                    if (kind == SMALL_RUN) smallSquareSums(a, half, low, mask, runStart, runEnd, block);
-                    else fieldSquareSums(a, half, low, mask, runStart, runEnd, block);
+                if (partner == 0) {
+                    for (int j = 0; j < blockSize; j += run) {
+                        if (squares.square(base + j, run, 0)) weigh(low, j, sq0, sq2, run, block);
+                    }
+                } else if (2 * partner <= run) {
+                    // Each run holds whole pairs (j, j + partner).
+                    for (int j = 0; j < blockSize; j += run) {
+                        if (squares.square(base + j, run, 0)) weighPairs(low, j, sq0, sq2, run, partner, block);
+                    }
+                } else {
+                    // A run with the symmetric bit clear, and its partner run, side by side in the buffer.
+                    for (int group = 0; group < blockSize; group += 2 * partner) {
+                        for (int j = group; j < group + partner; j += run) {
+                            boolean any = squares.square(base + j, run, 0);
+                            any |= squares.square(base + j + partner, run, run);
+                            if (any) weighPairs(low, j, sq0, sq2, 2 * run, run, block);
+                        }
+                    }
                 }
-                long weight = high[start >> lowVariables];
-                acc0 = fold(acc0) + term(weight, block[0]);
-                acc2 = fold(acc2) + term(weight, block[1]);
-                start = end;
+                acc0 = fold(acc0) + term(high[b], block[0]);
+                acc2 = fold(acc2) + term(high[b], block[1]);
             }
             out[0] = Fp.reduceUnsigned(acc0);
             out[1] = Fp.reduceUnsigned(acc2);
         });
     }
 
-    /** Adds the run's sums at t = 0 and 2 to {@code block} (canonical), for signed values in [-SMALL, SMALL). */
-    private static void smallSquareSums(long[] a, int half, long[] low, int mask, int from, int to, long[] block) {
-        long sum0 = block[0];
-        long sum2 = block[1];
-        // s0, s1 in [-2^28, 2^28): |2*s1 - s0| < 2^30, so both squares are exact and below 2^60 < p.
-        for (int i = from; i < to; i++) {
-            long x0 = a[i];
-            long x1 = a[i + half];
-            long s0 = LazyField.signed(x0);
-            long s2 = 2 * LazyField.signed(x1) - s0;
-            long weight = low[i & mask];
-            sum0 = fold(sum0) + term(weight, s0 * s0);
-            sum2 = fold(sum2) + term(weight, s2 * s2);
+    /**
+     * A variable u of a product table with table[x] = table[x + 2^u] for every x < size whose bit u is clear (the
+     * weight is the same at 0 and 1, as on a pooled window offset), the highest if several, or -1.
+     */
+    private static int symmetricBit(long[] table, int size) {
+        for (int u = Integer.numberOfTrailingZeros(size) - 1; u >= 0; u--) {
+            int step = 1 << u;
+            boolean symmetric = true;
+            for (int x = 0; x < size && symmetric; x++) {
+                if ((x & step) == 0 && table[x] != table[x + step]) symmetric = false;
+            }
+            if (symmetric) return u;
         }
-        block[0] = Fp.reduceUnsigned(sum0);
-        block[1] = Fp.reduceUnsigned(sum2);
+        return -1;
     }
 
-    /** The same for any canonical values. */
-    private static void fieldSquareSums(long[] a, int half, long[] low, int mask, int from, int to, long[] block) {
-        long sum0 = block[0];
-        long sum2 = block[1];
-        for (int i = from; i < to; i++) {
-            long x0 = a[i];
-            long x1 = a[i + half];
-            long x2 = Fp.sub(Fp.add(x1, x1), x0);
-            long weight = low[i & mask];
-            sum0 = fold(sum0) + term(weight, Fp.mul(x0, x0));
-            sum2 = fold(sum2) + term(weight, Fp.mul(x2, x2));
+    /** Adds sum low[lowStart + k] * sq[k] over k < n to {@code sums} (buffer entries below 2^61 + 2; canonical sums out). */
+    private static void weigh(long[] low, int lowStart, long[] sq0, long[] sq2, int n, long[] sums) {
+        long sum0 = sums[0];
+        long sum2 = sums[1];
+        for (int k = 0; k < n; k++) {
+            long weight = low[lowStart + k];
+            sum0 = fold(sum0) + term(weight, sq0[k]);
+            sum2 = fold(sum2) + term(weight, sq2[k]);
         }
-        block[0] = Fp.reduceUnsigned(sum0);
-        block[1] = Fp.reduceUnsigned(sum2);
+        sums[0] = Fp.reduceUnsigned(sum0);
+        sums[1] = Fp.reduceUnsigned(sum2);
+    }
+
+    /**
+     * The same where buffer entries k and k + partner share the weight low[lowStart + k] (k in the first half of each
+     * group of 2 * partner): one product per pair. Two buffer entries (each below 2^61 + 2) add up to less than
+     * 2^62 + 4, which {@link LazyField#term} takes; an accumulator stays below 2^63 + 16, unsigned.
+     */
+    private static void weighPairs(long[] low, int lowStart, long[] sq0, long[] sq2, int n, int partner, long[] sums) {
+        long sum0 = sums[0];
+        long sum2 = sums[1];
+        for (int group = 0; group < n; group += 2 * partner) {
+            for (int k = group; k < group + partner; k++) {
+                long weight = low[lowStart + k];
+                sum0 = fold(sum0) + term(weight, sq0[k] + sq0[k + partner]);
+                sum2 = fold(sum2) + term(weight, sq2[k] + sq2[k + partner]);
+            }
+        }
+        sums[0] = Fp.reduceUnsigned(sum0);
+        sums[1] = Fp.reduceUnsigned(sum2);
+    }
+
+    /**
+     * One chunk's squaring of runs of pairs (a_0, a_1) = (A[i], A[i+half]); with a partner offset (a symmetric high
+     * variable), the partner run's squares are added in, since both share weights.
+     */
+    private static final class RunSquares {
+        final long[] sq0 = new long[2 * SCAN];
+        final long[] sq2 = new long[2 * SCAN];
+        private final long[] partner0 = new long[SCAN];
+        private final long[] partner2 = new long[SCAN];
+        private final long[] a;
+        private final int half;
+        private final int partnerOffset;
+
+        RunSquares(long[] a, int half, int partnerOffset) {
+            this.a = a;
+            this.half = half;
+            this.partnerOffset = partnerOffset;
+        }
+
+        /**
+         * Writes the squares of a_0 and of a_2 = 2*a_1 - a_0 for pairs [from, from + n) into sq0 and sq2 at offset
+         * {@code off}, plus those of the partner run if any, each entry below 2^61 + 2; false (and zeros written)
+         * when every value read is zero.
+         */
+        boolean square(int from, int n, int off) {
+            boolean any = squareRun(from, n, sq0, sq2, off);
+            if (partnerOffset == 0) return any;
+            boolean partnerAny = squareRun(from + partnerOffset, n, partner0, partner2, 0);
+            if (partnerAny) {
+                for (int k = 0; k < n; k++) {
+                    sq0[off + k] = fold(sq0[off + k] + partner0[k]);
+                    sq2[off + k] = fold(sq2[off + k] + partner2[k]);
+                }
+            }
+            return any | partnerAny;
+        }
+
+        /** The canonical squares of one run. */
+        private boolean squareRun(int from, int n, long[] out0, long[] out2, int off) {
+            switch (runKind(a, half, from, from + n)) {
+                case ZERO_RUN -> {
+                    Arrays.fill(out0, off, off + n, 0);
+                    Arrays.fill(out2, off, off + n, 0);
+                    return false;
+                }
+                case SMALL_RUN -> {
+                    // Signed values in [-2^28, 2^28): |2*s1 - s0| < 2^30, so both squares are exact, below 2^60 < p.
+                    for (int k = 0; k < n; k++) {
+                        long s0 = LazyField.signed(a[from + k]);
+                        long s2 = 2 * LazyField.signed(a[from + k + half]) - s0;
+                        out0[off + k] = s0 * s0;
+                        out2[off + k] = s2 * s2;
+                    }
+                }
+                default -> {
+                    for (int k = 0; k < n; k++) {
+                        long x0 = a[from + k];
+                        long x2 = Fp.sub(Fp.add(a[from + k + half], a[from + k + half]), x0);
+                        out0[off + k] = Fp.mul(x0, x0);
+                        out2[off + k] = Fp.mul(x2, x2);
+                    }
+                }
+            }
+            return true;
+        }
     }
 
     private static final int ZERO_RUN = 0;

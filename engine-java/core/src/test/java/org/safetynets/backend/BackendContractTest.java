@@ -587,31 +587,71 @@ public abstract class BackendContractTest {
             for (int[] size : new int[][] {{1, 0}, {2, 0}, {2, 1}, {7, 0}, {8, 3}, {1 << 15, 0}, {1 << 15, 10}}) {
                 int half = size[0];
                 int lowVariables = size[1];
-                long[] high = values(half >> lowVariables, Values.RANDOM);
-                long[] low = values(1 << lowVariables, Values.EDGES);
-                long[] a = values(2 * half, kind);
-                BigInteger[] expected = {BigInteger.ZERO, BigInteger.ZERO, BigInteger.ZERO};
-                for (int i = 0; i < half; i++) {
-                    BigInteger w = big(high[i >> lowVariables]).multiply(big(low[i % (1 << lowVariables)]));
-                    BigInteger a0 = big(a[i]);
-                    BigInteger a1 = big(a[i + half]);
-                    BigInteger[] at = {a0, a1, a1.shiftLeft(1).subtract(a0)};
-                    for (int t = 0; t < 3; t++) expected[t] = expected[t].add(w.multiply(at[t]).multiply(at[t])).mod(BIG_P);
-                }
-                String where = kind + " half " + half + " low variables " + lowVariables;
-                try (DeviceTensor th = backend.upload(high); DeviceTensor tl = backend.upload(low); DeviceTensor ta = backend.upload(a)) {
-                    long[] actual = backend.weightedSquareSums(th, tl, lowVariables, ta, half, new int[] {0, 1, 2});
-                    for (int t = 0; t < 3; t++) assertEquals(reduce(expected[t]), actual[t], where + " t " + t);
-                    long[] ends = backend.weightedSquareSums(th, tl, lowVariables, ta, half, new int[] {0, 2});
-                    assertEquals(reduce(expected[0]), ends[0], where);
-                    assertEquals(reduce(expected[2]), ends[1], where);
-                    assertEquals(reduce(expected[1]), backend.weightedSquareSums(th, tl, lowVariables, ta, half, new int[] {1})[0], where);
-                    backend.sumHalves(ta, half);
-                    long[] summed = backend.download(ta);
-                    for (int i = 0; i < half; i++) assertEquals(add(a[i], a[i + half]), summed[i], kind + " sumHalves " + i);
-                    for (int i = half; i < 2 * half; i++) assertEquals(a[i], summed[i], "the upper half is left alone");
+                checkSquareSums(kind, half, lowVariables, values(half >> lowVariables, Values.RANDOM),
+                        values(1 << lowVariables, Values.EDGES), false, "");
+            }
+        }
+    }
+
+    /**
+     * A pooled window offset has weight 1 at 0 and at 1, so the weight tables are symmetric in that variable, which a
+     * backend may exploit (adding the squares that share a weight first): every placement of such a variable, in the
+     * low factor (within a run of pairs or across runs) and in the high factor, with zero, small and field values.
+     */
+    @Test
+    void weightedSquareSumsWithSymmetricWeights() {
+        for (Values kind : Values.values()) {
+            for (int[] shape : new int[][] {{1 << 12, 10, 8, -1}, {1 << 12, 10, 9, 1}, {1 << 12, 10, 0, 0}, {1 << 12, 10, 3, -1},
+                    {1 << 12, 10, -1, 1}, {1 << 14, 10, 8, 3}, {1 << 6, 4, 2, 1}, {1 << 3, 2, 1, 0}, {2, 1, 0, -1}}) {
+                int half = shape[0];
+                int lowVariables = shape[1];
+                long[] high = symmetric(values(half >> lowVariables, Values.RANDOM), shape[3]);
+                long[] low = symmetric(values(1 << lowVariables, Values.RANDOM), shape[2]);
+                for (boolean zeroRuns : new boolean[] {false, true}) {
+                    checkSquareSums(kind, half, lowVariables, high, low, zeroRuns,
+                            " symmetric in low bit " + shape[2] + ", high bit " + shape[3] + (zeroRuns ? ", zero runs" : ""));
                 }
             }
+        }
+    }
+
+    /** The table made symmetric in variable u (entry x + 2^u copied from x for x with bit u clear); u = -1 leaves it. */
+    private static long[] symmetric(long[] table, int u) {
+        if (u < 0) return table;
+        for (int x = 0; x < table.length; x++) if ((x & (1 << u)) == 0) table[x | (1 << u)] = table[x];
+        return table;
+    }
+
+    /** @param zeroRuns zero some runs of pairs (as zero padding does), so that a run and the run sharing its weights differ */
+    private void checkSquareSums(Values kind, int half, int lowVariables, long[] high, long[] low, boolean zeroRuns, String shape) {
+        long[] a = values(2 * half, kind);
+        int runLength = Math.max(1, Math.min(256, half / 8));
+        for (int i = 0; zeroRuns && i < half; i++) {
+            if ((i / runLength) % 3 == 1) {
+                a[i] = 0;
+                a[i + half] = 0;
+            }
+        }
+        BigInteger[] expected = {BigInteger.ZERO, BigInteger.ZERO, BigInteger.ZERO};
+        for (int i = 0; i < half; i++) {
+            BigInteger w = big(high[i >> lowVariables]).multiply(big(low[i % (1 << lowVariables)]));
+            BigInteger a0 = big(a[i]);
+            BigInteger a1 = big(a[i + half]);
+            BigInteger[] at = {a0, a1, a1.shiftLeft(1).subtract(a0)};
+            for (int t = 0; t < 3; t++) expected[t] = expected[t].add(w.multiply(at[t]).multiply(at[t])).mod(BIG_P);
+        }
+        String where = kind + " half " + half + " low variables " + lowVariables + shape;
+        try (DeviceTensor th = backend.upload(high); DeviceTensor tl = backend.upload(low); DeviceTensor ta = backend.upload(a)) {
+            long[] actual = backend.weightedSquareSums(th, tl, lowVariables, ta, half, new int[] {0, 1, 2});
+            for (int t = 0; t < 3; t++) assertEquals(reduce(expected[t]), actual[t], where + " t " + t);
+            long[] ends = backend.weightedSquareSums(th, tl, lowVariables, ta, half, new int[] {0, 2});
+            assertEquals(reduce(expected[0]), ends[0], where);
+            assertEquals(reduce(expected[2]), ends[1], where);
+            assertEquals(reduce(expected[1]), backend.weightedSquareSums(th, tl, lowVariables, ta, half, new int[] {1})[0], where);
+            backend.sumHalves(ta, half);
+            long[] summed = backend.download(ta);
+            for (int i = 0; i < half; i++) assertEquals(add(a[i], a[i + half]), summed[i], kind + " sumHalves " + i);
+            for (int i = half; i < 2 * half; i++) assertEquals(a[i], summed[i], "the upper half is left alone");
         }
     }
 }
