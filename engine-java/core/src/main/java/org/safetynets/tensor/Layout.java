@@ -55,12 +55,18 @@ public record Layout(Shape shape, int batch) {
     /** Pads a batch given sample by sample, each in (c, h, w) row-major order. */
     public long[] pad(long[][] samples) {
         if (samples.length != batch) throw new IllegalArgumentException("expected " + batch + " samples, got " + samples.length);
-        long[] out = new long[size()];
         for (int b = 0; b < batch; b++) {
             if (samples[b].length != shape.size()) {
                 throw new IllegalArgumentException("sample " + b + " has " + samples[b].length + " values, expected " + shape.size());
             }
-            for (int i = 0; i < shape.size(); i++) out[shape.paddedIndexOfFlat(i) * paddedBatch() + b] = samples[b][i];
+        }
+        long[] out = new long[size()];
+        int paddedBatch = paddedBatch();
+        // Feature by feature, so that the writes are contiguous (a row of the features x batch matrix); the reads
+        // walk one column of the samples, whose cache lines serve the next features too.
+        for (int i = 0; i < shape.size(); i++) {
+            int row = shape.paddedIndexOfFlat(i) * paddedBatch;
+            for (int b = 0; b < batch; b++) out[row + b] = samples[b][i];
         }
         return out;
     }
