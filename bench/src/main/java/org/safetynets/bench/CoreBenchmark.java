@@ -21,7 +21,7 @@ public final class CoreBenchmark {
 
     /** The command line, with its defaults. */
     record Options(MatmulShape size, int batch, int runs, int warmup, int threads, String backend, int cRepetitions,
-                   String compiler, Path csv, boolean matmul, boolean cnn, List<String> backends) {
+                   String compiler, Path csv, boolean matmul, boolean cnn, boolean profile, List<String> backends) {
         static final String USAGE = """
                 usage: CoreBenchmark [options]
                   --size N|MxNxK   matrix product C[MxN] = A[MxK] * B[KxN] (default 512)
@@ -32,7 +32,8 @@ public final class CoreBenchmark {
                   --backend NAME   backend to measure (default cpu)
                   --c-reps R       repetitions inside the C reference, best taken (default 5)
                   --cc PATH        C compiler (default gcc)
-                  --only PART      matmul or cnn (default: both; with --backends, "backends" runs only (c))
+                  --only PART      matmul or cnn (default: both; with --backends, "backends" runs only (c));
+                                   profile: (d), the demo CNN prover's time by backend operation
                   --backends A,B   also (c): these backends side by side, per kernel and per whole proof,
                                    ratios over the first (e.g. cpu,opencl)
                   --csv FILE       also write the figures as CSV
@@ -50,6 +51,7 @@ public final class CoreBenchmark {
             Path csv = null;
             boolean matmul = true;
             boolean cnn = true;
+            boolean profile = false;
             List<String> backends = List.of();
             for (int i = 0; i < args.length; i++) {
                 String arg = args[i];
@@ -67,11 +69,12 @@ public final class CoreBenchmark {
                     case "--cc" -> compiler = value;
                     case "--csv" -> csv = Path.of(value);
                     case "--only" -> {
-                        if (!value.equals("matmul") && !value.equals("cnn") && !value.equals("backends")) {
-                            throw new IllegalArgumentException("--only takes matmul, cnn or backends, got '" + value + "'");
+                        if (!List.of("matmul", "cnn", "backends", "profile").contains(value)) {
+                            throw new IllegalArgumentException("--only takes matmul, cnn, backends or profile, got '" + value + "'");
                         }
                         matmul = value.equals("matmul");
                         cnn = value.equals("cnn");
+                        profile = value.equals("profile");
                     }
                     case "--backends" -> {
                         backends = List.of(value.split(","));
@@ -80,7 +83,7 @@ public final class CoreBenchmark {
                     default -> throw new IllegalArgumentException("unknown option " + arg);
                 }
             }
-            return new Options(size, batch, runs, warmup, threads, backend, cRepetitions, compiler, csv, matmul, cnn, backends);
+            return new Options(size, batch, runs, warmup, threads, backend, cRepetitions, compiler, csv, matmul, cnn, profile, backends);
         }
 
         private static int positive(String option, String value) {
@@ -135,6 +138,7 @@ public final class CoreBenchmark {
         if (options.matmul()) status |= matmul(options, csv);
         if (options.cnn()) status |= cnn(options, csv);
         if (!options.backends().isEmpty()) status |= backends(options, csv);
+        if (options.profile()) status |= profile(options);
         if (options.csv() != null) {
             try {
                 csv.write(options.csv());
@@ -196,6 +200,17 @@ public final class CoreBenchmark {
         }
         System.out.print(BackendComparison.render(result));
         BackendComparison.addCsv(csv, result, options.threads());
+        return 0;
+    }
+
+    private static int profile(Options options) {
+        System.out.printf("%n(d) Demo CNN prover by backend operation (batch %d), backend %s with %d threads; warm-up %d, "
+                + "mean of %d proofs; each backend call timed through a proxy%n", options.batch(), options.backend(),
+                options.threads(), options.warmup(), options.runs());
+        ProverProfile.Result result = ProverProfile.measure(options.backend(), options.threads(), options.batch(),
+                options.warmup(), options.runs());
+        System.out.println("  backend: " + result.backend());
+        System.out.print(ProverProfile.render(result));
         return 0;
     }
 

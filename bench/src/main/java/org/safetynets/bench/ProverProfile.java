@@ -1,0 +1,93 @@
+package org.safetynets.bench;
+
+import org.safetynets.backend.Backend;
+import org.safetynets.backend.Backends;
+import org.safetynets.bench.compare.TextTable;
+import org.safetynets.model.DemoNetwork;
+import org.safetynets.model.Model;
+import org.safetynets.proof.Prover;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Part (d) of CoreBenchmark, {@code --only profile}: where the demo CNN's prover spends its time, by backend
+ * operation and by phase (the forward pass, then the proof). Every {@link Backend} call is timed through a
+ * proxy, so the figures are wall time inside the backend; the rest of the prover (transcript hashing, the
+ * verifier-side arithmetic the prover repeats, small tables built in Java) is the "outside the backend" row.
+ */
+final class ProverProfile {
+    /** Time and calls of one (phase, operation), summed over the timed runs. */
+    private static final class Entry {
+        long nanos;
+        long calls;
+    }
+
+    record Row(String phase, String operation, double secondsPerProof, double callsPerProof) {
+    }
+
+    record Result(String backend, int batch, int runs, double proverSeconds, List<Row> rows) {
+    }
+
+    private ProverProfile() {
+    }
+
+    static Result measure(String backendName, int threads, int batch, int warmup, int runs) {
+        Model model = DemoNetwork.build(1);
+        long[][] samples = DemoNetwork.inputs(1, batch);
+        Map<String, Entry> entries = new LinkedHashMap<>();
+        boolean[] recording = {false};
+        String[] phase = {"forward pass"};
+        try (Backend real = Backends.open(backendName, threads, message -> { })) {
+            Backend timed = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
+                    (proxy, method, args) -> {
+                        long start = System.nanoTime();
+                        try {
+                            return method.invoke(real, args);
+                        } catch (InvocationTargetException e) {
+                            throw e.getCause();
+                        } finally {
+                            if (recording[0]) {
+                                Entry entry = entries.computeIfAbsent(phase[0] + "\t" + method.getName(), k -> new Entry());
+                                entry.nanos += System.nanoTime() - start;
+                                entry.calls++;
+                            }
+                        }
+                    });
+            long proverNanos = 0;
+            for (int run = -warmup; run < runs; run++) {
+                recording[0] = run >= 0;
+                phase[0] = "forward pass";
+                long start = System.nanoTime();
+                Prover.prove(model, samples, timed, (what, done, total) -> phase[0] = "proof");
+                if (run >= 0) proverNanos += System.nanoTime() - start;
+            }
+            List<Row> rows = new ArrayList<>();
+            long inside = 0;
+            for (Map.Entry<String, Entry> e : entries.entrySet()) {
+                String[] key = e.getKey().split("\t");
+                rows.add(new Row(key[0], key[1], e.getValue().nanos * 1e-9 / runs, (double) e.getValue().calls / runs));
+                inside += e.getValue().nanos;
+            }
+            rows.sort((a, b) -> a.phase().equals(b.phase()) ? Double.compare(b.secondsPerProof(), a.secondsPerProof())
+                    : a.phase().equals("forward pass") ? -1 : 1);
+            rows.add(new Row("both", "(outside the backend)", (proverNanos - inside) * 1e-9 / runs, 0));
+            return new Result(real.description(), batch, runs, proverNanos * 1e-9 / runs, rows);
+        }
+    }
+
+    static String render(Result r) {
+        TextTable table = new TextTable("phase", "operation", "per proof", "share", "calls");
+        for (Row row : r.rows()) {
+            table.add(row.phase(), row.operation(), TextTable.seconds(row.secondsPerProof()),
+                    String.format("%.1f%%", 100 * row.secondsPerProof() / r.proverSeconds()),
+                    row.callsPerProof() == 0 ? "" : String.format("%.0f", row.callsPerProof()));
+        }
+        return table.render("  ") + String.format("%n  prover total: %s per proof (mean of %d)%n",
+                TextTable.seconds(r.proverSeconds()), r.runs());
+    }
+}
