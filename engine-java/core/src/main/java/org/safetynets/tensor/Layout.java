@@ -75,8 +75,11 @@ public record Layout(Shape shape, int batch) {
     public long[][] unpad(long[] padded) {
         if (padded.length != size()) throw new IllegalArgumentException("tensor of " + padded.length + " entries, layout needs " + size());
         long[][] out = new long[batch][shape.size()];
-        for (int b = 0; b < batch; b++) {
-            for (int i = 0; i < shape.size(); i++) out[b][i] = padded[shape.paddedIndexOfFlat(i) * paddedBatch() + b];
+        int paddedBatch = paddedBatch();
+        // Row by row of the padded matrix, as pad writes it.
+        for (int i = 0; i < shape.size(); i++) {
+            int row = shape.paddedIndexOfFlat(i) * paddedBatch;
+            for (int b = 0; b < batch; b++) out[b][i] = padded[row + b];
         }
         return out;
     }
