@@ -74,6 +74,18 @@ public interface Backend extends AutoCloseable {
     long[] weightedSquareSums(DeviceTensor high, DeviceTensor low, int lowVariables, DeviceTensor values, int half,
                               int[] points);
 
+    /**
+     * {@link #fold}(values, half, r), then {@link #weightedSquareSums} at t in {0, 2} over the folded table, whose
+     * pairs are half/2 apart: the square sum-check's step from one round to the next. A backend whose kernels are
+     * limited by memory traffic does both in one pass (read 2*half entries, write half) instead of two (read
+     * 2*half, write half, read half again).
+     */
+    default long[] foldThenWeightedSquareSums(DeviceTensor values, int half, long r, DeviceTensor high, DeviceTensor low,
+                                              int lowVariables) {
+        fold(values, half, r);
+        return weightedSquareSums(high, low, lowVariables, values, half / 2, new int[] {0, 2});
+    }
+
     /** In place: T[i] = T[i] + T[i+half] for i < half (sums the highest live variable out of a product table). */
     void sumHalves(DeviceTensor table, int half);
 

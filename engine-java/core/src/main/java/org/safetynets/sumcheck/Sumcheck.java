@@ -99,22 +99,23 @@ public final class Sumcheck {
                 Arrays.copyOfRange(oneWeights, 0, lowVariables));
              DeviceTensor high = backend.productTable(Arrays.copyOfRange(zeroWeights, lowVariables, variables - 1),
                      Arrays.copyOfRange(oneWeights, lowVariables, variables - 1))) {
+            long[] q02 = null; // q(0), q(2) of the coming round, when the previous round's fold computed them
             for (int m = variables - 1; m >= 0; m--) {
                 int half = 1 << m;
-                int liveLowVariables = Math.min(m, lowVariables);
                 long unscale = Fp.inverse(scale);
                 long q0;
                 long q1;
                 long q2;
-                if (bound != 0 && oneWeights[m] != 0) {
-                    long[] q = backend.weightedSquareSums(high, low, liveLowVariables, values, half, new int[] {0, 2});
+                if (derivesQ1(bound, oneWeights[m])) {
+                    long[] q = q02 != null ? q02
+                            : backend.weightedSquareSums(high, low, Math.min(m, lowVariables), values, half, new int[] {0, 2});
                     q0 = Fp.mul(q[0], unscale);
                     q2 = Fp.mul(q[1], unscale);
                     // claim = bound * (f(0) q(0) + f(1) q(1)) with f(0) = zero_m, f(1) = one_m
                     long rest = Fp.sub(Fp.mul(claim, Fp.inverse(bound)), Fp.mul(zeroWeights[m], q0));
                     q1 = Fp.mul(rest, Fp.inverse(oneWeights[m]));
                 } else {
-                    long[] q = backend.weightedSquareSums(high, low, liveLowVariables, values, half, new int[] {0, 1, 2});
+                    long[] q = backend.weightedSquareSums(high, low, Math.min(m, lowVariables), values, half, new int[] {0, 1, 2});
                     q0 = Fp.mul(q[0], unscale);
                     q1 = Fp.mul(q[1], unscale);
                     q2 = Fp.mul(q[2], unscale);
@@ -129,18 +130,34 @@ public final class Sumcheck {
                 Schedule.roundPolynomial(transcript, 3, s);
                 long r = Schedule.roundChallenge(transcript);
                 claim = Univariate.evaluate(s, r);
-                backend.fold(values, half, r);
                 bound = Fp.mul(bound, Fp.add(zeroWeights[m], Fp.mul(r, Fp.sub(oneWeights[m], zeroWeights[m]))));
+                q02 = null;
                 if (m >= 1) {
                     int removed = m - 1;
                     if (removed >= lowVariables) backend.sumHalves(high, 1 << (removed - lowVariables));
                     else backend.sumHalves(low, 1 << removed);
                     scale = Fp.mul(scale, Fp.add(zeroWeights[removed], oneWeights[removed]));
+                    // The weights of the next round are ready, so its sums can come out of this fold's pass.
+                    if (derivesQ1(bound, oneWeights[removed])) {
+                        q02 = backend.foldThenWeightedSquareSums(values, half, r, high, low, Math.min(removed, lowVariables));
+                    } else {
+                        backend.fold(values, half, r);
+                    }
+                } else {
+                    backend.fold(values, half, r);
                 }
                 point[m] = r;
             }
         }
         return point;
+    }
+
+    /**
+     * Whether a round of {@link #proveWeightedSquare} can take q(1) from the running claim (so the backend computes
+     * q(0) and q(2) only): the bound weight and the current variable's weight at 1 must be invertible.
+     */
+    private static boolean derivesQ1(long bound, long oneWeight) {
+        return bound != 0 && oneWeight != 0;
     }
 
     /** prod_j f_j(point_j): the product weight's multilinear extension at a point (the verifier's side of the above). */

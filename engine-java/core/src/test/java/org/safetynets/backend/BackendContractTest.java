@@ -464,7 +464,8 @@ public abstract class BackendContractTest {
 
     @Test
     void foldBindsTheHighestVariable() {
-        for (Values kind : Values.values()) for (int half : new int[]{1, 3, 20_000}) {
+        // 2^14: a size that SIMD kernels take in whole vectors.
+        for (Values kind : Values.values()) for (int half : new int[]{1, 3, 20_000, 1 << 14}) {
             for (long r : new long[]{0, 1, P - 1, randomElement()}) {
                 long[] table = values(2 * half + 3, kind);
                 long[] expected = table.clone();
@@ -589,6 +590,39 @@ public abstract class BackendContractTest {
                 int lowVariables = size[1];
                 checkSquareSums(kind, half, lowVariables, values(half >> lowVariables, Values.RANDOM),
                         values(1 << lowVariables, Values.EDGES), false, "");
+            }
+        }
+    }
+
+    /** foldThenWeightedSquareSums is fold followed by weightedSquareSums at {0, 2} over the folded table. */
+    @Test
+    void foldThenWeightedSquareSums() {
+        for (Values kind : Values.values()) {
+            // (pairs after the fold, low variables): the prover's split and small or unsplit sizes.
+            for (int[] size : new int[][] {{1, 0}, {4, 2}, {8, 3}, {64, 3}, {1 << 12, 10}, {1 << 13, 6}}) {
+                int next = size[0];
+                int lowVariables = size[1];
+                for (long r : new long[] {0, 1, P - 1, randomElement()}) {
+                    long[] table = values(4 * next + 3, kind);
+                    long[] high = values(next >> lowVariables, Values.RANDOM);
+                    long[] low = values(1 << lowVariables, Values.EDGES);
+                    long[] folded = table.clone();
+                    for (int i = 0; i < 2 * next; i++) folded[i] = add(table[i], mul(r, sub(table[i + 2 * next], table[i])));
+                    long[] expected = new long[2];
+                    for (int i = 0; i < next; i++) {
+                        long w = mul(high[i >> lowVariables], low[i % (1 << lowVariables)]);
+                        long a0 = folded[i];
+                        long a2 = sub(add(folded[i + next], folded[i + next]), a0);
+                        expected[0] = add(expected[0], mul(w, mul(a0, a0)));
+                        expected[1] = add(expected[1], mul(w, mul(a2, a2)));
+                    }
+                    String where = kind + " pairs " + next + " low variables " + lowVariables + " r " + r;
+                    try (DeviceTensor th = backend.upload(high); DeviceTensor tl = backend.upload(low);
+                         DeviceTensor ta = backend.upload(table)) {
+                        assertArrayEquals(expected, backend.foldThenWeightedSquareSums(ta, 2 * next, r, th, tl, lowVariables), where);
+                        assertArrayEquals(folded, backend.download(ta), where + ": the folded table");
+                    }
+                }
             }
         }
     }
