@@ -23,9 +23,19 @@ public final class CpuBackend implements Backend {
     private final AtomicInteger openTensors = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
 
+    /** Whether the proof's memory-wide kernels run on SIMD lanes ({@link SimdKernels}); same results either way. */
+    private final boolean simd;
+
     /** @param threads worker threads, at least 1 (1 runs every kernel on the caller's thread) */
     public CpuBackend(int threads) {
+        this(threads, Simd.byDefault());
+    }
+
+    /** @param simd whether to run the SIMD kernels; requires {@link Simd#usable()} */
+    CpuBackend(int threads, boolean simd) {
+        if (simd && !Simd.usable()) throw new IllegalStateException("SIMD kernels need --add-modules jdk.incubator.vector");
         this.pool = new WorkerPool(threads);
+        this.simd = simd;
     }
 
     /** A host array owned by one backend; counted while open so that {@link #close()} can report leaks. */
@@ -98,7 +108,7 @@ public final class CpuBackend implements Backend {
     @Override
     public String description() {
         int threads = pool.threads();
-        return "cpu: " + threads + (threads == 1 ? " thread" : " threads") + " (Java)";
+        return "cpu: " + threads + (threads == 1 ? " thread" : " threads") + " (Java, " + Simd.describe(simd) + ")";
     }
 
     @Override
@@ -253,9 +263,35 @@ public final class CpuBackend implements Backend {
             if (t < 0 || t > 2) throw new IllegalArgumentException("square sums are for t in {0, 1, 2}, not " + t);
         }
         if (java.util.Arrays.equals(points, new int[] {0, 2})) {
+            if (simd && simdBlocks(lowVariables, half)) {
+                return pool.sumRange(half >> lowVariables, 4L * half, 2,
+                        (from, to, out) -> SimdKernels.weightedSquareSumsAtZeroAndTwo(h, l, lowVariables, a, half, from, to, out));
+            }
             return RoundKernels.weightedSquareSumsAtZeroAndTwo(pool, h, l, lowVariables, a, half);
         }
         return RoundKernels.weightedSquareSums(pool, h, l, lowVariables, a, half, points);
+    }
+
+    @Override
+    public long[] foldThenWeightedSquareSums(DeviceTensor values, int half, long r, DeviceTensor high, DeviceTensor low,
+                                             int lowVariables) {
+        int next = half / 2;
+        if (!simd || half % 2 != 0 || next == 0 || !simdBlocks(lowVariables, next)) {
+            fold(values, half, r);
+            return weightedSquareSums(high, low, lowVariables, values, next, new int[] {0, 2});
+        }
+        requireCanonical(r, "fold challenge");
+        long[] a = data(values, 2L * half, "folded table");
+        long[] h = data(high, next >> lowVariables, "square weights (high factor)");
+        long[] l = data(low, 1L << lowVariables, "square weights (low factor)");
+        return pool.sumRange(next >> lowVariables, 6L * half, 2,
+                (from, to, out) -> SimdKernels.foldThenWeightedSquareSums(a, half, r, h, l, lowVariables, from, to, out));
+    }
+
+    /** Whether pairs half apart split into blocks of 2^lowVariables that the SIMD kernels take whole. */
+    private static boolean simdBlocks(int lowVariables, int half) {
+        return lowVariables >= 0 && lowVariables <= 30 && (1 << lowVariables) % SimdKernels.lanes() == 0
+                && half % (1 << lowVariables) == 0;
     }
 
     @Override
@@ -307,7 +343,7 @@ public final class CpuBackend implements Backend {
         if (rows >= 4 * pool.threads()) {
             long[] out = new long[rows];
             pool.forRange(rows, work, (from, to) -> {
-                for (int i = from; i < to; i++) out[i] = LazyField.dot(m, i * cols, e, 0, 1, cols);
+                for (int i = from; i < to; i++) out[i] = simd ? SimdKernels.dot(m, i * cols, e, 0, cols) : LazyField.dot(m, i * cols, e, 0, 1, cols);
             });
             return wrap(out);
         }
@@ -334,6 +370,10 @@ public final class CpuBackend implements Backend {
         requireCanonical(r, "fold challenge");
         long[] t = data(table, 2L * half, "folded table");
         // Writes only [0, half) and reads [half, 2*half) unchanged, so chunks are independent.
+        if (simd && half % Simd.CHUNK == 0) {
+            pool.forRange(half / Simd.CHUNK, half, (from, to) -> SimdKernels.fold(t, half, r, from * Simd.CHUNK, to * Simd.CHUNK));
+            return;
+        }
         pool.forRange(half, half, (from, to) -> {
             for (int i = from; i < to; i++) {
                 long low = t[i];

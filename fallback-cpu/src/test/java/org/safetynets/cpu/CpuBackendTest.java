@@ -19,6 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The CPU backend under the shared contract with 1, 2 and 8 threads, and what is particular to it. */
 class CpuBackendTest {
@@ -44,6 +45,31 @@ class CpuBackendTest {
         protected Backend newBackend() {
             return new CpuBackend(8);
         }
+    }
+
+    /** The scalar kernels, which a JVM without the Vector API (or with -Dsafetynets.cpu.simd=off) runs. */
+    @Nested
+    class ScalarTwoThreads extends BackendContractTest {
+        @Override
+        protected Backend newBackend() {
+            return new CpuBackend(2, false);
+        }
+    }
+
+    /** The SIMD kernels with any lane count (the default takes them only with 8 lanes). */
+    @Nested
+    class SimdTwoThreads extends BackendContractTest {
+        @Override
+        protected Backend newBackend() {
+            assumeTrue(Simd.usable(), "this JVM has no jdk.incubator.vector module");
+            return new CpuBackend(2, true);
+        }
+    }
+
+    @Test
+    void testJvmsHaveTheVectorModule() {
+        // The build's surefire argLine adds it, as bin/safetynets does: without it the SIMD kernels go untested.
+        assertTrue(Simd.usable(), "tests run without --add-modules jdk.incubator.vector");
     }
 
     private static final long P = (1L << 61) - 1;
@@ -94,7 +120,7 @@ class CpuBackendTest {
     void foundByNameAndUnderAuto() {
         try (Backend cpu = Backends.open("cpu", 2, message -> { })) {
             assertEquals("cpu", cpu.name());
-            assertEquals("cpu: 2 threads (Java)", cpu.description());
+            assertTrue(cpu.description().startsWith("cpu: 2 threads (Java, "), cpu.description());
         }
         List<String> warnings = new ArrayList<>();
         // Only the CPU provider is on this module's class path, so "auto" must settle on it without a warning.

@@ -18,7 +18,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Whole proofs are byte-identical for every thread count and equal to the sequential reference backend's. */
+/**
+ * Whole proofs are byte-identical for every thread count, with scalar or SIMD kernels, and equal to the sequential
+ * reference backend's.
+ */
 class ProofDeterminismTest {
     private static byte[] proveWith(Backend backend, Model model, long[][] inputs) {
         try (backend) {
@@ -35,6 +38,9 @@ class ProofDeterminismTest {
             byte[] cpu = proveWith(Backends.open("cpu", threads, w -> { }), model, inputs);
             assertArrayEquals(reference, cpu, threads + " threads");
         }
+        // The scalar kernels, as on a JVM without the Vector API (the default above uses SIMD where it pays).
+        assertArrayEquals(reference, proveWith(new CpuBackend(2, false), model, inputs), "scalar kernels");
+        if (Simd.usable()) assertArrayEquals(reference, proveWith(new CpuBackend(2, true), model, inputs), "SIMD kernels");
         assertTrue(Verifier.verify(model, inputs, reference).accepted());
     }
 
