@@ -8,6 +8,7 @@ import org.safetynets.tensor.Layout;
 import org.safetynets.tensor.PoolGeometry;
 import org.safetynets.tensor.Shape;
 
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -273,19 +274,30 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public long[] foldThenWeightedSquareSums(DeviceTensor values, int half, long r, DeviceTensor high, DeviceTensor low,
-                                             int lowVariables) {
-        int next = half / 2;
-        if (!simd || half % 2 != 0 || next == 0 || !simdBlocks(lowVariables, next)) {
-            fold(values, half, r);
-            return weightedSquareSums(high, low, lowVariables, values, next, new int[] {0, 2});
-        }
-        requireCanonical(r, "fold challenge");
+    public long[] foldThenWeightedSquareSums(DeviceTensor values, int half, long[] challenges, DeviceTensor high,
+                                             DeviceTensor low, int lowVariables) {
+        int pairs = half >> Math.min(challenges.length, 31);
+        boolean onePass = simd && (challenges.length == 1 || challenges.length == 2) && half > 0
+                && (half & (half - 1)) == 0 && pairs > 0 && simdBlocks(lowVariables, pairs);
+        if (!onePass) return Backend.super.foldThenWeightedSquareSums(values, half, challenges, high, low, lowVariables);
+        for (long r : challenges) requireCanonical(r, "fold challenge");
         long[] a = data(values, 2L * half, "folded table");
-        long[] h = data(high, next >> lowVariables, "square weights (high factor)");
+        long[] h = data(high, pairs >> lowVariables, "square weights (high factor)");
         long[] l = data(low, 1L << lowVariables, "square weights (low factor)");
-        return pool.sumRange(next >> lowVariables, 6L * half, 2,
-                (from, to, out) -> SimdKernels.foldThenWeightedSquareSums(a, half, r, h, l, lowVariables, from, to, out));
+        long[] c = challenges.clone();
+        return pool.sumRange(pairs >> lowVariables, 6L * half, 2,
+                (from, to, out) -> SimdKernels.foldThenWeightedSquareSums(a, half, c, h, l, lowVariables, from, to, out));
+    }
+
+    @Override
+    public Optional<long[]> weightedSquareGrid(DeviceTensor high, DeviceTensor low, int lowVariables, DeviceTensor values,
+                                               int half) {
+        if (!simd || half < 2 || (half & 1) != 0 || !simdBlocks(lowVariables, half / 2)) return Optional.empty();
+        long[] a = data(values, 2L * half, "square values");
+        long[] h = data(high, (half / 2) >> lowVariables, "square weights (high factor)");
+        long[] l = data(low, 1L << lowVariables, "square weights (low factor)");
+        return Optional.of(pool.sumRange((half / 2) >> lowVariables, 9L * half, 9,
+                (from, to, out) -> SimdKernels.weightedSquareGrid(h, l, lowVariables, a, half, from, to, out)));
     }
 
     /** Whether pairs half apart split into blocks of 2^lowVariables that the SIMD kernels take whole. */

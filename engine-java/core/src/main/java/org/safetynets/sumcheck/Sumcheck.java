@@ -80,7 +80,11 @@ public final class Sumcheck {
      * the lower variables shrinks by summing halves (a factor zero+one to divide out, 1 for eq weights), and only
      * q(0) and q(2) are computed: q(1) follows from the running claim, s(0) + s(1) = claim, whenever bound and
      * f_m(1) are non-zero (else it is computed too), and q(3) = q(0) - 3q(1) + 3q(2), q being quadratic.
-     * {@code values} is folded in place; entry 0 ends as MLE(A)(point).
+     *
+     * <p>The backend computes each round's sums in the pass that folds the previous challenge in
+     * ({@link Backend#foldThenWeightedSquareSums}), and, where it has the pass, the first two rounds together from
+     * one pass over the largest table ({@link Backend#weightedSquareGrid}), whose first fold then waits for the
+     * second. {@code values} is folded in place; entry 0 ends as MLE(A)(point).
      *
      * @return the point, indexed by variable
      */
@@ -95,33 +99,40 @@ public final class Sumcheck {
         // the lowest LOW_WEIGHT_VARIABLES variables, high over the rest. Summing a variable out of E_low sums the
         // halves of whichever factor holds it.
         int lowVariables = Math.min(variables - 1, LOW_WEIGHT_VARIABLES);
+        long[] grid = variables >= 2 ? firstTwoRounds(backend, zeroWeights, oneWeights, values) : null;
         try (DeviceTensor low = backend.productTable(Arrays.copyOfRange(zeroWeights, 0, lowVariables),
                 Arrays.copyOfRange(oneWeights, 0, lowVariables));
              DeviceTensor high = backend.productTable(Arrays.copyOfRange(zeroWeights, lowVariables, variables - 1),
                      Arrays.copyOfRange(oneWeights, lowVariables, variables - 1))) {
             long[] q02 = null; // q(0), q(2) of the coming round, when the previous round's fold computed them
+            long[] unfolded = {}; // challenges not yet folded into values, highest variable first
             for (int m = variables - 1; m >= 0; m--) {
                 int half = 1 << m;
-                long unscale = Fp.inverse(scale);
-                long q0;
-                long q1;
-                long q2;
-                if (derivesQ1(bound, oneWeights[m])) {
-                    long[] q = q02 != null ? q02
+                long[] q; // q(0), q(1), q(2)
+                if (grid != null && m == variables - 1) {
+                    // sum over v of f_{m-1}(v) * G(t, v)
+                    q = new long[3];
+                    for (int t = 0; t < 3; t++) {
+                        q[t] = Fp.add(Fp.mul(zeroWeights[m - 1], grid[3 * t]), Fp.mul(oneWeights[m - 1], grid[3 * t + 1]));
+                    }
+                } else if (grid != null && m == variables - 2) {
+                    // G(u, t) is quadratic in u: interpolated at u = the first challenge
+                    q = new long[3];
+                    for (int t = 0; t < 3; t++) q[t] = Univariate.evaluate(new long[] {grid[t], grid[3 + t], grid[6 + t]}, point[m + 1]);
+                } else if (derivesQ1(bound, oneWeights[m])) {
+                    long unscale = Fp.inverse(scale);
+                    long[] sums = q02 != null ? q02
                             : backend.weightedSquareSums(high, low, Math.min(m, lowVariables), values, half, new int[] {0, 2});
-                    q0 = Fp.mul(q[0], unscale);
-                    q2 = Fp.mul(q[1], unscale);
+                    long q0 = Fp.mul(sums[0], unscale);
                     // claim = bound * (f(0) q(0) + f(1) q(1)) with f(0) = zero_m, f(1) = one_m
                     long rest = Fp.sub(Fp.mul(claim, Fp.inverse(bound)), Fp.mul(zeroWeights[m], q0));
-                    q1 = Fp.mul(rest, Fp.inverse(oneWeights[m]));
+                    q = new long[] {q0, Fp.mul(rest, Fp.inverse(oneWeights[m])), Fp.mul(sums[1], unscale)};
                 } else {
-                    long[] q = backend.weightedSquareSums(high, low, Math.min(m, lowVariables), values, half, new int[] {0, 1, 2});
-                    q0 = Fp.mul(q[0], unscale);
-                    q1 = Fp.mul(q[1], unscale);
-                    q2 = Fp.mul(q[2], unscale);
+                    long unscale = Fp.inverse(scale);
+                    q = backend.weightedSquareSums(high, low, Math.min(m, lowVariables), values, half, new int[] {0, 1, 2});
+                    for (int t = 0; t < 3; t++) q[t] = Fp.mul(q[t], unscale);
                 }
-                long q3 = Fp.add(Fp.sub(q0, Fp.mul(3, q1)), Fp.mul(3, q2));
-                long[] qs = {q0, q1, q2, q3};
+                long[] qs = {q[0], q[1], q[2], Fp.add(Fp.sub(q[0], Fp.mul(3, q[1])), Fp.mul(3, q[2]))};
                 long[] s = new long[4];
                 for (int t = 0; t < 4; t++) {
                     long f = Fp.add(zeroWeights[m], Fp.mul(t, Fp.sub(oneWeights[m], zeroWeights[m])));
@@ -131,25 +142,46 @@ public final class Sumcheck {
                 long r = Schedule.roundChallenge(transcript);
                 claim = Univariate.evaluate(s, r);
                 bound = Fp.mul(bound, Fp.add(zeroWeights[m], Fp.mul(r, Fp.sub(oneWeights[m], zeroWeights[m]))));
+                point[m] = r;
                 q02 = null;
+                unfolded = Arrays.copyOf(unfolded, unfolded.length + 1);
+                unfolded[unfolded.length - 1] = r;
                 if (m >= 1) {
                     int removed = m - 1;
                     if (removed >= lowVariables) backend.sumHalves(high, 1 << (removed - lowVariables));
                     else backend.sumHalves(low, 1 << removed);
                     scale = Fp.mul(scale, Fp.add(zeroWeights[removed], oneWeights[removed]));
-                    // The weights of the next round are ready, so its sums can come out of this fold's pass.
-                    if (derivesQ1(bound, oneWeights[removed])) {
-                        q02 = backend.foldThenWeightedSquareSums(values, half, r, high, low, Math.min(removed, lowVariables));
-                    } else {
-                        backend.fold(values, half, r);
-                    }
-                } else {
-                    backend.fold(values, half, r);
                 }
-                point[m] = r;
+                if (grid != null && m == variables - 1) continue; // the grid serves the next round from the unfolded table
+                int foldHalf = half << (unfolded.length - 1);
+                // The weights of the next round are ready, so its sums can come out of this fold's pass.
+                if (m >= 1 && derivesQ1(bound, oneWeights[m - 1])) {
+                    q02 = backend.foldThenWeightedSquareSums(values, foldHalf, unfolded, high, low, Math.min(m - 1, lowVariables));
+                } else {
+                    for (long c : unfolded) {
+                        backend.fold(values, foldHalf, c);
+                        foldHalf /= 2;
+                    }
+                }
+                unfolded = new long[0];
             }
         }
         return point;
+    }
+
+    /**
+     * The backend's {@link Backend#weightedSquareGrid} for the first two rounds (weights over the variables below
+     * the top two, in tables of their own), or null where it takes the rounds one at a time.
+     */
+    private static long[] firstTwoRounds(Backend backend, long[] zeroWeights, long[] oneWeights, DeviceTensor values) {
+        int below = zeroWeights.length - 2;
+        int lowVariables = Math.min(below, LOW_WEIGHT_VARIABLES);
+        try (DeviceTensor low = backend.productTable(Arrays.copyOfRange(zeroWeights, 0, lowVariables),
+                Arrays.copyOfRange(oneWeights, 0, lowVariables));
+             DeviceTensor high = backend.productTable(Arrays.copyOfRange(zeroWeights, lowVariables, below),
+                     Arrays.copyOfRange(oneWeights, lowVariables, below))) {
+            return backend.weightedSquareGrid(high, low, lowVariables, values, 1 << (below + 1)).orElse(null);
+        }
     }
 
     /**

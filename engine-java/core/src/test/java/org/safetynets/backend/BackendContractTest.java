@@ -594,36 +594,97 @@ public abstract class BackendContractTest {
         }
     }
 
-    /** foldThenWeightedSquareSums is fold followed by weightedSquareSums at {0, 2} over the folded table. */
+    /** foldThenWeightedSquareSums is one or two folds followed by weightedSquareSums at {0, 2} over the folded table. */
     @Test
     void foldThenWeightedSquareSums() {
         for (Values kind : Values.values()) {
-            // (pairs after the fold, low variables): the prover's split and small or unsplit sizes.
+            // (pairs after the folds, low variables): the prover's split and small or unsplit sizes.
             for (int[] size : new int[][] {{1, 0}, {4, 2}, {8, 3}, {64, 3}, {1 << 12, 10}, {1 << 13, 6}}) {
-                int next = size[0];
+                int pairs = size[0];
                 int lowVariables = size[1];
-                for (long r : new long[] {0, 1, P - 1, randomElement()}) {
-                    long[] table = values(4 * next + 3, kind);
-                    long[] high = values(next >> lowVariables, Values.RANDOM);
-                    long[] low = values(1 << lowVariables, Values.EDGES);
+                long[] high = values(pairs >> lowVariables, Values.RANDOM);
+                long[] low = values(1 << lowVariables, Values.EDGES);
+                for (long[] challenges : new long[][] {{0}, {1}, {P - 1}, {randomElement()}, {randomElement(), randomElement()},
+                        {1, P - 1}, {0, randomElement()}}) {
+                    int half = pairs << challenges.length;
+                    long[] table = values(2 * half + 3, kind);
                     long[] folded = table.clone();
-                    for (int i = 0; i < 2 * next; i++) folded[i] = add(table[i], mul(r, sub(table[i + 2 * next], table[i])));
+                    for (int k = 0, h = half; k < challenges.length; k++, h /= 2) {
+                        for (int i = 0; i < h; i++) folded[i] = add(folded[i], mul(challenges[k], sub(folded[i + h], folded[i])));
+                    }
                     long[] expected = new long[2];
-                    for (int i = 0; i < next; i++) {
+                    for (int i = 0; i < pairs; i++) {
                         long w = mul(high[i >> lowVariables], low[i % (1 << lowVariables)]);
                         long a0 = folded[i];
-                        long a2 = sub(add(folded[i + next], folded[i + next]), a0);
+                        long a2 = sub(add(folded[i + pairs], folded[i + pairs]), a0);
                         expected[0] = add(expected[0], mul(w, mul(a0, a0)));
                         expected[1] = add(expected[1], mul(w, mul(a2, a2)));
                     }
-                    String where = kind + " pairs " + next + " low variables " + lowVariables + " r " + r;
+                    String where = kind + " pairs " + pairs + " low variables " + lowVariables + " challenges "
+                            + java.util.Arrays.toString(challenges);
                     try (DeviceTensor th = backend.upload(high); DeviceTensor tl = backend.upload(low);
                          DeviceTensor ta = backend.upload(table)) {
-                        assertArrayEquals(expected, backend.foldThenWeightedSquareSums(ta, 2 * next, r, th, tl, lowVariables), where);
-                        assertArrayEquals(folded, backend.download(ta), where + ": the folded table");
+                        assertArrayEquals(expected, backend.foldThenWeightedSquareSums(ta, half, challenges, th, tl, lowVariables), where);
+                        long[] after = backend.download(ta);
+                        int live = half >> (challenges.length - 1); // the rest of the first half is unspecified
+                        assertArrayEquals(java.util.Arrays.copyOf(folded, live), java.util.Arrays.copyOf(after, live), where + ": the folded table");
+                        assertArrayEquals(java.util.Arrays.copyOfRange(table, half, table.length),
+                                java.util.Arrays.copyOfRange(after, half, after.length), where + ": the upper half is left alone");
                     }
                 }
             }
+        }
+    }
+
+    /** weightedSquareGrid, where a backend has it, against its definition in BigInteger arithmetic. */
+    @Test
+    void weightedSquareGrid() {
+        for (Values kind : Values.values()) {
+            for (int[] size : new int[][] {{2, 0}, {16, 3}, {128, 3}, {1 << 12, 10}, {1 << 13, 6}}) {
+                checkSquareGrid(size[0], size[1], values(2 * size[0] + 1, kind), kind.toString());
+            }
+        }
+        // Tables of one magnitude each, around where a backend's small-integer path must end: the grid's
+        // extrapolation to u = v = 2 multiplies values by up to 9, so squares of 64 bits overflow from 2^32 / 9 on.
+        for (long magnitude : new long[] {1L << 26, (1L << 27) - 1, 1L << 27, 1L << 28, (1L << 32) / 9 + 2, (1L << 29) - 1,
+                1L << 31, 1L << 34}) {
+            long[] a = new long[2 * 1024 + 1];
+            for (int i = 0; i < a.length; i++) {
+                long v = magnitude - random.nextInt(2);
+                a[i] = random.nextBoolean() ? v : P - v;
+            }
+            checkSquareGrid(1024, 6, a, "magnitudes near " + magnitude);
+        }
+    }
+
+    private void checkSquareGrid(int half, int lowVariables, long[] a, String what) {
+        int quads = half / 2;
+        long[] high = values(quads >> lowVariables, Values.RANDOM);
+        long[] low = values(1 << lowVariables, Values.EDGES);
+        BigInteger[] expected = new BigInteger[9];
+        java.util.Arrays.fill(expected, BigInteger.ZERO);
+        for (int i = 0; i < quads; i++) {
+            BigInteger w = big(high[i >> lowVariables]).multiply(big(low[i % (1 << lowVariables)]));
+            BigInteger x00 = big(a[i]);
+            BigInteger x01 = big(a[i + quads]);
+            BigInteger x10 = big(a[i + half]);
+            BigInteger x11 = big(a[i + half + quads]);
+            for (int u = 0; u < 3; u++) {
+                BigInteger bu = BigInteger.valueOf(u);
+                BigInteger g0 = x00.add(bu.multiply(x10.subtract(x00))); // g(u, 0)
+                BigInteger g1 = x01.add(bu.multiply(x11.subtract(x01))); // g(u, 1)
+                for (int v = 0; v < 3; v++) {
+                    BigInteger g = g0.add(BigInteger.valueOf(v).multiply(g1.subtract(g0)));
+                    expected[3 * u + v] = expected[3 * u + v].add(w.multiply(g).multiply(g)).mod(BIG_P);
+                }
+            }
+        }
+        String where = what + " half " + half + " low variables " + lowVariables;
+        try (DeviceTensor th = backend.upload(high); DeviceTensor tl = backend.upload(low); DeviceTensor ta = backend.upload(a)) {
+            java.util.Optional<long[]> grid = backend.weightedSquareGrid(th, tl, lowVariables, ta, half);
+            if (grid.isEmpty()) return; // the backend takes the rounds one at a time
+            for (int k = 0; k < 9; k++) assertEquals(reduce(expected[k]), grid.get()[k], where + " G[" + k + "]");
+            assertArrayEquals(a, backend.download(ta), where + ": the table is left alone");
         }
     }
 
