@@ -265,8 +265,9 @@ public final class CpuBackend implements Backend {
         }
         if (java.util.Arrays.equals(points, new int[] {0, 2})) {
             if (simd && simdBlocks(lowVariables, half)) {
-                return pool.sumRange(half >> lowVariables, 4L * half, 2,
-                        (from, to, out) -> SimdKernels.weightedSquareSumsAtZeroAndTwo(h, l, lowVariables, a, half, from, to, out));
+                SimdKernels.Weights weights = simdWeights(h, l, lowVariables, half);
+                return pool.sumRange(weights.units(half >> lowVariables), 4L * half, 2,
+                        (from, to, out) -> SimdKernels.weightedSquareSumsAtZeroAndTwo(weights, a, half, from, to, out));
             }
             return RoundKernels.weightedSquareSumsAtZeroAndTwo(pool, h, l, lowVariables, a, half);
         }
@@ -285,8 +286,9 @@ public final class CpuBackend implements Backend {
         long[] h = data(high, pairs >> lowVariables, "square weights (high factor)");
         long[] l = data(low, 1L << lowVariables, "square weights (low factor)");
         long[] c = challenges.clone();
-        return pool.sumRange(pairs >> lowVariables, 6L * half, 2,
-                (from, to, out) -> SimdKernels.foldThenWeightedSquareSums(a, half, c, h, l, lowVariables, from, to, out));
+        SimdKernels.Weights weights = simdWeights(h, l, lowVariables, pairs);
+        return pool.sumRange(weights.units(pairs >> lowVariables), 6L * half, 2,
+                (from, to, out) -> SimdKernels.foldThenWeightedSquareSums(a, half, c, weights, from, to, out));
     }
 
     @Override
@@ -296,8 +298,17 @@ public final class CpuBackend implements Backend {
         long[] a = data(values, 2L * half, "square values");
         long[] h = data(high, (half / 2) >> lowVariables, "square weights (high factor)");
         long[] l = data(low, 1L << lowVariables, "square weights (low factor)");
-        return Optional.of(pool.sumRange((half / 2) >> lowVariables, 9L * half, 9,
-                (from, to, out) -> SimdKernels.weightedSquareGrid(h, l, lowVariables, a, half, from, to, out)));
+        SimdKernels.Weights weights = simdWeights(h, l, lowVariables, half / 2);
+        return Optional.of(pool.sumRange(weights.units((half / 2) >> lowVariables), 9L * half, 9,
+                (from, to, out) -> SimdKernels.weightedSquareGrid(weights, a, half, from, to, out)));
+    }
+
+    /** Split weights over {@code pairs} entries, with the pooled window offsets the SIMD kernels can use. */
+    private static SimdKernels.Weights simdWeights(long[] high, long[] low, int lowVariables, int pairs) {
+        int lowBit = RoundKernels.symmetricBit(low, 1 << lowVariables);
+        int highBit = RoundKernels.symmetricBit(high, pairs >> lowVariables);
+        int lowPartner = lowBit >= 0 && (1 << lowBit) >= SimdKernels.lanes() ? 1 << lowBit : 0;
+        return new SimdKernels.Weights(high, low, lowVariables, lowPartner, highBit < 0 ? 0 : 1 << highBit);
     }
 
     /** Whether pairs half apart split into blocks of 2^lowVariables that the SIMD kernels take whole. */
@@ -355,7 +366,12 @@ public final class CpuBackend implements Backend {
         if (rows >= 4 * pool.threads()) {
             long[] out = new long[rows];
             pool.forRange(rows, work, (from, to) -> {
-                for (int i = from; i < to; i++) out[i] = simd ? SimdKernels.dot(m, i * cols, e, 0, cols) : LazyField.dot(m, i * cols, e, 0, 1, cols);
+                if (simd) {
+                    SimdKernels.Buffers buffers = new SimdKernels.Buffers();
+                    for (int i = from; i < to; i++) out[i] = SimdKernels.dot(m, i * cols, e, 0, cols, buffers);
+                } else {
+                    for (int i = from; i < to; i++) out[i] = LazyField.dot(m, i * cols, e, 0, 1, cols);
+                }
             });
             return wrap(out);
         }
@@ -383,7 +399,8 @@ public final class CpuBackend implements Backend {
         long[] t = data(table, 2L * half, "folded table");
         // Writes only [0, half) and reads [half, 2*half) unchanged, so chunks are independent.
         if (simd && half % Simd.CHUNK == 0) {
-            pool.forRange(half / Simd.CHUNK, half, (from, to) -> SimdKernels.fold(t, half, r, from * Simd.CHUNK, to * Simd.CHUNK));
+            pool.forRange(half / Simd.CHUNK, half,
+                    (from, to) -> SimdKernels.fold(t, half, r, from * Simd.CHUNK, to * Simd.CHUNK, new SimdKernels.Buffers()));
             return;
         }
         pool.forRange(half, half, (from, to) -> {

@@ -259,7 +259,7 @@ final class RoundKernels {
      * A variable u of a product table with table[x] = table[x + 2^u] for every x < size whose bit u is clear (the
      * weight is the same at 0 and 1, as on a pooled window offset), the highest if several, or -1.
      */
-    private static int symmetricBit(long[] table, int size) {
+    static int symmetricBit(long[] table, int size) {
         for (int u = Integer.numberOfTrailingZeros(size) - 1; u >= 0; u--) {
             int step = 1 << u;
             boolean symmetric = true;

@@ -1,134 +1,189 @@
 package org.safetynets.cpu;
 
-import jdk.incubator.vector.LongVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 import org.safetynets.field.Fp;
 
+import java.util.Arrays;
+
+import static org.safetynets.cpu.LaneLoops.addFolded;
+import static org.safetynets.cpu.LaneLoops.canonicalSums;
+import static org.safetynets.cpu.LaneLoops.differences;
+import static org.safetynets.cpu.LaneLoops.extrapolateToTwo;
+import static org.safetynets.cpu.LaneLoops.products;
+import static org.safetynets.cpu.LaneLoops.smallQuads;
+import static org.safetynets.cpu.LaneLoops.smallSquares;
+import static org.safetynets.cpu.LaneLoops.smallSquaresAtTwo;
+import static org.safetynets.cpu.LaneLoops.sum;
+
 /**
- * The proof's memory-wide kernels on SIMD lanes (the incubating Vector API): the fold, the square sum-check's
- * sums and the dot products of row and column combinations. They compute the same field elements as the scalar
- * kernels, a lane at a time instead of an element at a time.
- *
- * <p><b>The lane product.</b> Vector lanes have no 64 x 64 -> 128-bit multiply, so a product of a, b < 2^61 + 2^32
- * is taken in 32-bit limbs, a = a1*2^32 + a0 (a1 <= 2^29): p00 = a0*b0 < 2^64 (an unsigned lane), p01 = a0*b1 + a1*b0
- * < 2^62, p11 = a1*b1 <= 2^58, and with 2^61 = 1 mod p,
- * a*b = p11*2^64 + p01*2^32 + p00 = 8*p11 + (p01 >>> 29) + (p01 mod 2^29)*2^32 + (p00 mod 2^61) + (p00 >>> 61) mod p.
- * That {@link #term} is below 3*2^61 + 2^34 < 2^63. An accumulator read as unsigned, folded to below 2^61 + 8
- * ({@link #fold}), takes one term without reaching 2^64.
+ * The proof's table-wide kernels on SIMD lanes: the fold, the square sum-check's sums (one round, the first two
+ * rounds as a grid, or a round out of the previous fold's pass) and the dot products of column combinations. They
+ * compute the same field elements as the scalar kernels, a lane at a time. Each is a sequence of {@link LaneLoops}
+ * over runs of at most a block, through small buffers that stay in cache.
  *
  * <p>This class loads only where the JVM has the module ({@code --add-modules jdk.incubator.vector});
- * {@link CpuBackend} checks with {@link #available()} before touching it.
+ * {@link CpuBackend} checks with {@link Simd#usable()} before touching it.
  */
 final class SimdKernels {
-    private static final VectorSpecies<Long> SPECIES = LongVector.SPECIES_PREFERRED;
-    private static final int LANES = SPECIES.length();
-    private static final long P = Fp.P;
-    private static final long LOW32 = 0xFFFF_FFFFL;
-    private static final long LOW29 = (1L << 29) - 1;
-    /** Table entries of magnitude below SMALL keep every grid value g(u, v) below 9 * 2^27 < 2^31, squares below 2^62. */
-    private static final long SMALL = 1L << 27;
-    private static final int SMALL_BITS_PLUS_ONE = 28;
+    /** Entries a buffer holds at most: longer runs go through it in pieces. */
+    private static final int RUN = 1024;
 
     private SimdKernels() {
     }
 
-    /** Lanes per vector: 8 with AVX-512, 4 with AVX2. */
     static int lanes() {
-        return LANES;
+        return LaneLoops.lanes();
     }
 
-    /** A value below 2^63 congruent to a*b, for lanes a, b below 2^61 + 2^32. */
-    private static LongVector term(LongVector a, LongVector b) {
-        LongVector a0 = a.and(LOW32);
-        LongVector a1 = a.lanewise(VectorOperators.LSHR, 32);
-        LongVector b0 = b.and(LOW32);
-        LongVector b1 = b.lanewise(VectorOperators.LSHR, 32);
-        LongVector p00 = a0.mul(b0);
-        LongVector p01 = a0.mul(b1).add(a1.mul(b0));
-        LongVector p11 = a1.mul(b1);
-        return p00.and(P)
-                .add(p00.lanewise(VectorOperators.LSHR, 61))
-                .add(p01.lanewise(VectorOperators.LSHR, 29))
-                .add(p01.and(LOW29).lanewise(VectorOperators.LSHL, 32))
-                .add(p11.lanewise(VectorOperators.LSHL, 3));
-    }
+    /** One thread's scratch arrays, so that kernels allocate per chunk of work, not per run. */
+    static final class Buffers {
+        final long[] x;
+        final long[] y;
+        private final long[] challenge;
+        private long filledWith = -1;
 
-    /** A value below 2^61 + 8 congruent to x, for any lane read as unsigned. */
-    private static LongVector fold(LongVector x) {
-        return x.and(P).add(x.lanewise(VectorOperators.LSHR, 61));
-    }
+        Buffers(int size) {
+            x = new long[size];
+            y = new long[size];
+            challenge = new long[size];
+        }
 
-    /** The canonical element congruent to x, for lanes below 2^63. */
-    private static LongVector canonical(LongVector x) {
-        LongVector s = fold(x).sub(P); // fold(x) <= P + 3, so s is in [-P, 3]
-        return s.add(s.lanewise(VectorOperators.ASHR, 63).and(P));
-    }
+        Buffers() {
+            this(RUN);
+        }
 
-    /** Canonical sum of the lanes of an unsigned accumulator. */
-    private static long sumLanes(LongVector acc) {
-        long[] lanes = fold(acc).toArray();
-        long sum = 0;
-        for (long lane : lanes) sum = Fp.add(sum, Fp.reduceUnsigned(lane));
-        return sum;
+        /** An array of r in every entry (products take two arrays). */
+        long[] broadcast(long r) {
+            if (filledWith != r) {
+                Arrays.fill(challenge, r);
+                filledWith = r;
+            }
+            return challenge;
+        }
     }
 
     /** T[i] = T[i] + r*(T[i+half] - T[i]) for i in [from, to), canonical; to - from a multiple of the lanes. */
-    static void fold(long[] t, int half, long r, int from, int to) {
-        LongVector rv = LongVector.broadcast(SPECIES, r);
-        for (int i = from; i < to; i += LANES) {
-            foldLanes(LongVector.fromArray(SPECIES, t, i), LongVector.fromArray(SPECIES, t, i + half), rv).intoArray(t, i);
+    static void fold(long[] t, int half, long r, int from, int to, Buffers buffers) {
+        for (int i = from; i < to; i += RUN) {
+            foldPairs(t, i, t, i + half, r, Math.min(RUN, to - i), t, i, buffers);
         }
     }
 
-    /** low + r*(high - low), canonical, for canonical lanes. */
-    private static LongVector foldLanes(LongVector low, LongVector high, LongVector r) {
-        LongVector diff = fold(high.add(P).sub(low)); // high - low + p in [1, 2p], folded below 2^61 + 1
-        return canonical(low.add(fold(term(r, diff))));
+    /** out[outOff + j] = low[lowOff + j] + r*(high[highOff + j] - low[lowOff + j]), canonical, for j < n <= buffer size. */
+    private static void foldPairs(long[] low, int lowOff, long[] high, int highOff, long r, int n, long[] out, int outOff,
+                                  Buffers buffers) {
+        long[] d = buffers.x;
+        differences(low, lowOff, high, highOff, n, d, 0);
+        products(buffers.broadcast(r), 0, d, 0, n, d, 0);
+        canonicalSums(low, lowOff, d, 0, n, out, outOff);
+    }
+
+    /** Canonical sum of a[aOff + i] * b[bOff + i] over i < n, for operands below 2^61 + 2^32. */
+    static long dot(long[] a, int aOff, long[] b, int bOff, int n, Buffers buffers) {
+        long total = 0;
+        int whole = n - n % lanes();
+        for (int i = 0; i < whole; i += RUN) {
+            int m = Math.min(RUN, whole - i);
+            products(a, aOff + i, b, bOff + i, m, buffers.y, 0);
+            total = Fp.add(total, sum(buffers.y, 0, m));
+        }
+        for (int i = whole; i < n; i++) total = Fp.add(total, Fp.mul(Fp.reduceUnsigned(a[aOff + i]), Fp.reduceUnsigned(b[bOff + i])));
+        return total;
     }
 
     /**
-     * {sum W[i]*a_0^2, sum W[i]*a_2^2} over pairs i in blocks [fromBlock, toBlock) of 2^lowVariables pairs, with
-     * W[i] = high[i >> lowVariables] * low[i mod 2^lowVariables]; 2^lowVariables a multiple of the lanes. Each block
-     * is summed against {@code low} in the lanes, then multiplied by its high weight once.
+     * The split weights of a square sum: W[i] = high[i >> lowVariables] * low[i mod 2^lowVariables], and the pooled
+     * window offsets in them. Where {@code low} is the same at both values of a variable (lowPartner = 2^u, at least the
+     * lanes), entries j and j + lowPartner share a weight and their squares are added before the one product; where
+     * {@code high} is (highPartner = 2^u blocks), a block and its partner are summed together the same way. A 2 x 2
+     * sum pool has one offset variable in each factor, so a quarter of the weight products remain.
      */
-    static void weightedSquareSumsAtZeroAndTwo(long[] high, long[] low, int lowVariables, long[] a, int half,
-                                               int fromBlock, int toBlock, long[] out) {
-        int blockSize = 1 << lowVariables;
-        // Squares into a buffer, then weights, each in its own small loop: C2 inlines the lane arithmetic of small
-        // methods only (one loop with four lane products inlined none of them and ran 5x slower than scalar code).
-        long[] sq = new long[blockSize];
-        long acc0 = 0;
-        long acc2 = 0;
-        for (int b = fromBlock; b < toBlock; b++) {
-            int base = b << lowVariables;
-            acc0 = LazyField.mulAdd(acc0, high[b], weighedSquaresAtZero(a, base, blockSize, low, sq));
-            acc2 = LazyField.mulAdd(acc2, high[b], weighedSquaresAtTwo(a, base, half, blockSize, low, sq));
+    record Weights(long[] high, long[] low, int lowVariables, int lowPartner, int highPartner) {
+        int blockSize() {
+            return 1 << lowVariables;
         }
-        out[0] = Fp.reduceUnsigned(acc0);
-        out[1] = Fp.reduceUnsigned(acc2);
+
+        /** Units of work: blocks, or a block and its partner where the high factor pairs them. */
+        int units(int blocks) {
+            return highPartner == 0 ? blocks : blocks / 2;
+        }
+
+        /** The first block of a unit. */
+        int firstBlock(int unit) {
+            return highPartner == 0 ? unit : (unit / highPartner) * 2 * highPartner + unit % highPartner;
+        }
+
+        /** Where the k-th block of a unit starts (k = 0, or 1 with a high partner). */
+        int blockStart(int unit, int k) {
+            return (firstBlock(unit) + k * highPartner) << lowVariables;
+        }
+
+        int blocksPerUnit() {
+            return highPartner == 0 ? 1 : 2;
+        }
+
+        /**
+         * sum low[j] * (sq[0][j] + sq[1][j]) over j < blockSize (the second buffer only with a high partner), for
+         * folded squares; canonical. Adds into sq[0].
+         */
+        long weigh(long[][] sq, Buffers buffers) {
+            int n = blockSize();
+            if (highPartner != 0) addFolded(sq[0], 0, sq[1], 0, n);
+            if (lowPartner == 0) return dot(low, 0, sq[0], 0, n, buffers);
+            long sum = 0;
+            for (int group = 0; group < n; group += 2 * lowPartner) {
+                addFolded(sq[0], group, sq[0], group + lowPartner, lowPartner);
+                sum = Fp.add(sum, dot(low, group, sq[0], group, lowPartner, buffers));
+            }
+            return sum;
+        }
+    }
+
+    /**
+     * {sum W[i]*a_0^2, sum W[i]*a_2^2} over pairs i (A[i], A[i + half]) in units [fromUnit, toUnit) of
+     * {@code weights}; blocks a multiple of the lanes.
+     */
+    static void weightedSquareSumsAtZeroAndTwo(Weights weights, long[] a, int half, int fromUnit, int toUnit, long[] out) {
+        squareSums(weights, a, half, null, fromUnit, toUnit, out);
     }
 
     /**
      * The same over the pairs that folding at (half, c[0]), then (half/2, c[1]) if given, leaves (half >> c.length
      * apart), each block folded just before it is summed: its entries are read from memory once and summed from
-     * cache. Blocks write disjoint entries below half and read those above unchanged, so chunks of blocks are
-     * independent.
+     * cache. Blocks write disjoint entries below half/2^(c.length - 1) and read only their own writes and entries
+     * from half on, which no block writes, so chunks of units are independent.
      */
-    static void foldThenWeightedSquareSums(long[] a, int half, long[] challenges, long[] high, long[] low, int lowVariables,
-                                           int fromBlock, int toBlock, long[] out) {
-        int blockSize = 1 << lowVariables;
-        int pairs = half >> challenges.length;
-        long[] sq = new long[blockSize];
-        long[] scratch = new long[blockSize];
+    static void foldThenWeightedSquareSums(long[] a, int half, long[] challenges, Weights weights, int fromUnit, int toUnit,
+                                           long[] out) {
+        squareSums(weights, a, half, challenges, fromUnit, toUnit, out);
+    }
+
+    /** @param challenges the folds to apply first, or null */
+    private static void squareSums(Weights weights, long[] a, int half, long[] challenges, int fromUnit, int toUnit,
+                                   long[] out) {
+        int n = weights.blockSize();
+        int pairs = challenges == null ? half : half >> challenges.length;
+        Buffers buffers = new Buffers(Math.min(n, RUN));
+        long[][] sq = new long[2][n];
+        long[] folded = challenges != null && challenges.length == 2 ? new long[n] : null;
         long acc0 = 0;
         long acc2 = 0;
-        for (int b = fromBlock; b < toBlock; b++) {
-            int base = b << lowVariables;
-            foldRun(a, half, challenges, base, blockSize, scratch);
-            foldRun(a, half, challenges, base + pairs, blockSize, scratch);
-            acc0 = LazyField.mulAdd(acc0, high[b], weighedSquaresAtZero(a, base, blockSize, low, sq));
-            acc2 = LazyField.mulAdd(acc2, high[b], weighedSquaresAtTwo(a, base, pairs, blockSize, low, sq));
+        for (int unit = fromUnit; unit < toUnit; unit++) {
+            for (int k = 0; k < weights.blocksPerUnit(); k++) {
+                int base = weights.blockStart(unit, k);
+                if (challenges != null) {
+                    foldRun(a, half, challenges, base, n, folded, buffers);
+                    foldRun(a, half, challenges, base + pairs, n, folded, buffers);
+                }
+            }
+            long w = weights.high()[weights.firstBlock(unit)];
+            for (int v = 0; v <= 2; v += 2) {
+                for (int k = 0; k < weights.blocksPerUnit(); k++) {
+                    fieldSquares(a, weights.blockStart(unit, k), pairs, v, n, sq[k]);
+                }
+                long sum = weights.weigh(sq, buffers);
+                if (v == 0) acc0 = LazyField.mulAdd(acc0, w, sum);
+                else acc2 = LazyField.mulAdd(acc2, w, sum);
+            }
         }
         out[0] = Fp.reduceUnsigned(acc0);
         out[1] = Fp.reduceUnsigned(acc2);
@@ -137,161 +192,72 @@ final class SimdKernels {
     /**
      * Entries [from, from + n) of the table that folding at (half, c[0]), then (half/2, c[1]) if given, leaves. With two
      * challenges, A''[j] = A'[j] + c[1]*(A'[j + half/2] - A'[j]) takes A'[j] in place and A'[j + half/2] from
-     * {@code scratch} (n entries): the intermediate table is never written to the table itself. (Three loops of one
-     * lane product each: C2 gives up inlining the lane arithmetic of one loop with three.)
+     * {@code upper} (n entries): the intermediate table is never written to the table itself.
      */
-    private static void foldRun(long[] a, int half, long[] challenges, int from, int n, long[] scratch) {
-        fold(a, half, challenges[0], from, from + n);
+    private static void foldRun(long[] a, int half, long[] challenges, int from, int n, long[] upper, Buffers buffers) {
+        fold(a, half, challenges[0], from, from + n, buffers);
         if (challenges.length == 1) return;
         int quarter = half / 2;
-        foldInto(a, half, challenges[0], from + quarter, n, scratch);
-        LongVector r = LongVector.broadcast(SPECIES, challenges[1]);
-        for (int j = 0; j < n; j += LANES) {
-            foldLanes(LongVector.fromArray(SPECIES, a, from + j), LongVector.fromArray(SPECIES, scratch, j), r)
-                    .intoArray(a, from + j);
-        }
-    }
-
-    /** out[j] = T[from + j] + r*(T[from + j + half] - T[from + j]) for j < n, canonical. */
-    private static void foldInto(long[] t, int half, long r, int from, int n, long[] out) {
-        LongVector rv = LongVector.broadcast(SPECIES, r);
-        for (int j = 0; j < n; j += LANES) {
-            foldLanes(LongVector.fromArray(SPECIES, t, from + j), LongVector.fromArray(SPECIES, t, from + j + half), rv)
-                    .intoArray(out, j);
-        }
+        foldPairs(a, from + quarter, a, from + quarter + half, challenges[0], n, upper, 0, buffers);
+        foldPairs(a, from, upper, 0, challenges[1], n, a, from, buffers);
     }
 
     /**
-     * {@link org.safetynets.backend.Backend#weightedSquareGrid} over blocks [fromBlock, toBlock) of 2^lowVariables
-     * quads (A[i], A[i + half/2], A[i + half], A[i + 3*half/2]), into out[3u + v]. Per block: g(0, v) and g(1, v) are
-     * pairs of the table itself; g(2, v) = 2*g(1, v) - g(0, v) goes through a buffer; each of the nine is squared and
-     * weighed by {@code low} from cache, then by the block's high weight.
+     * {@link org.safetynets.backend.Backend#weightedSquareGrid} over units [fromUnit, toUnit) of quads
+     * (A[i], A[i + half/2], A[i + half], A[i + 3*half/2]), into out[3u + v]. Per block: g(0, v) and g(1, v) are pairs of
+     * the table itself; g(2, v) = 2*g(1, v) - g(0, v) goes through a buffer; each of the nine is squared and weighed
+     * from cache. Activations before the first fold are small integers: then every g(u, v) is below 9 * 2^27 in
+     * magnitude and its square is one exact lane multiply.
      */
-    static void weightedSquareGrid(long[] high, long[] low, int lowVariables, long[] a, int half, int fromBlock, int toBlock,
-                                   long[] out) {
-        int blockSize = 1 << lowVariables;
+    static void weightedSquareGrid(Weights weights, long[] a, int half, int fromUnit, int toUnit, long[] out) {
+        int n = weights.blockSize();
         int quarter = half / 2;
-        long[] sq = new long[blockSize];
-        long[] rowTwo = new long[2 * blockSize]; // g(2, 0) then g(2, 1)
+        Buffers buffers = new Buffers(Math.min(n, RUN));
+        long[][] sq = new long[2][n];
+        long[][] rowTwo = new long[2][2 * n]; // per block of the unit: g(2, 0), then g(2, 1)
+        boolean[] small = new boolean[2];
         long[] acc = new long[9];
-        for (int b = fromBlock; b < toBlock; b++) {
-            int base = b << lowVariables;
-            long w = high[b];
-            // Activations before the first fold are small integers: then every g(u, v) is below 9 * 2^27 in
-            // magnitude, and its square is one lane multiply, exact.
-            boolean small = small(a, base, blockSize) && small(a, base + quarter, blockSize) && small(a, base + half, blockSize)
-                    && small(a, base + half + quarter, blockSize);
-            for (int u = 0; u < 2; u++) {
-                int row = base + u * half;
-                acc[3 * u] = LazyField.mulAdd(acc[3 * u], w, weighedSquaresAtZero(a, row, blockSize, low, sq, small));
-                acc[3 * u + 1] = LazyField.mulAdd(acc[3 * u + 1], w, weighedSquaresAtZero(a, row + quarter, blockSize, low, sq, small));
-                acc[3 * u + 2] = LazyField.mulAdd(acc[3 * u + 2], w, weighedSquaresAtTwo(a, row, quarter, blockSize, low, sq, small));
+        for (int unit = fromUnit; unit < toUnit; unit++) {
+            for (int k = 0; k < weights.blocksPerUnit(); k++) {
+                int base = weights.blockStart(unit, k);
+                small[k] = smallQuads(a, base, quarter, half, n);
+                extrapolateToTwo(a, base, half, n, rowTwo[k], 0);
+                extrapolateToTwo(a, base + quarter, half, n, rowTwo[k], n);
             }
-            extrapolateToTwo(a, base, half, blockSize, rowTwo, 0);
-            extrapolateToTwo(a, base + quarter, half, blockSize, rowTwo, blockSize);
-            acc[6] = LazyField.mulAdd(acc[6], w, weighedSquaresAtZero(rowTwo, 0, blockSize, low, sq, small));
-            acc[7] = LazyField.mulAdd(acc[7], w, weighedSquaresAtZero(rowTwo, blockSize, blockSize, low, sq, small));
-            acc[8] = LazyField.mulAdd(acc[8], w, weighedSquaresAtTwo(rowTwo, 0, blockSize, blockSize, low, sq, small));
+            long w = weights.high()[weights.firstBlock(unit)];
+            for (int uv = 0; uv < 9; uv++) {
+                int u = uv / 3;
+                for (int k = 0; k < weights.blocksPerUnit(); k++) {
+                    // g(u, .) for u < 2 is a pair of the table, for u = 2 the pair in rowTwo
+                    long[] source = u < 2 ? a : rowTwo[k];
+                    int from = u < 2 ? weights.blockStart(unit, k) + u * half : 0;
+                    int apart = u < 2 ? quarter : n;
+                    if (small[k]) smallSquaresOf(source, from, apart, uv % 3, n, sq[k]);
+                    else fieldSquares(source, from, apart, uv % 3, n, sq[k]);
+                }
+                acc[uv] = LazyField.mulAdd(acc[uv], w, weights.weigh(sq, buffers));
+            }
         }
         for (int k = 0; k < 9; k++) out[k] = Fp.reduceUnsigned(acc[k]);
     }
 
-    /** Whether every A[from + j], j < n, is a signed integer in [-SMALL, SMALL). */
-    private static boolean small(long[] a, int from, int n) {
-        LongVector any = LongVector.zero(SPECIES);
-        for (int j = 0; j < n; j += LANES) {
-            // signed(x) + SMALL is in [0, 2 * SMALL) exactly when signed(x) is in range; a negative sum has its top bit set
-            any = any.or(signed(LongVector.fromArray(SPECIES, a, from + j)).add(SMALL));
-        }
-        return (any.reduceLanes(VectorOperators.OR) >>> SMALL_BITS_PLUS_ONE) == 0;
-    }
-
     /**
-     * The signed integer a lane represents: lanes above (p-1)/2 are negative. Takes any lane below 2^61 + 2^32 (p and
-     * p + 1, which a fold may leave, come out as 0 and 1).
+     * out[j], folded: the square at t = v of the pair (A[from + j], A[from + j + half]), that is of A[from + j] (v = 0),
+     * A[from + j + half] (v = 1) or 2*A[from + j + half] - A[from + j] (v = 2), for j < n.
      */
-    private static LongVector signed(LongVector x) {
-        return x.sub(LongVector.broadcast(SPECIES, Fp.MAX_SIGNED).sub(x).lanewise(VectorOperators.ASHR, 63).and(P));
-    }
-
-    /** out[off + j] = 2*A[from + j + half] - A[from + j] (below 2^61 + 2, not canonical) for j < n. */
-    private static void extrapolateToTwo(long[] a, int from, int half, int n, long[] out, int off) {
-        for (int j = 0; j < n; j += LANES) {
-            LongVector x0 = LongVector.fromArray(SPECIES, a, from + j);
-            LongVector x1 = LongVector.fromArray(SPECIES, a, from + j + half);
-            fold(x1.add(x1).add(P).sub(x0)).intoArray(out, off + j);
+    private static void fieldSquares(long[] a, int from, int half, int v, int n, long[] out) {
+        if (v < 2) {
+            int at = v == 1 ? from + half : from;
+            products(a, at, a, at, n, out, 0);
+        } else {
+            extrapolateToTwo(a, from, half, n, out, 0);
+            products(out, 0, out, 0, n, out, 0);
         }
     }
 
-    /** sum low[j] * A[from + j]^2 over j < n, canonical, through the buffer sq. */
-    private static long weighedSquaresAtZero(long[] a, int from, int n, long[] low, long[] sq) {
-        return weighedSquaresAtZero(a, from, n, low, sq, false);
-    }
-
-    /** The same, with {@code small}: the values are signed integers below 2^31 in magnitude. */
-    private static long weighedSquaresAtZero(long[] a, int from, int n, long[] low, long[] sq, boolean small) {
-        if (small) smallSquaresAtZero(a, from, n, sq);
-        else squaresAtZero(a, from, n, sq);
-        return dot(low, 0, sq, 0, n);
-    }
-
-    /** sum low[j] * (2*A[from + j + half] - A[from + j])^2 over j < n, canonical, through the buffer sq. */
-    private static long weighedSquaresAtTwo(long[] a, int from, int half, int n, long[] low, long[] sq) {
-        return weighedSquaresAtTwo(a, from, half, n, low, sq, false);
-    }
-
-    /** The same, with {@code small}: 2*A[from + j + half] - A[from + j] are signed integers below 2^31 in magnitude. */
-    private static long weighedSquaresAtTwo(long[] a, int from, int half, int n, long[] low, long[] sq, boolean small) {
-        if (small) smallSquaresAtTwo(a, from, half, n, sq);
-        else squaresAtTwo(a, from, half, n, sq);
-        return dot(low, 0, sq, 0, n);
-    }
-
-    /** sq0[j] = A[from + j]^2 (below 2^61 + 2) for signed values below 2^31 in magnitude: one lane multiply, exact. */
-    private static void smallSquaresAtZero(long[] a, int from, int n, long[] sq0) {
-        for (int j = 0; j < n; j += LANES) {
-            LongVector s0 = signed(LongVector.fromArray(SPECIES, a, from + j));
-            fold(s0.mul(s0)).intoArray(sq0, j);
-        }
-    }
-
-    /** sq2[j] = (2*A[from + j + half] - A[from + j])^2 (below 2^61 + 2) for small signed values, the same way. */
-    private static void smallSquaresAtTwo(long[] a, int from, int half, int n, long[] sq2) {
-        for (int j = 0; j < n; j += LANES) {
-            LongVector s0 = signed(LongVector.fromArray(SPECIES, a, from + j));
-            LongVector s1 = signed(LongVector.fromArray(SPECIES, a, from + j + half));
-            LongVector s2 = s1.add(s1).sub(s0);
-            fold(s2.mul(s2)).intoArray(sq2, j);
-        }
-    }
-
-    /** sq0[j] = A[from + j]^2 (below 2^61 + 4, not canonical) for j < n. */
-    private static void squaresAtZero(long[] a, int from, int n, long[] sq0) {
-        for (int j = 0; j < n; j += LANES) {
-            LongVector x0 = LongVector.fromArray(SPECIES, a, from + j);
-            fold(term(x0, x0)).intoArray(sq0, j);
-        }
-    }
-
-    /** sq2[j] = (2*A[from + j + half] - A[from + j])^2 (below 2^61 + 4, not canonical) for j < n. */
-    private static void squaresAtTwo(long[] a, int from, int half, int n, long[] sq2) {
-        for (int j = 0; j < n; j += LANES) {
-            LongVector x0 = LongVector.fromArray(SPECIES, a, from + j);
-            LongVector x1 = LongVector.fromArray(SPECIES, a, from + j + half);
-            LongVector x2 = fold(x1.add(x1).add(P).sub(x0)); // 2*a_1 - a_0 + p in [1, 3p), folded below 2^61 + 2
-            fold(term(x2, x2)).intoArray(sq2, j);
-        }
-    }
-
-    /** Canonical sum of a[aOff + i] * b[bOff + i] over i < n, for operands below 2^61 + 2^32. */
-    static long dot(long[] a, int aOff, long[] b, int bOff, int n) {
-        LongVector acc = LongVector.zero(SPECIES);
-        int i = 0;
-        for (; i + LANES <= n; i += LANES) {
-            acc = fold(acc).add(term(LongVector.fromArray(SPECIES, a, aOff + i), LongVector.fromArray(SPECIES, b, bOff + i)));
-        }
-        long sum = sumLanes(acc);
-        for (; i < n; i++) sum = Fp.add(sum, Fp.mul(a[aOff + i], b[bOff + i]));
-        return sum;
+    /** The same for values that represent signed integers whose squares (at t = 2 too) stay below 2^62. */
+    private static void smallSquaresOf(long[] a, int from, int half, int v, int n, long[] out) {
+        if (v < 2) smallSquares(a, v == 1 ? from + half : from, n, out);
+        else smallSquaresAtTwo(a, from, half, n, out);
     }
 }

@@ -602,8 +602,9 @@ public abstract class BackendContractTest {
             for (int[] size : new int[][] {{1, 0}, {4, 2}, {8, 3}, {64, 3}, {1 << 12, 10}, {1 << 13, 6}}) {
                 int pairs = size[0];
                 int lowVariables = size[1];
-                long[] high = values(pairs >> lowVariables, Values.RANDOM);
-                long[] low = values(1 << lowVariables, Values.EDGES);
+                boolean pooled = (lowVariables & 1) == 0; // half the shapes with pooled offsets in the weights
+                long[] high = pooledWeights(values(pairs >> lowVariables, Values.RANDOM), pooled);
+                long[] low = pooledWeights(values(1 << lowVariables, Values.EDGES), pooled);
                 for (long[] challenges : new long[][] {{0}, {1}, {P - 1}, {randomElement()}, {randomElement(), randomElement()},
                         {1, P - 1}, {0, randomElement()}}) {
                     int half = pairs << challenges.length;
@@ -641,7 +642,9 @@ public abstract class BackendContractTest {
     void weightedSquareGrid() {
         for (Values kind : Values.values()) {
             for (int[] size : new int[][] {{2, 0}, {16, 3}, {128, 3}, {1 << 12, 10}, {1 << 13, 6}}) {
-                checkSquareGrid(size[0], size[1], values(2 * size[0] + 1, kind), kind.toString());
+                for (boolean pooled : new boolean[] {false, true}) {
+                    checkSquareGrid(size[0], size[1], values(2 * size[0] + 1, kind), kind + (pooled ? " pooled" : ""), pooled);
+                }
             }
         }
         // Tables of one magnitude each, around where a backend's small-integer path must end: the grid's
@@ -653,14 +656,15 @@ public abstract class BackendContractTest {
                 long v = magnitude - random.nextInt(2);
                 a[i] = random.nextBoolean() ? v : P - v;
             }
-            checkSquareGrid(1024, 6, a, "magnitudes near " + magnitude);
+            checkSquareGrid(1024, 6, a, "magnitudes near " + magnitude, true);
         }
     }
 
-    private void checkSquareGrid(int half, int lowVariables, long[] a, String what) {
+    /** @param pooled weights symmetric in a pooled offset variable in each factor, where the factor has one */
+    private void checkSquareGrid(int half, int lowVariables, long[] a, String what, boolean pooled) {
         int quads = half / 2;
-        long[] high = values(quads >> lowVariables, Values.RANDOM);
-        long[] low = values(1 << lowVariables, Values.EDGES);
+        long[] high = pooledWeights(values(quads >> lowVariables, Values.RANDOM), pooled);
+        long[] low = pooledWeights(values(1 << lowVariables, Values.EDGES), pooled);
         BigInteger[] expected = new BigInteger[9];
         java.util.Arrays.fill(expected, BigInteger.ZERO);
         for (int i = 0; i < quads; i++) {
@@ -708,6 +712,12 @@ public abstract class BackendContractTest {
                 }
             }
         }
+    }
+
+    /** With {@code pooled}, the table made symmetric in its second-highest variable (its only one if it has one). */
+    private static long[] pooledWeights(long[] table, boolean pooled) {
+        int variables = Integer.numberOfTrailingZeros(table.length);
+        return pooled && variables >= 1 ? symmetric(table, Math.max(0, variables - 2)) : table;
     }
 
     /** The table made symmetric in variable u (entry x + 2^u copied from x for x with bit u clear); u = -1 leaves it. */

@@ -1,0 +1,158 @@
+package org.safetynets.cpu;
+
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.safetynets.field.Fp;
+
+/**
+ * The loops over SIMD lanes (the incubating Vector API) that {@link SimdKernels} builds its kernels from, over
+ * arrays of field elements, n a multiple of the lanes.
+ *
+ * <p><b>Why every method here is one loop that calls no method of ours.</b> C2 inlines the Vector API's own
+ * methods whatever the size of the code around them, but inlines ours only while the method being compiled is
+ * small. A helper of ours that takes or returns a vector, left out of line, makes every lane a heap object: a
+ * kernel built that way ran 5x slower than scalar code. So the lane arithmetic below is written out in each loop,
+ * and kernels compose these loops through arrays, which cost nothing to pass whether inlined or not.
+ *
+ * <p><b>Lazy values.</b> Lanes hold canonical elements or values congruent to them below 2^61 + 8 ("folded"):
+ * folding x is (x mod 2^61) + (x >>> 61), congruent since 2^61 = 1 mod p, and below 2^61 + 8 for any x read as
+ * unsigned.
+ *
+ * <p><b>The lane product.</b> Lanes have no 64 x 64 -> 128-bit multiply, so a product of a, b below 2^61 + 2^32 is
+ * taken in 32-bit limbs, a = a1*2^32 + a0 with a1 <= 2^29: p00 = a0*b0 < 2^64 (read as unsigned), p01 = a0*b1 + a1*b0
+ * < 2^62, p11 = a1*b1 <= 2^58, and a*b = p11*2^64 + p01*2^32 + p00 = 8*p11 + (p01 >>> 29) + (p01 mod 2^29)*2^32 +
+ * (p00 mod 2^61) + (p00 >>> 61) mod p, which is below 3*2^61 + 2^34 < 2^63 before its fold.
+ */
+final class LaneLoops {
+    private static final VectorSpecies<Long> SPECIES = LongVector.SPECIES_PREFERRED;
+    private static final int LANES = SPECIES.length();
+    private static final long P = Fp.P;
+    private static final long LOW32 = 0xFFFF_FFFFL;
+    private static final long LOW29 = (1L << 29) - 1;
+    /** Table values below SMALL in magnitude keep the square sum-check's g(u, v) below 9 * 2^27 < 2^31. */
+    static final long SMALL = 1L << 27;
+    private static final int SMALL_BITS_PLUS_ONE = 28;
+
+    private LaneLoops() {
+    }
+
+    /** Lanes per vector: 8 with AVX-512, 4 with AVX2. */
+    static int lanes() {
+        return LANES;
+    }
+
+    /** out[outOff + j] = x[xOff + j] * y[yOff + j] mod p, folded, for operands below 2^61 + 2^32. */
+    static void products(long[] x, int xOff, long[] y, int yOff, int n, long[] out, int outOff) {
+        for (int j = 0; j < n; j += LANES) {
+            LongVector a = LongVector.fromArray(SPECIES, x, xOff + j);
+            LongVector b = LongVector.fromArray(SPECIES, y, yOff + j);
+            LongVector a0 = a.and(LOW32);
+            LongVector a1 = a.lanewise(VectorOperators.LSHR, 32);
+            LongVector b0 = b.and(LOW32);
+            LongVector b1 = b.lanewise(VectorOperators.LSHR, 32);
+            LongVector p00 = a0.mul(b0);
+            LongVector p01 = a0.mul(b1).add(a1.mul(b0));
+            LongVector p11 = a1.mul(b1);
+            LongVector t = p00.and(P)
+                    .add(p00.lanewise(VectorOperators.LSHR, 61))
+                    .add(p01.lanewise(VectorOperators.LSHR, 29))
+                    .add(p01.and(LOW29).lanewise(VectorOperators.LSHL, 32))
+                    .add(p11.lanewise(VectorOperators.LSHL, 3));
+            t.and(P).add(t.lanewise(VectorOperators.LSHR, 61)).intoArray(out, outOff + j);
+        }
+    }
+
+    /** The canonical sum of x[off + j], j < n, for folded values. */
+    static long sum(long[] x, int off, int n) {
+        LongVector acc = LongVector.zero(SPECIES);
+        for (int j = 0; j < n; j += LANES) {
+            // folded acc + folded x < 2^62 + 16
+            acc = acc.and(P).add(acc.lanewise(VectorOperators.LSHR, 61)).add(LongVector.fromArray(SPECIES, x, off + j));
+        }
+        long sum = 0;
+        for (long lane : acc.toArray()) sum = Fp.add(sum, Fp.reduceUnsigned(lane));
+        return sum;
+    }
+
+    /** out[outOff + j] = high[highOff + j] - low[lowOff + j] mod p, folded (at most p + 1), for canonical operands. */
+    static void differences(long[] low, int lowOff, long[] high, int highOff, int n, long[] out, int outOff) {
+        for (int j = 0; j < n; j += LANES) {
+            LongVector d = LongVector.fromArray(SPECIES, high, highOff + j).add(P).sub(LongVector.fromArray(SPECIES, low, lowOff + j));
+            d.and(P).add(d.lanewise(VectorOperators.LSHR, 61)).intoArray(out, outOff + j);
+        }
+    }
+
+    /** out[outOff + j] = x[xOff + j] + y[yOff + j] mod p, canonical, for x canonical and y folded. */
+    static void canonicalSums(long[] x, int xOff, long[] y, int yOff, int n, long[] out, int outOff) {
+        for (int j = 0; j < n; j += LANES) {
+            LongVector s = LongVector.fromArray(SPECIES, x, xOff + j).add(LongVector.fromArray(SPECIES, y, yOff + j));
+            LongVector f = s.and(P).add(s.lanewise(VectorOperators.LSHR, 61)).sub(P); // fold(s) <= p + 2: f in [-p, 2]
+            f.add(f.lanewise(VectorOperators.ASHR, 63).and(P)).intoArray(out, outOff + j);
+        }
+    }
+
+    /** x[xOff + j] = x[xOff + j] + y[yOff + j], folded, for folded values. */
+    static void addFolded(long[] x, int xOff, long[] y, int yOff, int n) {
+        for (int j = 0; j < n; j += LANES) {
+            LongVector s = LongVector.fromArray(SPECIES, x, xOff + j).add(LongVector.fromArray(SPECIES, y, yOff + j));
+            s.and(P).add(s.lanewise(VectorOperators.LSHR, 61)).intoArray(x, xOff + j);
+        }
+    }
+
+    /** out[outOff + j] = 2*A[from + j + half] - A[from + j] mod p, folded, for folded values. */
+    static void extrapolateToTwo(long[] a, int from, int half, int n, long[] out, int outOff) {
+        for (int j = 0; j < n; j += LANES) {
+            LongVector x0 = LongVector.fromArray(SPECIES, a, from + j);
+            LongVector x1 = LongVector.fromArray(SPECIES, a, from + j + half);
+            LongVector x2 = x1.add(x1).add(P).sub(x0); // below 3*2^61 + 2^4
+            x2.and(P).add(x2.lanewise(VectorOperators.LSHR, 61)).intoArray(out, outOff + j);
+        }
+    }
+
+    /**
+     * out[j] = A[from + j]^2, folded, for folded values that represent signed integers below 2^31 in magnitude: one exact
+     * lane multiply. (A lane above (p-1)/2 is negative: x - p; p and p + 1, which a fold may leave, come out as 0 and 1.)
+     */
+    static void smallSquares(long[] a, int from, int n, long[] out) {
+        for (int j = 0; j < n; j += LANES) {
+            LongVector x = LongVector.fromArray(SPECIES, a, from + j);
+            LongVector s = x.sub(LongVector.broadcast(SPECIES, Fp.MAX_SIGNED).sub(x).lanewise(VectorOperators.ASHR, 63).and(P));
+            LongVector sq = s.mul(s); // below 2^62
+            sq.and(P).add(sq.lanewise(VectorOperators.LSHR, 61)).intoArray(out, j);
+        }
+    }
+
+    /** out[j] = (2*A[from + j + half] - A[from + j])^2 the same way, where those values are below 2^31 in magnitude. */
+    static void smallSquaresAtTwo(long[] a, int from, int half, int n, long[] out) {
+        LongVector maxSigned = LongVector.broadcast(SPECIES, Fp.MAX_SIGNED);
+        for (int j = 0; j < n; j += LANES) {
+            LongVector x0 = LongVector.fromArray(SPECIES, a, from + j);
+            LongVector x1 = LongVector.fromArray(SPECIES, a, from + j + half);
+            LongVector s0 = x0.sub(maxSigned.sub(x0).lanewise(VectorOperators.ASHR, 63).and(P));
+            LongVector s1 = x1.sub(maxSigned.sub(x1).lanewise(VectorOperators.ASHR, 63).and(P));
+            LongVector s2 = s1.add(s1).sub(s0);
+            LongVector sq = s2.mul(s2); // below 2^62
+            sq.and(P).add(sq.lanewise(VectorOperators.LSHR, 61)).intoArray(out, j);
+        }
+    }
+
+    /**
+     * Whether A[i], A[i + quarter], A[i + half] and A[i + half + quarter] are signed integers in [-SMALL, SMALL) for every
+     * i in [from, from + n), for folded values.
+     */
+    static boolean smallQuads(long[] a, int from, int quarter, int half, int n) {
+        LongVector maxSigned = LongVector.broadcast(SPECIES, Fp.MAX_SIGNED);
+        LongVector any = LongVector.zero(SPECIES);
+        for (int k = 0; k < 4; k++) {
+            int offset = (k & 1) * quarter + (k >> 1) * half;
+            for (int j = 0; j < n; j += LANES) {
+                LongVector x = LongVector.fromArray(SPECIES, a, from + offset + j);
+                LongVector s = x.sub(maxSigned.sub(x).lanewise(VectorOperators.ASHR, 63).and(P));
+                // s + SMALL is in [0, 2 * SMALL) exactly when s is in range; a negative sum has its top bit set
+                any = any.or(s.add(SMALL));
+            }
+        }
+        return (any.reduceLanes(VectorOperators.OR) >>> SMALL_BITS_PLUS_ONE) == 0;
+    }
+}
