@@ -44,6 +44,11 @@ final class LaneLoops {
 
     /** out[outOff + j] = x[xOff + j] * y[yOff + j] mod p, folded, for operands below 2^61 + 2^32. */
     static void products(long[] x, int xOff, long[] y, int yOff, int n, long[] out, int outOff) {
+        products(x, xOff, y, yOff, n, out, outOff, false);
+    }
+
+    /** The same, with {@code add}: out[outOff + j] plus the product (out folded), folded. */
+    static void products(long[] x, int xOff, long[] y, int yOff, int n, long[] out, int outOff, boolean add) {
         for (int j = 0; j < n; j += LANES) {
             LongVector a = LongVector.fromArray(SPECIES, x, xOff + j);
             LongVector b = LongVector.fromArray(SPECIES, y, yOff + j);
@@ -59,7 +64,12 @@ final class LaneLoops {
                     .add(p01.lanewise(VectorOperators.LSHR, 29))
                     .add(p01.and(LOW29).lanewise(VectorOperators.LSHL, 32))
                     .add(p11.lanewise(VectorOperators.LSHL, 3));
-            t.and(P).add(t.lanewise(VectorOperators.LSHR, 61)).intoArray(out, outOff + j);
+            t = t.and(P).add(t.lanewise(VectorOperators.LSHR, 61));
+            if (add) {
+                t = t.add(LongVector.fromArray(SPECIES, out, outOff + j));
+                t = t.and(P).add(t.lanewise(VectorOperators.LSHR, 61));
+            }
+            t.intoArray(out, outOff + j);
         }
     }
 
@@ -92,14 +102,6 @@ final class LaneLoops {
         }
     }
 
-    /** x[xOff + j] = x[xOff + j] + y[yOff + j], folded, for folded values. */
-    static void addFolded(long[] x, int xOff, long[] y, int yOff, int n) {
-        for (int j = 0; j < n; j += LANES) {
-            LongVector s = LongVector.fromArray(SPECIES, x, xOff + j).add(LongVector.fromArray(SPECIES, y, yOff + j));
-            s.and(P).add(s.lanewise(VectorOperators.LSHR, 61)).intoArray(x, xOff + j);
-        }
-    }
-
     /** out[outOff + j] = 2*A[from + j + half] - A[from + j] mod p, folded, for folded values. */
     static void extrapolateToTwo(long[] a, int from, int half, int n, long[] out, int outOff) {
         for (int j = 0; j < n; j += LANES) {
@@ -111,20 +113,23 @@ final class LaneLoops {
     }
 
     /**
-     * out[j] = A[from + j]^2, folded, for folded values that represent signed integers below 2^31 in magnitude: one exact
-     * lane multiply. (A lane above (p-1)/2 is negative: x - p; p and p + 1, which a fold may leave, come out as 0 and 1.)
+     * out[outOff + j] = A[from + j]^2, folded, for folded values that represent signed integers below 2^31 in magnitude:
+     * one exact lane multiply. (A lane above (p-1)/2 is negative: x - p; p and p + 1, which a fold may leave, come out as
+     * 0 and 1.) With {@code add}, added to out[outOff + j] (folded) instead.
      */
-    static void smallSquares(long[] a, int from, int n, long[] out) {
+    static void smallSquares(long[] a, int from, int n, long[] out, int outOff, boolean add) {
+        LongVector maxSigned = LongVector.broadcast(SPECIES, Fp.MAX_SIGNED);
         for (int j = 0; j < n; j += LANES) {
             LongVector x = LongVector.fromArray(SPECIES, a, from + j);
-            LongVector s = x.sub(LongVector.broadcast(SPECIES, Fp.MAX_SIGNED).sub(x).lanewise(VectorOperators.ASHR, 63).and(P));
+            LongVector s = x.sub(maxSigned.sub(x).lanewise(VectorOperators.ASHR, 63).and(P));
             LongVector sq = s.mul(s); // below 2^62
-            sq.and(P).add(sq.lanewise(VectorOperators.LSHR, 61)).intoArray(out, j);
+            if (add) sq = sq.add(LongVector.fromArray(SPECIES, out, outOff + j)); // below 2^63
+            sq.and(P).add(sq.lanewise(VectorOperators.LSHR, 61)).intoArray(out, outOff + j);
         }
     }
 
-    /** out[j] = (2*A[from + j + half] - A[from + j])^2 the same way, where those values are below 2^31 in magnitude. */
-    static void smallSquaresAtTwo(long[] a, int from, int half, int n, long[] out) {
+    /** The same for (2*A[from + j + half] - A[from + j])^2, where those values are below 2^31 in magnitude. */
+    static void smallSquaresAtTwo(long[] a, int from, int half, int n, long[] out, int outOff, boolean add) {
         LongVector maxSigned = LongVector.broadcast(SPECIES, Fp.MAX_SIGNED);
         for (int j = 0; j < n; j += LANES) {
             LongVector x0 = LongVector.fromArray(SPECIES, a, from + j);
@@ -133,7 +138,8 @@ final class LaneLoops {
             LongVector s1 = x1.sub(maxSigned.sub(x1).lanewise(VectorOperators.ASHR, 63).and(P));
             LongVector s2 = s1.add(s1).sub(s0);
             LongVector sq = s2.mul(s2); // below 2^62
-            sq.and(P).add(sq.lanewise(VectorOperators.LSHR, 61)).intoArray(out, j);
+            if (add) sq = sq.add(LongVector.fromArray(SPECIES, out, outOff + j)); // below 2^63
+            sq.and(P).add(sq.lanewise(VectorOperators.LSHR, 61)).intoArray(out, outOff + j);
         }
     }
 

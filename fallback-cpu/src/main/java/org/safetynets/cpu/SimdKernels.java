@@ -4,7 +4,6 @@ import org.safetynets.field.Fp;
 
 import java.util.Arrays;
 
-import static org.safetynets.cpu.LaneLoops.addFolded;
 import static org.safetynets.cpu.LaneLoops.canonicalSums;
 import static org.safetynets.cpu.LaneLoops.differences;
 import static org.safetynets.cpu.LaneLoops.extrapolateToTwo;
@@ -121,21 +120,6 @@ final class SimdKernels {
             return highPartner == 0 ? 1 : 2;
         }
 
-        /**
-         * sum low[j] * (sq[0][j] + sq[1][j]) over j < blockSize (the second buffer only with a high partner), for
-         * folded squares; canonical. Adds into sq[0].
-         */
-        long weigh(long[][] sq, Buffers buffers) {
-            int n = blockSize();
-            if (highPartner != 0) addFolded(sq[0], 0, sq[1], 0, n);
-            if (lowPartner == 0) return dot(low, 0, sq[0], 0, n, buffers);
-            long sum = 0;
-            for (int group = 0; group < n; group += 2 * lowPartner) {
-                addFolded(sq[0], group, sq[0], group + lowPartner, lowPartner);
-                sum = Fp.add(sum, dot(low, group, sq[0], group, lowPartner, buffers));
-            }
-            return sum;
-        }
     }
 
     /**
@@ -162,28 +146,25 @@ final class SimdKernels {
                                    long[] out) {
         int n = weights.blockSize();
         int pairs = challenges == null ? half : half >> challenges.length;
-        Buffers buffers = new Buffers(Math.min(n, RUN));
-        long[][] sq = new long[2][n];
+        Buffers buffers = new Buffers(n);
+        long[] sq = new long[n];
         long[] folded = challenges != null && challenges.length == 2 ? new long[n] : null;
+        long[][] sources = {a, a};
+        int[] starts = new int[2];
+        boolean[] small = new boolean[2];
         long acc0 = 0;
         long acc2 = 0;
         for (int unit = fromUnit; unit < toUnit; unit++) {
             for (int k = 0; k < weights.blocksPerUnit(); k++) {
-                int base = weights.blockStart(unit, k);
+                starts[k] = weights.blockStart(unit, k);
                 if (challenges != null) {
-                    foldRun(a, half, challenges, base, n, folded, buffers);
-                    foldRun(a, half, challenges, base + pairs, n, folded, buffers);
+                    foldRun(a, half, challenges, starts[k], n, folded, buffers);
+                    foldRun(a, half, challenges, starts[k] + pairs, n, folded, buffers);
                 }
             }
             long w = weights.high()[weights.firstBlock(unit)];
-            for (int v = 0; v <= 2; v += 2) {
-                for (int k = 0; k < weights.blocksPerUnit(); k++) {
-                    fieldSquares(a, weights.blockStart(unit, k), pairs, v, n, sq[k]);
-                }
-                long sum = weights.weigh(sq, buffers);
-                if (v == 0) acc0 = LazyField.mulAdd(acc0, w, sum);
-                else acc2 = LazyField.mulAdd(acc2, w, sum);
-            }
+            acc0 = LazyField.mulAdd(acc0, w, weighedSquares(weights, sources, starts, pairs, 0, small, sq, buffers));
+            acc2 = LazyField.mulAdd(acc2, w, weighedSquares(weights, sources, starts, pairs, 2, small, sq, buffers));
         }
         out[0] = Fp.reduceUnsigned(acc0);
         out[1] = Fp.reduceUnsigned(acc2);
@@ -212,52 +193,81 @@ final class SimdKernels {
     static void weightedSquareGrid(Weights weights, long[] a, int half, int fromUnit, int toUnit, long[] out) {
         int n = weights.blockSize();
         int quarter = half / 2;
-        Buffers buffers = new Buffers(Math.min(n, RUN));
-        long[][] sq = new long[2][n];
+        Buffers buffers = new Buffers(n);
+        long[] sq = new long[n];
         long[][] rowTwo = new long[2][2 * n]; // per block of the unit: g(2, 0), then g(2, 1)
+        long[][] sources = new long[2][];
+        int[] blockStarts = new int[2];
+        int[] starts = new int[2];
         boolean[] small = new boolean[2];
         long[] acc = new long[9];
         for (int unit = fromUnit; unit < toUnit; unit++) {
             for (int k = 0; k < weights.blocksPerUnit(); k++) {
                 int base = weights.blockStart(unit, k);
+                blockStarts[k] = base;
                 small[k] = smallQuads(a, base, quarter, half, n);
                 extrapolateToTwo(a, base, half, n, rowTwo[k], 0);
                 extrapolateToTwo(a, base + quarter, half, n, rowTwo[k], n);
             }
             long w = weights.high()[weights.firstBlock(unit)];
-            for (int uv = 0; uv < 9; uv++) {
-                int u = uv / 3;
+            for (int u = 0; u < 3; u++) {
+                // g(u, .) for u < 2 is a pair of the table, for u = 2 the pair in rowTwo
                 for (int k = 0; k < weights.blocksPerUnit(); k++) {
-                    // g(u, .) for u < 2 is a pair of the table, for u = 2 the pair in rowTwo
-                    long[] source = u < 2 ? a : rowTwo[k];
-                    int from = u < 2 ? weights.blockStart(unit, k) + u * half : 0;
-                    int apart = u < 2 ? quarter : n;
-                    if (small[k]) smallSquaresOf(source, from, apart, uv % 3, n, sq[k]);
-                    else fieldSquares(source, from, apart, uv % 3, n, sq[k]);
+                    sources[k] = u < 2 ? a : rowTwo[k];
+                    starts[k] = u < 2 ? blockStarts[k] + u * half : 0;
                 }
-                acc[uv] = LazyField.mulAdd(acc[uv], w, weights.weigh(sq, buffers));
+                int apart = u < 2 ? quarter : n;
+                for (int v = 0; v < 3; v++) {
+                    acc[3 * u + v] = LazyField.mulAdd(acc[3 * u + v], w,
+                            weighedSquares(weights, sources, starts, apart, v, small, sq, buffers));
+                }
             }
         }
         for (int k = 0; k < 9; k++) out[k] = Fp.reduceUnsigned(acc[k]);
     }
 
     /**
-     * out[j], folded: the square at t = v of the pair (A[from + j], A[from + j + half]), that is of A[from + j] (v = 0),
-     * A[from + j + half] (v = 1) or 2*A[from + j + half] - A[from + j] (v = 2), for j < n.
+     * sum over the unit's blocks k and j < blockSize of low[j] * s_k(j)^2, canonical, where s_k(j) is the value at t = v
+     * of the pair (S[i], S[i + apart]), i = starts[k] + j, S = sources[k] (see {@link #squaresInto}). The squares that
+     * share a weight (the unit's blocks, and j and j + lowPartner) are added in {@code sq} first, then weighed by one
+     * product each.
      */
-    private static void fieldSquares(long[] a, int from, int half, int v, int n, long[] out) {
-        if (v < 2) {
-            int at = v == 1 ? from + half : from;
-            products(a, at, a, at, n, out, 0);
-        } else {
-            extrapolateToTwo(a, from, half, n, out, 0);
-            products(out, 0, out, 0, n, out, 0);
+    private static long weighedSquares(Weights weights, long[][] sources, int[] starts, int apart, int v, boolean[] small,
+                                       long[] sq, Buffers buffers) {
+        int n = weights.blockSize();
+        int partner = weights.lowPartner();
+        int run = partner == 0 ? n : partner;
+        long total = 0;
+        for (int group = 0; group < n; group += partner == 0 ? n : 2 * partner) {
+            boolean add = false;
+            for (int k = 0; k < weights.blocksPerUnit(); k++) {
+                for (int h = 0; h <= partner; h += Math.max(partner, 1)) {
+                    squaresInto(sources[k], starts[k] + group + h, apart, v, small[k], run, sq, group, add, buffers);
+                    add = true;
+                }
+            }
+            total = Fp.add(total, dot(weights.low(), group, sq, group, run, buffers));
         }
+        return total;
     }
 
-    /** The same for values that represent signed integers whose squares (at t = 2 too) stay below 2^62. */
-    private static void smallSquaresOf(long[] a, int from, int half, int v, int n, long[] out) {
-        if (v < 2) smallSquares(a, v == 1 ? from + half : from, n, out);
-        else smallSquaresAtTwo(a, from, half, n, out);
+    /**
+     * out[outOff + j], folded: the square at t = v of the pair (A[from + j], A[from + j + half]), that is of A[from + j]
+     * (v = 0), A[from + j + half] (v = 1) or 2*A[from + j + half] - A[from + j] (v = 2), for j < n; with {@code add},
+     * added to what out holds. With {@code small}, the values represent signed integers whose squares (at t = 2 too)
+     * stay below 2^62.
+     */
+    private static void squaresInto(long[] a, int from, int half, int v, boolean small, int n, long[] out, int outOff,
+                                    boolean add, Buffers buffers) {
+        int at = v == 1 ? from + half : from;
+        if (small) {
+            if (v < 2) smallSquares(a, at, n, out, outOff, add);
+            else smallSquaresAtTwo(a, from, half, n, out, outOff, add);
+        } else if (v < 2) {
+            products(a, at, a, at, n, out, outOff, add);
+        } else {
+            extrapolateToTwo(a, from, half, n, buffers.x, 0);
+            products(buffers.x, 0, buffers.x, 0, n, out, outOff, add);
+        }
     }
 }
