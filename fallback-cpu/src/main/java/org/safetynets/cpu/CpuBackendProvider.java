@@ -1,5 +1,6 @@
 package org.safetynets.cpu;
 
+import org.safetynets.BackendUnavailable;
 import org.safetynets.backend.Backend;
 import org.safetynets.backend.BackendProvider;
 
@@ -15,15 +16,18 @@ public final class CpuBackendProvider implements BackendProvider {
         return 100;
     }
 
+    /** Null unless the SIMD setting ({@value Simd#PROPERTY}) is one this JVM cannot honour. */
     @Override
     public String unavailableReason() {
-        return null;
+        return Simd.settingError();
     }
 
     /** @param threads worker threads, or 0 for one per available processor */
     @Override
     public Backend open(int threads) {
         if (threads < 0) throw new IllegalArgumentException("threads must be 0 (all cores) or positive: " + threads);
+        String reason = unavailableReason();
+        if (reason != null) throw new BackendUnavailable("cpu backend: " + reason);
         return new CpuBackend(threads == 0 ? Runtime.getRuntime().availableProcessors() : threads);
     }
 }

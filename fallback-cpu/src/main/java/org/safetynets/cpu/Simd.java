@@ -21,15 +21,29 @@ final class Simd {
         return MODULE_PRESENT && CHUNK % SimdKernels.lanes() == 0;
     }
 
-    /** What a backend opened without an explicit choice uses. */
+    /** What a backend opened without an explicit choice uses; the setting must be valid ({@link #settingError()}). */
     static boolean byDefault() {
-        String setting = System.getProperty(PROPERTY, "auto");
-        return switch (setting) {
+        return switch (setting()) {
             case "off" -> false;
             case "on" -> usable();
-            case "auto" -> usable() && SimdKernels.lanes() >= 8;
-            default -> throw new IllegalArgumentException("-D" + PROPERTY + " must be auto, on or off, not " + setting);
+            default -> usable() && SimdKernels.lanes() >= 8;
         };
+    }
+
+    /** Why the {@value #PROPERTY} setting cannot be followed, or null. */
+    static String settingError() {
+        String setting = setting();
+        if (!setting.equals("auto") && !setting.equals("on") && !setting.equals("off")) {
+            return "-D" + PROPERTY + " must be auto, on or off, not '" + setting + "'";
+        }
+        if (setting.equals("on") && !usable()) {
+            return "-D" + PROPERTY + "=on needs a JVM started with --add-modules jdk.incubator.vector";
+        }
+        return null;
+    }
+
+    private static String setting() {
+        return System.getProperty(PROPERTY, "auto");
     }
 
     /** For the backend's description. */

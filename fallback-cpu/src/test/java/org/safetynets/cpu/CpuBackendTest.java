@@ -67,6 +67,29 @@ class CpuBackendTest {
     }
 
     @Test
+    void simdSettingIsFollowedOrNamedAsTheReason() {
+        CpuBackendProvider provider = new CpuBackendProvider();
+        try {
+            System.setProperty(Simd.PROPERTY, "fast");
+            assertEquals("-Dsafetynets.cpu.simd must be auto, on or off, not 'fast'", provider.unavailableReason());
+            BackendUnavailable e = assertThrows(BackendUnavailable.class, () -> provider.open(1));
+            assertTrue(e.getMessage().contains("not 'fast'"), e.getMessage());
+            System.setProperty(Simd.PROPERTY, "off");
+            assertEquals(null, provider.unavailableReason());
+            try (Backend backend = provider.open(1)) {
+                assertEquals("cpu: 1 thread (Java, scalar)", backend.description());
+            }
+            System.setProperty(Simd.PROPERTY, "on");
+            assertEquals(null, provider.unavailableReason()); // these tests run with the module
+            try (Backend backend = provider.open(1)) {
+                assertTrue(backend.description().contains("SIMD"), backend.description());
+            }
+        } finally {
+            System.clearProperty(Simd.PROPERTY);
+        }
+    }
+
+    @Test
     void testJvmsHaveTheVectorModule() {
         // The build's surefire argLine adds it, as bin/safetynets does: without it the SIMD kernels go untested.
         assertTrue(Simd.usable(), "tests run without --add-modules jdk.incubator.vector");
