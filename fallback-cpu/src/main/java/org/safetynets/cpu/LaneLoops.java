@@ -113,52 +113,63 @@ final class LaneLoops {
     }
 
     /**
-     * out[outOff + j] = A[from + j]^2, folded, for folded values that represent signed integers below 2^31 in magnitude:
-     * one exact lane multiply. (A lane above (p-1)/2 is negative: x - p; p and p + 1, which a fold may leave, come out as
-     * 0 and 1.) With {@code add}, added to out[outOff + j] (folded) instead.
+     * The quads at [from, from + n) as signed integers, with their extrapolation to u = 2: rows[v*n + j] = g(0, v),
+     * rows[(2 + v)*n + j] = g(1, v) and rows[(4 + v)*n + j] = g(2, v) = 2*g(1, v) - g(0, v) for v in {0, 1}, where
+     * g(0, 0) = A[i], g(0, 1) = A[i + quarter], g(1, 0) = A[i + half], g(1, 1) = A[i + half + quarter], i = from + j.
+     * (A folded value above (p-1)/2 is negative: x - p; p and p + 1, which a fold may leave, come out as 0 and 1.)
+     *
+     * @return whether every value read lies in [-SMALL, SMALL); the rows are meaningless otherwise
      */
-    static void smallSquares(long[] a, int from, int n, long[] out, int outOff, boolean add) {
+    static boolean signedQuads(long[] a, int from, int quarter, int half, int n, long[] rows) {
         LongVector maxSigned = LongVector.broadcast(SPECIES, Fp.MAX_SIGNED);
+        LongVector any = LongVector.zero(SPECIES);
         for (int j = 0; j < n; j += LANES) {
-            LongVector x = LongVector.fromArray(SPECIES, a, from + j);
-            LongVector s = x.sub(maxSigned.sub(x).lanewise(VectorOperators.ASHR, 63).and(P));
-            LongVector sq = s.mul(s); // below 2^62
-            if (add) sq = sq.add(LongVector.fromArray(SPECIES, out, outOff + j)); // below 2^63
-            sq.and(P).add(sq.lanewise(VectorOperators.LSHR, 61)).intoArray(out, outOff + j);
+            int i = from + j;
+            LongVector x00 = LongVector.fromArray(SPECIES, a, i);
+            LongVector x01 = LongVector.fromArray(SPECIES, a, i + quarter);
+            LongVector x10 = LongVector.fromArray(SPECIES, a, i + half);
+            LongVector x11 = LongVector.fromArray(SPECIES, a, i + half + quarter);
+            LongVector s00 = x00.sub(maxSigned.sub(x00).lanewise(VectorOperators.ASHR, 63).and(P));
+            LongVector s01 = x01.sub(maxSigned.sub(x01).lanewise(VectorOperators.ASHR, 63).and(P));
+            LongVector s10 = x10.sub(maxSigned.sub(x10).lanewise(VectorOperators.ASHR, 63).and(P));
+            LongVector s11 = x11.sub(maxSigned.sub(x11).lanewise(VectorOperators.ASHR, 63).and(P));
+            // s + SMALL is in [0, 2 * SMALL) exactly when s is in range; a negative sum has its top bit set
+            any = any.or(s00.add(SMALL)).or(s01.add(SMALL)).or(s10.add(SMALL)).or(s11.add(SMALL));
+            s00.intoArray(rows, j);
+            s01.intoArray(rows, n + j);
+            s10.intoArray(rows, 2 * n + j);
+            s11.intoArray(rows, 3 * n + j);
+            s10.add(s10).sub(s00).intoArray(rows, 4 * n + j);
+            s11.add(s11).sub(s01).intoArray(rows, 5 * n + j);
         }
-    }
-
-    /** The same for (2*A[from + j + half] - A[from + j])^2, where those values are below 2^31 in magnitude. */
-    static void smallSquaresAtTwo(long[] a, int from, int half, int n, long[] out, int outOff, boolean add) {
-        LongVector maxSigned = LongVector.broadcast(SPECIES, Fp.MAX_SIGNED);
-        for (int j = 0; j < n; j += LANES) {
-            LongVector x0 = LongVector.fromArray(SPECIES, a, from + j);
-            LongVector x1 = LongVector.fromArray(SPECIES, a, from + j + half);
-            LongVector s0 = x0.sub(maxSigned.sub(x0).lanewise(VectorOperators.ASHR, 63).and(P));
-            LongVector s1 = x1.sub(maxSigned.sub(x1).lanewise(VectorOperators.ASHR, 63).and(P));
-            LongVector s2 = s1.add(s1).sub(s0);
-            LongVector sq = s2.mul(s2); // below 2^62
-            if (add) sq = sq.add(LongVector.fromArray(SPECIES, out, outOff + j)); // below 2^63
-            sq.and(P).add(sq.lanewise(VectorOperators.LSHR, 61)).intoArray(out, outOff + j);
-        }
+        return (any.reduceLanes(VectorOperators.OR) >>> SMALL_BITS_PLUS_ONE) == 0;
     }
 
     /**
-     * Whether A[i], A[i + quarter], A[i + half] and A[i + half + quarter] are signed integers in [-SMALL, SMALL) for every
-     * i in [from, from + n), for folded values.
+     * out[outOff + j] = s[from + j]^2 for signed integers below 2^31 in magnitude: one exact lane multiply, below 2^62.
+     * With {@code add}, added to out[outOff + j]; with {@code fold}, folded. Unfolded sums of up to four squares of
+     * the grid's values (each below (9 * 2^27)^2 < 2^60.4) stay below 2^63.
      */
-    static boolean smallQuads(long[] a, int from, int quarter, int half, int n) {
-        LongVector maxSigned = LongVector.broadcast(SPECIES, Fp.MAX_SIGNED);
-        LongVector any = LongVector.zero(SPECIES);
-        for (int k = 0; k < 4; k++) {
-            int offset = (k & 1) * quarter + (k >> 1) * half;
-            for (int j = 0; j < n; j += LANES) {
-                LongVector x = LongVector.fromArray(SPECIES, a, from + offset + j);
-                LongVector s = x.sub(maxSigned.sub(x).lanewise(VectorOperators.ASHR, 63).and(P));
-                // s + SMALL is in [0, 2 * SMALL) exactly when s is in range; a negative sum has its top bit set
-                any = any.or(s.add(SMALL));
-            }
+    static void signedSquares(long[] s, int from, int n, long[] out, int outOff, boolean add, boolean fold) {
+        for (int j = 0; j < n; j += LANES) {
+            LongVector x = LongVector.fromArray(SPECIES, s, from + j);
+            LongVector sq = x.mul(x);
+            if (add) sq = sq.add(LongVector.fromArray(SPECIES, out, outOff + j));
+            if (fold) sq = sq.and(P).add(sq.lanewise(VectorOperators.LSHR, 61));
+            sq.intoArray(out, outOff + j);
         }
-        return (any.reduceLanes(VectorOperators.OR) >>> SMALL_BITS_PLUS_ONE) == 0;
+    }
+
+    /** The same for (2*s[from + j + apart] - s[from + j])^2. */
+    static void signedSquaresAtTwo(long[] s, int from, int apart, int n, long[] out, int outOff, boolean add, boolean fold) {
+        for (int j = 0; j < n; j += LANES) {
+            LongVector x0 = LongVector.fromArray(SPECIES, s, from + j);
+            LongVector x1 = LongVector.fromArray(SPECIES, s, from + j + apart);
+            LongVector x2 = x1.add(x1).sub(x0);
+            LongVector sq = x2.mul(x2);
+            if (add) sq = sq.add(LongVector.fromArray(SPECIES, out, outOff + j));
+            if (fold) sq = sq.and(P).add(sq.lanewise(VectorOperators.LSHR, 61));
+            sq.intoArray(out, outOff + j);
+        }
     }
 }

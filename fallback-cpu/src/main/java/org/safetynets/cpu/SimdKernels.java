@@ -8,9 +8,9 @@ import static org.safetynets.cpu.LaneLoops.canonicalSums;
 import static org.safetynets.cpu.LaneLoops.differences;
 import static org.safetynets.cpu.LaneLoops.extrapolateToTwo;
 import static org.safetynets.cpu.LaneLoops.products;
-import static org.safetynets.cpu.LaneLoops.smallQuads;
-import static org.safetynets.cpu.LaneLoops.smallSquares;
-import static org.safetynets.cpu.LaneLoops.smallSquaresAtTwo;
+import static org.safetynets.cpu.LaneLoops.signedQuads;
+import static org.safetynets.cpu.LaneLoops.signedSquares;
+import static org.safetynets.cpu.LaneLoops.signedSquaresAtTwo;
 import static org.safetynets.cpu.LaneLoops.sum;
 
 /**
@@ -151,6 +151,7 @@ final class SimdKernels {
         long[] folded = challenges != null && challenges.length == 2 ? new long[n] : null;
         long[][] sources = {a, a};
         int[] starts = new int[2];
+        int[] aparts = {pairs, pairs};
         boolean[] small = new boolean[2];
         long acc0 = 0;
         long acc2 = 0;
@@ -163,8 +164,8 @@ final class SimdKernels {
                 }
             }
             long w = weights.high()[weights.firstBlock(unit)];
-            acc0 = LazyField.mulAdd(acc0, w, weighedSquares(weights, sources, starts, pairs, 0, small, sq, buffers));
-            acc2 = LazyField.mulAdd(acc2, w, weighedSquares(weights, sources, starts, pairs, 2, small, sq, buffers));
+            acc0 = LazyField.mulAdd(acc0, w, weighedSquares(weights, sources, starts, aparts, 0, small, sq, buffers));
+            acc2 = LazyField.mulAdd(acc2, w, weighedSquares(weights, sources, starts, aparts, 2, small, sq, buffers));
         }
         out[0] = Fp.reduceUnsigned(acc0);
         out[1] = Fp.reduceUnsigned(acc2);
@@ -185,41 +186,45 @@ final class SimdKernels {
 
     /**
      * {@link org.safetynets.backend.Backend#weightedSquareGrid} over units [fromUnit, toUnit) of quads
-     * (A[i], A[i + half/2], A[i + half], A[i + 3*half/2]), into out[3u + v]. Per block: g(0, v) and g(1, v) are pairs of
-     * the table itself; g(2, v) = 2*g(1, v) - g(0, v) goes through a buffer; each of the nine is squared and weighed
-     * from cache. Activations before the first fold are small integers: then every g(u, v) is below 9 * 2^27 in
-     * magnitude and its square is one exact lane multiply.
+     * (A[i], A[i + half/2], A[i + half], A[i + 3*half/2]), into out[3u + v]. Per block, the pairs g(u, .) for u = 0, 1
+     * and their extrapolation g(2, .) = 2*g(1, .) - g(0, .) are laid out as rows; each of the nine g(u, v) is squared
+     * and weighed from cache. Activations before the first fold are small integers: then the rows hold them as signed
+     * integers, every g(u, v) is below 9 * 2^27 in magnitude, and its square is one exact lane multiply.
      */
     static void weightedSquareGrid(Weights weights, long[] a, int half, int fromUnit, int toUnit, long[] out) {
         int n = weights.blockSize();
         int quarter = half / 2;
         Buffers buffers = new Buffers(n);
         long[] sq = new long[n];
-        long[][] rowTwo = new long[2][2 * n]; // per block of the unit: g(2, 0), then g(2, 1)
+        long[][] rows = new long[2][6 * n]; // per block of the unit: g(0, 0..1), g(1, 0..1), g(2, 0..1)
         long[][] sources = new long[2][];
         int[] blockStarts = new int[2];
         int[] starts = new int[2];
+        int[] aparts = new int[2];
         boolean[] small = new boolean[2];
         long[] acc = new long[9];
         for (int unit = fromUnit; unit < toUnit; unit++) {
             for (int k = 0; k < weights.blocksPerUnit(); k++) {
                 int base = weights.blockStart(unit, k);
                 blockStarts[k] = base;
-                small[k] = smallQuads(a, base, quarter, half, n);
-                extrapolateToTwo(a, base, half, n, rowTwo[k], 0);
-                extrapolateToTwo(a, base + quarter, half, n, rowTwo[k], n);
+                small[k] = signedQuads(a, base, quarter, half, n, rows[k]);
+                if (!small[k]) {
+                    // field values: g(0, .) and g(1, .) are read from the table, g(2, .) from rows
+                    extrapolateToTwo(a, base, half, n, rows[k], 4 * n);
+                    extrapolateToTwo(a, base + quarter, half, n, rows[k], 5 * n);
+                }
             }
             long w = weights.high()[weights.firstBlock(unit)];
             for (int u = 0; u < 3; u++) {
-                // g(u, .) for u < 2 is a pair of the table, for u = 2 the pair in rowTwo
                 for (int k = 0; k < weights.blocksPerUnit(); k++) {
-                    sources[k] = u < 2 ? a : rowTwo[k];
-                    starts[k] = u < 2 ? blockStarts[k] + u * half : 0;
+                    boolean fromTable = u < 2 && !small[k];
+                    sources[k] = fromTable ? a : rows[k];
+                    starts[k] = fromTable ? blockStarts[k] + u * half : 2 * u * n;
+                    aparts[k] = fromTable ? quarter : n;
                 }
-                int apart = u < 2 ? quarter : n;
                 for (int v = 0; v < 3; v++) {
                     acc[3 * u + v] = LazyField.mulAdd(acc[3 * u + v], w,
-                            weighedSquares(weights, sources, starts, apart, v, small, sq, buffers));
+                            weighedSquares(weights, sources, starts, aparts, v, small, sq, buffers));
                 }
             }
         }
@@ -228,22 +233,24 @@ final class SimdKernels {
 
     /**
      * sum over the unit's blocks k and j < blockSize of low[j] * s_k(j)^2, canonical, where s_k(j) is the value at t = v
-     * of the pair (S[i], S[i + apart]), i = starts[k] + j, S = sources[k] (see {@link #squaresInto}). The squares that
-     * share a weight (the unit's blocks, and j and j + lowPartner) are added in {@code sq} first, then weighed by one
-     * product each.
+     * of the pair (S[i], S[i + aparts[k]]), i = starts[k] + j, S = sources[k] (see {@link #squaresInto}). The squares
+     * that share a weight (the unit's blocks, and j and j + lowPartner) are added in {@code sq} first, then weighed by
+     * one product each.
      */
-    private static long weighedSquares(Weights weights, long[][] sources, int[] starts, int apart, int v, boolean[] small,
+    private static long weighedSquares(Weights weights, long[][] sources, int[] starts, int[] aparts, int v, boolean[] small,
                                        long[] sq, Buffers buffers) {
         int n = weights.blockSize();
         int partner = weights.lowPartner();
         int run = partner == 0 ? n : partner;
+        int halves = partner == 0 ? 1 : 2;
+        int last = weights.blocksPerUnit() * halves - 1;
         long total = 0;
-        for (int group = 0; group < n; group += partner == 0 ? n : 2 * partner) {
-            boolean add = false;
+        for (int group = 0; group < n; group += halves * run) {
+            int source = 0;
             for (int k = 0; k < weights.blocksPerUnit(); k++) {
-                for (int h = 0; h <= partner; h += Math.max(partner, 1)) {
-                    squaresInto(sources[k], starts[k] + group + h, apart, v, small[k], run, sq, group, add, buffers);
-                    add = true;
+                for (int h = 0; h < halves; h++, source++) {
+                    squaresInto(sources[k], starts[k] + group + h * partner, aparts[k], v, small[k], run, sq, group,
+                            source > 0, source == last, buffers);
                 }
             }
             total = Fp.add(total, dot(weights.low(), group, sq, group, run, buffers));
@@ -252,17 +259,17 @@ final class SimdKernels {
     }
 
     /**
-     * out[outOff + j], folded: the square at t = v of the pair (A[from + j], A[from + j + half]), that is of A[from + j]
-     * (v = 0), A[from + j + half] (v = 1) or 2*A[from + j + half] - A[from + j] (v = 2), for j < n; with {@code add},
-     * added to what out holds. With {@code small}, the values represent signed integers whose squares (at t = 2 too)
-     * stay below 2^62.
+     * out[outOff + j]: the square at t = v of the pair (A[from + j], A[from + j + half]), that is of A[from + j] (v = 0),
+     * A[from + j + half] (v = 1) or 2*A[from + j + half] - A[from + j] (v = 2), for j < n; with {@code add}, added to
+     * what out holds. With {@code small}, A holds signed integers (rows of {@link LaneLoops#signedQuads}) whose squares
+     * are exact, left unfolded unless {@code fold}; otherwise field elements, always folded.
      */
     private static void squaresInto(long[] a, int from, int half, int v, boolean small, int n, long[] out, int outOff,
-                                    boolean add, Buffers buffers) {
+                                    boolean add, boolean fold, Buffers buffers) {
         int at = v == 1 ? from + half : from;
         if (small) {
-            if (v < 2) smallSquares(a, at, n, out, outOff, add);
-            else smallSquaresAtTwo(a, from, half, n, out, outOff, add);
+            if (v < 2) signedSquares(a, at, n, out, outOff, add, fold);
+            else signedSquaresAtTwo(a, from, half, n, out, outOff, add, fold);
         } else if (v < 2) {
             products(a, at, a, at, n, out, outOff, add);
         } else {

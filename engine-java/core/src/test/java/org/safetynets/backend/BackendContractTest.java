@@ -658,6 +658,14 @@ public abstract class BackendContractTest {
             }
             checkSquareGrid(1024, 6, a, "magnitudes near " + magnitude, true);
         }
+        // Small integers in the first two blocks of 64 quads, field elements in the others: with pooled weights a
+        // block and its partner (two blocks on) differ, where a backend may treat small blocks its own way.
+        long[] mixed = values(2 * 1024 + 1, Values.RANDOM);
+        long[] smallValues = values(mixed.length, Values.SMALL);
+        for (int i = 0; i < 128; i++) {
+            for (int corner : new int[] {0, 512, 1024, 1536}) mixed[i + corner] = smallValues[i + corner];
+        }
+        checkSquareGrid(1024, 6, mixed, "small and field blocks side by side", true);
     }
 
     /** @param pooled weights symmetric in a pooled offset variable in each factor, where the factor has one */
