@@ -113,6 +113,38 @@ final class LaneLoops {
     }
 
     /**
+     * out[outOff + j] = sum over k of c[k] * X_k[i], canonical, i = from + j, for the quads X_0 = A[i], X_1 = A[i + quarter],
+     * X_2 = A[i + half], X_3 = A[i + half + quarter] of signed integers in [-SMALL, SMALL) and canonical coefficients:
+     * the two folds of a quad in one step. Each coefficient is split into 32-bit limbs, c = ch*2^32 + cl, so the four
+     * products with each limb add up exactly in a signed lane (below 2^61 and 2^58 in magnitude), and
+     * H*2^32 + L = (H >>> 29) + (H mod 2^29)*2^32 + L mod p once H and L are made non-negative by adding p.
+     *
+     * @return whether every value read lies in [-SMALL, SMALL); out is meaningless otherwise
+     */
+    static boolean smallBilinear(long[] a, int from, int quarter, int half, long[] c, int n, long[] out, int outOff) {
+        LongVector maxSigned = LongVector.broadcast(SPECIES, Fp.MAX_SIGNED);
+        LongVector any = LongVector.zero(SPECIES);
+        for (int j = 0; j < n; j += LANES) {
+            int i = from + j;
+            LongVector high = LongVector.zero(SPECIES);
+            LongVector low = LongVector.zero(SPECIES);
+            for (int k = 0; k < 4; k++) {
+                LongVector x = LongVector.fromArray(SPECIES, a, i + (k & 1) * quarter + (k >> 1) * half);
+                LongVector s = x.sub(maxSigned.sub(x).lanewise(VectorOperators.ASHR, 63).and(P));
+                any = any.or(s.add(SMALL)); // in [0, 2 * SMALL) exactly when s is in range
+                high = high.add(s.mul(c[k] >>> 32));
+                low = low.add(s.mul(c[k] & LOW32));
+            }
+            high = high.add(high.lanewise(VectorOperators.ASHR, 63).and(P)); // in [0, p)
+            low = low.add(low.lanewise(VectorOperators.ASHR, 63).and(P)); // in [0, p]
+            LongVector t = low.add(high.lanewise(VectorOperators.LSHR, 29)).add(high.and(LOW29).lanewise(VectorOperators.LSHL, 32));
+            LongVector f = t.and(P).add(t.lanewise(VectorOperators.LSHR, 61)).sub(P); // fold(t) <= p + 1: f in [-p, 1]
+            f.add(f.lanewise(VectorOperators.ASHR, 63).and(P)).intoArray(out, outOff + j);
+        }
+        return (any.reduceLanes(VectorOperators.OR) >>> SMALL_BITS_PLUS_ONE) == 0;
+    }
+
+    /**
      * The quads at [from, from + n) as signed integers, with their extrapolation to u = 2: rows[v*n + j] = g(0, v),
      * rows[(2 + v)*n + j] = g(1, v) and rows[(4 + v)*n + j] = g(2, v) = 2*g(1, v) - g(0, v) for v in {0, 1}, where
      * g(0, 0) = A[i], g(0, 1) = A[i + quarter], g(1, 0) = A[i + half], g(1, 1) = A[i + half + quarter], i = from + j.

@@ -9,6 +9,7 @@ import static org.safetynets.cpu.LaneLoops.differences;
 import static org.safetynets.cpu.LaneLoops.extrapolateToTwo;
 import static org.safetynets.cpu.LaneLoops.products;
 import static org.safetynets.cpu.LaneLoops.signedQuads;
+import static org.safetynets.cpu.LaneLoops.smallBilinear;
 import static org.safetynets.cpu.LaneLoops.signedSquares;
 import static org.safetynets.cpu.LaneLoops.signedSquaresAtTwo;
 import static org.safetynets.cpu.LaneLoops.sum;
@@ -39,6 +40,9 @@ final class SimdKernels {
         final long[] y;
         private final long[] challenge;
         private long filledWith = -1;
+        private final long[] twoFold = new long[4];
+        private long foldedWith0 = -1;
+        private long foldedWith1 = -1;
 
         Buffers(int size) {
             x = new long[size];
@@ -48,6 +52,24 @@ final class SimdKernels {
 
         Buffers() {
             this(RUN);
+        }
+
+        /**
+         * The weights of a quad's corners (A[i], A[i + half/2], A[i + half], A[i + 3*half/2]) in the table folded at
+         * c[0], then c[1]: (1 - c0)(1 - c1), (1 - c0) c1, c0 (1 - c1), c0 c1.
+         */
+        long[] twoFoldWeights(long[] c) {
+            if (c[0] != foldedWith0 || c[1] != foldedWith1) {
+                long r0 = c[0];
+                long r1 = c[1];
+                twoFold[0] = Fp.mul(Fp.sub(1, r0), Fp.sub(1, r1));
+                twoFold[1] = Fp.mul(Fp.sub(1, r0), r1);
+                twoFold[2] = Fp.mul(r0, Fp.sub(1, r1));
+                twoFold[3] = Fp.mul(r0, r1);
+                foldedWith0 = r0;
+                foldedWith1 = r1;
+            }
+            return twoFold;
         }
 
         /** An array of r in every entry (products take two arrays). */
@@ -177,9 +199,18 @@ final class SimdKernels {
      * {@code upper} (n entries): the intermediate table is never written to the table itself.
      */
     private static void foldRun(long[] a, int half, long[] challenges, int from, int n, long[] upper, Buffers buffers) {
-        fold(a, half, challenges[0], from, from + n, buffers);
-        if (challenges.length == 1) return;
+        if (challenges.length == 1) {
+            fold(a, half, challenges[0], from, from + n, buffers);
+            return;
+        }
         int quarter = half / 2;
+        // Small integers (the activations, folded for the first time): A'' = sum of the quad's corners times
+        // (1 - c0)(1 - c1), (1 - c0) c1, c0 (1 - c1), c0 c1, exactly, in one step.
+        if (smallBilinear(a, from, quarter, half, buffers.twoFoldWeights(challenges), n, upper, 0)) {
+            System.arraycopy(upper, 0, a, from, n);
+            return;
+        }
+        fold(a, half, challenges[0], from, from + n, buffers);
         foldPairs(a, from + quarter, a, from + quarter + half, challenges[0], n, upper, 0, buffers);
         foldPairs(a, from, upper, 0, challenges[1], n, a, from, buffers);
     }

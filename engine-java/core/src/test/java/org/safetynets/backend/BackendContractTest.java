@@ -607,33 +607,48 @@ public abstract class BackendContractTest {
                 long[] low = pooledWeights(values(1 << lowVariables, Values.EDGES), pooled);
                 for (long[] challenges : new long[][] {{0}, {1}, {P - 1}, {randomElement()}, {randomElement(), randomElement()},
                         {1, P - 1}, {0, randomElement()}}) {
-                    int half = pairs << challenges.length;
-                    long[] table = values(2 * half + 3, kind);
-                    long[] folded = table.clone();
-                    for (int k = 0, h = half; k < challenges.length; k++, h /= 2) {
-                        for (int i = 0; i < h; i++) folded[i] = add(folded[i], mul(challenges[k], sub(folded[i + h], folded[i])));
-                    }
-                    long[] expected = new long[2];
-                    for (int i = 0; i < pairs; i++) {
-                        long w = mul(high[i >> lowVariables], low[i % (1 << lowVariables)]);
-                        long a0 = folded[i];
-                        long a2 = sub(add(folded[i + pairs], folded[i + pairs]), a0);
-                        expected[0] = add(expected[0], mul(w, mul(a0, a0)));
-                        expected[1] = add(expected[1], mul(w, mul(a2, a2)));
-                    }
-                    String where = kind + " pairs " + pairs + " low variables " + lowVariables + " challenges "
-                            + java.util.Arrays.toString(challenges);
-                    try (DeviceTensor th = backend.upload(high); DeviceTensor tl = backend.upload(low);
-                         DeviceTensor ta = backend.upload(table)) {
-                        assertArrayEquals(expected, backend.foldThenWeightedSquareSums(ta, half, challenges, th, tl, lowVariables), where);
-                        long[] after = backend.download(ta);
-                        int live = half >> (challenges.length - 1); // the rest of the first half is unspecified
-                        assertArrayEquals(java.util.Arrays.copyOf(folded, live), java.util.Arrays.copyOf(after, live), where + ": the folded table");
-                        assertArrayEquals(java.util.Arrays.copyOfRange(table, half, table.length),
-                                java.util.Arrays.copyOfRange(after, half, after.length), where + ": the upper half is left alone");
-                    }
+                    long[] table = values(2 * (pairs << challenges.length) + 3, kind);
+                    checkFoldThenSums(table, pairs, lowVariables, high, low, challenges,
+                            kind + " pairs " + pairs + " low variables " + lowVariables);
                 }
             }
+        }
+        // Tables of one magnitude each around 2^27, where a backend's small-integer path for two folds may end (the
+        // four corners' products with 32-bit limbs of a field element must add up in 63 bits).
+        for (long magnitude : new long[] {(1L << 27) - 1, 1L << 27, 1L << 29, 1L << 31, 1L << 34}) {
+            long[] table = new long[2 * (1 << 14) + 3];
+            for (int i = 0; i < table.length; i++) {
+                long v = magnitude - random.nextInt(2);
+                table[i] = random.nextBoolean() ? v : P - v;
+            }
+            checkFoldThenSums(table, 1 << 12, 10, values(4, Values.RANDOM), values(1 << 10, Values.RANDOM),
+                    new long[] {randomElement(), randomElement()}, "magnitudes near " + magnitude);
+        }
+    }
+
+    private void checkFoldThenSums(long[] table, int pairs, int lowVariables, long[] high, long[] low, long[] challenges,
+                                   String what) {
+        int half = pairs << challenges.length;
+        long[] folded = table.clone();
+        for (int k = 0, h = half; k < challenges.length; k++, h /= 2) {
+            for (int i = 0; i < h; i++) folded[i] = add(folded[i], mul(challenges[k], sub(folded[i + h], folded[i])));
+        }
+        long[] expected = new long[2];
+        for (int i = 0; i < pairs; i++) {
+            long w = mul(high[i >> lowVariables], low[i % (1 << lowVariables)]);
+            long a0 = folded[i];
+            long a2 = sub(add(folded[i + pairs], folded[i + pairs]), a0);
+            expected[0] = add(expected[0], mul(w, mul(a0, a0)));
+            expected[1] = add(expected[1], mul(w, mul(a2, a2)));
+        }
+        String where = what + " challenges " + java.util.Arrays.toString(challenges);
+        try (DeviceTensor th = backend.upload(high); DeviceTensor tl = backend.upload(low); DeviceTensor ta = backend.upload(table)) {
+            assertArrayEquals(expected, backend.foldThenWeightedSquareSums(ta, half, challenges, th, tl, lowVariables), where);
+            long[] after = backend.download(ta);
+            int live = half >> (challenges.length - 1); // the rest of the first half is unspecified
+            assertArrayEquals(java.util.Arrays.copyOf(folded, live), java.util.Arrays.copyOf(after, live), where + ": the folded table");
+            assertArrayEquals(java.util.Arrays.copyOfRange(table, half, table.length),
+                    java.util.Arrays.copyOfRange(after, half, after.length), where + ": the upper half is left alone");
         }
     }
 
