@@ -39,9 +39,11 @@ import java.util.concurrent.Callable;
         description = {"Proves and verifies a batch, shows that a tampered proof is rejected, and prints the costs. By default on the "
                 + "trained MNIST model shipped in the jar and real test digits, with the accuracy of the verified outputs; without "
                 + "MNIST data, on synthetic inputs.",
-            "Timings are taken once, after one untimed warm-up run of the same batch."})
+            "Timings are taken once, after " + DemoCommand.WARM_UP_RUNS + " untimed warm-up runs of the same batch."})
 final class DemoCommand implements Callable<Integer> {
     static final String SHIPPED = "mnist";
+    /** Untimed runs before the timed one. */
+    static final int WARM_UP_RUNS = 5;
     static final String RANDOM = "random";
 
     /** Where the default MNIST directory is looked for; tests pass one that finds nothing. */
@@ -119,13 +121,16 @@ final class DemoCommand implements Callable<Integer> {
             out.println("backend: " + backend.description());
             out.flush();
 
-            // Warm-up: the same work once, untimed, so the timed run is not measuring the JIT compiler.
-            byte[] warmUp;
-            try (ConsoleProgress progress = ConsoleProgress.onTerminal(err, "warm-up run (untimed)")) {
-                warmUp = ProofCodec.encode(Prover.prove(model, samples, backend, progress, limits));
+            // Warm-up: the same work, untimed, so the timed run is not measuring the JIT compiler. Several runs: the
+            // CPU backend's SIMD kernels are only fast once C2 has compiled them, which takes a few proofs.
+            for (int run = 1; run <= WARM_UP_RUNS; run++) {
+                byte[] warmUp;
+                try (ConsoleProgress progress = ConsoleProgress.onTerminal(err, "warm-up run " + run + "/" + WARM_UP_RUNS + " (untimed)")) {
+                    warmUp = ProofCodec.encode(Prover.prove(model, samples, backend, progress, limits));
+                }
+                Verifier.verify(model, samples, warmUp, limits);
+                Prover.infer(model, samples, backend);
             }
-            Verifier.verify(model, samples, warmUp, limits);
-            Prover.infer(model, samples, backend);
 
             long start = System.nanoTime();
             Prover.infer(model, samples, backend);
@@ -161,7 +166,7 @@ final class DemoCommand implements Callable<Integer> {
             boolean interactiveAccepted = !interactive || showInteractive(out, model, samples, backend);
 
             out.println();
-            out.println("costs (batch " + batch + ", " + backend.name() + "; each run once after an untimed warm-up run):");
+            out.println("costs (batch " + batch + ", " + backend.name() + "; each run once after " + WARM_UP_RUNS + " untimed warm-up runs):");
             new Format.Table(false, true)
                     .row("field inference (Prover.infer)", Format.duration(inferenceNanos))
                     .row("prover (Prover.prove)", Format.duration(proverNanos))
