@@ -97,6 +97,12 @@ public final class InputBatch {
         long min = model.inputMin();
         int at = 0;
         for (long[] sample : samples) {
+            if (width == 1) {
+                // Pixels and other one-byte ranges, the common case: a loop the JIT vectorises.
+                for (int i = 0; i < size; i++) out[at + i] = (byte) (sample[i] - min);
+                at += size;
+                continue;
+            }
             for (int i = 0; i < size; i++) {
                 long v = sample[i] - min;
                 for (int k = 0; k < width; k++) out[at++] = (byte) (v >>> (8 * k));

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -55,6 +56,10 @@ class InputBatchTest {
         assertEquals(301 & 0xFF, bytes[4] & 0xFF);
         assertEquals(1, bytes[5]);
         assertNotEquals(new String(bytes), new String(InputBatch.of(model, new long[][] {{-1, 1, 300}}).transcriptBytes()));
+        // One byte per value where the range fits (pixels), sample after sample.
+        Model pixels = new Model("p", Shape.vector(3), -1, 254, 1, List.of(new Square()));
+        assertArrayEquals(new byte[] {0, 1, (byte) 255, 5, 0, 2},
+                InputBatch.of(pixels, new long[][] {{-1, 0, 254}, {4, -1, 1}}).transcriptBytes());
         assertEquals(1, InputBatch.byteWidth(0));
         assertEquals(1, InputBatch.byteWidth(255));
         assertEquals(2, InputBatch.byteWidth(256));
