@@ -24,7 +24,7 @@ import static org.safetynets.cpu.LaneLoops.sum;
  * {@link CpuBackend} checks with {@link Simd#usable()} before touching it.
  */
 final class SimdKernels {
-    /** Entries a buffer holds at most: longer runs go through it in pieces. */
+    /** The longest piece a fold or a dot product puts through a buffer; buffers hold at least this or a block. */
     private static final int RUN = 1024;
 
     private SimdKernels() {
