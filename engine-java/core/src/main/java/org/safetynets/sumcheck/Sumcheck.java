@@ -100,10 +100,8 @@ public final class Sumcheck {
         // halves of whichever factor holds it.
         int lowVariables = Math.min(variables - 1, LOW_WEIGHT_VARIABLES);
         long[] grid = variables >= 2 ? firstTwoRounds(backend, zeroWeights, oneWeights, values) : null;
-        try (DeviceTensor low = backend.productTable(Arrays.copyOfRange(zeroWeights, 0, lowVariables),
-                Arrays.copyOfRange(oneWeights, 0, lowVariables));
-             DeviceTensor high = backend.productTable(Arrays.copyOfRange(zeroWeights, lowVariables, variables - 1),
-                     Arrays.copyOfRange(oneWeights, lowVariables, variables - 1))) {
+        try (DeviceTensor low = productTable(backend, zeroWeights, oneWeights, 0, lowVariables);
+             DeviceTensor high = productTable(backend, zeroWeights, oneWeights, lowVariables, variables - 1)) {
             long[] q02 = null; // q(0), q(2) of the coming round, when the previous round's fold computed them
             long[] unfolded = {}; // challenges not yet folded into values, highest variable first
             for (int m = variables - 1; m >= 0; m--) {
@@ -176,12 +174,15 @@ public final class Sumcheck {
     private static long[] firstTwoRounds(Backend backend, long[] zeroWeights, long[] oneWeights, DeviceTensor values) {
         int below = zeroWeights.length - 2;
         int lowVariables = Math.min(below, LOW_WEIGHT_VARIABLES);
-        try (DeviceTensor low = backend.productTable(Arrays.copyOfRange(zeroWeights, 0, lowVariables),
-                Arrays.copyOfRange(oneWeights, 0, lowVariables));
-             DeviceTensor high = backend.productTable(Arrays.copyOfRange(zeroWeights, lowVariables, below),
-                     Arrays.copyOfRange(oneWeights, lowVariables, below))) {
+        try (DeviceTensor low = productTable(backend, zeroWeights, oneWeights, 0, lowVariables);
+             DeviceTensor high = productTable(backend, zeroWeights, oneWeights, lowVariables, below)) {
             return backend.weightedSquareGrid(high, low, lowVariables, values, 1 << (below + 1)).orElse(null);
         }
+    }
+
+    /** The product table of the weights of variables [from, to): one factor of a split weight. */
+    private static DeviceTensor productTable(Backend backend, long[] zeroWeights, long[] oneWeights, int from, int to) {
+        return backend.productTable(Arrays.copyOfRange(zeroWeights, from, to), Arrays.copyOfRange(oneWeights, from, to));
     }
 
     /**
