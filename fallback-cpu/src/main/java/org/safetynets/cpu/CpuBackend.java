@@ -277,10 +277,12 @@ public final class CpuBackend implements Backend {
     @Override
     public long[] foldThenWeightedSquareSums(DeviceTensor values, int half, long[] challenges, DeviceTensor high,
                                              DeviceTensor low, int lowVariables) {
-        int pairs = half >> Math.min(challenges.length, 31);
-        boolean onePass = simd && (challenges.length == 1 || challenges.length == 2) && half > 0
-                && (half & (half - 1)) == 0 && pairs > 0 && simdBlocks(lowVariables, pairs);
-        if (!onePass) return Backend.super.foldThenWeightedSquareSums(values, half, challenges, high, low, lowVariables);
+        // One pass takes one or two folds of a power-of-two table whose folded pairs split into whole blocks.
+        int folds = challenges.length;
+        int pairs = folds == 1 || folds == 2 ? half >> folds : 0;
+        if (!simd || half <= 0 || (half & (half - 1)) != 0 || pairs == 0 || !simdBlocks(lowVariables, pairs)) {
+            return Backend.super.foldThenWeightedSquareSums(values, half, challenges, high, low, lowVariables);
+        }
         for (long r : challenges) requireCanonical(r, "fold challenge");
         long[] a = data(values, 2L * half, "folded table");
         long[] h = data(high, pairs >> lowVariables, "square weights (high factor)");
