@@ -7,6 +7,7 @@ import org.safetynets.model.Model;
 import org.safetynets.poly.Multilinear;
 import org.safetynets.tensor.Layout;
 import org.safetynets.tensor.Shape;
+import org.safetynets.transcript.PublicBytes;
 
 /**
  * A batch of integer inputs checked against the model: the shape, and the value range that the model's
@@ -16,6 +17,9 @@ import org.safetynets.tensor.Shape;
 public final class InputBatch {
     /** Inputs whose magnitude stays below this take the fast MLE path (see {@link #evaluate}). */
     private static final long SMALL = 1L << 15;
+    /** Samples summed in 64 bits before the fast MLE path reduces: 2^16 terms below 2^47 stay below 2^63. */
+    private static final int SAMPLES_PER_REDUCTION = 1 << 16;
+    private static final int TRANSCRIPT_CHUNK_BYTES = 1 << 16;
 
     private final Model model;
     private final long[][] samples;
@@ -62,6 +66,7 @@ public final class InputBatch {
     /** LimitExceeded unless a batch of {@code batch} samples, and every padded activation for it, fits {@code limits}. */
     public static void requireWithinLimits(Model model, int batch, Limits limits) {
         limits.requireBatch("input", batch);
+        limits.requireTensor("model", "the weights padded to powers of two", model.paddedParameters());
         long paddedBatch = Long.highestOneBit(Math.max(1, batch - 1L)) * (batch > 1 ? 2 : 1);
         java.util.List<Shape> shapes = model.shapes();
         for (int i = 0; i < shapes.size(); i++) {
@@ -89,26 +94,44 @@ public final class InputBatch {
      * The canonical encoding bound into the transcript: every value minus the model's input minimum, as an
      * unsigned little-endian integer of the fewest bytes that hold (max - min), sample by sample. Injective for
      * a fixed model and batch size (both bound beside it), and 8/width times shorter to hash than field elements.
+     * Written in chunks: at the limits (2^28 values of 8 bytes) it is more than one Java array holds.
      */
-    public byte[] transcriptBytes() {
+    public PublicBytes transcriptBytes() {
         int width = byteWidth(model.inputMax() - model.inputMin());
         int size = model.input().size();
-        byte[] out = new byte[Math.multiplyExact(Math.multiplyExact(samples.length, size), width)];
+        long length = (long) samples.length * size * width; // < 2^30 * 2^30 * 8: no overflow
         long min = model.inputMin();
-        int at = 0;
-        for (long[] sample : samples) {
-            if (width == 1) {
-                // Pixels and other one-byte ranges, the common case: a loop the JIT vectorises.
-                for (int i = 0; i < size; i++) out[at + i] = (byte) (sample[i] - min);
-                at += size;
-                continue;
+        return new PublicBytes() {
+            @Override
+            public long length() {
+                return length;
             }
-            for (int i = 0; i < size; i++) {
-                long v = sample[i] - min;
-                for (int k = 0; k < width; k++) out[at++] = (byte) (v >>> (8 * k));
+
+            @Override
+            public void writeTo(Sink sink) {
+                // Whole samples per chunk, so that the loops below stay simple; a sample larger than the chunk gets its own.
+                int sampleBytes = size * width;
+                byte[] chunk = new byte[Math.max(sampleBytes, Math.min(TRANSCRIPT_CHUNK_BYTES, (int) Math.min(length, Integer.MAX_VALUE)))];
+                int at = 0;
+                for (long[] sample : samples) {
+                    if (chunk.length - at < sampleBytes) {
+                        sink.write(chunk, 0, at);
+                        at = 0;
+                    }
+                    if (width == 1) {
+                        // Pixels and other one-byte ranges, the common case: a loop the JIT vectorises.
+                        for (int i = 0; i < size; i++) chunk[at + i] = (byte) (sample[i] - min);
+                        at += size;
+                        continue;
+                    }
+                    for (int i = 0; i < size; i++) {
+                        long v = sample[i] - min;
+                        for (int k = 0; k < width; k++) chunk[at++] = (byte) (v >>> (8 * k));
+                    }
+                }
+                sink.write(chunk, 0, at);
             }
-        }
-        return out;
+        };
     }
 
     static int byteWidth(long range) {
@@ -119,8 +142,10 @@ public final class InputBatch {
     /**
      * MLE(padded input)(point). With the point split into its batch and feature variables,
      * MLE = sum_f eqF[f] * sum_b eqB[b] * x[b][f] over real samples and features only. For small inputs the inner
-     * sum runs in plain 64-bit arithmetic: eqB[b] = hi*2^32 + lo, and sum_b lo*x, sum_b hi*x cannot overflow
-     * (|x| < 2^15, lo < 2^32, at most 2^16 samples), so one reduction per feature replaces one per value.
+     * sum runs in plain 64-bit arithmetic: eqB[b] = hi*2^32 + lo, and each of lo*x, hi*x is below 2^32 * 2^15 = 2^47
+     * in magnitude, so a run of 2^16 of them sums below 2^63 exactly; after each such run the sums are reduced into
+     * the field. A batch of any size is then exact: a sum that wrapped would be a predictable error a host could
+     * aim a shifted input at.
      */
     public long evaluate(long[] point) {
         if (point.length != layout.variables()) throw new IllegalArgumentException("point of " + point.length + " variables for the input");
@@ -131,23 +156,29 @@ public final class InputBatch {
         long[] eqFeature = Multilinear.eqTable(Multilinear.slice(point, lb, point.length - lb));
         Shape shape = model.input();
         int size = shape.size();
+        long[] inner = new long[size]; // sum_b eqB[b] * x[b][f] in the field, for the runs reduced so far
         long[] low = new long[size];
         long[] high = new long[size];
-        for (int b = 0; b < samples.length; b++) {
-            long lo = eqBatch[b] & 0xFFFFFFFFL;
-            long hi = eqBatch[b] >>> 32;
-            long[] sample = samples[b];
+        long twoTo32 = 1L << 32;
+        for (int start = 0; start < samples.length; start += SAMPLES_PER_REDUCTION) {
+            int end = Math.min(samples.length, start + SAMPLES_PER_REDUCTION);
+            java.util.Arrays.fill(low, 0);
+            java.util.Arrays.fill(high, 0);
+            for (int b = start; b < end; b++) {
+                long lo = eqBatch[b] & 0xFFFFFFFFL;
+                long hi = eqBatch[b] >>> 32;
+                long[] sample = samples[b];
+                for (int i = 0; i < size; i++) {
+                    low[i] += lo * sample[i];
+                    high[i] += hi * sample[i];
+                }
+            }
             for (int i = 0; i < size; i++) {
-                low[i] += lo * sample[i];
-                high[i] += hi * sample[i];
+                inner[i] = Fp.add(inner[i], Fp.add(Fp.mul(Fp.fromLong(high[i]), twoTo32), Fp.fromLong(low[i])));
             }
         }
-        long twoTo32 = 1L << 32;
         long total = 0;
-        for (int i = 0; i < size; i++) {
-            long inner = Fp.add(Fp.mul(Fp.fromLong(high[i]), twoTo32), Fp.fromLong(low[i]));
-            total = Fp.add(total, Fp.mul(eqFeature[shape.paddedIndexOfFlat(i)], inner));
-        }
+        for (int i = 0; i < size; i++) total = Fp.add(total, Fp.mul(eqFeature[shape.paddedIndexOfFlat(i)], inner[i]));
         return total;
     }
 }

@@ -4,6 +4,8 @@ import org.safetynets.ProofRejected;
 import org.safetynets.field.Fp;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -24,10 +26,10 @@ public final class FiatShamirTranscript implements Transcript {
     private final MessageDigest sha256 = newSha256();
     private byte[] state;
     private final ByteArrayOutputStream sent;
-    private final byte[] received;
-    private int readOffset;
+    /** The proof body, read in place (never copied: a hostile body may be as large as the proof-size limit). */
+    private final ByteBuffer received;
 
-    private FiatShamirTranscript(Role role, byte[] received) {
+    private FiatShamirTranscript(Role role, ByteBuffer received) {
         this.role = role;
         this.received = received;
         this.sent = role == Role.PROVER ? new ByteArrayOutputStream() : null;
@@ -38,9 +40,14 @@ public final class FiatShamirTranscript implements Transcript {
         return new FiatShamirTranscript(Role.PROVER, null);
     }
 
-    /** A verifier reading the prover's messages from {@code messages} (the proof body). */
+    /** A verifier reading the prover's messages from {@code messages} (the proof body), which it does not copy. */
     public static FiatShamirTranscript forVerifier(byte[] messages) {
-        return new FiatShamirTranscript(Role.VERIFIER, messages.clone());
+        return forVerifier(ByteBuffer.wrap(messages));
+    }
+
+    /** A verifier reading the prover's messages from the remaining bytes of {@code messages}, in place. */
+    public static FiatShamirTranscript forVerifier(ByteBuffer messages) {
+        return new FiatShamirTranscript(Role.VERIFIER, messages.slice().asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN));
     }
 
     @Override
@@ -54,8 +61,18 @@ public final class FiatShamirTranscript implements Transcript {
     }
 
     @Override
-    public void absorbPublicBytes(String label, byte[] bytes) {
-        update((byte) 'B', label, bytes, 0, bytes.length);
+    public void absorbPublicBytes(String label, PublicBytes bytes) {
+        long length = bytes.length();
+        beginEvent((byte) 'B', label, length);
+        long[] written = {0};
+        bytes.writeTo((chunk, offset, n) -> {
+            sha256.update(chunk, offset, n);
+            written[0] += n;
+        });
+        if (written[0] != length) {
+            throw new IllegalStateException("public bytes '" + label + "' declared " + length + " bytes and wrote " + written[0]);
+        }
+        state = sha256.digest();
     }
 
     @Override
@@ -101,26 +118,25 @@ public final class FiatShamirTranscript implements Transcript {
     /** The verifier's last check: every byte of the proof was a message the schedule asked for. */
     public void requireFullyRead() {
         if (role != Role.VERIFIER) throw new IllegalStateException("only the verifier reads a proof");
-        if (readOffset != received.length) {
-            throw new ProofRejected("proof has " + (received.length - readOffset) + " trailing bytes after the last message");
+        if (received.hasRemaining()) {
+            throw new ProofRejected("proof has " + received.remaining() + " trailing bytes after the last message");
         }
     }
 
     private long[] read(String label, int length) {
         long needed = (long) length * Fp.BYTES;
-        if (received.length - readOffset < needed) {
+        if (received.remaining() < needed) {
             throw new ProofRejected("proof ends early: message '" + label + "' needs " + needed + " bytes, "
-                    + (received.length - readOffset) + " remain");
+                    + received.remaining() + " remain");
         }
         long[] values = new long[length];
         for (int i = 0; i < length; i++) {
-            long a = Fp.readWord(received, readOffset);
+            long a = received.getLong(); // little-endian, the canonical encoding
             if (!Fp.isCanonical(a)) {
                 throw new ProofRejected("message '" + label + "' element " + i + " is " + Long.toUnsignedString(a)
                         + ", not a canonical field element below p");
             }
             values[i] = a;
-            readOffset += Fp.BYTES;
         }
         return values;
     }
@@ -146,12 +162,6 @@ public final class FiatShamirTranscript implements Transcript {
             sha256.update(buffer, 0, n * Fp.BYTES);
             i += n;
         }
-        state = sha256.digest();
-    }
-
-    private void update(byte kind, String label, byte[] data, int offset, int length) {
-        beginEvent(kind, label, length);
-        sha256.update(data, offset, length);
         state = sha256.digest();
     }
 

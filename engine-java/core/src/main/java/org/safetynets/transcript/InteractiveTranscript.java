@@ -58,7 +58,7 @@ public final class InteractiveTranscript implements Transcript, AutoCloseable {
     }
 
     @Override
-    public void absorbPublicBytes(String label, byte[] bytes) {
+    public void absorbPublicBytes(String label, PublicBytes bytes) {
     }
 
     @Override

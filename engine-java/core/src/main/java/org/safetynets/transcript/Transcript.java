@@ -16,8 +16,12 @@ public interface Transcript {
     /** Binds a value both sides already hold (model digest, shapes, the input batch) before any challenge. */
     void absorbPublic(String label, long[] values);
 
-    /** Binds public bytes (a digest, a compactly encoded input batch). */
-    void absorbPublicBytes(String label, byte[] bytes);
+    /** Binds public bytes (a digest, a compactly encoded input batch) as one event. */
+    void absorbPublicBytes(String label, PublicBytes bytes);
+
+    default void absorbPublicBytes(String label, byte[] bytes) {
+        absorbPublicBytes(label, PublicBytes.of(bytes));
+    }
 
     /**
      * A message from the prover. On the prover's side {@code proverValues} holds exactly {@code length} canonical

@@ -1,5 +1,6 @@
 package org.safetynets.adversary;
 
+import org.safetynets.transcript.PublicBytes;
 import org.safetynets.transcript.Transcript;
 
 /**
@@ -24,7 +25,7 @@ public abstract class ForwardingTranscript implements Transcript {
     }
 
     @Override
-    public void absorbPublicBytes(String label, byte[] bytes) {
+    public void absorbPublicBytes(String label, PublicBytes bytes) {
         inner.absorbPublicBytes(label, bytes);
     }
 

@@ -1,5 +1,6 @@
 package org.safetynets.adversary;
 
+import org.safetynets.transcript.PublicBytes;
 import org.safetynets.transcript.Transcript;
 
 import java.util.ArrayList;
@@ -24,8 +25,8 @@ public final class RecordingTranscript extends ForwardingTranscript {
     }
 
     @Override
-    public void absorbPublicBytes(String label, byte[] bytes) {
-        events.add("public-bytes " + label + " " + bytes.length);
+    public void absorbPublicBytes(String label, PublicBytes bytes) {
+        events.add("public-bytes " + label + " " + bytes.length());
         inner.absorbPublicBytes(label, bytes);
     }
 

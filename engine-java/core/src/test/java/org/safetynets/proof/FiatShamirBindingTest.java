@@ -8,6 +8,7 @@ import org.safetynets.layer.Network;
 import org.safetynets.model.Model;
 import org.safetynets.model.TestModels;
 import org.safetynets.transcript.FiatShamirTranscript;
+import org.safetynets.transcript.PublicBytes;
 import org.safetynets.transcript.Transcript;
 import org.junit.jupiter.api.Test;
 
@@ -48,8 +49,8 @@ class FiatShamirBindingTest {
             }
 
             @Override
-            public void absorbPublicBytes(String label, byte[] bytes) {
-                byte[] copy = bytes.clone();
+            public void absorbPublicBytes(String label, PublicBytes bytes) {
+                byte[] copy = InputBatchTest.collect(bytes);
                 if (label.equals(target)) copy[index] ^= 1;
                 inner.absorbPublicBytes(label, copy);
             }
@@ -82,7 +83,7 @@ class FiatShamirBindingTest {
             variants.add(shapeFields[i]);
             cheats.add(changePublic("shapes", i));
         }
-        int inputBytes = input.transcriptBytes().length;
+        int inputBytes = (int) input.transcriptBytes().length();
         assertEquals(inputs.length * model.input().size(), inputBytes, "one byte per input value for the range 0..3");
         for (int i = 0; i < inputBytes; i++) {
             variants.add("input sample " + i / model.input().size() + " value " + i % model.input().size());

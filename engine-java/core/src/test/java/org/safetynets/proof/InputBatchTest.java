@@ -7,8 +7,10 @@ import org.safetynets.model.Flatten;
 import org.safetynets.model.Square;
 import org.safetynets.poly.Multilinear;
 import org.safetynets.tensor.Shape;
+import org.safetynets.transcript.PublicBytes;
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayOutputStream;
 import java.util.List;
 import java.util.Random;
 
@@ -19,6 +21,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class InputBatchTest {
+    /** The bytes a {@link PublicBytes} writes, in one array (small test sizes only). */
+    static byte[] collect(PublicBytes bytes) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        bytes.writeTo(out::write);
+        assertEquals(bytes.length(), out.size(), "declared and written lengths");
+        return out.toByteArray();
+    }
+
     private static long[][] samples(Random random, int batch, int size, long min, long max) {
         long[][] s = new long[batch][size];
         for (long[] sample : s) for (int i = 0; i < size; i++) sample[i] = min + Math.floorMod(random.nextLong(), max - min + 1);
@@ -49,21 +59,74 @@ class InputBatchTest {
     void transcriptBytesAreCompactAndInjective() {
         Model model = new Model("m", Shape.vector(3), -1, 300, 1, List.of(new Square()));
         InputBatch a = InputBatch.of(model, new long[][] {{-1, 0, 300}});
-        byte[] bytes = a.transcriptBytes();
+        byte[] bytes = collect(a.transcriptBytes());
         assertEquals(6, bytes.length, "values -1..300 take 2 bytes each");
         assertEquals(0, bytes[0]);
         assertEquals(1, bytes[2]);
         assertEquals(301 & 0xFF, bytes[4] & 0xFF);
         assertEquals(1, bytes[5]);
-        assertNotEquals(new String(bytes), new String(InputBatch.of(model, new long[][] {{-1, 1, 300}}).transcriptBytes()));
+        assertNotEquals(new String(bytes), new String(collect(InputBatch.of(model, new long[][] {{-1, 1, 300}}).transcriptBytes())));
         // One byte per value where the range fits (pixels), sample after sample.
         Model pixels = new Model("p", Shape.vector(3), -1, 254, 1, List.of(new Square()));
         assertArrayEquals(new byte[] {0, 1, (byte) 255, 5, 0, 2},
-                InputBatch.of(pixels, new long[][] {{-1, 0, 254}, {4, -1, 1}}).transcriptBytes());
+                collect(InputBatch.of(pixels, new long[][] {{-1, 0, 254}, {4, -1, 1}}).transcriptBytes()));
         assertEquals(1, InputBatch.byteWidth(0));
         assertEquals(1, InputBatch.byteWidth(255));
         assertEquals(2, InputBatch.byteWidth(256));
         assertEquals(8, InputBatch.byteWidth(Long.MAX_VALUE));
+    }
+
+    /**
+     * Audit item 1: the fast path summed up to the whole batch in 64 bits, which wraps beyond 2^16 samples of
+     * inputs near 2^15; the verifier then rejected honest proofs (and the wrap was an error a host could aim at).
+     */
+    @Test
+    void evaluateIsExactForBatchesBeyond2To16WithMaximalInputs() {
+        Random random = new Random(17);
+        Shape shape = Shape.vector(3);
+        Model model = new Model("m", shape, -32767, 32767, 1, List.of(new Flatten()));
+        for (int batch : new int[] {(1 << 16) + 1, 200_000}) {
+            long[][] samples = new long[batch][];
+            long[] high = {32767, 32767, 32767};
+            long[] mixed = {32767, -32767, 32767};
+            for (int b = 0; b < batch; b++) samples[b] = b % 7 == 3 ? mixed : high;
+            InputBatch input = InputBatch.of(model, samples, new org.safetynets.Limits(1 << 18, 1L << 28, 1L << 30));
+            long[] padded = input.padded();
+            for (int trial = 0; trial < 3; trial++) {
+                long[] point = new long[input.layout().variables()];
+                for (int j = 0; j < point.length; j++) point[j] = Math.floorMod(random.nextLong(), Fp.P);
+                assertEquals(Multilinear.evaluate(padded, point), input.evaluate(point), "batch " + batch);
+            }
+        }
+    }
+
+    /**
+     * Audit item 3: 2^28 values of 8 bytes (within the default limits) encode to 2^31 bytes, more than one array
+     * holds; the encoding is streamed in chunks instead. The samples share one array so the test needs little memory.
+     */
+    @Test
+    void transcriptBytesOfTwoGibibytesStreamInChunks() {
+        int features = 1 << 14;
+        long[] sample = new long[features];
+        for (int i = 0; i < features; i++) sample[i] = (i % 3 - 1) * (1L << 59) + i;
+        Model model = new Model("wide", Shape.vector(features), -Fp.MAX_SIGNED, Fp.MAX_SIGNED, 1, List.of(new Flatten()));
+        long[][] samples = new long[1 << 14][];
+        java.util.Arrays.fill(samples, sample);
+        PublicBytes bytes = InputBatch.of(model, samples).transcriptBytes();
+        assertEquals(1L << 31, bytes.length());
+        long[] written = {0};
+        long[] firstValueOfEachSample = new long[samples.length];
+        bytes.writeTo((chunk, offset, length) -> {
+            for (int k = 0; k < length; k++) {
+                long position = written[0] + k;
+                if (position % (8L * features) < 8) {
+                    firstValueOfEachSample[(int) (position / (8L * features))] |= (chunk[offset + k] & 0xFFL) << (8 * (position % 8));
+                }
+            }
+            written[0] += length;
+        });
+        assertEquals(1L << 31, written[0]);
+        for (long v : firstValueOfEachSample) assertEquals(sample[0] + Fp.MAX_SIGNED, v, "value minus the input minimum");
     }
 
     @Test

@@ -80,13 +80,49 @@ class FiatShamirTranscriptTest {
     }
 
     @Test
-    void verifierCopiesTheProof() {
+    void verifierReadsTheBodyInPlaceFromWhereItStarts() {
         FiatShamirTranscript prover = FiatShamirTranscript.forProver();
         List<Long> proverSaw = schedule(prover);
         byte[] proof = prover.proofBytes();
-        FiatShamirTranscript verifier = FiatShamirTranscript.forVerifier(proof);
-        Arrays.fill(proof, (byte) 0);
+        // The body inside a larger file (a header before it), read without a copy from the buffer's position.
+        byte[] file = new byte[7 + proof.length];
+        Arrays.fill(file, 0, 7, (byte) 0xFF);
+        System.arraycopy(proof, 0, file, 7, proof.length);
+        FiatShamirTranscript verifier = FiatShamirTranscript.forVerifier(java.nio.ByteBuffer.wrap(file).position(7));
         assertEquals(proverSaw, schedule(verifier));
+        verifier.requireFullyRead();
+    }
+
+    /** Public bytes written in chunks bind exactly as the same bytes in one array (the input batch is streamed). */
+    @Test
+    void publicBytesInChunksBindLikeOneArray() {
+        byte[] data = new byte[100_000];
+        new java.util.Random(4).nextBytes(data);
+        long whole = challengeAfter(t -> t.absorbPublicBytes("input", data));
+        PublicBytes chunked = new PublicBytes() {
+            @Override
+            public long length() {
+                return data.length;
+            }
+
+            @Override
+            public void writeTo(Sink sink) {
+                for (int at = 0; at < data.length; at += 999) sink.write(data, at, Math.min(999, data.length - at));
+            }
+        };
+        assertEquals(whole, challengeAfter(t -> t.absorbPublicBytes("input", chunked)));
+        PublicBytes short_ = new PublicBytes() {
+            @Override
+            public long length() {
+                return data.length + 1;
+            }
+
+            @Override
+            public void writeTo(Sink sink) {
+                sink.write(data, 0, data.length);
+            }
+        };
+        assertThrows(IllegalStateException.class, () -> FiatShamirTranscript.forProver().absorbPublicBytes("input", short_));
     }
 
     @Test

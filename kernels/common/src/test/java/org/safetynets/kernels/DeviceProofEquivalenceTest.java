@@ -86,7 +86,7 @@ public abstract class DeviceProofEquivalenceTest {
         }
 
         @Override
-        public void absorbPublicBytes(String label, byte[] bytes) {
+        public void absorbPublicBytes(String label, org.safetynets.transcript.PublicBytes bytes) {
         }
 
         @Override
