@@ -29,12 +29,16 @@ public final class ProofCodec {
     private ProofCodec() {
     }
 
+    /** What a proof declares about itself, before its body: enough to screen it against the verifier's model and inputs. */
+    public record Header(byte[] modelDigest, int batch, Shape input, Shape output, long bodyLength) {
+    }
+
     public static byte[] encode(Proof proof) {
-        ByteBuffer out = ByteBuffer.allocate(HEADER_BYTES + proof.body().length).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer out = ByteBuffer.allocate(proof.encodedSize()).order(ByteOrder.LITTLE_ENDIAN);
         out.put(MAGIC).putInt(VERSION).put(proof.modelDigest()).putInt(proof.batch());
         putShape(out, proof.input());
         putShape(out, proof.output());
-        out.putLong(proof.body().length).put(proof.body());
+        out.putLong(proof.bodyLength()).put(proof.bodyView());
         return out.array();
     }
 
@@ -44,19 +48,37 @@ public final class ProofCodec {
     }
 
     /**
+     * The proof in {@code bytes}, whose body it reads in place: the caller must not change {@code bytes} while the
+     * proof is in use.
+     *
      * @param source file name for messages
      * @throws MalformedInput for bytes that are not a well-formed proof
      * @throws org.safetynets.LimitExceeded for a proof, declared or present, larger than {@code limits} allow
      */
     public static Proof decode(byte[] bytes, String source, Limits limits) {
         limits.requireProofBytes(source, bytes.length);
-        if (bytes.length < MAGIC.length || !Arrays.equals(Arrays.copyOf(bytes, MAGIC.length), MAGIC)) {
+        Header header = decodeHeader(bytes, bytes.length, source);
+        limits.requireBatch(source, header.batch());
+        return Proof.viewing(header, bytes, HEADER_BYTES);
+    }
+
+    /**
+     * Reads the header from the first bytes of a proof whose total size is {@code totalBytes} (all of a proof file
+     * need not be in memory): the magic number, the version, positive sizes, and a body length that is exactly the
+     * bytes that follow the header. No limit is applied: a verifier compares the header with its own model and
+     * batch, which bound everything, before it reads a body.
+     *
+     * @param prefix at least the first {@link #HEADER_BYTES} bytes of the proof, or all of it if shorter
+     * @throws MalformedInput for a header that is not well formed, or a body length that disagrees with the size
+     */
+    public static Header decodeHeader(byte[] prefix, long totalBytes, String source) {
+        if (prefix.length < MAGIC.length || !Arrays.equals(Arrays.copyOf(prefix, MAGIC.length), MAGIC)) {
             throw new MalformedInput(source, "not a SafetyNets proof (bad magic number)");
         }
-        if (bytes.length < HEADER_BYTES) {
-            throw new MalformedInput(source, "proof is truncated: " + bytes.length + " bytes, the header alone needs " + HEADER_BYTES);
+        if (totalBytes < HEADER_BYTES || prefix.length < HEADER_BYTES) {
+            throw new MalformedInput(source, "proof is truncated: " + totalBytes + " bytes, the header alone needs " + HEADER_BYTES);
         }
-        ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer in = ByteBuffer.wrap(prefix, 0, HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         in.position(MAGIC.length);
         int version = in.getInt();
         if (version != VERSION) {
@@ -65,21 +87,18 @@ public final class ProofCodec {
         byte[] digest = new byte[32];
         in.get(digest);
         int batch = positive(in.getInt(), "batch", source);
-        limits.requireBatch(source, batch);
         Shape input = shape(in, "input shape", source);
         Shape output = shape(in, "output shape", source);
         long bodyLength = in.getLong();
-        // A u64 beyond 2^63 reads as negative: saturate, so it is over any limit rather than under it.
-        limits.requireProofBytes(source, bodyLength < 0 ? Long.MAX_VALUE : Limits.product(1, bodyLength) + HEADER_BYTES);
-        if (in.remaining() < bodyLength) {
-            throw new MalformedInput(source, "proof is truncated: body declares " + bodyLength + " bytes, " + in.remaining() + " present");
+        long present = totalBytes - HEADER_BYTES;
+        // A u64 beyond 2^63 reads as negative: it is more than any file holds.
+        if (bodyLength < 0 || bodyLength > present) {
+            throw new MalformedInput(source, "proof is truncated: body declares " + Long.toUnsignedString(bodyLength) + " bytes, " + present + " present");
         }
-        if (in.remaining() > bodyLength) {
-            throw new MalformedInput(source, (in.remaining() - bodyLength) + " trailing bytes after the proof body");
+        if (bodyLength < present) {
+            throw new MalformedInput(source, (present - bodyLength) + " trailing bytes after the proof body");
         }
-        byte[] body = new byte[(int) bodyLength];
-        in.get(body);
-        return new Proof(digest, batch, input, output, body);
+        return new Header(digest, batch, input, output, bodyLength);
     }
 
     private static void putShape(ByteBuffer out, Shape shape) {

@@ -1,8 +1,10 @@
 package org.safetynets.proof;
 
 import org.safetynets.Limits;
+import org.safetynets.MalformedInput;
 import org.safetynets.ProofRejected;
 import org.safetynets.SafetyNetsException;
+import org.safetynets.field.Fp;
 import org.safetynets.layer.Claim;
 import org.safetynets.layer.Network;
 import org.safetynets.model.Model;
@@ -10,8 +12,10 @@ import org.safetynets.poly.Multilinear;
 import org.safetynets.transcript.FiatShamirTranscript;
 import org.safetynets.transcript.Transcript;
 
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Checks a proof with the model and the inputs alone: no backend, no native code. Its cost is the MLE of the
@@ -28,17 +32,20 @@ public final class Verifier {
     }
 
     /**
-     * Verifies a proof file's bytes; malformed bytes are a rejection, never an exception. A proof over the limits
-     * is a rejection too (its reason names the limit): a verifier must not accept what it has not checked.
+     * Verifies a proof file's bytes; malformed bytes are a rejection, never an exception. The header is screened
+     * against the model and the inputs (digest, batch, shapes, and a body of exactly the length the proof's schedule
+     * needs) before the body is read, and the body is read in place: a hostile file costs no more than its header.
+     * A proof over the limits is a rejection too (its reason names the limit): a verifier must not accept what it
+     * has not checked.
      */
     public static Verdict verify(Model model, long[][] samples, byte[] proofFile, Limits limits) {
-        Proof proof;
+        ProofCodec.Header header;
         try {
-            proof = ProofCodec.decode(proofFile, "proof", limits);
-        } catch (SafetyNetsException e) { // MalformedInput or LimitExceeded
+            header = ProofCodec.decodeHeader(proofFile, proofFile.length, "proof");
+        } catch (MalformedInput e) {
             return new Verdict.Rejected(e.getMessage(), 0, -1);
         }
-        return verify(model, samples, proof, limits);
+        return verify(model, samples, header, () -> ByteBuffer.wrap(proofFile, ProofCodec.HEADER_BYTES, proofFile.length - ProofCodec.HEADER_BYTES), limits);
     }
 
     public static Verdict verify(Model model, long[][] samples, Proof proof) {
@@ -46,24 +53,40 @@ public final class Verifier {
     }
 
     public static Verdict verify(Model model, long[][] samples, Proof proof, Limits limits) {
-        if (!Arrays.equals(proof.modelDigest(), model.digest())) {
-            return new Verdict.Rejected("proof is for a different model (digest mismatch)", 0, -1);
+        return verify(model, samples, proof.header(), proof::bodyView, limits);
+    }
+
+    /**
+     * The checks made of a proof's header before its body is read: the model digest, the batch and the shapes must
+     * be the verifier's own, the batch within {@code limits}, and the body exactly as long as the schedule of this
+     * model at this batch needs. Null when the header passes. A caller holding a proof file can screen its first
+     * {@link ProofCodec#HEADER_BYTES} bytes (see {@link ProofCodec#decodeHeader}) before reading the rest.
+     */
+    public static Verdict.Rejected screen(Model model, int batch, ProofCodec.Header header, Limits limits) {
+        Verdict.Rejected declared = screenDeclared(model, batch, header);
+        if (declared != null) return declared;
+        try {
+            InputBatch.requireWithinLimits(model, batch, limits);
+        } catch (SafetyNetsException e) { // LimitExceeded
+            return new Verdict.Rejected(e.getMessage(), 0, -1);
         }
-        if (proof.batch() != samples.length) {
-            return new Verdict.Rejected("proof is for a batch of " + proof.batch() + ", the input has " + samples.length, 0, -1);
-        }
-        if (!proof.input().equals(model.input()) || !proof.output().equals(model.output())) {
-            return new Verdict.Rejected("proof shapes " + proof.input() + " -> " + proof.output() + " do not match the model's "
-                    + model.input() + " -> " + model.output(), 0, -1);
-        }
+        return screenBody(Network.compile(model, batch), header, limits);
+    }
+
+    private static Verdict verify(Model model, long[][] samples, ProofCodec.Header header, Supplier<ByteBuffer> body, Limits limits) {
+        Verdict.Rejected declared = screenDeclared(model, samples.length, header);
+        if (declared != null) return declared;
         InputBatch input;
         try {
             input = InputBatch.of(model, samples, limits);
         } catch (SafetyNetsException e) { // MalformedInput or LimitExceeded
             return new Verdict.Rejected(e.getMessage(), 0, -1);
         }
-        FiatShamirTranscript transcript = FiatShamirTranscript.forVerifier(proof.body());
-        Verdict verdict = verify(Network.compile(model, samples.length), proof.modelDigest(), input, transcript);
+        Network network = Network.compile(model, samples.length);
+        Verdict.Rejected length = screenBody(network, header, limits);
+        if (length != null) return length;
+        FiatShamirTranscript transcript = FiatShamirTranscript.forVerifier(body.get());
+        Verdict verdict = verify(network, header.modelDigest(), input, transcript);
         if (verdict instanceof Verdict.Accepted) {
             try {
                 transcript.requireFullyRead();
@@ -72,6 +95,36 @@ public final class Verifier {
             }
         }
         return verdict;
+    }
+
+    /** What the header says it is about, against what the verifier holds; null when they agree. */
+    private static Verdict.Rejected screenDeclared(Model model, int batch, ProofCodec.Header header) {
+        if (!Arrays.equals(header.modelDigest(), model.digest())) {
+            return new Verdict.Rejected("proof is for a different model (digest mismatch)", 0, -1);
+        }
+        if (header.batch() != batch) {
+            return new Verdict.Rejected("proof is for a batch of " + header.batch() + ", the input has " + batch, 0, -1);
+        }
+        if (!header.input().equals(model.input()) || !header.output().equals(model.output())) {
+            return new Verdict.Rejected("proof shapes " + header.input() + " -> " + header.output() + " do not match the model's "
+                    + model.input() + " -> " + model.output(), 0, -1);
+        }
+        return null;
+    }
+
+    /** The body must be exactly the schedule's messages: anything longer or shorter is rejected unread. */
+    private static Verdict.Rejected screenBody(Network network, ProofCodec.Header header, Limits limits) {
+        long expected = Limits.product(network.proofElements(), Fp.BYTES);
+        if (header.bodyLength() != expected) {
+            return new Verdict.Rejected("proof body has " + header.bodyLength() + " bytes; the proof of this model for a batch of "
+                    + network.batch() + " has " + expected, 0, -1);
+        }
+        try {
+            limits.requireProofBytes("proof", ProofCodec.HEADER_BYTES + expected);
+        } catch (SafetyNetsException e) { // LimitExceeded
+            return new Verdict.Rejected(e.getMessage(), 0, -1);
+        }
+        return null;
     }
 
     /** The protocol itself, over any transcript. */
