@@ -15,6 +15,13 @@ package org.safetynets;
 public record Limits(int maxBatch, long maxTensorElements, long maxProofBytes) {
     /** 2^16 samples; 2^28 elements (2 GiB of field elements); 1 GiB of proof. */
     public static final Limits DEFAULTS = new Limits(1 << 16, 1L << 28, 1L << 30);
+    /**
+     * The most any limit may be raised to, what this engine can hold at all: a tensor is one Java array indexed by
+     * an int and padded to a power of two (so 2^30 elements, and 2^30 samples), and a proof is one byte array.
+     */
+    public static final int MAX_BATCH_CEILING = 1 << 30;
+    public static final long MAX_TENSOR_ELEMENTS_CEILING = 1L << 30;
+    public static final long MAX_PROOF_BYTES_CEILING = Integer.MAX_VALUE - 8;
 
     /** The named limits; {@link #option()} is the command-line option that raises each one. */
     public enum Kind {
@@ -36,10 +43,22 @@ public record Limits(int maxBatch, long maxTensorElements, long maxProofBytes) {
         }
     }
 
+    /** @throws IllegalArgumentException naming the limit, for a value below 1 or above its ceiling */
     public Limits {
-        if (maxBatch < 1) throw new IllegalArgumentException("max-batch must be at least 1, got " + maxBatch);
-        if (maxTensorElements < 1) throw new IllegalArgumentException("max-tensor-elements must be at least 1, got " + maxTensorElements);
-        if (maxProofBytes < 1) throw new IllegalArgumentException("max-proof-bytes must be at least 1, got " + maxProofBytes);
+        requireWithin(Kind.MAX_BATCH, maxBatch, MAX_BATCH_CEILING);
+        requireWithin(Kind.MAX_TENSOR_ELEMENTS, maxTensorElements, MAX_TENSOR_ELEMENTS_CEILING);
+        requireWithin(Kind.MAX_PROOF_BYTES, maxProofBytes, MAX_PROOF_BYTES_CEILING);
+    }
+
+    private static void requireWithin(Kind kind, long value, long ceiling) {
+        if (value < 1 || value > ceiling) {
+            throw new IllegalArgumentException(kind.limitName() + " must be between 1 and " + ceiling + ", got " + value
+                    + (value > ceiling ? " (" + ceilingReason(kind) + ")" : ""));
+        }
+    }
+
+    private static String ceilingReason(Kind kind) {
+        return kind == Kind.MAX_PROOF_BYTES ? "a proof is held in one byte array" : "a tensor is one Java array, padded to a power of two";
     }
 
     public Limits withMaxBatch(int value) {

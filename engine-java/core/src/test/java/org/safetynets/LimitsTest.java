@@ -60,12 +60,12 @@ class LimitsTest {
         LimitExceeded e = refused(Limits.Kind.MAX_PROOF_BYTES, () -> ProofCodec.decode(file, "p.bin", Limits.DEFAULTS.withMaxProofBytes(file.length - 1)));
         assertTrue(e.getMessage().startsWith("p.bin: proof of " + file.length + " bytes"), e.getMessage());
 
-        // A 92-byte header declaring a 2^40-byte body: refused from the header, nothing allocated.
+        // A 92-byte header declaring a 2^40-byte body: refused from the header (the body is not there), nothing allocated.
         byte[] header = java.util.Arrays.copyOf(file, ProofCodec.HEADER_BYTES);
         ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN).putLong(ProofCodec.HEADER_BYTES - 8, 1L << 40);
-        refused(Limits.Kind.MAX_PROOF_BYTES, () -> ProofCodec.decode(header, "p"));
+        assertTrue(assertThrows(MalformedInput.class, () -> ProofCodec.decode(header, "p")).getMessage().contains("truncated"));
         ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN).putLong(ProofCodec.HEADER_BYTES - 8, -1L); // u64 2^64 - 1
-        refused(Limits.Kind.MAX_PROOF_BYTES, () -> ProofCodec.decode(header, "p"));
+        assertTrue(assertThrows(MalformedInput.class, () -> ProofCodec.decode(header, "p")).getMessage().contains("18446744073709551615"));
 
         // The verifier turns it into a rejection that names the limit, never an exception.
         Verdict.Rejected rejected = assertInstanceOf(Verdict.Rejected.class,
@@ -105,14 +105,19 @@ class LimitsTest {
     @Test
     void modelParameters() {
         byte[] dense = ModelBytes.header(5, 1, 1, 1).u8(DENSE).u32(3).u32(5).i64(1).i64s(1, 15).i64s(0, 3).bytes();
-        assertEquals(18, ModelCodec.decode(dense, "m", Limits.DEFAULTS.withMaxTensorElements(18)).parameters());
-        refused(Limits.Kind.MAX_TENSOR_ELEMENTS, () -> ModelCodec.decode(dense, "m", Limits.DEFAULTS.withMaxTensorElements(17)));
+        // 3 x 5 weights and 3 biases; held padded as 4 rows of 8 weights and a bias: 36 elements.
+        assertEquals(18, ModelCodec.decode(dense, "m", Limits.DEFAULTS.withMaxTensorElements(36)).parameters());
+        refused(Limits.Kind.MAX_TENSOR_ELEMENTS, () -> ModelCodec.decode(dense, "m", Limits.DEFAULTS.withMaxTensorElements(35)));
+        LimitExceeded real = refused(Limits.Kind.MAX_TENSOR_ELEMENTS, () -> ModelCodec.decode(dense, "m", Limits.DEFAULTS.withMaxTensorElements(17)));
+        assertTrue(real.getMessage().contains("parameters through layer 1 of 18 elements"), real.getMessage());
         // 2^20 x 2^20 = 2^40 weights declared in a 70-byte file.
         byte[] huge = ModelBytes.header(1 << 20, 1, 1, 1).u8(DENSE).u32(1 << 20).u32(1 << 20).i64(1).bytes();
         LimitExceeded e = refused(Limits.Kind.MAX_TENSOR_ELEMENTS, () -> ModelCodec.decode(huge, "huge.snm"));
         assertTrue(e.getMessage().startsWith("huge.snm: parameters through layer 1 of " + ((1L << 40) + (1 << 20)) + " elements"), e.getMessage());
+        refused(Limits.Kind.MAX_TENSOR_ELEMENTS, () -> ModelCodec.decode(huge, "huge.snm", Limits.DEFAULTS.withMaxTensorElements(Limits.MAX_TENSOR_ELEMENTS_CEILING)));
         // Even with the limit raised as far as it goes, a declared size is checked against the bytes present.
-        MalformedInput short_ = assertThrows(MalformedInput.class, () -> ModelCodec.decode(huge, "huge.snm", Limits.DEFAULTS.withMaxTensorElements(Long.MAX_VALUE)));
+        byte[] large = ModelBytes.header(1 << 14, 1, 1, 1).u8(DENSE).u32(1 << 14).u32(1 << 14).i64(1).bytes();
+        MalformedInput short_ = assertThrows(MalformedInput.class, () -> ModelCodec.decode(large, "large.snm", Limits.DEFAULTS.withMaxTensorElements(Limits.MAX_TENSOR_ELEMENTS_CEILING)));
         assertTrue(short_.getMessage().contains("ends early"), short_.getMessage());
     }
 
@@ -126,8 +131,7 @@ class LimitsTest {
         int n = 1 << 16;
         byte[] bytes = ModelBytes.header(n, 1, 1, 1).u8(CONV2D).u32(n).u32(n).u32(n).u32(1).u32(n - 1).i64(1).i64s(0, n).bytes();
         refused(Limits.Kind.MAX_TENSOR_ELEMENTS, () -> ModelCodec.decode(bytes, "m"));
-        MalformedInput e = assertThrows(MalformedInput.class, () -> ModelCodec.decode(bytes, "m", Limits.DEFAULTS.withMaxTensorElements(Long.MAX_VALUE)));
-        assertTrue(e.getMessage().contains("ends early"), e.getMessage());
+        refused(Limits.Kind.MAX_TENSOR_ELEMENTS, () -> ModelCodec.decode(bytes, "m", Limits.DEFAULTS.withMaxTensorElements(Limits.MAX_TENSOR_ELEMENTS_CEILING)));
     }
 
     @Test
@@ -138,7 +142,7 @@ class LimitsTest {
         assertTrue(e.getMessage().contains("input of 1024x1024x1024 pads to a tensor of 1073741824 elements"), e.getMessage());
         // A shape that declares 2^40 features is malformed whatever the limit: no sample can be an array that large.
         byte[] huge = ModelBytes.header(1 << 20, 1 << 10, 1 << 10, 1).u8(SQUARE).bytes();
-        assertTrue(assertThrows(MalformedInput.class, () -> ModelCodec.decode(huge, "m", Limits.DEFAULTS.withMaxTensorElements(Long.MAX_VALUE)))
+        assertTrue(assertThrows(MalformedInput.class, () -> ModelCodec.decode(huge, "m", Limits.DEFAULTS.withMaxTensorElements(Limits.MAX_TENSOR_ELEMENTS_CEILING)))
                 .getMessage().contains("pads to more than 2^30 features"));
         // A conv whose output is larger than its input: the layer's output is what is over the limit.
         byte[] growing = ModelBytes.header(1, 4, 4, 1).u8(CONV2D).u32(64).u32(1).u32(1).u32(1).u32(0).i64(1).i64s(1, 64).i64s(0, 64).bytes();
@@ -157,6 +161,45 @@ class LimitsTest {
         long after = runtime.totalMemory() - runtime.freeMemory();
         assertEquals(1 << 27, model.input().channels());
         assertTrue(after - before < 64L << 20, "decoding allocated " + ((after - before) >> 20) + " MiB");
+    }
+
+    /**
+     * Audit item 3: a limit can be raised only as far as the engine can hold what it bounds (one Java array per
+     * tensor, padded to a power of two): past that, Layout used to fail with an untyped exception mid-run.
+     */
+    @Test
+    void limitsStopAtWhatTheEngineCanHold() {
+        new Limits(Limits.MAX_BATCH_CEILING, Limits.MAX_TENSOR_ELEMENTS_CEILING, Limits.MAX_PROOF_BYTES_CEILING);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Limits.DEFAULTS.withMaxTensorElements((1L << 30) + 1));
+        assertTrue(e.getMessage().contains("max-tensor-elements must be between 1 and 1073741824"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Limits.DEFAULTS.withMaxBatch((1 << 30) + 1));
+        assertThrows(IllegalArgumentException.class, () -> Limits.DEFAULTS.withMaxProofBytes(1L << 31));
+        // At the ceilings every activation the limits admit is one the layout can index: no untyped failure.
+        Limits widest = new Limits(Limits.MAX_BATCH_CEILING, Limits.MAX_TENSOR_ELEMENTS_CEILING, Limits.MAX_PROOF_BYTES_CEILING);
+        Model demo = DemoNetwork.build(1);
+        refused(Limits.Kind.MAX_TENSOR_ELEMENTS, () -> InputBatch.requireWithinLimits(demo, 1 << 18, widest));
+        InputBatch.requireWithinLimits(demo, 1 << 17, widest);
+        new org.safetynets.tensor.Layout(demo.input(), 1 << 17);
+    }
+
+    /**
+     * Audit item 3: the prover and verifier hold each weight matrix padded to powers of two, up to 4x the real
+     * parameter count per layer; that padded count is what the tensor limit bounds, in the decoder and before a proof.
+     */
+    @Test
+    void paddedWeightsCountAgainstTheTensorLimit() {
+        int n = 1025; // pads to 2048: the padded matrix is about 4x the real one
+        Model model = new Model("wide-dense", org.safetynets.tensor.Shape.vector(n), 0, 1, 1,
+                java.util.List.of(new org.safetynets.model.Dense(n, n, new long[n * n], new long[n], 1)));
+        assertEquals((long) n * n + n, model.parameters());
+        assertEquals(2048L * 2049, model.paddedParameters());
+        byte[] file = ModelCodec.encode(model);
+        Limits roomForRealOnly = Limits.DEFAULTS.withMaxTensorElements(2L * n * n);
+        LimitExceeded e = refused(Limits.Kind.MAX_TENSOR_ELEMENTS, () -> ModelCodec.decode(file, "wide.snm", roomForRealOnly));
+        assertTrue(e.getMessage().contains("weights padded to powers of two of " + 2048L * 2049 + " elements"), e.getMessage());
+        refused(Limits.Kind.MAX_TENSOR_ELEMENTS, () -> InputBatch.requireWithinLimits(model, 1, roomForRealOnly));
+        refused(Limits.Kind.MAX_TENSOR_ELEMENTS, () -> Prover.prove(model, new long[][] {new long[n]}, new ReferenceBackend(), Prover.Progress.NONE, roomForRealOnly));
+        ModelCodec.decode(file, "wide.snm", Limits.DEFAULTS.withMaxTensorElements(2048L * 2049));
     }
 
     /** Regression: an input range beyond +-(p-1)/2 was accepted when a zero-weight first layer kept every bound small. */

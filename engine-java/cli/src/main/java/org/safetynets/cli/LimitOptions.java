@@ -22,9 +22,18 @@ final class LimitOptions {
     long maxProofBytes = Limits.DEFAULTS.maxProofBytes();
 
     Limits limits() {
-        if (maxBatch < 1) throw new MalformedInput("--max-batch", "must be at least 1, got " + maxBatch);
-        if (maxTensorElements < 1) throw new MalformedInput("--max-tensor-elements", "must be at least 1, got " + maxTensorElements);
-        if (maxProofBytes < 1) throw new MalformedInput("--max-proof-bytes", "must be at least 1, got " + maxProofBytes);
+        requireWithin("--max-batch", maxBatch, Limits.MAX_BATCH_CEILING);
+        requireWithin("--max-tensor-elements", maxTensorElements, Limits.MAX_TENSOR_ELEMENTS_CEILING);
+        requireWithin("--max-proof-bytes", maxProofBytes, Limits.MAX_PROOF_BYTES_CEILING);
         return new Limits(maxBatch, maxTensorElements, maxProofBytes);
+    }
+
+    /** A limit can be raised only as far as this engine can hold what it bounds (see {@link Limits}). */
+    private static void requireWithin(String option, long value, long ceiling) {
+        if (value < 1) throw new MalformedInput(option, "must be at least 1, got " + value);
+        if (value > ceiling) {
+            throw new MalformedInput(option, "must be at most " + ceiling + ", got " + value + ": the engine holds each tensor "
+                    + "(and a proof) in one Java array");
+        }
     }
 }

@@ -8,6 +8,7 @@ import org.safetynets.model.Dense;
 import org.safetynets.poly.Multilinear;
 import org.safetynets.sumcheck.Sumcheck;
 import org.safetynets.tensor.Layout;
+import org.safetynets.tensor.Shape;
 import org.safetynets.transcript.Transcript;
 
 /**
@@ -37,6 +38,10 @@ public final class DenseProtocol implements LayerProtocol {
         // Column j of W reads feature j of the (c, h, w) row-major flattening, which sits at a padded row of X.
         this.paddedColumn = new int[layer.inputs()];
         for (int j = 0; j < layer.inputs(); j++) paddedColumn[j] = in.shape().paddedIndexOfFlat(j);
+        if ((long) rows * columns > Shape.MAX_PADDED_SIZE) {
+            throw new IllegalArgumentException("the padded weight matrix of " + layer.outputs() + " x " + layer.inputs()
+                    + " has more than 2^30 entries");
+        }
         this.weights = new long[rows * columns];
         for (int o = 0; o < layer.outputs(); o++)
             for (int j = 0; j < layer.inputs(); j++) weights[o * columns + paddedColumn[j]] = Fp.fromSigned(layer.weight(o, j));

@@ -1,7 +1,9 @@
 package org.safetynets.model;
 
+import org.safetynets.Limits;
 import org.safetynets.MalformedInput;
 import org.safetynets.field.Fp;
+import org.safetynets.poly.Multilinear;
 import org.safetynets.tensor.Shape;
 
 import java.util.ArrayList;
@@ -82,6 +84,30 @@ public record Model(String name, Shape input, long inputMin, long inputMax, long
     public long parameters() {
         long total = 0;
         for (Layer layer : layers) total += parameters(layer);
+        return total;
+    }
+
+    /**
+     * Elements of the weight matrices and biases as the prover and verifier hold them, every dimension padded to a
+     * power of two (a dense layer's rows and columns, a convolution's channels and kernel sides): up to 4x the real
+     * count per padded pair, so it is this, not {@link #parameters()}, that a memory limit must count. Saturates
+     * at Long.MAX_VALUE.
+     */
+    public long paddedParameters() {
+        List<Shape> shapes = shapes();
+        long total = 0;
+        for (int i = 0; i < layers.size(); i++) {
+            Shape in = shapes.get(i);
+            Shape out = shapes.get(i + 1);
+            long n = 0;
+            if (layers.get(i) instanceof Dense) {
+                n = Limits.product(out.paddedSize(), in.paddedSize() + 1L); // + 1: the bias column
+            } else if (layers.get(i) instanceof Conv2d c) {
+                long kernel = Multilinear.nextPowerOfTwo(c.kernel());
+                n = Limits.product(out.paddedChannels(), Limits.product(in.paddedChannels(), kernel, kernel) + 1);
+            }
+            total = n > Long.MAX_VALUE - total ? Long.MAX_VALUE : total + n;
+        }
         return total;
     }
 

@@ -162,11 +162,14 @@ public final class ModelCodec {
             }
             limits.requireTensor(source, "layer " + (i + 1) + " output " + shape + " pads to a tensor", shape.paddedSize());
         }
+        Model model;
         try {
-            return new Model(name, input, inputMin, inputMax, inputScale, layers);
+            model = new Model(name, input, inputMin, inputMax, inputScale, layers);
         } catch (MalformedInput e) {
             throw new MalformedInput(source, e.getMessage().substring(e.source().length() + 2));
         }
+        limits.requireTensor(source, "the weights padded to powers of two", model.paddedParameters());
+        return model;
     }
 
     /**

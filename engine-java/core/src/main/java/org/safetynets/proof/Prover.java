@@ -3,6 +3,7 @@ package org.safetynets.proof;
 import org.safetynets.Limits;
 import org.safetynets.backend.Backend;
 import org.safetynets.backend.DeviceTensor;
+import org.safetynets.field.Fp;
 import org.safetynets.layer.Claim;
 import org.safetynets.layer.Network;
 import org.safetynets.model.Model;
@@ -41,6 +42,7 @@ public final class Prover {
     public static Proof prove(Model model, long[][] samples, Backend backend, Progress progress, Limits limits) {
         InputBatch input = InputBatch.of(model, samples, limits);
         Network network = Network.compile(model, samples.length);
+        limits.requireProofBytes("proof", Limits.product(network.proofElements(), Fp.BYTES) + ProofCodec.HEADER_BYTES);
         byte[] digest = model.digest();
         FiatShamirTranscript transcript = FiatShamirTranscript.forProver();
         prove(network, digest, input, backend, transcript, progress);

@@ -20,6 +20,11 @@ public record ConvGeometry(Layout input, int outChannels, int kernel, int stride
         if (input.shape().height() + 2 * padding < kernel || input.shape().width() + 2 * padding < kernel || oh <= 0 || ow <= 0) {
             throw new IllegalArgumentException("kernel " + kernel + " does not fit the input " + input.shape() + " with padding " + padding);
         }
+        long kp = Multilinear.nextPowerOfTwo(kernel);
+        if ((long) Multilinear.nextPowerOfTwo(outChannels) * input.shape().paddedChannels() * kp * kp > Shape.MAX_PADDED_SIZE) {
+            throw new IllegalArgumentException("the padded kernel matrix of " + outChannels + " x " + input.shape().channels() + " x "
+                    + kernel + " x " + kernel + " has more than 2^30 entries");
+        }
     }
 
     public int outputHeight() {
