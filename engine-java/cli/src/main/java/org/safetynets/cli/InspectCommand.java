@@ -1,8 +1,10 @@
 package org.safetynets.cli;
 
+import org.safetynets.Limits;
 import org.safetynets.model.Layer;
 import org.safetynets.model.Model;
 import org.safetynets.model.ValueBounds;
+import org.safetynets.proof.InputBatch;
 import org.safetynets.proof.SoundnessBound;
 import org.safetynets.tensor.Shape;
 import picocli.CommandLine.Command;
@@ -38,7 +40,10 @@ final class InspectCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        Model model = Artifacts.readModel(modelPath, limitOptions.limits());
+        Limits limits = limitOptions.limits();
+        Model model = Artifacts.readModel(modelPath, limits);
+        // The batch only sizes the soundness bound, but a batch the limits refuse has no proof to bound.
+        InputBatch.requireWithinLimits(model, Math.max(1, batch), limits);
         List<Shape> shapes = model.shapes();
         List<ValueBounds.LayerBound> bounds =
                 ValueBounds.analyze(model.input(), model.inputMin(), model.inputMax(), model.layers()).layers();

@@ -58,6 +58,16 @@ final class UserFiles {
         return read(path, MAX_FILE_BYTES);
     }
 
+    /** The first {@code count} bytes of a file (all of it if shorter), without reading the rest. */
+    static byte[] readPrefix(Path path, int count) {
+        if (Files.isDirectory(path)) throw new MalformedInput(path.toString(), "is a directory, not a file");
+        try (java.io.InputStream in = Files.newInputStream(path)) {
+            return in.readNBytes(count);
+        } catch (IOException e) {
+            throw new MalformedInput(path.toString(), "cannot be read: " + describe(e));
+        }
+    }
+
     /** Writes every file in {@code files} (in order), all or none as far as the file system allows. */
     static void writeAtomically(Map<Path, byte[]> files) {
         List<Path[]> staged = new ArrayList<>(); // {temporary, target}
