@@ -41,8 +41,8 @@ final class ProveCommand implements Callable<Integer> {
 
     @Option(names = "--outputs", paramLabel = "FILE",
             description = {"Where to write the outputs {\"outputs\": [[...], ...], \"argmax\": [...]}.",
-                "Default: next to the proof, proof*.bin -> output*.json (proof.bin -> output.json), "
-                        + "any other name -> NAME.outputs.json."})
+                "Default: next to the proof, X.bin -> X.outputs.json (proof.bin -> proof.outputs.json), "
+                        + "any other name NAME -> NAME.outputs.json."})
     Path outputsPath;
 
     @Mixin
