@@ -72,7 +72,8 @@ final class CompareCommand implements Callable<Integer> {
             description = "Size of the matmul workload's square matrices (default: ${DEFAULT-VALUE}).")
     int matrixSize;
 
-    @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "Host threads per backend; 0 (the default) uses every core.")
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "Host threads per backend; 0 (the default) uses every core; "
+            + "at most " + BackendOptions.THREADS_PER_PROCESSOR + " per available processor.")
     int threads;
 
     @Option(names = {"-O", "--out"}, paramLabel = "DIR", defaultValue = "bench-results",
@@ -101,7 +102,7 @@ final class CompareCommand implements Callable<Integer> {
             throw new MalformedInput("--matrix-size", "must be in 1..16384, got " + matrixSize);
         }
         CompareOptions options = new CompareOptions(batches, runs, warmup, backends,
-                Workloads.select(workloads, fromFiles, matrixSize), threads);
+                Workloads.select(workloads, fromFiles, matrixSize), BackendOptions.requireThreads(threads));
         requireWritableOutputs(options); // before the runs, not after them
         Report report = Comparison.run(options, line -> {
             err.println("bench compare: " + line);
