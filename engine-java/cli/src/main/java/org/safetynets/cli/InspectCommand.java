@@ -38,6 +38,8 @@ final class InspectCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        // Options first: an error never follows a half-printed report.
+        if (batch < 1) throw new org.safetynets.MalformedInput("--batch", "must be at least 1, got " + batch);
         Model model = Artifacts.readModel(modelPath, limitOptions.limits());
         List<Shape> shapes = model.shapes();
         List<ValueBounds.LayerBound> bounds =
@@ -66,7 +68,6 @@ final class InspectCommand implements Callable<Integer> {
         table.lines("").forEach(out::println);
         out.println();
         out.println("parameters: " + Format.count(total));
-        if (batch < 1) throw new org.safetynets.MalformedInput("--batch", "must be at least 1, got " + batch);
         out.println("soundness at batch " + batch + ": " + SoundnessBound.of(model, batch).describe());
         return Main.OK;
     }

@@ -152,6 +152,14 @@ class MainTest {
     }
 
     @Test
+    void inspectRefusesBatchZeroBeforePrintingAnything() {
+        Cli inspect = Cli.run("inspect", "-M", saved.resolve("model.snm").toString(), "--batch", "0");
+        assertEquals(Main.ERROR, inspect.exitCode(), inspect::transcript);
+        assertEquals("", inspect.out(), inspect::transcript);
+        assertEquals("error: --batch: must be at least 1, got 0", inspect.err().strip(), inspect::transcript);
+    }
+
+    @Test
     void backendsListsTheCpuBackend() {
         Cli backends = Cli.run("backends");
         assertEquals(Main.OK, backends.exitCode(), backends::transcript);
