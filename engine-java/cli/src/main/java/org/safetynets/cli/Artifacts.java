@@ -16,7 +16,8 @@ final class Artifacts {
     static final String MODEL_FILE = "model.snm";
     static final String INPUT_FILE = "input.json";
     static final String PROOF_FILE = "proof.bin";
-    static final String OUTPUT_FILE = "output.json";
+    /** {@link #defaultOutputs} of {@link #PROOF_FILE}, as {@code prove} names it (ArtifactsTest checks they agree). */
+    static final String OUTPUT_FILE = "proof.outputs.json";
 
     private Artifacts() {
     }
@@ -37,19 +38,13 @@ final class Artifacts {
     }
 
     /**
-     * Where {@code prove} writes the outputs when not told: next to the proof, {@code proof*.bin} becoming
-     * {@code output*.json} (proof.bin: output.json, proof-7.bin: output-7.json), any other name losing its
-     * extension and gaining {@code .outputs.json} (run1.snp: run1.outputs.json).
+     * Where {@code prove} writes the outputs when not told: next to the proof, {@code X.bin} becoming
+     * {@code X.outputs.json} (proof.bin: proof.outputs.json) and any other name keeping all of itself
+     * (run1.snp: run1.snp.outputs.json), so no extension is lost and run1.snp and run1.dat keep apart.
      */
     static Path defaultOutputs(Path proof) {
         String name = proof.getFileName().toString();
-        String outputs;
-        if (name.startsWith("proof") && name.endsWith(".bin") && name.length() >= "proof.bin".length()) {
-            outputs = "output" + name.substring("proof".length(), name.length() - ".bin".length()) + ".json";
-        } else {
-            int dot = name.lastIndexOf('.');
-            outputs = (dot > 0 ? name.substring(0, dot) : name) + ".outputs.json";
-        }
-        return proof.resolveSibling(outputs);
+        String stem = name.endsWith(".bin") && name.length() > ".bin".length() ? name.substring(0, name.length() - ".bin".length()) : name;
+        return proof.resolveSibling(stem + ".outputs.json");
     }
 }

@@ -14,13 +14,34 @@ final class BackendOptions {
                     + "`safetynets backends` lists them.")
     String backend;
 
+    /** How many host threads per available processor {@code --threads} may ask for. */
+    static final int THREADS_PER_PROCESSOR = 4;
+
     @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
-            description = "Host threads for the backend; 0 (the default) uses every core.")
+            description = "Host threads for the backend; 0 (the default) uses every core; at most " + THREADS_PER_PROCESSOR
+                    + " per available processor.")
     int threads;
+
+    /**
+     * MalformedInput unless {@code threads} is 0 (every core) or 1 .. 4 x the processors this JVM may use. The
+     * backends' work is exact arithmetic bound by the CPU, so threads beyond the cores only take turns; four per
+     * core leaves room to measure oversubscription, and the ceiling keeps a typo from asking the JVM for 100,000
+     * threads (more than a ForkJoinPool can hold, which used to surface as an internal error).
+     */
+    static int requireThreads(int threads) {
+        int processors = Runtime.getRuntime().availableProcessors();
+        long most = (long) THREADS_PER_PROCESSOR * processors;
+        if (threads < 0) throw new MalformedInput("--threads", "must be 0 (every core) or a positive count, got " + threads);
+        if (threads > most) {
+            throw new MalformedInput("--threads", "must be at most " + most + " (" + THREADS_PER_PROCESSOR + " x the " + processors
+                    + " processors available), got " + threads);
+        }
+        return threads;
+    }
 
     /** Opens the chosen backend; under auto, each backend skipped is one warning line on {@code err}. */
     Backend open(PrintWriter err) {
-        if (threads < 0) throw new MalformedInput("--threads", "must be 0 (every core) or a positive count, got " + threads);
+        requireThreads(threads);
         Backend opened = Backends.open(backend, threads, reason -> err.println("warning: " + reason));
         err.flush();
         return opened;

@@ -11,6 +11,7 @@ import org.safetynets.bench.compare.ReportPlot;
 import org.safetynets.bench.compare.ReportTable;
 import org.safetynets.bench.compare.Workload;
 import org.safetynets.bench.compare.Workloads;
+import org.safetynets.files.OutputFiles;
 import org.safetynets.model.Model;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -71,11 +72,13 @@ final class CompareCommand implements Callable<Integer> {
             description = "Size of the matmul workload's square matrices (default: ${DEFAULT-VALUE}).")
     int matrixSize;
 
-    @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "Host threads per backend; 0 (the default) uses every core.")
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "Host threads per backend; 0 (the default) uses every core; "
+            + "at most " + BackendOptions.THREADS_PER_PROCESSOR + " per available processor.")
     int threads;
 
     @Option(names = {"-O", "--out"}, paramLabel = "DIR", defaultValue = "bench-results",
-            description = "Directory for " + CSV_FILE + ", " + JSON_FILE + " and plot-WORKLOAD.png (default: ${DEFAULT-VALUE}).")
+            description = "Directory for " + CSV_FILE + ", " + JSON_FILE + " and plot-WORKLOAD.png, created if missing; an existing file "
+                    + "there that is a symbolic link or not a regular file is refused before the runs (default: ${DEFAULT-VALUE}).")
     Path out;
 
     @Option(names = "--no-plot", description = "Write no PNG plots.")
@@ -99,7 +102,8 @@ final class CompareCommand implements Callable<Integer> {
             throw new MalformedInput("--matrix-size", "must be in 1..16384, got " + matrixSize);
         }
         CompareOptions options = new CompareOptions(batches, runs, warmup, backends,
-                Workloads.select(workloads, fromFiles, matrixSize), threads);
+                Workloads.select(workloads, fromFiles, matrixSize), BackendOptions.requireThreads(threads));
+        requireWritableOutputs(options); // before the runs, not after them
         Report report = Comparison.run(options, line -> {
             err.println("bench compare: " + line);
             err.flush();
@@ -118,10 +122,18 @@ final class CompareCommand implements Callable<Integer> {
         } else if (!noPlot) {
             err.println("bench compare: no plots: " + noPlotReason.get());
         }
-        UserFiles.writeAtomically(files);
+        OutputFiles.writeAtomically(files);
         stdout.println();
         for (Path file : files.keySet()) stdout.println("wrote " + file);
         return Main.OK;
+    }
+
+    /** The directory, the CSV and JSON files, and every plot the selected workloads could have. */
+    private void requireWritableOutputs(CompareOptions options) {
+        OutputFiles.requireWritableDirectory(out);
+        List<Path> files = new ArrayList<>(List.of(out.resolve(CSV_FILE), out.resolve(JSON_FILE)));
+        if (!noPlot) for (Workload workload : options.workloads()) files.add(out.resolve(plotFile(workload.name())));
+        OutputFiles.requireWritable(files);
     }
 
     /** A file name for a workload's plot; model names from files may hold any character. */

@@ -4,6 +4,7 @@ import org.safetynets.Limits;
 import org.safetynets.MalformedInput;
 import org.safetynets.backend.Backend;
 import org.safetynets.data.MnistData;
+import org.safetynets.files.OutputFiles;
 import org.safetynets.model.DemoNetwork;
 import org.safetynets.model.Model;
 import org.safetynets.model.ModelCodec;
@@ -24,9 +25,11 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 
 /**
  * The whole story: prove a batch, verify it, show that a proof with one output changed is rejected, and compare the
@@ -71,7 +74,8 @@ final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--save", paramLabel = "DIR",
             description = "Also write DIR/" + Artifacts.MODEL_FILE + ", DIR/" + Artifacts.INPUT_FILE + ", DIR/" + Artifacts.PROOF_FILE
-                    + " and DIR/" + Artifacts.OUTPUT_FILE + ", which `safetynets verify` accepts as they are.")
+                    + " and DIR/" + Artifacts.OUTPUT_FILE + ", which `safetynets verify` accepts as they are. DIR is created if missing; "
+                    + "an existing file there that is a symbolic link or not a regular file is refused before any work.")
     Path saveDirectory;
 
     @Option(names = "--interactive", description = "Also run the interactive protocol (verifier coins from SecureRandom).")
@@ -93,6 +97,10 @@ final class DemoCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Limits limits = limitOptions.limits();
         if (batch < 1) throw new MalformedInput("--batch", "must be at least 1, got " + batch);
+        if (saveDirectory != null) { // before the work, not after it
+            OutputFiles.requireWritableDirectory(saveDirectory);
+            OutputFiles.requireWritable(savedFiles());
+        }
         boolean randomModel = RANDOM.equals(modelChoice);
         if (randomModel && data != null) {
             throw new MalformedInput("--data", "the random demo model takes random inputs; use --model " + SHIPPED + " (or a model file) for test digits");
@@ -207,17 +215,23 @@ final class DemoCommand implements Callable<Integer> {
         return true;
     }
 
+    /** The files {@code --save} writes: model, input, proof, outputs. */
+    private List<Path> savedFiles() {
+        return Stream.of(Artifacts.MODEL_FILE, Artifacts.INPUT_FILE, Artifacts.PROOF_FILE, Artifacts.OUTPUT_FILE)
+                .map(saveDirectory::resolve).toList();
+    }
+
     private void save(PrintWriter out, Model model, long[][] samples, byte[] proof, long[][] outputs) {
+        List<Path> paths = savedFiles();
         Map<Path, byte[]> files = new LinkedHashMap<>();
-        files.put(saveDirectory.resolve(Artifacts.MODEL_FILE), ModelCodec.encode(model));
-        files.put(saveDirectory.resolve(Artifacts.INPUT_FILE), TensorJson.writeInputs(samples));
-        files.put(saveDirectory.resolve(Artifacts.PROOF_FILE), proof);
-        files.put(saveDirectory.resolve(Artifacts.OUTPUT_FILE), TensorJson.writeOutputs(outputs));
-        UserFiles.writeAtomically(files);
+        files.put(paths.get(0), ModelCodec.encode(model));
+        files.put(paths.get(1), TensorJson.writeInputs(samples));
+        files.put(paths.get(2), proof);
+        files.put(paths.get(3), TensorJson.writeOutputs(outputs));
+        OutputFiles.writeAtomically(files);
         out.println();
         out.println("saved " + String.join(", ", Artifacts.MODEL_FILE, Artifacts.INPUT_FILE, Artifacts.PROOF_FILE, Artifacts.OUTPUT_FILE)
                 + " in " + saveDirectory);
-        out.println("  check with: safetynets verify -M " + saveDirectory.resolve(Artifacts.MODEL_FILE)
-                + " -D " + saveDirectory.resolve(Artifacts.INPUT_FILE) + " -P " + saveDirectory.resolve(Artifacts.PROOF_FILE));
+        out.println("  check with: safetynets verify -M " + paths.get(0) + " -D " + paths.get(1) + " -P " + paths.get(2));
     }
 }

@@ -40,10 +40,12 @@ final class InspectCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        // Options first: an error never follows a half-printed report.
+        if (batch < 1) throw new org.safetynets.MalformedInput("--batch", "must be at least 1, got " + batch);
         Limits limits = limitOptions.limits();
         Model model = Artifacts.readModel(modelPath, limits);
         // The batch only sizes the soundness bound, but a batch the limits refuse has no proof to bound.
-        InputBatch.requireWithinLimits(model, Math.max(1, batch), limits);
+        InputBatch.requireWithinLimits(model, batch, limits);
         List<Shape> shapes = model.shapes();
         List<ValueBounds.LayerBound> bounds =
                 ValueBounds.analyze(model.input(), model.inputMin(), model.inputMax(), model.layers()).layers();
@@ -71,7 +73,6 @@ final class InspectCommand implements Callable<Integer> {
         table.lines("").forEach(out::println);
         out.println();
         out.println("parameters: " + Format.count(total));
-        if (batch < 1) throw new org.safetynets.MalformedInput("--batch", "must be at least 1, got " + batch);
         out.println("soundness at batch " + batch + ": " + SoundnessBound.of(model, batch).describe());
         return Main.OK;
     }

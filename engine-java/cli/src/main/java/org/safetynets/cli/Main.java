@@ -55,6 +55,12 @@ public final class Main implements Callable<Integer> {
 
     /** The same, with the default MNIST directory looked for through {@code mnistLookup} instead of this process's environment. */
     static int execute(MnistData.Lookup mnistLookup, PrintWriter out, PrintWriter err, String... args) {
+        if (asksForTrain(args)) {
+            err.println("error: train runs from the train module's own jar, which carries DJL and PyTorch: "
+                    + "use bin/safetynets train (bin/safetynets help train for its options)");
+            err.flush();
+            return ERROR;
+        }
         CommandLine commandLine = new CommandLine(new Main(), new Factory(mnistLookup));
         commandLine.setOut(out);
         commandLine.setErr(err);
@@ -65,6 +71,14 @@ public final class Main implements Callable<Integer> {
             out.flush();
             err.flush();
         }
+    }
+
+    /**
+     * {@code train} or {@code help train}: train is not in this jar (bin/safetynets runs it from the train module's),
+     * so this jar says where it is instead of "unknown subcommand".
+     */
+    static boolean asksForTrain(String... args) {
+        return args.length > 0 && (args[0].equals("train") || args[0].equals("help") && args.length > 1 && args[1].equals("train"));
     }
 
     /** With no subcommand: the usage, on stderr, as a usage error. */

@@ -2,6 +2,7 @@ package org.safetynets.cli;
 
 import org.safetynets.Limits;
 import org.safetynets.backend.Backend;
+import org.safetynets.files.OutputFiles;
 import org.safetynets.model.Model;
 import org.safetynets.proof.Proof;
 import org.safetynets.proof.ProofCodec;
@@ -15,13 +16,15 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** Runs the model on an input batch and writes a non-interactive (Fiat-Shamir) proof of its outputs. */
 @Command(name = "prove", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, sortOptions = false,
         description = {"Runs the model on an input batch and writes a proof of its outputs, and the outputs.",
-            "Both files are written atomically: on an error neither is left half-written."})
+            "Both files are written atomically: on an error neither is left half-written. Each may be a new file or a "
+                    + "regular file, which is replaced; a directory, device, FIFO, socket or symbolic link is refused before any work."})
 final class ProveCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -38,8 +41,8 @@ final class ProveCommand implements Callable<Integer> {
 
     @Option(names = "--outputs", paramLabel = "FILE",
             description = {"Where to write the outputs {\"outputs\": [[...], ...], \"argmax\": [...]}.",
-                "Default: next to the proof, proof*.bin -> output*.json (proof.bin -> output.json), "
-                        + "any other name -> NAME.outputs.json."})
+                "Default: next to the proof, X.bin -> X.outputs.json (proof.bin -> proof.outputs.json), "
+                        + "any other name NAME -> NAME.outputs.json."})
     Path outputsPath;
 
     @Mixin
@@ -53,9 +56,10 @@ final class ProveCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Limits limits = limitOptions.limits();
+        Path outputs = outputsPath != null ? outputsPath : Artifacts.defaultOutputs(proofPath);
+        OutputFiles.requireWritable(List.of(proofPath, outputs)); // before the work, not after it
         Model network = Artifacts.readModel(model, limits);
         long[][] samples = Artifacts.readInputs(input, network, limits);
-        Path outputs = outputsPath != null ? outputsPath : Artifacts.defaultOutputs(proofPath);
 
         Proof proof;
         String backendDescription;
@@ -70,7 +74,7 @@ final class ProveCommand implements Callable<Integer> {
         Map<Path, byte[]> files = new LinkedHashMap<>();
         files.put(proofPath, encoded);
         files.put(outputs, TensorJson.writeOutputs(ProofOutputs.claimed(proof)));
-        UserFiles.writeAtomically(files);
+        OutputFiles.writeAtomically(files);
 
         new Format.Table().row("model", network.name() + " (" + network.input() + " -> " + network.output() + ")")
                 .row("batch", Integer.toString(samples.length))

@@ -4,6 +4,7 @@ import org.safetynets.MalformedInput;
 import org.safetynets.data.LabeledImages;
 import org.safetynets.data.MnistData;
 import org.safetynets.data.Pixels;
+import org.safetynets.files.OutputFiles;
 import org.safetynets.floatmodel.FloatModel;
 import org.safetynets.floatmodel.OnnxImport;
 import org.safetynets.model.Model;
@@ -17,6 +18,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -32,7 +34,7 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = {"--model", "-M"}, paramLabel = "FLOAT.onnx", required = true, description = "The float model (ONNX).")
     Path floatPath;
 
-    @Option(names = {"--out", "-O"}, paramLabel = "MODEL.snm", required = true, description = "Where to write the integer model.")
+    @Option(names = {"--out", "-O"}, paramLabel = "MODEL.snm", required = true, description = "Where to write the integer model (a new or regular file; a symbolic link or special file is refused).")
     Path out;
 
     @Option(names = "--data", paramLabel = "DIR", description = "MNIST idx directory for calibration (default: $SAFETYNETS_MNIST or ../shared/data/mnist).")
@@ -49,6 +51,7 @@ final class QuantizeCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         if (calibration < 1 || search < 1) throw new MalformedInput("--calibration", "and --search must be positive");
+        OutputFiles.requireWritable(List.of(this.out)); // before minutes of search, not after
         FloatModel floatModel = OnnxImport.decode(UserFiles.read(floatPath), floatPath.toString());
         MnistData dataset = MnistData.resolve(data);
         LabeledImages train = dataset.train();
@@ -68,7 +71,7 @@ final class QuantizeCommand implements Callable<Integer> {
         printBounds(out, model);
         out.printf("calibration accuracy: float %.2f%%, integer %.2f%% (%d images)%n",
                 100 * result.floatAccuracy(), 100 * result.quantizedAccuracy(), result.calibrationSize());
-        UserFiles.writeAtomically(Map.of(this.out, ModelCodec.encode(model)));
+        OutputFiles.writeAtomically(Map.of(this.out, ModelCodec.encode(model)));
         out.println("wrote " + this.out + " (digest " + Format.hex(model.digest()).substring(0, 16) + "...)");
         return Main.OK;
     }

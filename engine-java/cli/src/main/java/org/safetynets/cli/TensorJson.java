@@ -43,8 +43,9 @@ final class TensorJson {
     }
 
     /**
-     * Parses and checks an input file's bytes; {@code source} names the file in messages. LimitExceeded as soon as
-     * the samples read pass {@code limits.maxBatch()} or samples x features pass {@code limits.maxTensorElements()}.
+     * Parses and checks an input file's bytes; {@code source} names the file in messages. LimitExceeded, giving the
+     * file's whole sample count, before a sample beyond {@code limits.maxBatch()}, or one that would take samples x
+     * features beyond {@code limits.maxTensorElements()}, is read.
      */
     static long[][] readInputs(byte[] json, String source, Model model, Limits limits) {
         try (JsonParser parser = MAPPER.createParser(json)) {
@@ -148,14 +149,29 @@ final class TensorJson {
             List<long[]> samples = new ArrayList<>();
             for (JsonToken token = parser.nextToken(); token != JsonToken.END_ARRAY; token = parser.nextToken()) {
                 int b = samples.size();
-                // Checked before sample b is read: neither the count nor the values can outgrow the limits.
-                limits.requireBatch(source, b + 1L);
-                limits.requireTensor(source, "input batch of " + (b + 1) + " samples x " + size + " values", Limits.product(b + 1L, size));
+                // Checked before sample b is read: neither the count nor the values can outgrow the limits. Once
+                // over, the rest is counted unread, so the refusal gives the file's real number of samples.
+                if (b + 1L > limits.maxBatch() || Limits.product(b + 1L, size) > limits.maxTensorElements()) {
+                    long count = b + countUnread(token);
+                    limits.requireBatch(source, count);
+                    limits.requireTensor(source, "input batch of " + count + " samples x " + size + " values", Limits.product(count, size));
+                }
                 if (token != JsonToken.START_ARRAY) throw problem("sample " + b + " is " + describe(token) + ", not an array of integers");
                 samples.add(sample(b));
             }
             if (samples.isEmpty()) throw problem("\"input_data\" holds no samples");
             return samples.toArray(new long[0][]);
+        }
+
+        /** The samples from {@code token} to the end of "input_data", skipped without allocating for them. */
+        private long countUnread(JsonToken token) throws IOException {
+            long count = 0;
+            for (; token != JsonToken.END_ARRAY; token = parser.nextToken()) {
+                if (token == null) throw problem("\"input_data\" is not closed (the file ends early)");
+                count++;
+                parser.skipChildren();
+            }
+            return count;
         }
 
         private long[] sample(int b) throws IOException {

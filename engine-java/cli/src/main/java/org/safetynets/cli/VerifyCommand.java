@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.safetynets.Limits;
 import org.safetynets.MalformedInput;
+import org.safetynets.files.OutputFiles;
 import org.safetynets.model.Model;
 import org.safetynets.proof.InputBatch;
 import org.safetynets.proof.ProofCodec;
@@ -18,6 +19,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -69,6 +71,7 @@ final class VerifyCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         Limits limits = limitOptions.limits();
+        if (outputsPath != null) OutputFiles.requireWritable(List.of(outputsPath)); // before any work
         Model network = Artifacts.readModel(model, limits);
         long[][] samples = Artifacts.readInputs(input, network, limits);
         InputBatch.requireWithinLimits(network, samples.length, limits);
@@ -83,7 +86,7 @@ final class VerifyCommand implements Callable<Integer> {
         long nanos = System.nanoTime() - start;
 
         if (verdict instanceof Verdict.Accepted accepted && outputsPath != null) {
-            UserFiles.writeAtomically(Map.of(outputsPath, VerifiedOutputs.write(network, accepted.outputs())));
+            OutputFiles.writeAtomically(Map.of(outputsPath, VerifiedOutputs.write(network, accepted.outputs())));
         }
         if (json) {
             out.println(jsonVerdict(verdict, network, samples.length, nanos));

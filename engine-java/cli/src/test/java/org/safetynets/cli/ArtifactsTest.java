@@ -9,10 +9,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class ArtifactsTest {
     @Test
     void outputsGoNextToTheProof() {
-        assertEquals(Path.of("out/output.json"), Artifacts.defaultOutputs(Path.of("out/proof.bin")));
-        assertEquals(Path.of("output-7.json"), Artifacts.defaultOutputs(Path.of("proof-7.bin")));
-        assertEquals(Path.of("/a/run1.outputs.json"), Artifacts.defaultOutputs(Path.of("/a/run1.snp")));
+        // X.bin -> X.outputs.json, whatever X is; any other name keeps all of itself.
+        assertEquals(Path.of("out/proof.outputs.json"), Artifacts.defaultOutputs(Path.of("out/proof.bin")));
+        assertEquals(Path.of("proof-7.outputs.json"), Artifacts.defaultOutputs(Path.of("proof-7.bin")));
+        assertEquals(Path.of("/a/run1.outputs.json"), Artifacts.defaultOutputs(Path.of("/a/run1.bin")));
+        assertEquals(Path.of("/a/run1.snp.outputs.json"), Artifacts.defaultOutputs(Path.of("/a/run1.snp")));
         assertEquals(Path.of("run.outputs.json"), Artifacts.defaultOutputs(Path.of("run")));
-        assertEquals(Path.of("proofs.outputs.json"), Artifacts.defaultOutputs(Path.of("proofs.dat")));
+        assertEquals(Path.of(".bin.outputs.json"), Artifacts.defaultOutputs(Path.of(".bin")));
+    }
+
+    @Test
+    void theDemoSavesTheOutputsUnderTheNameProveGives() {
+        assertEquals(Path.of(Artifacts.OUTPUT_FILE), Artifacts.defaultOutputs(Path.of(Artifacts.PROOF_FILE)));
     }
 }

@@ -42,7 +42,7 @@ class MainTest {
         for (String row : rows) {
             assertTrue(demo.out().contains(row), () -> row + " missing\n" + demo.transcript());
         }
-        for (String file : new String[] {"model.snm", "input.json", "proof.bin", "output.json"}) {
+        for (String file : new String[] {"model.snm", "input.json", "proof.bin", "proof.outputs.json"}) {
             assertTrue(Files.isRegularFile(saved.resolve(file)), file);
         }
     }
@@ -111,7 +111,7 @@ class MainTest {
     void theSameSeedGivesTheSameBytes(@TempDir Path again) throws IOException {
         Cli second = Cli.run("demo", "--model", "random", "--seed", SEED, "--batch", BATCH, "--backend", "cpu", "--save", again.toString());
         assertEquals(Main.OK, second.exitCode(), second::transcript);
-        for (String file : new String[] {"model.snm", "input.json", "proof.bin", "output.json"}) {
+        for (String file : new String[] {"model.snm", "input.json", "proof.bin", "proof.outputs.json"}) {
             assertArrayEquals(Files.readAllBytes(saved.resolve(file)), Files.readAllBytes(again.resolve(file)), file);
         }
     }
@@ -123,7 +123,7 @@ class MainTest {
                 "-O", proof.toString(), "--backend", "cpu");
         assertEquals(Main.OK, prove.exitCode(), prove::transcript);
         assertArrayEquals(Files.readAllBytes(saved.resolve("proof.bin")), Files.readAllBytes(proof));
-        assertArrayEquals(Files.readAllBytes(saved.resolve("output.json")), Files.readAllBytes(work.resolve("output.json")));
+        assertArrayEquals(Files.readAllBytes(saved.resolve("proof.outputs.json")), Files.readAllBytes(work.resolve("proof.outputs.json")));
         try (var leftovers = Files.list(work)) {
             assertEquals(2, leftovers.count(), "no temporary files are left behind");
         }
@@ -138,7 +138,7 @@ class MainTest {
         assertEquals(Main.ERROR, prove.exitCode(), prove::transcript);
         assertTrue(prove.err().contains("sample 0 value 0 is 9, outside the model's input range [0, 3]"), prove::transcript);
         assertFalse(Files.exists(proof));
-        assertFalse(Files.exists(work.resolve("output.json")));
+        assertFalse(Files.exists(work.resolve("proof.outputs.json")));
     }
 
     @Test
@@ -149,6 +149,14 @@ class MainTest {
         assertTrue(inspect.out().contains("sha256:"), inspect::transcript);
         assertTrue(inspect.out().contains("headroom"), inspect::transcript);
         assertTrue(inspect.out().contains("dense 784 -> 10"), inspect::transcript);
+    }
+
+    @Test
+    void inspectRefusesBatchZeroBeforePrintingAnything() {
+        Cli inspect = Cli.run("inspect", "-M", saved.resolve("model.snm").toString(), "--batch", "0");
+        assertEquals(Main.ERROR, inspect.exitCode(), inspect::transcript);
+        assertEquals("", inspect.out(), inspect::transcript);
+        assertEquals("error: --batch: must be at least 1, got 0", inspect.err().strip(), inspect::transcript);
     }
 
     @Test

@@ -1,5 +1,7 @@
 package org.safetynets.cli;
 
+import org.safetynets.LimitExceeded;
+import org.safetynets.Limits;
 import org.safetynets.MalformedInput;
 import org.safetynets.model.Dense;
 import org.safetynets.model.Model;
@@ -64,6 +66,19 @@ class TensorJsonTest {
         assertTrue(problem("{\"input_data\": [[1, 2, 3]], \"input_data\": [[1, 2, 3]]}").contains("invalid JSON: Duplicate field"));
         assertTrue(problem("{\"input_data\": [[1, 2, 3]").contains("invalid JSON"));
         assertTrue(problem("").contains("expected a JSON object"));
+    }
+
+    @Test
+    void aBatchOverTheLimitIsRefusedWithTheFilesRealSampleCount() {
+        byte[] json = TensorJson.writeInputs(new long[64][3]);
+        Limits limits = Limits.DEFAULTS.withMaxBatch(10);
+        LimitExceeded e = assertThrows(LimitExceeded.class, () -> TensorJson.readInputs(json, "in.json", MODEL, limits));
+        assertEquals("in.json: batch of 64 samples exceeds the limit max-batch = 10 (raise it with --max-batch)", e.getMessage());
+        LimitExceeded elements = assertThrows(LimitExceeded.class,
+                () -> TensorJson.readInputs(json, "in.json", MODEL, Limits.DEFAULTS.withMaxTensorElements(30)));
+        assertEquals("in.json: input batch of 64 samples x 3 values of 192 elements exceeds the limit max-tensor-elements = 30 "
+                + "(raise it with --max-tensor-elements)", elements.getMessage());
+        assertEquals(10, TensorJson.readInputs(TensorJson.writeInputs(new long[10][3]), "in.json", MODEL, limits).length);
     }
 
     @Test

@@ -7,6 +7,7 @@ import org.safetynets.MalformedInput;
 import org.safetynets.SafetyNetsException;
 import org.safetynets.data.LabeledImages;
 import org.safetynets.data.MnistData;
+import org.safetynets.files.OutputFiles;
 import org.safetynets.floatmodel.FloatModel;
 import org.safetynets.floatmodel.OnnxExport;
 import org.safetynets.model.PaperArchitecture;
@@ -15,13 +16,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -45,7 +44,7 @@ public final class TrainMain implements Callable<Integer> {
     @Option(names = "--epochs", paramLabel = "N", defaultValue = "10", description = "Passes over the training set (default: ${DEFAULT-VALUE}).")
     int epochs;
 
-    @Option(names = {"--out", "-O"}, paramLabel = "MODEL.onnx", required = true, description = "Where to write the trained float model (ONNX).")
+    @Option(names = {"--out", "-O"}, paramLabel = "MODEL.onnx", required = true, description = "Where to write the trained float model (ONNX): a new or regular file; a symbolic link or special file is refused.")
     Path out;
 
     @Option(names = "--batch", paramLabel = "N", defaultValue = "64", description = "Images per training batch (default: ${DEFAULT-VALUE}).")
@@ -107,6 +106,7 @@ public final class TrainMain implements Callable<Integer> {
         if (inputMax < 1 || inputMax > 255) throw new MalformedInput("--input-max", "must be in 1..255, got " + inputMax);
         if (shift < 0 || shift > 8) throw new MalformedInput("--shift", "must be in 0..8, got " + shift);
         if (!(learningRate > 0)) throw new MalformedInput("--lr", "must be positive");
+        OutputFiles.requireWritable(List.of(this.out)); // before minutes of training, not after
         MnistData dataset = MnistData.resolve(data);
         LabeledImages train = dataset.train();
         LabeledImages test = dataset.test();
@@ -119,32 +119,10 @@ public final class TrainMain implements Callable<Integer> {
         try (Display display = new Display(out, err, epochs, System.console() != null && !noProgress)) {
             model = Trainer.train(options, train, test, display);
         }
-        writeAtomically(OnnxExport.encode(model));
+        OutputFiles.writeAtomically(Map.of(this.out, OnnxExport.encode(model)));
         out.printf("wrote %s (float, ONNX) in %s total; next: safetynets quantize --model %s --out MODEL.snm%n",
                 this.out, format(System.nanoTime() - start), this.out);
         return 0;
-    }
-
-    private void writeAtomically(byte[] bytes) {
-        Path target = out.toAbsolutePath();
-        Path temporary = target.resolveSibling("." + target.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
-        try {
-            Files.createDirectories(target.getParent());
-            Files.write(temporary, bytes);
-            try {
-                Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException e) {
-            throw new MalformedInput(out.toString(), "cannot be written: " + e.getMessage());
-        } finally {
-            try {
-                Files.deleteIfExists(temporary);
-            } catch (IOException ignored) {
-                // best effort
-            }
-        }
     }
 
     static String format(long nanos) {

@@ -1,0 +1,76 @@
+package org.safetynets.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * bin/safetynets, run from a copy of bin/ in a scratch tree with a stand-in {@code java} (JAVA_HOME) that prints
+ * its arguments: which jar and main class a command line reaches, without building or starting a JVM.
+ */
+class LauncherTest {
+    /** The repository's bin/, found from the working directory upwards. */
+    private static Path repositoryBin() {
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            if (Files.isRegularFile(dir.resolve("bin/safetynets")) && Files.isRegularFile(dir.resolve("bin/java-env.sh"))) return dir.resolve("bin");
+        }
+        return null;
+    }
+
+    private static String launch(Path root, String... args) throws IOException, InterruptedException {
+        List<String> command = new java.util.ArrayList<>(List.of("bash", root.resolve("bin/safetynets").toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().put("JAVA_HOME", root.resolve("jdk").toString());
+        builder.environment().remove("SAFETYNETS_JAVA_OPTS");
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, process.exitValue(), output);
+        return output.strip();
+    }
+
+    @Test
+    void helpTrainRunsTrainsOwnHelpLikeTrainDashDashHelp(@TempDir Path root) throws Exception {
+        Path bin = repositoryBin();
+        assertNotNull(bin, "bin/safetynets not found above " + Path.of("").toAbsolutePath());
+        assumeTrue(Files.isExecutable(Path.of("/bin/bash")) || Files.isExecutable(Path.of("/usr/bin/bash")), "no bash here");
+        Files.createDirectories(root.resolve("bin"));
+        for (String script : new String[] {"safetynets", "java-env.sh"}) Files.copy(bin.resolve(script), root.resolve("bin").resolve(script));
+        Files.createDirectories(root.resolve("engine-java/train/target/lib"));
+        Files.createFile(root.resolve("engine-java/train/target/safetynets-train.jar"));
+        Files.createDirectories(root.resolve("engine-java/cli/target"));
+        Files.createFile(root.resolve("engine-java/cli/target/safetynets.jar"));
+        Path java = Files.createDirectories(root.resolve("jdk/bin")).resolve("java");
+        Files.writeString(java, "#!/bin/sh\necho \"$@\"\n");
+        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+
+        String trainHelp = launch(root, "train", "--help");
+        assertTrue(trainHelp.endsWith("org.safetynets.train.TrainMain --help"), trainHelp);
+        assertEquals(trainHelp, launch(root, "help", "train"));
+        // Any other help stays with the main jar.
+        assertTrue(launch(root, "help", "prove").endsWith("safetynets.jar help prove"));
+    }
+
+    @Test
+    void theMainJarPointsToTheLauncherForTrain() {
+        for (String[] args : new String[][] {{"help", "train"}, {"train", "--help"}}) {
+            Cli run = Cli.run(args);
+            assertEquals(Main.ERROR, run.exitCode(), run::transcript);
+            assertEquals(1, run.err().lines().count(), run::transcript);
+            assertTrue(run.err().contains("bin/safetynets help train"), run::transcript);
+        }
+    }
+}
