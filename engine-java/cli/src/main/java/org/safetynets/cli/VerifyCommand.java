@@ -106,6 +106,8 @@ final class VerifyCommand implements Callable<Integer> {
      */
     private Verdict verify(Model network, long[][] samples, Limits limits) {
         String source = proofPath.toString();
+        // A limit too small for any proof of this model and batch refuses the work (exit 2): that is no verdict.
+        limits.requireProofBytes(source, Verifier.proofFileBytes(network, samples.length));
         long size = UserFiles.size(proofPath);
         try {
             ProofCodec.Header header = ProofCodec.decodeHeader(UserFiles.readPrefix(proofPath, ProofCodec.HEADER_BYTES), size, source);

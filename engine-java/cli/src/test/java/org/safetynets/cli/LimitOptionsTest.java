@@ -71,10 +71,14 @@ class LimitOptionsTest {
 
     @Test
     void maxTensorElementsOnEveryCommand() {
-        // The demo model has 11,274 parameters; its first conv's padded output is 8 x 32 x 32 = 8192 per sample.
+        // The demo model has 11,274 parameters, held padded to powers of two as 8 x (64 + 1) + 16 x (8 x 64 + 1)
+        // + 16 x (1024 + 1) = 25,128 elements; its first conv's padded output is 8 x 32 x 32 = 8192 per sample.
         assertRefused(Cli.run("inspect", "-M", saved.resolve("model.snm").toString(), "--max-tensor-elements", "11273"),
                 "parameters through layer 8 of 11274 elements exceeds the limit max-tensor-elements = 11273", "--max-tensor-elements");
-        assertEquals(Main.OK, Cli.run("inspect", "-M", saved.resolve("model.snm").toString(), "--max-tensor-elements", "11274").exitCode());
+        assertRefused(Cli.run("inspect", "-M", saved.resolve("model.snm").toString(), "--max-tensor-elements", "25127"),
+                "the weights padded to powers of two of 25128 elements exceeds the limit max-tensor-elements = 25127", "--max-tensor-elements");
+        // (at batch 1: inspect's default batch of 64 needs 8192 x 64 elements for the first conv's output)
+        assertEquals(Main.OK, Cli.run("inspect", "-M", saved.resolve("model.snm").toString(), "--batch", "1", "--max-tensor-elements", "25128").exitCode());
         // Batch 3 pads to 4: 8192 x 4 = 32768 elements for the prover's largest activation.
         assertRefused(verify("--max-tensor-elements", "32767"), "layer 1's padded output for a batch of 3 of 32768 elements", "--max-tensor-elements");
         assertEquals(Main.OK, verify("--max-tensor-elements", "32768").exitCode());

@@ -52,11 +52,10 @@ class VerifyCommandTest {
     }
 
     private static Cli verify(Path proofFile, String... more) {
-        String[] args = new String[6 + more.length];
-        System.arraycopy(new String[] {"verify", "-M", model.toString(), "-D", input.toString(), "-P", proofFile.toString()}, 0, args, 0, 7 - 1);
-        args[5] = proofFile.toString();
-        System.arraycopy(more, 0, args, 6, more.length);
-        return Cli.run(args);
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("verify", "-M", model.toString(), "-D", input.toString(),
+                "-P", proofFile.toString()));
+        args.addAll(java.util.List.of(more));
+        return Cli.run(args.toArray(String[]::new));
     }
 
     private static Path claimedOutputs() {

@@ -56,6 +56,11 @@ public final class Verifier {
         return verify(model, samples, proof.header(), proof::bodyView, limits);
     }
 
+    /** The size in bytes of a proof file of {@code model} at {@code batch}: header and the schedule's messages. */
+    public static long proofFileBytes(Model model, int batch) {
+        return ProofCodec.HEADER_BYTES + Limits.product(Network.compile(model, batch).proofElements(), Fp.BYTES);
+    }
+
     /**
      * The checks made of a proof's header before its body is read: the model digest, the batch and the shapes must
      * be the verifier's own, the batch within {@code limits}, and the body exactly as long as the schedule of this
