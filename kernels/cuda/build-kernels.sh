@@ -6,7 +6,8 @@
 #   kernels.sm_90.fatbin     Hopper: sm_90 machine code (no JIT) plus compute_90 PTX, chosen on compute capability 9.x
 #   kernels.manifest         the SHA-256 of the sources, the nvcc that compiled them, the flags, each image's SHA-256
 #
-# Usage: build-kernels.sh OUT_DIR [NVCC]     (NVCC defaults to $NVCC, then nvcc on the PATH)
+# Usage: build-kernels.sh [-q] OUT_DIR [NVCC]     (NVCC defaults to $NVCC, then nvcc on the PATH; -q: no summary
+#                                                 line, as the Maven build runs it, so `mvn -q` stays quiet)
 #   To regenerate the committed images after changing a kernel source:
 #     kernels/cuda/build-kernels.sh kernels/cuda/src/main/resources/org/safetynets/cuda
 # The Maven build runs it into target/ when nvcc is present, and CudaKernelImagesTest fails if the committed images
@@ -14,8 +15,13 @@
 set -euo pipefail
 set -f # no globbing: the -gencode argument holds brackets
 
+quiet=false
+if [ "${1:-}" = "-q" ]; then
+  quiet=true
+  shift
+fi
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
-  echo "usage: $0 OUT_DIR [NVCC]" >&2
+  echo "usage: $0 [-q] OUT_DIR [NVCC]" >&2
   exit 2
 fi
 out_dir="$1"
@@ -52,4 +58,4 @@ nvcc_version="$("$nvcc" --version | grep -o 'release [0-9.]*, V[0-9.]*' | head -
   echo "kernels.sm_90.fatbin.flags=$fatbin_flags"
   echo "kernels.sm_90.fatbin.sha256=$(sha256sum "$out_dir/kernels.sm_90.fatbin" | cut -d' ' -f1)"
 } > "$out_dir/kernels.manifest"
-echo "build-kernels.sh: wrote kernels.compute_75.ptx, kernels.sm_90.fatbin and kernels.manifest to $out_dir ($nvcc_version)"
+$quiet || echo "build-kernels.sh: wrote kernels.compute_75.ptx, kernels.sm_90.fatbin and kernels.manifest to $out_dir ($nvcc_version)"

@@ -25,7 +25,8 @@ import java.util.function.Function;
  * Part (c) of CoreBenchmark: several backends side by side, per kernel and per whole demo-CNN proof, in one run.
  * Every case is prepared on each backend (operands uploaded, untimed), then the runs alternate between the
  * backends so that drift in the machine's speed touches them alike. A timed call ends with a one-element read
- * of its result, so a device that queues work asynchronously is timed to completion. Ratios are each backend's
+ * of its result and with {@link Backend#synchronize()}, so a device that queues work asynchronously is timed to
+ * completion. Ratios are each backend's
  * median over the first (baseline) backend's. Whole proofs must be byte-identical across the backends.
  */
 final class BackendComparison {
@@ -100,6 +101,7 @@ final class BackendComparison {
                 for (int b = 0; b < backends.size(); b++) {
                     long start = System.nanoTime();
                     prepared.get(b).run();
+                    backends.get(b).synchronize();
                     long end = System.nanoTime();
                     if (run >= 0) seconds[b][run] = (end - start) * 1e-9;
                 }

@@ -50,8 +50,10 @@ final class DemoCnnTimings {
             for (int run = -warmup; run < runs; run++) {
                 long t0 = System.nanoTime();
                 long[][] outputs = Prover.infer(model, samples, backend);
+                backend.synchronize(); // each timing ends once the device has run what was queued
                 long t1 = System.nanoTime();
                 Proof proof = Prover.prove(model, samples, backend);
+                backend.synchronize();
                 long t2 = System.nanoTime();
                 Verdict verdict = Verifier.verify(model, samples, proof);
                 long t3 = System.nanoTime();

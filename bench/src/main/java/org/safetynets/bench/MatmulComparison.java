@@ -46,7 +46,7 @@ final class MatmulComparison {
         try (Backend backend = Backends.open(backendName, threads, message -> { });
              DeviceTensor a = backend.upload(operands.a());
              DeviceTensor b = backend.upload(operands.b())) {
-            Timings timings = Timings.measure(warmup, runs, () -> {
+            Timings timings = Timings.measure(warmup, runs, backend, () -> {
                 try (DeviceTensor c = backend.matmul(a, b, shape.m(), shape.k(), shape.n())) {
                     // closed at once: only the product itself is timed
                 }

@@ -52,6 +52,7 @@ final class ProverProfile {
                             throw e.getCause();
                         } finally {
                             if (recording[0]) {
+                                real.synchronize(); // a device call returns once queued: its time ends when it has run
                                 Entry entry = entries.computeIfAbsent(phase[0] + "\t" + method.getName(), k -> new Entry());
                                 entry.nanos += System.nanoTime() - start;
                                 entry.calls++;
@@ -64,6 +65,7 @@ final class ProverProfile {
                 phase[0] = "forward pass";
                 long start = System.nanoTime();
                 Prover.prove(model, samples, timed, (what, done, total) -> phase[0] = "proof");
+                real.synchronize();
                 if (run >= 0) proverNanos += System.nanoTime() - start;
             }
             List<Row> rows = new ArrayList<>();

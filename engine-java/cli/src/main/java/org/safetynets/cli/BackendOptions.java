@@ -39,10 +39,18 @@ final class BackendOptions {
         return threads;
     }
 
-    /** Opens the chosen backend; under auto, each backend skipped is one warning line on {@code err}. */
+    /**
+     * Opens the chosen backend. An explicit choice that cannot run here is an error with the reason. Under auto, a
+     * backend skipped because it cannot run here (no NVIDIA driver, no OpenCL device) is the machine, not news: it
+     * is not printed on every run; {@code safetynets backends} lists each backend with its reason, and with
+     * SAFETYNETS_DEBUG set each skipped one is a {@code debug:} line on {@code err}.
+     */
     Backend open(PrintWriter err) {
         requireThreads(threads);
-        Backend opened = Backends.open(backend, threads, reason -> err.println("warning: " + reason));
+        boolean debug = System.getenv("SAFETYNETS_DEBUG") != null;
+        Backend opened = Backends.open(backend, threads, reason -> {
+            if (debug) err.println("debug: " + reason);
+        });
         err.flush();
         return opened;
     }

@@ -54,15 +54,28 @@ class BenchCompareTest {
         List<String> lines = Files.readAllLines(out.resolve("compare.csv"), StandardCharsets.UTF_8);
         assertEquals(String.join(",", ReportCsv.COLUMNS), lines.get(0));
         List<Map<String, String>> rows = lines.subList(1, lines.size()).stream().map(BenchCompareTest::parse).toList();
-        // one row per backend and batch for the model, one per backend for the product, which is listed first
-        assertEquals(3 * backends.size(), rows.size(), lines::toString);
+        // Per (workload, batch), one row without a backend (float inference, verifier, proof: they use none), then one
+        // per backend; the product is listed first.
+        assertEquals(3 * (1 + backends.size()), rows.size(), lines::toString);
+        for (String batch : new String[] {"1", "2"}) {
+            List<Map<String, String>> host = rows.stream().filter(r -> r.get("workload").equals("tiny-mlp") && r.get("backend").isEmpty()
+                    && r.get("batch").equals(batch)).toList();
+            assertEquals(1, host.size(), lines::toString);
+            for (String column : List.of("float_median_s", "verifier_median_s", "float_over_verifier", "proof_bytes")) {
+                assertFalse(host.get(0).get(column).isEmpty(), column + " is empty in " + host);
+            }
+            for (String column : List.of("field_median_s", "prover_median_s")) assertEquals("", host.get(0).get(column), column);
+        }
         for (String backend : backends) {
             for (String batch : new String[] {"1", "2"}) {
                 Map<String, String> row = rows.stream().filter(r -> r.get("workload").equals("tiny-mlp") && r.get("backend").equals(backend)
                         && r.get("batch").equals(batch)).findFirst().orElseThrow(() -> new AssertionError(backend + " batch " + batch + ": " + lines));
-                for (String column : List.of("float_median_s", "field_median_s", "prover_median_s", "verifier_median_s", "prover_over_field",
-                        "float_over_verifier", "field_over_verifier", "proof_bytes", "peak_heap_bytes")) {
+                for (String column : List.of("field_median_s", "prover_median_s", "prover_over_field", "prover_over_float",
+                        "field_over_verifier", "peak_heap_bytes")) {
                     assertFalse(row.get(column).isEmpty(), column + " is empty in " + row);
+                }
+                for (String column : List.of("float_median_s", "verifier_median_s", "proof_bytes")) {
+                    assertEquals("", row.get(column), column + " is reported once, in the row without a backend: " + row);
                 }
                 assertTrue(Double.parseDouble(row.get("prover_median_s")) > 0, row::toString);
             }
@@ -74,11 +87,14 @@ class BenchCompareTest {
         }
 
         JsonNode json = new ObjectMapper().readTree(out.resolve("compare.json").toFile());
-        assertEquals(rows.size(), json.get("rows").size());
+        assertEquals(3, json.get("host_rows").size());
+        assertEquals(3 * backends.size(), json.get("rows").size());
         assertEquals(List.of(1, 2), toList(json.get("options").get("batches")));
         JsonNode modelRow = json.get("rows").get(backends.size()); // after the product's row per backend
         assertEquals("tiny-mlp", modelRow.get("workload").asText(), json::toString);
         assertTrue(modelRow.get("prover_runs_s").isArray(), json::toString);
+        assertTrue(modelRow.path("verifier_runs_s").isMissingNode(), "the verifier is a host figure: " + modelRow);
+        assertTrue(json.get("host_rows").get(1).get("verifier_runs_s").isArray(), json::toString);
 
         byte[] png = Files.readAllBytes(out.resolve("plot-tiny-mlp.png"));
         assertArrayEquals(PNG_SIGNATURE, Arrays.copyOf(png, PNG_SIGNATURE.length));
@@ -94,8 +110,8 @@ class BenchCompareTest {
                 "--runs", "1", "--warmup", "0", "--no-plot", "--out", work.toString());
         assertEquals(Main.OK, run.exitCode(), run::transcript);
         List<String> lines = Files.readAllLines(work.resolve("compare.csv"), StandardCharsets.UTF_8);
-        assertEquals(2, lines.size(), lines::toString);
-        Map<String, String> row = parse(lines.get(1));
+        assertEquals(3, lines.size(), lines::toString);
+        Map<String, String> row = parse(lines.get(2));
         assertEquals(CompareCommand.TRAINED_MNIST_CNN, row.get("workload"));
         assertTrue(Double.parseDouble(row.get("prover_median_s")) > 0, row::toString);
     }

@@ -141,6 +141,18 @@ public interface Backend extends AutoCloseable {
      */
     DeviceTensor convPatchSums(DeviceTensor x, long[] eqRows, long[] eqCols, ConvGeometry geometry);
 
+    // ---- completion ---------------------------------------------------------------------------------------
+
+    /**
+     * Returns once every operation called so far has completed. A device backend may return from an operation as
+     * soon as its kernels are queued (a tensor-returning call such as {@link #matmul} then runs on after it
+     * returns); anything that hands values to the host ({@link #download}, {@link #get}, the reductions) waits for
+     * the work it depends on anyway. Timing code calls this before it stops the clock. Backends that compute on
+     * the calling thread are always complete: for them it does nothing.
+     */
+    default void synchronize() {
+    }
+
     // ---- accounting ---------------------------------------------------------------------------------------
 
     /**

@@ -116,6 +116,9 @@ public abstract class KernelBackend<B> implements Backend {
     /** Queues one kernel; arguments in the kernel's parameter order. */
     protected abstract void launch(String kernel, List<KernelArg<B>> args, WorkShape shape);
 
+    /** Waits until every copy and kernel queued so far has completed (clFinish, cuStreamSynchronize). */
+    protected abstract void finish();
+
     /** Releases what the device API holds (queue or stream, kernels or module, context) once every buffer is freed. */
     protected abstract void releaseDevice();
 
@@ -374,6 +377,13 @@ public abstract class KernelBackend<B> implements Backend {
         long max = read(result, 0, 1)[0];
         if (n == t.length) t.maxMagnitude = max;
         return max;
+    }
+
+    /** Waits for the device: launches return once queued, so a timer must call this before it stops. */
+    @Override
+    public synchronized void synchronize() {
+        ensureOpen();
+        finish();
     }
 
     // ---- Backend: storage --------------------------------------------------------------------------------

@@ -230,6 +230,12 @@ public final class CudaBackend extends KernelBackend<CUdeviceptr> {
         }
     }
 
+    @Override
+    protected void finish() {
+        current();
+        cuStreamSynchronize(stream);
+    }
+
     /** Waits for the stream, then destroys it, unloads the module and releases the primary context. */
     @Override
     protected void releaseDevice() {

@@ -99,6 +99,10 @@ class LaunchSignatureTest {
         }
 
         @Override
+        protected void finish() {
+        }
+
+        @Override
         protected void releaseDevice() {
         }
     }

@@ -137,6 +137,11 @@ public final class OpenClBackend extends KernelBackend<cl_mem> {
         }
     }
 
+    @Override
+    protected void finish() {
+        clFinish(queue);
+    }
+
     /** Waits for the queue, then releases the kernels and the queue. The shared context and program stay. */
     @Override
     protected void releaseDevice() {

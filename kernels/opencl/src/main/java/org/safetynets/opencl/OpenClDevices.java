@@ -79,6 +79,12 @@ final class OpenClDevices {
     }
 
     private static Probe run() {
+        return run(OpenClLoader.unavailableReason());
+    }
+
+    /** @param loaderReason why the ICD loader cannot be loaded (then JOCL is not touched), or null to ask JOCL */
+    static Probe run(String loaderReason) {
+        if (loaderReason != null) return none(List.of(), libraryMissing(loaderReason));
         try {
             CL.setExceptionsEnabled(true);
             int[] count = new int[1];
@@ -116,9 +122,13 @@ final class OpenClDevices {
             return none(List.of(), "OpenCL query failed: " + CL.stringFor_errorCode(e.getStatus()) + " (" + e.getStatus() + ")");
         } catch (Throwable t) {
             // UnsatisfiedLinkError when libOpenCL.so.1 (the ICD loader) is missing, NoClassDefFoundError after it.
-            return none(List.of(), "the OpenCL library cannot be loaded (install the ICD loader ocl-icd-libopencl1 and a "
-                    + "driver, e.g. pocl-opencl-icd): " + t);
+            return none(List.of(), libraryMissing(t.toString()));
         }
+    }
+
+    private static String libraryMissing(String detail) {
+        return "the OpenCL library cannot be loaded (install the ICD loader ocl-icd-libopencl1 and a driver, e.g. "
+                + "pocl-opencl-icd): " + detail;
     }
 
     private static String noPlatform() {

@@ -22,10 +22,12 @@ import java.util.function.Consumer;
 
 /**
  * Runs every workload on every chosen backend in one process and one pass, interleaved: for each (workload,
- * batch), each repetition runs the float forward pass once and then, backend after backend, field inference,
- * the prover and the verifier. Drift in the machine's speed (other jobs, turbo, thermals) thus touches every
- * backend alike. Warm-up repetitions run first, untimed. Every timed call starts after a garbage collection, so
- * no call pays for another's garbage.
+ * batch), each repetition runs the float forward pass once, then, backend after backend, field inference and
+ * the prover, then the verifier once (the proofs are byte-identical, and neither float inference nor the
+ * verifier uses a backend, so each is measured and reported once). Drift in the machine's speed (other jobs,
+ * turbo, thermals) thus touches every backend alike. Warm-up repetitions run first, untimed. Every timed call
+ * starts after a garbage collection, so no call pays for another's garbage, and a call on a backend ends with
+ * {@link Backend#synchronize()}: a device backend returns from a kernel launch before the kernel has run.
  *
  * <p>Every repetition is checked, untimed: each proof is accepted, establishes the outputs field inference
  * computed, and is byte-identical across backends; float inference agrees with the field result to double
@@ -91,13 +93,27 @@ public final class Comparison {
     private Report run() {
         List<BackendProvider> providers = chooseBackends(options.backends(), progress);
         List<Backend> backends = new ArrayList<>();
-        List<Row> rows = new ArrayList<>();
-        try (HeapSampler heap = new HeapSampler()) {
+        try {
             for (BackendProvider provider : providers) {
                 Backend backend = provider.open(options.threads());
                 backends.add(backend);
                 progress.accept("backend " + backend.name() + ": " + backend.description());
             }
+            return run(backends);
+        } finally {
+            for (Backend b : backends) b.close();
+        }
+    }
+
+    /** The comparison on backends already open (which stay open); the options' backend names are not consulted. */
+    static Report run(CompareOptions options, List<Backend> backends, Consumer<String> progress) {
+        return new Comparison(options, progress).run(backends);
+    }
+
+    private Report run(List<Backend> backends) {
+        List<HostRow> hostRows = new ArrayList<>();
+        List<Row> rows = new ArrayList<>();
+        try (HeapSampler heap = new HeapSampler()) {
             int cells = 0;
             for (Workload w : options.workloads()) cells += w instanceof Workload.Network ? options.batches().size() : 1;
             int cell = 0;
@@ -106,26 +122,26 @@ public final class Comparison {
                     Model model = network.model().get();
                     for (int batch : options.batches()) {
                         cell++;
-                        rows.addAll(network(network, model, batch, backends, heap, "[" + cell + "/" + cells + "] "));
+                        network(network, model, batch, backends, heap, "[" + cell + "/" + cells + "] ", hostRows, rows);
                     }
                 } else if (workload instanceof Workload.MatrixProduct product) {
                     cell++;
-                    rows.addAll(matrixProduct(product, backends, heap, "[" + cell + "/" + cells + "] "));
+                    matrixProduct(product, backends, heap, "[" + cell + "/" + cells + "] ", hostRows, rows);
                 }
             }
-        } finally {
-            for (Backend b : backends) b.close();
         }
-        return new Report(Report.Environment.current(), options, rows);
+        return new Report(Report.Environment.current(), options, hostRows, rows);
     }
 
-    private List<Row> network(Workload.Network workload, Model model, int batch, List<Backend> backends, HeapSampler heap, String step) {
+    private void network(Workload.Network workload, Model model, int batch, List<Backend> backends, HeapSampler heap, String step,
+                         List<HostRow> hostRows, List<Row> rows) {
         String where = workload.name() + " batch " + batch;
         MemoryEstimate estimate = MemoryEstimate.network(model, batch);
         String skip = skipReason(estimate);
         if (skip != null) {
             progress.accept(step + where + ": skipped: " + skip);
-            return skippedRows(workload.name(), backends, batch, skip);
+            skipped(workload.name(), backends, batch, skip, hostRows, rows);
+            return;
         }
         progress.accept(step + where + ": " + options.warmup() + " warm-up and " + options.runs() + " timed runs on "
                 + backends.size() + " backend(s), estimated heap " + MemoryEstimate.mib(estimate.bytes()));
@@ -135,7 +151,7 @@ public final class Comparison {
         double[] floatSeconds = new double[options.runs()];
         double[][] field = new double[n][options.runs()];
         double[][] prover = new double[n][options.runs()];
-        double[][] verifier = new double[n][options.runs()];
+        double[] verifierSeconds = new double[options.runs()];
         long[] baseline = new long[n];
         long[] peak = new long[n];
         long[] devicePeak = new long[n];
@@ -154,6 +170,7 @@ public final class Comparison {
                 collectGarbage();
                 t0 = System.nanoTime();
                 long[][] outputs = Prover.infer(model, samples, backend);
+                backend.synchronize();
                 double fieldTime = seconds(t0);
 
                 collectGarbage();
@@ -162,27 +179,30 @@ public final class Comparison {
                 backend.resetDevicePeak();
                 t0 = System.nanoTime();
                 byte[] proof = ProofCodec.encode(Prover.prove(model, samples, backend));
+                backend.synchronize();
                 double proverTime = seconds(t0);
                 long proverPeak = heap.peak();
                 OptionalLong device = backend.devicePeakBytes();
 
-                collectGarbage();
-                t0 = System.nanoTime();
-                Verdict verdict = Verifier.verify(model, samples, proof);
-                double verifierTime = seconds(t0);
-
-                check(where, backend, verdict, outputs, floatOutputs, model.outputScale(), proof, firstProof, backends.get(0));
+                // Untimed: the verifier runs on this backend's proof here, and is timed once below.
+                check(where, backend, Verifier.verify(model, samples, proof), outputs, floatOutputs, model.outputScale(), proof,
+                        firstProof, backends.get(0));
                 if (firstProof == null) firstProof = proof;
                 proofBytes = proof.length;
                 if (run >= 0) {
                     field[i][run] = fieldTime;
                     prover[i][run] = proverTime;
-                    verifier[i][run] = verifierTime;
                     baseline[i] = Math.max(baseline[i], before);
                     peak[i] = Math.max(peak[i], proverPeak);
                     if (device.isPresent()) devicePeak[i] = Math.max(devicePeak[i], device.getAsLong());
                 }
             }
+            // The proof is the same bytes from every backend (checked above), and the verifier uses none: timed once.
+            collectGarbage();
+            t0 = System.nanoTime();
+            Verifier.verify(model, samples, firstProof);
+            double verifierTime = seconds(t0);
+            if (run >= 0) verifierSeconds[run] = verifierTime;
             // A line per run once runs are slow enough for a user to wonder; otherwise only the first and the last.
             if (run == -options.warmup() || run == options.runs() - 1 || System.nanoTime() - lastProgress > PROGRESS_NANOS) {
                 progress.accept(step + where + ": " + (run < 0 ? "warm-up run " + (run + options.warmup() + 1) + "/" + options.warmup()
@@ -190,13 +210,13 @@ public final class Comparison {
                 lastProgress = System.nanoTime();
             }
         }
-        List<Row> rows = new ArrayList<>();
+        HostRow host = new HostRow(workload.name(), batch, new Timings(floatSeconds), new Timings(verifierSeconds), proofBytes, "");
+        hostRows.add(host);
         for (int i = 0; i < n; i++) {
             Backend b = backends.get(i);
-            rows.add(new Row(workload.name(), b.name(), b.description(), batch, new Timings(floatSeconds), new Timings(field[i]),
-                    new Timings(prover[i]), new Timings(verifier[i]), proofBytes, baseline[i], peak[i], devicePeak[i], 0, ""));
+            rows.add(new Row(workload.name(), b.name(), b.description(), batch, host, new Timings(field[i]), new Timings(prover[i]),
+                    baseline[i], peak[i], devicePeak[i], 0, ""));
         }
-        return rows;
     }
 
     private static void check(String where, Backend backend, Verdict verdict, long[][] fieldOutputs, double[][] floatOutputs,
@@ -224,14 +244,16 @@ public final class Comparison {
         }
     }
 
-    private List<Row> matrixProduct(Workload.MatrixProduct workload, List<Backend> backends, HeapSampler heap, String step) {
+    private void matrixProduct(Workload.MatrixProduct workload, List<Backend> backends, HeapSampler heap, String step,
+                               List<HostRow> hostRows, List<Row> rows) {
         int size = workload.size();
         String where = workload.name() + " " + size;
         MemoryEstimate estimate = MemoryEstimate.matrixProduct(size);
         String skip = skipReason(estimate);
         if (skip != null) {
             progress.accept(step + where + ": skipped: " + skip);
-            return skippedRows(workload.name(), backends, size, skip);
+            skipped(workload.name(), backends, size, skip, hostRows, rows);
+            return;
         }
         progress.accept(step + where + ": " + options.warmup() + " warm-up and " + options.runs() + " timed runs on "
                 + backends.size() + " backend(s)");
@@ -273,7 +295,8 @@ public final class Comparison {
                     long[] product;
                     t0 = System.nanoTime();
                     try (DeviceTensor c = backend.matmul(resident.get(2 * i), resident.get(2 * i + 1), size, size, size)) {
-                        double fieldTime = seconds(t0); // the product alone: downloading it is not the kernel's cost
+                        backend.synchronize(); // the product computed, not merely queued; downloading it is not its cost
+                        double fieldTime = seconds(t0);
                         if (run >= 0) field[i][run] = fieldTime;
                         product = run == -options.warmup() ? backend.download(c) : null;
                     }
@@ -290,14 +313,14 @@ public final class Comparison {
                     }
                 }
             }
-            List<Row> rows = new ArrayList<>();
+            HostRow host = new HostRow(workload.name(), size, new Timings(floatSeconds), null, -1,
+                    "no proof: verifier n/a; batch = matrix size");
+            hostRows.add(host);
             for (int i = 0; i < n; i++) {
                 Backend backend = backends.get(i);
-                rows.add(new Row(workload.name(), backend.name(), backend.description(), size, new Timings(floatSeconds), new Timings(field[i]),
-                        null, null, -1, baseline[i], peak[i], devicePeak[i], workload.macs(),
-                        "no proof: prover and verifier n/a; batch = matrix size"));
+                rows.add(new Row(workload.name(), backend.name(), backend.description(), size, host, new Timings(field[i]), null,
+                        baseline[i], peak[i], devicePeak[i], workload.macs(), "no proof: prover n/a; batch = matrix size"));
             }
-            return rows;
         } finally {
             for (DeviceTensor t : resident) t.close();
         }
@@ -341,10 +364,10 @@ public final class Comparison {
                 + MemoryEstimate.mib(available) + " is free (raise it with -Xmx, e.g. SAFETYNETS_JAVA_OPTS=-Xmx16g)";
     }
 
-    private static List<Row> skippedRows(String workload, List<Backend> backends, int batch, String reason) {
-        List<Row> rows = new ArrayList<>();
-        for (Backend b : backends) rows.add(Row.skipped(workload, b.name(), b.description(), batch, "skipped: " + reason));
-        return rows;
+    private static void skipped(String workload, List<Backend> backends, int batch, String reason, List<HostRow> hostRows, List<Row> rows) {
+        HostRow host = HostRow.skipped(workload, batch, "skipped: " + reason);
+        hostRows.add(host);
+        for (Backend b : backends) rows.add(Row.skipped(workload, b.name(), b.description(), batch, host, "skipped: " + reason));
     }
 
     private static double seconds(long startNanos) {

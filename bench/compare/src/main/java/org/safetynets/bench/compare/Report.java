@@ -7,9 +7,13 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
-/** A comparison's results: where it ran, what it ran, and one row per (workload, backend, batch). */
-public record Report(Environment environment, CompareOptions options, List<Row> rows) {
+/**
+ * A comparison's results: where it ran, what it ran, one host row per (workload, batch) with the figures no backend
+ * takes part in, and one row per (workload, backend, batch).
+ */
+public record Report(Environment environment, CompareOptions options, List<HostRow> hostRows, List<Row> rows) {
     public Report {
+        hostRows = List.copyOf(hostRows);
         rows = List.copyOf(rows);
     }
 
@@ -31,5 +35,9 @@ public record Report(Environment environment, CompareOptions options, List<Row> 
 
     public List<Row> rowsOf(String workload) {
         return rows.stream().filter(r -> r.workload().equals(workload)).toList();
+    }
+
+    public List<HostRow> hostRowsOf(String workload) {
+        return hostRows.stream().filter(r -> r.workload().equals(workload)).toList();
     }
 }

@@ -5,17 +5,22 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * One CSV row per (workload, backend, batch). Times in seconds, full precision; empty cells are figures that
- * do not apply (a matrix product's prover) or were not measured (a skipped batch: {@code note} says why).
+ * One CSV table with two kinds of rows. A row with an empty {@code backend} holds the figures of a (workload, batch)
+ * that no backend takes part in: float inference, the verifier, the proof size. A row per (workload, backend, batch)
+ * holds that backend's figures: field inference, the prover, their ratios, memory. Each figure is thus in exactly
+ * one row, and a row's cells for the other kind are empty. Times in seconds, full precision; other empty cells are
+ * figures that do not apply (a matrix product's prover) or were not measured (a skipped batch: {@code note} says
+ * why). Host rows come first within each workload, as in the terminal table.
  */
 public final class ReportCsv {
     public static final List<String> COLUMNS = List.of("workload", "backend", "batch", "runs",
             "float_median_s", "float_min_s", "float_max_s",
+            "verifier_median_s", "verifier_min_s", "verifier_max_s",
+            "float_over_verifier", "proof_bytes",
             "field_median_s", "field_min_s", "field_max_s",
             "prover_median_s", "prover_min_s", "prover_max_s",
-            "verifier_median_s", "verifier_min_s", "verifier_max_s",
-            "prover_over_field", "prover_over_float", "field_over_float", "float_over_verifier", "field_over_verifier",
-            "proof_bytes", "heap_baseline_bytes", "peak_heap_bytes", "device_peak_bytes", "field_macs_per_s",
+            "prover_over_field", "prover_over_float", "field_over_float", "field_over_verifier",
+            "heap_baseline_bytes", "peak_heap_bytes", "device_peak_bytes", "field_macs_per_s",
             "backend_description", "note");
 
     private ReportCsv() {
@@ -23,22 +28,35 @@ public final class ReportCsv {
 
     public static byte[] render(Report report) {
         StringBuilder out = new StringBuilder(String.join(",", COLUMNS)).append('\n');
-        for (Row r : report.rows()) {
-            Object[] cells = {r.workload(), r.backend(), r.batch(), r.measured() ? report.options().runs() : null,
-                    median(r.floatInference()), min(r.floatInference()), max(r.floatInference()),
-                    median(r.fieldInference()), min(r.fieldInference()), max(r.fieldInference()),
-                    median(r.prover()), min(r.prover()), max(r.prover()),
-                    median(r.verifier()), min(r.verifier()), max(r.verifier()),
-                    r.proverOverField(), r.proverOverFloat(), r.fieldOverFloat(), r.floatOverVerifier(), r.fieldOverVerifier(),
-                    count(r.proofBytes()), count(r.heapBaselineBytes()), count(r.peakHeapBytes()), count(r.devicePeakBytes()),
-                    r.fieldMacsPerSecond(), r.backendDescription(), r.note()};
-            for (int i = 0; i < cells.length; i++) {
-                if (i > 0) out.append(',');
-                out.append(cell(cells[i]));
+        Integer runs = report.options().runs();
+        for (String workload : report.workloads()) {
+            for (HostRow h : report.hostRowsOf(workload)) {
+                line(out, h.workload(), "", h.batch(), h.measured() ? runs : null,
+                        median(h.floatInference()), min(h.floatInference()), max(h.floatInference()),
+                        median(h.verifier()), min(h.verifier()), max(h.verifier()),
+                        h.floatOverVerifier(), count(h.proofBytes()),
+                        null, null, null, null, null, null, null, null, null, null, null, null, null, null, "", h.note());
             }
-            out.append('\n');
+            for (Row r : report.rowsOf(workload)) {
+                line(out, r.workload(), r.backend(), r.batch(), r.measured() ? runs : null,
+                        null, null, null, null, null, null, null, null,
+                        median(r.fieldInference()), min(r.fieldInference()), max(r.fieldInference()),
+                        median(r.prover()), min(r.prover()), max(r.prover()),
+                        r.proverOverField(), r.proverOverFloat(), r.fieldOverFloat(), r.fieldOverVerifier(),
+                        count(r.heapBaselineBytes()), count(r.peakHeapBytes()), count(r.devicePeakBytes()),
+                        r.fieldMacsPerSecond(), r.backendDescription(), r.note());
+            }
         }
         return out.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void line(StringBuilder out, Object... cells) {
+        if (cells.length != COLUMNS.size()) throw new IllegalStateException(cells.length + " cells for " + COLUMNS.size() + " columns");
+        for (int i = 0; i < cells.length; i++) {
+            if (i > 0) out.append(',');
+            out.append(cell(cells[i]));
+        }
+        out.append('\n');
     }
 
     private static String cell(Object value) {

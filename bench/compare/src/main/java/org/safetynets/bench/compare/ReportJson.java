@@ -7,8 +7,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * The whole report as JSON: {@code environment}, {@code options}, and {@code rows}, each row with the CSV's
- * figures and every run's seconds ({@code runs_s}) so that other statistics can be computed later. Figures that
+ * The whole report as JSON: {@code environment}, {@code options}, {@code host_rows} (one per workload and batch:
+ * the figures no backend takes part in, float inference, the verifier and the proof size) and {@code rows} (one
+ * per workload, backend and batch: field inference, the prover, their ratios, memory), each with the CSV's
+ * figures and every run's seconds ({@code *_runs_s}) so that other statistics can be computed later. Figures that
  * do not apply are null.
  */
 public final class ReportJson {
@@ -19,7 +21,7 @@ public final class ReportJson {
 
     public static byte[] render(Report report) {
         ObjectNode root = MAPPER.createObjectNode();
-        root.put("format", "safetynets-bench-compare/1");
+        root.put("format", "safetynets-bench-compare/2");
         Report.Environment env = report.environment();
         ObjectNode environment = root.putObject("environment");
         environment.put("started", env.started());
@@ -38,6 +40,17 @@ public final class ReportJson {
         options.put("threads", report.options().threads());
         ArrayNode workloads = options.putArray("workloads");
         for (Workload w : report.options().workloads()) workloads.addObject().put("name", w.name()).put("description", w.description());
+        ArrayNode hostRows = root.putArray("host_rows");
+        for (HostRow h : report.hostRows()) {
+            ObjectNode row = hostRows.addObject();
+            row.put("workload", h.workload());
+            row.put("batch", h.batch());
+            timings(row, "float", h.floatInference());
+            timings(row, "verifier", h.verifier());
+            number(row, "float_over_verifier", h.floatOverVerifier());
+            count(row, "proof_bytes", h.proofBytes());
+            row.put("note", h.note());
+        }
         ArrayNode rows = root.putArray("rows");
         for (Row r : report.rows()) {
             ObjectNode row = rows.addObject();
@@ -45,16 +58,12 @@ public final class ReportJson {
             row.put("backend", r.backend());
             row.put("backend_description", r.backendDescription());
             row.put("batch", r.batch());
-            timings(row, "float", r.floatInference());
             timings(row, "field", r.fieldInference());
             timings(row, "prover", r.prover());
-            timings(row, "verifier", r.verifier());
             number(row, "prover_over_field", r.proverOverField());
             number(row, "prover_over_float", r.proverOverFloat());
             number(row, "field_over_float", r.fieldOverFloat());
-            number(row, "float_over_verifier", r.floatOverVerifier());
             number(row, "field_over_verifier", r.fieldOverVerifier());
-            count(row, "proof_bytes", r.proofBytes());
             count(row, "heap_baseline_bytes", r.heapBaselineBytes());
             count(row, "peak_heap_bytes", r.peakHeapBytes());
             count(row, "device_peak_bytes", r.devicePeakBytes());

@@ -3,8 +3,9 @@ package org.safetynets.bench.compare;
 import java.util.List;
 
 /**
- * The terminal view: per workload, one table of times (median, with min and max beside it) and one of ratios,
- * proof size and memory. "n/a" marks a figure that does not apply, "-" one not measured.
+ * The terminal view, per workload: one table of what no backend takes part in (float inference, the verifier, the
+ * proof), one of each backend's times (median, with min and max beside it), and one of ratios and memory. "n/a"
+ * marks a figure that does not apply, "-" one not measured.
  */
 public final class ReportTable {
     private ReportTable() {
@@ -18,24 +19,38 @@ public final class ReportTable {
                 report.options().warmup()));
         for (String workload : report.workloads()) {
             List<Row> rows = report.rowsOf(workload);
+            List<HostRow> hostRows = report.hostRowsOf(workload);
             out.append('\n').append(workload).append(descriptionOf(report, workload)).append('\n');
             boolean product = rows.stream().anyMatch(r -> r.macs() > 0);
-            TextTable times = new TextTable(product ? "backend" : "backend", product ? "size" : "batch",
-                    product ? "float (double) [min-max]" : "float infer [min-max]",
-                    product ? "field matmul [min-max]" : "field infer [min-max]", "prover [min-max]", "verifier [min-max]");
-            for (Row r : rows) {
-                if (!r.measured()) {
-                    times.add(r.backend(), Integer.toString(r.batch()), r.note(), "", "", "");
-                    continue;
+            String batch = product ? "size" : "batch";
+            // No backend takes part in these: one row per batch, whatever the number of backends.
+            TextTable host = product
+                    ? new TextTable(batch, "float (double) [min-max]")
+                    : new TextTable(batch, "float infer [min-max]", "verifier [min-max]", "float/verifier", "proof");
+            for (HostRow h : hostRows) {
+                if (!h.measured()) {
+                    if (product) host.add(Integer.toString(h.batch()), h.note());
+                    else host.add(Integer.toString(h.batch()), h.note(), "", "", "");
+                } else if (product) {
+                    host.add(Integer.toString(h.batch()), time(h.floatInference()));
+                } else {
+                    host.add(Integer.toString(h.batch()), time(h.floatInference()), time(h.verifier()), ratio(h.floatOverVerifier()),
+                            bytes(h.proofBytes()));
                 }
-                times.add(r.backend(), Integer.toString(r.batch()), time(r.floatInference()), time(r.fieldInference()),
-                        time(r.prover()), time(r.verifier()));
             }
-            out.append(times.render("  "));
+            out.append("  on the host, no backend (one thread):\n").append(host.render("  "));
+            TextTable times = product
+                    ? new TextTable("backend", batch, "field matmul [min-max]")
+                    : new TextTable("backend", batch, "field infer [min-max]", "prover [min-max]");
+            for (Row r : rows) {
+                if (!r.measured()) continue; // its host row says why
+                if (product) times.add(r.backend(), Integer.toString(r.batch()), time(r.fieldInference()));
+                else times.add(r.backend(), Integer.toString(r.batch()), time(r.fieldInference()), time(r.prover()));
+            }
+            out.append('\n').append(times.render("  "));
             TextTable figures = product
                     ? new TextTable("backend", "size", "field MAC/s", "field/float", "peak heap", "device peak")
-                    : new TextTable("backend", "batch", "prover/field", "prover/float", "float/verifier", "field/verifier", "proof",
-                    "peak heap", "device peak");
+                    : new TextTable("backend", "batch", "prover/field", "prover/float", "field/verifier", "peak heap", "device peak");
             for (Row r : rows) {
                 if (!r.measured()) continue;
                 if (product) {
@@ -43,8 +58,7 @@ public final class ReportTable {
                             bytes(r.peakHeapBytes()), device(r.devicePeakBytes()));
                 } else {
                     figures.add(r.backend(), Integer.toString(r.batch()), ratio(r.proverOverField()), ratio(r.proverOverFloat()),
-                            ratio(r.floatOverVerifier()), ratio(r.fieldOverVerifier()), bytes(r.proofBytes()), bytes(r.peakHeapBytes()),
-                            device(r.devicePeakBytes()));
+                            ratio(r.fieldOverVerifier()), bytes(r.peakHeapBytes()), device(r.devicePeakBytes()));
                 }
             }
             out.append('\n').append(figures.render("  "));

@@ -1,26 +1,24 @@
 package org.safetynets.bench.compare;
 
 /**
- * One (workload, backend, batch) of a comparison. Timings are null where a figure does not apply (a matrix
- * product has no prover or verifier) or the cell was skipped ({@code note} says why); byte counts are -1 where
- * not measured.
+ * One (workload, backend, batch) of a comparison: the figures that depend on the backend. Those that do not (float
+ * inference, the verifier, the proof size) are in {@code host}, shared by every backend's row of the same (workload,
+ * batch) and reported once. Timings are null where a figure does not apply (a matrix product has no prover) or the
+ * cell was skipped ({@code note} says why); byte counts are -1 where not measured. Every timing ends after
+ * {@code Backend.synchronize()}, so work a device still had queued is included.
  *
- * @param floatInference  plain double forward pass on one thread ({@code FloatInference}); for the matrix
- *                        product, the same product in doubles
+ * @param host            the backend-independent figures of this (workload, batch)
  * @param fieldInference  {@code Prover.infer} on the backend; for the matrix product, {@code Backend.matmul}
  * @param prover          {@code Prover.prove}, Fiat-Shamir, its own forward pass included
- * @param verifier        {@code Verifier.verify} on the encoded proof bytes, one thread, no backend
- * @param proofBytes      encoded proof size
  * @param heapBaselineBytes  heap used (after a collection) just before the prover ran
  * @param peakHeapBytes   the most heap used during any prover run (field product for the matrix product)
  * @param devicePeakBytes the backend's own device-memory high-water mark during the prover, where it reports one
  * @param macs            multiply-accumulates of one run, for the matrix product (0 otherwise)
  */
-public record Row(String workload, String backend, String backendDescription, int batch, Timings floatInference,
-                  Timings fieldInference, Timings prover, Timings verifier, long proofBytes, long heapBaselineBytes,
-                  long peakHeapBytes, long devicePeakBytes, double macs, String note) {
-    public static Row skipped(String workload, String backend, String backendDescription, int batch, String note) {
-        return new Row(workload, backend, backendDescription, batch, null, null, null, null, -1, -1, -1, -1, 0, note);
+public record Row(String workload, String backend, String backendDescription, int batch, HostRow host, Timings fieldInference,
+                  Timings prover, long heapBaselineBytes, long peakHeapBytes, long devicePeakBytes, double macs, String note) {
+    public static Row skipped(String workload, String backend, String backendDescription, int batch, HostRow host, String note) {
+        return new Row(workload, backend, backendDescription, batch, host, null, null, -1, -1, -1, 0, note);
     }
 
     public boolean measured() {
@@ -34,22 +32,17 @@ public record Row(String workload, String backend, String backendDescription, in
 
     /** The proof's cost over the client's own float forward pass. */
     public double proverOverFloat() {
-        return ratio(prover, floatInference);
+        return ratio(prover, host.floatInference());
     }
 
     /** What exact field arithmetic costs over doubles, same network. */
     public double fieldOverFloat() {
-        return ratio(fieldInference, floatInference);
-    }
-
-    /** How much cheaper checking the proof is than running the network in floats yourself. */
-    public double floatOverVerifier() {
-        return ratio(floatInference, verifier);
+        return ratio(fieldInference, host.floatInference());
     }
 
     /** How much cheaper checking the proof is than running the network in the field. */
     public double fieldOverVerifier() {
-        return ratio(fieldInference, verifier);
+        return ratio(fieldInference, host.verifier());
     }
 
     /** Field multiply-accumulates per second of the backend, for the matrix product; NaN otherwise. */
@@ -57,7 +50,7 @@ public record Row(String workload, String backend, String backendDescription, in
         return macs > 0 && fieldInference != null ? macs / fieldInference.median() : Double.NaN;
     }
 
-    private static double ratio(Timings numerator, Timings denominator) {
+    static double ratio(Timings numerator, Timings denominator) {
         return numerator == null || denominator == null ? Double.NaN : numerator.median() / denominator.median();
     }
 }

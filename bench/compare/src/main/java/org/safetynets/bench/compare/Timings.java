@@ -1,5 +1,7 @@
 package org.safetynets.bench.compare;
 
+import org.safetynets.backend.Backend;
+
 import java.util.Arrays;
 
 /** Wall-clock seconds of repeated runs, after warm-up. */
@@ -29,13 +31,20 @@ public record Timings(double[] seconds) {
         return Arrays.stream(seconds).max().orElseThrow();
     }
 
-    /** Runs {@code body} warm-up times untimed, then {@code runs} times timed. */
-    public static Timings measure(int warmup, int runs, Runnable body) {
-        for (int i = 0; i < warmup; i++) body.run();
+    /**
+     * Runs {@code body} warm-up times untimed, then {@code runs} times timed, each timed run ending once
+     * {@code backend} has completed what the body queued ({@link Backend#synchronize()}).
+     */
+    public static Timings measure(int warmup, int runs, Backend backend, Runnable body) {
+        for (int i = 0; i < warmup; i++) {
+            body.run();
+            backend.synchronize();
+        }
         double[] seconds = new double[runs];
         for (int i = 0; i < runs; i++) {
             long start = System.nanoTime();
             body.run();
+            backend.synchronize();
             seconds[i] = (System.nanoTime() - start) * 1e-9;
         }
         return new Timings(seconds);

@@ -2,14 +2,19 @@ package org.safetynets.bench.compare;
 
 import org.junit.jupiter.api.Test;
 import org.safetynets.BackendUnavailable;
+import org.safetynets.backend.Backend;
+import org.safetynets.backend.Backends;
 import org.safetynets.MalformedInput;
 import org.safetynets.model.Dense;
 import org.safetynets.model.Model;
 import org.safetynets.model.Square;
 import org.safetynets.tensor.Shape;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -31,11 +36,12 @@ class ComparisonTest {
         Workload.Network tiny = Workload.Network.of("tiny", "test model", TINY, 3);
         Report report = Comparison.run(new CompareOptions(List.of(1, 5), 2, 1, List.of("cpu"), List.of(tiny), 1), progress::add);
         assertEquals(2, report.rows().size());
+        assertEquals(report.rows().stream().map(Row::host).toList(), report.hostRows());
         for (Row row : report.rows()) {
             assertTrue(row.measured(), row::toString);
             assertEquals(2, row.prover().seconds().length);
-            assertTrue(row.prover().min() > 0 && row.verifier().min() > 0 && row.floatInference().min() > 0);
-            assertTrue(row.proofBytes() > 0);
+            assertTrue(row.prover().min() > 0 && row.host().verifier().min() > 0 && row.host().floatInference().min() > 0);
+            assertTrue(row.host().proofBytes() > 0);
             assertTrue(row.peakHeapBytes() >= row.heapBaselineBytes() && row.heapBaselineBytes() > 0, row::toString);
             assertEquals(-1, row.devicePeakBytes(), "the CPU backend keeps tensors in the heap and reports no device memory");
             assertEquals(row.prover().median() / row.fieldInference().median(), row.proverOverField(), 1e-12);
@@ -49,9 +55,58 @@ class ComparisonTest {
         Report report = Comparison.run(new CompareOptions(List.of(1), 1, 0, List.of(), List.of(new Workload.MatrixProduct(24)), 1), line -> { });
         Row row = report.rows().get(0);
         assertNull(row.prover());
-        assertNull(row.verifier());
+        assertNull(row.host().verifier());
         assertTrue(Double.isNaN(row.proverOverField()));
         assertEquals(24.0 * 24 * 24 / row.fieldInference().median(), row.fieldMacsPerSecond(), 1e-6);
+    }
+
+    /** A backend whose work completes only in synchronize(), after {@link #DEVICE_SECONDS}: a device whose launches only queue. */
+    private static final double DEVICE_SECONDS = 0.1;
+
+    private static Backend queueingDevice(Backend host, AtomicInteger synchronizations) {
+        return (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class}, (proxy, method, args) -> {
+            switch (method.getName()) {
+                case "name":
+                    return "queueing";
+                case "description":
+                    return "queueing: finishes its work in synchronize()";
+                case "synchronize":
+                    synchronizations.incrementAndGet();
+                    Thread.sleep((long) (DEVICE_SECONDS * 1000));
+                    return null;
+                case "close":
+                    return null; // the host backend is closed by its owner
+                default:
+                    try {
+                        return method.invoke(host, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+            }
+        });
+    }
+
+    @Test
+    void everyTimedCallOnABackendEndsOnceTheBackendHasCompletedItsWork() {
+        Workload.Network tiny = Workload.Network.of("tiny", "test model", TINY, 3);
+        AtomicInteger synchronizations = new AtomicInteger();
+        try (Backend cpu = Backends.open("cpu", 1, line -> { })) {
+            Backend device = queueingDevice(cpu, synchronizations);
+            Report report = Comparison.run(new CompareOptions(List.of(1, 2), 2, 1, List.of(), List.of(tiny, new Workload.MatrixProduct(8)), 1),
+                    List.of(cpu, device), line -> { });
+            for (Row row : report.rowsOf("tiny")) {
+                if (!row.backend().equals("queueing")) continue;
+                assertTrue(row.fieldInference().min() >= DEVICE_SECONDS, "field inference stopped the clock before synchronize(): " + row);
+                assertTrue(row.prover().min() >= DEVICE_SECONDS, "the prover stopped the clock before synchronize(): " + row);
+            }
+            Row product = report.rowsOf(Workload.MatrixProduct.NAME).stream().filter(r -> r.backend().equals("queueing")).findFirst().orElseThrow();
+            assertTrue(product.fieldInference().min() >= DEVICE_SECONDS, "the product stopped the clock before synchronize(): " + product);
+            assertTrue(synchronizations.get() >= (1 + 2) * 2 * 2 + (1 + 2), synchronizations + " synchronizations");
+            // Float inference and the verifier use no backend: one host row per (workload, batch), shared by both backends' rows.
+            assertEquals(3, report.hostRows().size());
+            assertEquals(6, report.rows().size());
+            for (Row row : report.rows()) assertTrue(report.hostRows().contains(row.host()), row::toString);
+        }
     }
 
     @Test
