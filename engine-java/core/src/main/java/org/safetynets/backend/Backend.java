@@ -1,6 +1,7 @@
 package org.safetynets.backend;
 
 import org.safetynets.field.Fp;
+import org.safetynets.field.Fp2;
 import org.safetynets.tensor.ConvGeometry;
 import org.safetynets.tensor.Layout;
 import org.safetynets.tensor.PoolGeometry;
@@ -140,6 +141,64 @@ public interface Backend extends AutoCloseable {
      * input coordinates; x is one value per padded input feature (the input with its batch already combined).
      */
     DeviceTensor convPatchSums(DeviceTensor x, long[] eqRows, long[] eqCols, ConvGeometry geometry);
+
+    // ---- F_p^2: the verifier's challenges, and every table they touch ------------------------------------------
+    // Defaults built from the base-field kernels above (see ExtensionKernels); a backend may fuse them. Tables of
+    // witness values stay in F_p: an ExtTensor without an imaginary part costs nothing extra.
+
+    default ExtTensor upload(long[] re, long[] im) {
+        return ExtensionKernels.upload(this, re, im);
+    }
+
+    default Fp2 get(ExtTensor tensor, int index) {
+        return ExtensionKernels.get(this, tensor, index);
+    }
+
+    /** eq(point, x) for every x in {0,1}^k over F_p^2. */
+    default ExtTensor eqTable(Fp2[] point) {
+        Fp2[] zero = new Fp2[point.length];
+        for (int j = 0; j < point.length; j++) zero[j] = Fp2.ONE.sub(point[j]);
+        return productTable(zero, point);
+    }
+
+    /** {@link #productTable(long[], long[])} over F_p^2. */
+    default ExtTensor productTable(Fp2[] zeroWeights, Fp2[] oneWeights) {
+        return ExtensionKernels.productTable(this, zeroWeights, oneWeights);
+    }
+
+    /**
+     * {@link #fold(DeviceTensor, int, long)} by an F_p^2 challenge. Returns the folded table: the argument itself
+     * when folded in place, else a new table (the argument is then left as it was, for its owner to close).
+     */
+    default ExtTensor fold(ExtTensor table, int half, Fp2 r) {
+        return ExtensionKernels.fold(this, table, half, r);
+    }
+
+    /** {@link #roundEvaluations(DeviceTensor[], int[], int, int)} over F_p^2 tables. */
+    default Fp2[] roundEvaluations(ExtTensor[] tables, int[] factors, int half, int degree) {
+        return ExtensionKernels.roundEvaluations(this, tables, factors, half, degree);
+    }
+
+    default ExtTensor rowCombination(ExtTensor weights, ExtTensor matrix, int rows, int cols) {
+        return ExtensionKernels.rowCombination(this, weights, matrix, rows, cols);
+    }
+
+    default ExtTensor columnCombination(ExtTensor matrix, ExtTensor weights, int rows, int cols) {
+        return ExtensionKernels.columnCombination(this, matrix, weights, rows, cols);
+    }
+
+    default Fp2[] poolOffsetSums(DeviceTensor input, ExtTensor eqOut, PoolGeometry geometry) {
+        return ExtensionKernels.poolOffsetSums(this, input, eqOut, geometry);
+    }
+
+    default ExtTensor convPatchSums(ExtTensor x, Fp2[] eqRows, Fp2[] eqCols, ConvGeometry geometry) {
+        return ExtensionKernels.convPatchSums(this, x, eqRows, eqCols, geometry);
+    }
+
+    /** The x^2 sum-check's rounds over {@code values} (which stays the caller's) with the product weight given. */
+    default SquareRounds squareRounds(Fp2[] zeroWeights, Fp2[] oneWeights, DeviceTensor values) {
+        return new GenericSquareRounds(this, zeroWeights, oneWeights, values);
+    }
 
     // ---- completion ---------------------------------------------------------------------------------------
 

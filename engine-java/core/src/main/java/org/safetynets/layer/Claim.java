@@ -1,17 +1,21 @@
 package org.safetynets.layer;
 
-import org.safetynets.field.Fp;
+import org.safetynets.field.Fp2;
 
-/** The assertion MLE(A)(point) = value about one tensor A; layer protocols reduce a claim on a layer's output to one on its input. */
-public record Claim(long[] point, long value) {
+/**
+ * The assertion MLE(A)(point) = value about one tensor A of witness values; layer protocols reduce a claim on a
+ * layer's output to one on its input. The point is made of the verifier's challenges and the value follows from
+ * them, so both live in F_p^2, while A itself is in F_p.
+ */
+public record Claim(Fp2[] point, Fp2 value) {
     public Claim {
         point = point.clone();
-        for (long r : point) if (!Fp.isCanonical(r)) throw new IllegalArgumentException("claim point is not canonical");
-        if (!Fp.isCanonical(value)) throw new IllegalArgumentException("claim value is not canonical");
+        for (Fp2 r : point) if (r == null) throw new IllegalArgumentException("claim point has a missing coordinate");
+        if (value == null) throw new IllegalArgumentException("claim value is missing");
     }
 
     @Override
-    public long[] point() {
+    public Fp2[] point() {
         return point.clone();
     }
 }

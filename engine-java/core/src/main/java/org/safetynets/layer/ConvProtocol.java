@@ -3,7 +3,9 @@ package org.safetynets.layer;
 import org.safetynets.ProofRejected;
 import org.safetynets.backend.Backend;
 import org.safetynets.backend.DeviceTensor;
+import org.safetynets.backend.ExtTensor;
 import org.safetynets.field.Fp;
+import org.safetynets.field.Fp2;
 import org.safetynets.model.Conv2d;
 import org.safetynets.poly.Multilinear;
 import org.safetynets.sumcheck.Sumcheck;
@@ -53,18 +55,18 @@ public final class ConvProtocol implements LayerProtocol {
     }
 
     static final class Schedule {
-        static long patchValue(Transcript transcript, Long value) {
+        static Fp2 patchValue(Transcript transcript, Fp2 value) {
             return transcript.value("conv.patches", value);
         }
 
-        static long inputValue(Transcript transcript, Long value) {
+        static Fp2 inputValue(Transcript transcript, Fp2 value) {
             return transcript.value("conv.input", value);
         }
     }
 
     /** The output claim's point split by axis. */
-    private record OutputPoint(long[] batch, long[] column, long[] row, long[] channel) {
-        static OutputPoint of(Layout out, long[] point) {
+    private record OutputPoint(Fp2[] batch, Fp2[] column, Fp2[] row, Fp2[] channel) {
+        static OutputPoint of(Layout out, Fp2[] point) {
             int lb = out.batchVariables();
             int lw = out.widthVariables();
             int lh = out.heightVariables();
@@ -74,8 +76,8 @@ public final class ConvProtocol implements LayerProtocol {
     }
 
     /** The first sum-check's point split into (kw, kh, ci). */
-    private record KernelPoint(long[] kw, long[] kh, long[] ci) {
-        static KernelPoint of(ConvGeometry g, long[] point) {
+    private record KernelPoint(Fp2[] kw, Fp2[] kh, Fp2[] ci) {
+        static KernelPoint of(ConvGeometry g, Fp2[] point) {
             int lk = Multilinear.log2(g.paddedKernel());
             return new KernelPoint(Multilinear.slice(point, 0, lk), Multilinear.slice(point, lk, lk),
                     Multilinear.slice(point, 2 * lk, point.length - 2 * lk));
@@ -106,29 +108,35 @@ public final class ConvProtocol implements LayerProtocol {
         OutputPoint r = OutputPoint.of(out, claim.point());
         Shape inShape = in.shape();
         int pixels = inShape.paddedHeight() * inShape.paddedWidth();
-        try (DeviceTensor eqBatch = backend.eqTable(r.batch());
-             DeviceTensor inputByBatch = backend.columnCombination(input, eqBatch, inShape.paddedSize(), in.paddedBatch())) {
+        try (ExtTensor eqBatch = backend.eqTable(r.batch());
+             ExtTensor inputByBatch = backend.columnCombination(ExtTensor.base(input), eqBatch, inShape.paddedSize(), in.paddedBatch())) {
             // Sum-check 1 over the kernel index.
-            long[] rho;
-            long c1;
-            try (DeviceTensor eqChannel = backend.eqTable(r.channel());
-                 DeviceTensor kernel = backend.upload(kernelMatrix);
-                 DeviceTensor kernelTable = backend.rowCombination(eqChannel, kernel, out.shape().paddedChannels(), geometry.kernelColumns());
-                 DeviceTensor patchTable = backend.convPatchSums(inputByBatch, Multilinear.eqTable(r.row()), Multilinear.eqTable(r.column()), geometry)) {
-                rho = Sumcheck.prove(backend, transcript, new DeviceTensor[] {kernelTable, patchTable}, new int[] {0, 1},
+            Sumcheck.Proven first;
+            Fp2 c1;
+            try (ExtTensor eqChannel = backend.eqTable(r.channel());
+                 ExtTensor kernel = ExtTensor.base(backend.upload(kernelMatrix));
+                 ExtTensor kernelTable = backend.rowCombination(eqChannel, kernel, out.shape().paddedChannels(), geometry.kernelColumns());
+                 ExtTensor patchTable = backend.convPatchSums(inputByBatch, Multilinear.eqTable(r.row()), Multilinear.eqTable(r.column()), geometry)) {
+                first = Sumcheck.prove(backend, transcript, new ExtTensor[] {kernelTable, patchTable}, new int[] {0, 1},
                         Multilinear.log2(geometry.kernelColumns()));
-                c1 = Schedule.patchValue(transcript, backend.get(patchTable, 0));
+                c1 = Schedule.patchValue(transcript, first.finalValues()[1]);
             }
             // Sum-check 2 over the input pixel.
-            KernelPoint kappa = KernelPoint.of(geometry, rho);
-            long[] selection = selectionTable(kappa, r);
-            try (DeviceTensor eqInChannel = backend.eqTable(kappa.ci());
-                 DeviceTensor pixelTable = backend.rowCombination(eqInChannel, inputByBatch, inShape.paddedChannels(), pixels);
-                 DeviceTensor selectionTable = backend.upload(selection)) {
-                long[] rhoPixel = Sumcheck.prove(backend, transcript, new DeviceTensor[] {selectionTable, pixelTable}, new int[] {0, 1},
+            KernelPoint kappa = KernelPoint.of(geometry, first.point());
+            Fp2[] selection = selectionTable(kappa, r);
+            long[] selectionRe = new long[selection.length];
+            long[] selectionIm = new long[selection.length];
+            for (int i = 0; i < selection.length; i++) {
+                selectionRe[i] = selection[i].re();
+                selectionIm[i] = selection[i].im();
+            }
+            try (ExtTensor eqInChannel = backend.eqTable(kappa.ci());
+                 ExtTensor pixelTable = backend.rowCombination(eqInChannel, inputByBatch, inShape.paddedChannels(), pixels);
+                 ExtTensor selectionTable = backend.upload(selectionRe, selectionIm)) {
+                Sumcheck.Proven second = Sumcheck.prove(backend, transcript, new ExtTensor[] {selectionTable, pixelTable}, new int[] {0, 1},
                         Multilinear.log2(pixels));
-                long c2 = Schedule.inputValue(transcript, backend.get(pixelTable, 0));
-                return new Claim(Multilinear.concat(r.batch(), rhoPixel, kappa.ci()), c2);
+                Fp2 c2 = Schedule.inputValue(transcript, second.finalValues()[1]);
+                return new Claim(Multilinear.concat(r.batch(), second.point(), kappa.ci()), c2);
             }
         }
     }
@@ -137,14 +145,14 @@ public final class ConvProtocol implements LayerProtocol {
     public Claim verify(Transcript transcript, Claim claim) {
         OutputPoint r = OutputPoint.of(out, claim.point());
         Shape outShape = out.shape();
-        long mask = Fp.mul(Fp.mul(Multilinear.prefixIndicator(r.row(), outShape.height()), Multilinear.prefixIndicator(r.column(), outShape.width())),
-                Multilinear.prefixIndicator(r.batch(), in.batch()));
-        long[] eqChannel = Multilinear.eqTable(r.channel());
-        long biasTerm = Fp.mul(DenseProtocol.dot(eqChannel, bias), mask);
+        Fp2 mask = Multilinear.prefixIndicator(r.row(), outShape.height()).mul(Multilinear.prefixIndicator(r.column(), outShape.width()))
+                .mul(Multilinear.prefixIndicator(r.batch(), in.batch()));
+        Fp2[] eqChannel = Multilinear.eqTable(r.channel());
+        Fp2 biasTerm = Multilinear.dot(eqChannel, bias).mul(mask);
         int kernelVariables = Multilinear.log2(geometry.kernelColumns());
-        Sumcheck.Reduced first = Sumcheck.verify(transcript, Fp.sub(claim.value(), biasTerm), kernelVariables, 2);
-        long c1 = Schedule.patchValue(transcript, null);
-        if (Fp.mul(kernelAt(eqChannel, first.point()), c1) != first.finalClaim()) {
+        Sumcheck.Reduced first = Sumcheck.verify(transcript, claim.value().sub(biasTerm), kernelVariables, 2);
+        Fp2 c1 = Schedule.patchValue(transcript, null);
+        if (!kernelAt(eqChannel, first.point()).mul(c1).equals(first.finalClaim())) {
             throw new ProofRejected("conv2d: MLE(K)(r, rho) * c1 does not match the first sum-check's final claim", 0, kernelVariables);
         }
         KernelPoint kappa = KernelPoint.of(geometry, first.point());
@@ -155,12 +163,12 @@ public final class ConvProtocol implements LayerProtocol {
         } catch (ProofRejected e) {
             throw new ProofRejected("conv2d (input sum-check): " + e.reason(), 0, kernelVariables + e.round());
         }
-        long c2 = Schedule.inputValue(transcript, null);
-        long[] iw = Multilinear.slice(second.point(), 0, in.widthVariables());
-        long[] ih = Multilinear.slice(second.point(), in.widthVariables(), in.heightVariables());
-        long selection = Fp.mul(axisSelection(kappa.kh(), r.row(), ih, outShape.height(), in.shape().height()),
-                axisSelection(kappa.kw(), r.column(), iw, outShape.width(), in.shape().width()));
-        if (Fp.mul(selection, c2) != second.finalClaim()) {
+        Fp2 c2 = Schedule.inputValue(transcript, null);
+        Fp2[] iw = Multilinear.slice(second.point(), 0, in.widthVariables());
+        Fp2[] ih = Multilinear.slice(second.point(), in.widthVariables(), in.heightVariables());
+        Fp2 selection = axisSelection(kappa.kh(), r.row(), ih, outShape.height(), in.shape().height())
+                .mul(axisSelection(kappa.kw(), r.column(), iw, outShape.width(), in.shape().width()));
+        if (!selection.mul(c2).equals(second.finalClaim())) {
             throw new ProofRejected("conv2d: S(rho, r, rho') * c2 does not match the second sum-check's final claim", 0,
                     kernelVariables + pixelVariables);
         }
@@ -168,47 +176,54 @@ public final class ConvProtocol implements LayerProtocol {
     }
 
     /** sel[ih*Wp + iw] = S_h~(rho_kh, r_oh, ih) * S_w~(rho_kw, r_ow, iw) for every input pixel. */
-    private long[] selectionTable(KernelPoint kappa, OutputPoint r) {
+    private Fp2[] selectionTable(KernelPoint kappa, OutputPoint r) {
         Shape s = in.shape();
-        long[] rows = axisTable(kappa.kh(), r.row(), s.paddedHeight(), out.shape().height(), s.height());
-        long[] cols = axisTable(kappa.kw(), r.column(), s.paddedWidth(), out.shape().width(), s.width());
-        long[] table = new long[s.paddedHeight() * s.paddedWidth()];
+        Fp2[] rows = axisTable(kappa.kh(), r.row(), s.paddedHeight(), out.shape().height(), s.height());
+        Fp2[] cols = axisTable(kappa.kw(), r.column(), s.paddedWidth(), out.shape().width(), s.width());
+        Fp2[] table = new Fp2[s.paddedHeight() * s.paddedWidth()];
         for (int ih = 0; ih < rows.length; ih++)
-            for (int iw = 0; iw < cols.length; iw++) table[ih * cols.length + iw] = Fp.mul(rows[ih], cols[iw]);
+            for (int iw = 0; iw < cols.length; iw++) table[ih * cols.length + iw] = rows[ih].mul(cols[iw]);
         return table;
     }
 
     /** t[i] = sum over (k < kernel, o < outputExtent) with i = o*stride + k - padding of eq(rhoK, k) eq(rOut, o). */
-    private long[] axisTable(long[] rhoK, long[] rOut, int paddedInput, int outputExtent, int inputExtent) {
-        long[] eqK = Multilinear.eqTable(rhoK);
-        long[] eqO = Multilinear.eqTable(rOut);
-        long[] table = new long[paddedInput];
+    private Fp2[] axisTable(Fp2[] rhoK, Fp2[] rOut, int paddedInput, int outputExtent, int inputExtent) {
+        Fp2[] eqK = Multilinear.eqTable(rhoK);
+        Fp2[] eqO = Multilinear.eqTable(rOut);
+        Fp2[] table = new Fp2[paddedInput];
+        java.util.Arrays.fill(table, Fp2.ZERO);
         for (int k = 0; k < geometry.kernel(); k++)
             for (int o = 0; o < outputExtent; o++) {
                 int i = geometry.inputCoordinate(o, k, inputExtent);
-                if (i >= 0) table[i] = Fp.add(table[i], Fp.mul(eqK[k], eqO[o]));
+                if (i >= 0) table[i] = table[i].add(eqK[k].mul(eqO[o]));
             }
         return table;
     }
 
     /** S_axis~(rhoK, rOut, rhoIn): the axis table evaluated at rhoIn. */
-    private long axisSelection(long[] rhoK, long[] rOut, long[] rhoIn, int outputExtent, int inputExtent) {
-        long[] eqIn = Multilinear.eqTable(rhoIn);
-        return DenseProtocol.dot(axisTable(rhoK, rOut, eqIn.length, outputExtent, inputExtent), eqIn);
+    private Fp2 axisSelection(Fp2[] rhoK, Fp2[] rOut, Fp2[] rhoIn, int outputExtent, int inputExtent) {
+        Fp2[] eqIn = Multilinear.eqTable(rhoIn);
+        Fp2[] axis = axisTable(rhoK, rOut, eqIn.length, outputExtent, inputExtent);
+        Fp2 sum = Fp2.ZERO;
+        for (int i = 0; i < eqIn.length; i++) sum = sum.add(axis[i].mul(eqIn[i]));
+        return sum;
     }
 
     /** MLE(K)(r_co, rho) from the kernel matrix: O(Co * Ci * k^2), independent of the batch. */
-    private long kernelAt(long[] eqChannel, long[] rho) {
-        long[] eqKappa = Multilinear.eqTable(rho);
+    private Fp2 kernelAt(Fp2[] eqChannel, Fp2[] rho) {
+        Fp2[] eqKappa = Multilinear.eqTable(rho);
         int columns = geometry.kernelColumns();
-        long total = 0;
+        Fp2 total = Fp2.ZERO;
         for (int co = 0; co < out.shape().channels(); co++) {
-            long row = 0;
+            long re = 0;
+            long im = 0;
             for (int k = 0; k < columns; k++) {
                 long weight = kernelMatrix[co * columns + k];
-                if (weight != 0) row = Fp.add(row, Fp.mul(weight, eqKappa[k]));
+                if (weight == 0) continue;
+                re = Fp.add(re, Fp.mul(weight, eqKappa[k].re()));
+                im = Fp.add(im, Fp.mul(weight, eqKappa[k].im()));
             }
-            total = Fp.add(total, Fp.mul(eqChannel[co], row));
+            total = total.add(eqChannel[co].mul(new Fp2(re, im)));
         }
         return total;
     }
@@ -220,7 +235,7 @@ public final class ConvProtocol implements LayerProtocol {
     }
 
     @Override
-    public long proofElements() {
-        return 3L * (Multilinear.log2(geometry.kernelColumns()) + in.widthVariables() + in.heightVariables()) + 2;
+    public long proofWords() {
+        return 2 * (3L * (Multilinear.log2(geometry.kernelColumns()) + in.widthVariables() + in.heightVariables()) + 2);
     }
 }

@@ -3,7 +3,9 @@ package org.safetynets.layer;
 import org.safetynets.ProofRejected;
 import org.safetynets.backend.Backend;
 import org.safetynets.backend.DeviceTensor;
+import org.safetynets.backend.ExtTensor;
 import org.safetynets.field.Fp;
+import org.safetynets.field.Fp2;
 import org.safetynets.model.Dense;
 import org.safetynets.poly.Multilinear;
 import org.safetynets.sumcheck.Sumcheck;
@@ -50,7 +52,7 @@ public final class DenseProtocol implements LayerProtocol {
     }
 
     static final class Schedule {
-        static long inputValue(Transcript transcript, Long value) {
+        static Fp2 inputValue(Transcript transcript, Fp2 value) {
             return transcript.value("dense.input", value);
         }
     }
@@ -76,50 +78,51 @@ public final class DenseProtocol implements LayerProtocol {
 
     @Override
     public Claim prove(Backend backend, Transcript transcript, Claim claim, DeviceTensor input) {
-        long[] rb = Multilinear.slice(claim.point(), 0, in.batchVariables());
-        long[] rRow = Multilinear.slice(claim.point(), in.batchVariables(), out.featureVariables());
-        try (DeviceTensor eqRow = backend.eqTable(rRow);
-             DeviceTensor w = backend.upload(weights);
-             DeviceTensor weightTable = backend.rowCombination(eqRow, w, rows, columns);
-             DeviceTensor eqBatch = backend.eqTable(rb);
-             DeviceTensor inputTable = backend.columnCombination(input, eqBatch, columns, in.paddedBatch())) {
-            long[] rho = Sumcheck.prove(backend, transcript, new DeviceTensor[] {weightTable, inputTable}, new int[] {0, 1},
+        Fp2[] rb = Multilinear.slice(claim.point(), 0, in.batchVariables());
+        Fp2[] rRow = Multilinear.slice(claim.point(), in.batchVariables(), out.featureVariables());
+        try (ExtTensor eqRow = backend.eqTable(rRow);
+             ExtTensor w = ExtTensor.base(backend.upload(weights));
+             ExtTensor weightTable = backend.rowCombination(eqRow, w, rows, columns);
+             ExtTensor eqBatch = backend.eqTable(rb);
+             ExtTensor inputTable = backend.columnCombination(ExtTensor.base(input), eqBatch, columns, in.paddedBatch())) {
+            Sumcheck.Proven proven = Sumcheck.prove(backend, transcript, new ExtTensor[] {weightTable, inputTable}, new int[] {0, 1},
                     in.featureVariables());
-            long c = Schedule.inputValue(transcript, backend.get(inputTable, 0));
-            return new Claim(Multilinear.concat(rb, rho), c);
+            Fp2 c = Schedule.inputValue(transcript, proven.finalValues()[1]);
+            return new Claim(Multilinear.concat(rb, proven.point()), c);
         }
     }
 
     @Override
     public Claim verify(Transcript transcript, Claim claim) {
-        long[] rb = Multilinear.slice(claim.point(), 0, in.batchVariables());
-        long[] rRow = Multilinear.slice(claim.point(), in.batchVariables(), out.featureVariables());
-        long[] eqRow = Multilinear.eqTable(rRow);
-        long biasTerm = Fp.mul(dot(eqRow, bias), Multilinear.prefixIndicator(rb, in.batch()));
-        Sumcheck.Reduced reduced = Sumcheck.verify(transcript, Fp.sub(claim.value(), biasTerm), in.featureVariables(), 2);
-        long c = Schedule.inputValue(transcript, null);
-        if (Fp.mul(weightsAt(eqRow, reduced.point()), c) != reduced.finalClaim()) {
+        Fp2[] rb = Multilinear.slice(claim.point(), 0, in.batchVariables());
+        Fp2[] rRow = Multilinear.slice(claim.point(), in.batchVariables(), out.featureVariables());
+        Fp2[] eqRow = Multilinear.eqTable(rRow);
+        Fp2 biasTerm = Multilinear.dot(eqRow, bias).mul(Multilinear.prefixIndicator(rb, in.batch()));
+        Sumcheck.Reduced reduced = Sumcheck.verify(transcript, claim.value().sub(biasTerm), in.featureVariables(), 2);
+        Fp2 c = Schedule.inputValue(transcript, null);
+        if (!weightsAt(eqRow, reduced.point()).mul(c).equals(reduced.finalClaim())) {
             throw new ProofRejected("dense: MLE(W)(r, rho) * c does not match the sum-check's final claim", 0, in.featureVariables());
         }
         return new Claim(Multilinear.concat(rb, reduced.point()), c);
     }
 
     /** MLE(W)(r_row, rho) from the real weights: O(outputs * inputs), independent of the batch. */
-    private long weightsAt(long[] eqRow, long[] rho) {
-        long[] eqColumn = Multilinear.eqTable(rho);
-        long total = 0;
+    private Fp2 weightsAt(Fp2[] eqRow, Fp2[] rho) {
+        Fp2[] eqColumn = Multilinear.eqTable(rho);
+        Fp2 total = Fp2.ZERO;
         for (int o = 0; o < layer.outputs(); o++) {
-            long row = 0;
-            for (int j = 0; j < layer.inputs(); j++) row = Fp.add(row, Fp.mul(weights[o * columns + paddedColumn[j]], eqColumn[paddedColumn[j]]));
-            total = Fp.add(total, Fp.mul(eqRow[o], row));
+            long re = 0;
+            long im = 0;
+            for (int j = 0; j < layer.inputs(); j++) {
+                long weight = weights[o * columns + paddedColumn[j]];
+                if (weight == 0) continue;
+                Fp2 e = eqColumn[paddedColumn[j]];
+                re = Fp.add(re, Fp.mul(weight, e.re()));
+                im = Fp.add(im, Fp.mul(weight, e.im()));
+            }
+            total = total.add(eqRow[o].mul(new Fp2(re, im)));
         }
         return total;
-    }
-
-    static long dot(long[] a, long[] b) {
-        long sum = 0;
-        for (int i = 0; i < a.length; i++) sum = Fp.add(sum, Fp.mul(a[i], b[i]));
-        return sum;
     }
 
     @Override
@@ -128,7 +131,7 @@ public final class DenseProtocol implements LayerProtocol {
     }
 
     @Override
-    public long proofElements() {
-        return 3L * in.featureVariables() + 1;
+    public long proofWords() {
+        return 2 * (3L * in.featureVariables() + 1);
     }
 }

@@ -29,6 +29,6 @@ public interface LayerProtocol {
     /** This layer's sum-checks in the order they run: rounds and degree (for the soundness bound). */
     java.util.List<org.safetynets.sumcheck.Sumcheck.Rounds> sumchecks();
 
-    /** Field elements the prover sends in this layer's sub-protocol (for proof-size accounting). */
-    long proofElements();
+    /** 8-byte words the prover sends in this layer's sub-protocol, two per F_p^2 element (for proof-size accounting). */
+    long proofWords();
 }

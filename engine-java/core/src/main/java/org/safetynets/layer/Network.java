@@ -99,10 +99,10 @@ public final class Network {
         return activations;
     }
 
-    /** Field elements the prover sends, outputs included. */
-    public long proofElements() {
+    /** 8-byte words the prover sends: the outputs (one word each, in F_p), then every layer's messages (in F_p^2). */
+    public long proofWords() {
         long total = (long) batch * output.shape().size();
-        for (Step step : steps) total += step.protocol().proofElements();
+        for (Step step : steps) total += step.protocol().proofWords();
         return total;
     }
 }

@@ -2,6 +2,8 @@ package org.safetynets.layer;
 
 import org.safetynets.backend.Backend;
 import org.safetynets.backend.DeviceTensor;
+import org.safetynets.backend.ExtTensor;
+import org.safetynets.field.Fp2;
 import org.safetynets.poly.Multilinear;
 import org.safetynets.sumcheck.Sumcheck;
 import org.safetynets.tensor.Layout;
@@ -40,13 +42,19 @@ public final class PoolProtocol implements LayerProtocol {
 
     @Override
     public Claim prove(Backend backend, Transcript transcript, Claim claim, DeviceTensor input) {
-        long[] offsetSums;
-        try (DeviceTensor eqOut = backend.eqTable(claim.point())) {
+        Fp2[] offsetSums;
+        try (ExtTensor eqOut = backend.eqTable(claim.point())) {
             offsetSums = backend.poolOffsetSums(input, eqOut, geometry);
         }
-        try (DeviceTensor table = backend.upload(offsetSums)) {
-            long[] rho = Sumcheck.prove(backend, transcript, new DeviceTensor[] {table}, new int[] {0}, 2 * geometry.offsetVariables());
-            return new Claim(inputPoint(claim.point(), rho), backend.get(table, 0));
+        long[] re = new long[offsetSums.length];
+        long[] im = new long[offsetSums.length];
+        for (int i = 0; i < offsetSums.length; i++) {
+            re[i] = offsetSums[i].re();
+            im[i] = offsetSums[i].im();
+        }
+        try (ExtTensor table = backend.upload(re, im)) {
+            Sumcheck.Proven proven = Sumcheck.prove(backend, transcript, new ExtTensor[] {table}, new int[] {0}, 2 * geometry.offsetVariables());
+            return new Claim(inputPoint(claim.point(), proven.point()), proven.finalValues()[0]);
         }
     }
 
@@ -57,7 +65,7 @@ public final class PoolProtocol implements LayerProtocol {
     }
 
     /** Inserts the offset bits rho = (ow bits, oh bits) below the output's row and column bits. */
-    private long[] inputPoint(long[] outputPoint, long[] rho) {
+    private Fp2[] inputPoint(Fp2[] outputPoint, Fp2[] rho) {
         Layout out = geometry.output();
         int s = geometry.offsetVariables();
         int lb = out.batchVariables();
@@ -79,7 +87,7 @@ public final class PoolProtocol implements LayerProtocol {
     }
 
     @Override
-    public long proofElements() {
-        return 2L * 2 * geometry.offsetVariables();
+    public long proofWords() {
+        return 2 * (2L * 2 * geometry.offsetVariables());
     }
 }

@@ -3,7 +3,7 @@ package org.safetynets.layer;
 import org.safetynets.ProofRejected;
 import org.safetynets.backend.Backend;
 import org.safetynets.backend.DeviceTensor;
-import org.safetynets.field.Fp;
+import org.safetynets.field.Fp2;
 import org.safetynets.sumcheck.Sumcheck;
 import org.safetynets.tensor.Layout;
 import org.safetynets.tensor.PoolGeometry;
@@ -32,7 +32,7 @@ public final class SquareProtocol implements LayerProtocol {
     }
 
     static final class Schedule {
-        static long inputValue(Transcript transcript, Long value) {
+        static Fp2 inputValue(Transcript transcript, Fp2 value) {
             return transcript.value("square.input", value);
         }
     }
@@ -60,10 +60,10 @@ public final class SquareProtocol implements LayerProtocol {
      * Weights {zero, one} per input variable: eq with the output point, and 1, 1 on pooled offset bits (the low
      * log2(s) bits of the row and of the column; PoolGeometry guarantees the input has that many).
      */
-    private long[][] weights(long[] outputPoint) {
+    private Fp2[][] weights(Fp2[] outputPoint) {
         int k = in.variables();
-        long[] zero = new long[k];
-        long[] one = new long[k];
+        Fp2[] zero = new Fp2[k];
+        Fp2[] one = new Fp2[k];
         int offset = pool == null ? 0 : pool.offsetVariables();
         int lb = in.batchVariables();
         int lw = in.widthVariables();
@@ -71,33 +71,33 @@ public final class SquareProtocol implements LayerProtocol {
         for (int j = 0; j < k; j++) {
             boolean offsetBit = (j >= lb && j < lb + offset) || (j >= lb + lw && j < lb + lw + offset);
             if (offsetBit) {
-                zero[j] = 1;
-                one[j] = 1;
+                zero[j] = Fp2.ONE;
+                one[j] = Fp2.ONE;
             } else {
-                long r = outputPoint[next++];
-                zero[j] = Fp.sub(1, r);
+                Fp2 r = outputPoint[next++];
+                zero[j] = Fp2.ONE.sub(r);
                 one[j] = r;
             }
         }
         if (next != outputPoint.length) throw new IllegalStateException("output point of " + outputPoint.length + " variables, used " + next);
-        return new long[][] {zero, one};
+        return new Fp2[][] {zero, one};
     }
 
     @Override
     public Claim prove(Backend backend, Transcript transcript, Claim claim, DeviceTensor input) {
-        long[][] w = weights(claim.point());
-        long[] point = Sumcheck.proveWeightedSquare(backend, transcript, claim.value(), w[0], w[1], input);
-        long c = Schedule.inputValue(transcript, backend.get(input, 0));
-        return new Claim(point, c);
+        Fp2[][] w = weights(claim.point());
+        Sumcheck.Proven proven = Sumcheck.proveSquare(backend, transcript, claim.value(), w[0], w[1], input);
+        Fp2 c = Schedule.inputValue(transcript, proven.finalValues()[0]);
+        return new Claim(proven.point(), c);
     }
 
     @Override
     public Claim verify(Transcript transcript, Claim claim) {
-        long[][] w = weights(claim.point());
+        Fp2[][] w = weights(claim.point());
         Sumcheck.Reduced reduced = Sumcheck.verify(transcript, claim.value(), in.variables(), 3);
-        long c = Schedule.inputValue(transcript, null);
-        long expected = Fp.mul(Sumcheck.productWeightAt(w[0], w[1], reduced.point()), Fp.mul(c, c));
-        if (expected != reduced.finalClaim()) {
+        Fp2 c = Schedule.inputValue(transcript, null);
+        Fp2 expected = Sumcheck.productWeightAt(w[0], w[1], reduced.point()).mul(c.square());
+        if (!expected.equals(reduced.finalClaim())) {
             throw new ProofRejected("square: E(r') * c^2 does not match the sum-check's final claim", 0, in.variables());
         }
         return new Claim(reduced.point(), c);
@@ -109,7 +109,7 @@ public final class SquareProtocol implements LayerProtocol {
     }
 
     @Override
-    public long proofElements() {
-        return 4L * in.variables() + 1;
+    public long proofWords() {
+        return 2 * (4L * in.variables() + 1);
     }
 }

@@ -1,6 +1,7 @@
 package org.safetynets.poly;
 
 import org.safetynets.field.Fp;
+import org.safetynets.field.Fp2;
 
 /**
  * Multilinear extensions of tables of 2^k field elements.
@@ -94,6 +95,102 @@ public final class Multilinear {
     /** Variables [from, from+count) of a point. */
     public static long[] slice(long[] point, int from, int count) {
         long[] out = new long[count];
+        System.arraycopy(point, from, out, 0, count);
+        return out;
+    }
+
+    // ---- over F_p^2: points and claims are extension elements, tables of witness values stay in F_p -------------
+
+    /** eq(point, x) for every x in {0,1}^k, over F_p^2. */
+    public static Fp2[] eqTable(Fp2[] point) {
+        Fp2[] table = new Fp2[1 << point.length];
+        table[0] = Fp2.ONE;
+        int size = 1;
+        for (Fp2 r : point) {
+            for (int i = 0; i < size; i++) {
+                Fp2 high = table[i].mul(r);
+                table[i + size] = high;
+                table[i] = table[i].sub(high);
+            }
+            size <<= 1;
+        }
+        return table;
+    }
+
+    /** MLE(table)(point) of a base-field table at an extension point: the first fold makes it an extension table. */
+    public static Fp2 evaluate(long[] table, Fp2[] point) {
+        int k = point.length;
+        if (table.length != (1 << k)) {
+            throw new IllegalArgumentException("table of " + table.length + " entries for a point of " + k + " variables");
+        }
+        if (k == 0) return Fp2.of(table[0]);
+        int half = table.length >> 1;
+        Fp2 r = point[k - 1];
+        Fp2[] work = new Fp2[half];
+        for (int i = 0; i < half; i++) work[i] = Fp2.of(table[i]).add(r.mul(Fp.sub(table[i + half], table[i])));
+        return evaluate(work, Multilinear.slice(point, 0, k - 1));
+    }
+
+    /** MLE(table)(point) over F_p^2; the table is not modified. */
+    public static Fp2 evaluate(Fp2[] table, Fp2[] point) {
+        int k = point.length;
+        if (table.length != (1 << k)) {
+            throw new IllegalArgumentException("table of " + table.length + " entries for a point of " + k + " variables");
+        }
+        Fp2[] work = table.clone();
+        int size = table.length;
+        for (int j = k - 1; j >= 0; j--) {
+            size >>= 1;
+            for (int i = 0; i < size; i++) work[i] = work[i].add(point[j].mul(work[i + size].sub(work[i])));
+        }
+        return work[0];
+    }
+
+    /** eq(a, b) over F_p^2. */
+    public static Fp2 eq(Fp2[] a, Fp2[] b) {
+        if (a.length != b.length) throw new IllegalArgumentException("points of different dimension");
+        Fp2 result = Fp2.ONE;
+        for (int j = 0; j < a.length; j++) {
+            Fp2 ab = a[j].mul(b[j]);
+            result = result.mul(Fp2.ONE.sub(a[j]).sub(b[j]).add(ab).add(ab));
+        }
+        return result;
+    }
+
+    /** Sum over the first {@code count} entries of eqTable(point) over F_p^2. */
+    public static Fp2 prefixIndicator(Fp2[] point, int count) {
+        Fp2[] eq = eqTable(point);
+        Fp2 sum = Fp2.ZERO;
+        for (int i = 0; i < count; i++) sum = sum.add(eq[i]);
+        return sum;
+    }
+
+    /** sum_i a[i] * b[i] of an extension vector and a base one. */
+    public static Fp2 dot(Fp2[] a, long[] b) {
+        long re = 0;
+        long im = 0;
+        for (int i = 0; i < b.length; i++) {
+            if (b[i] == 0) continue;
+            re = Fp.add(re, Fp.mul(a[i].re(), b[i]));
+            im = Fp.add(im, Fp.mul(a[i].im(), b[i]));
+        }
+        return new Fp2(re, im);
+    }
+
+    public static Fp2[] concat(Fp2[]... parts) {
+        int n = 0;
+        for (Fp2[] p : parts) n += p.length;
+        Fp2[] out = new Fp2[n];
+        int at = 0;
+        for (Fp2[] p : parts) {
+            System.arraycopy(p, 0, out, at, p.length);
+            at += p.length;
+        }
+        return out;
+    }
+
+    public static Fp2[] slice(Fp2[] point, int from, int count) {
+        Fp2[] out = new Fp2[count];
         System.arraycopy(point, from, out, 0, count);
         return out;
     }

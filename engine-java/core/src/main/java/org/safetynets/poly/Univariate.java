@@ -1,6 +1,7 @@
 package org.safetynets.poly;
 
 import org.safetynets.field.Fp;
+import org.safetynets.field.Fp2;
 
 /** Polynomials of degree d given by their evaluations at t = 0, 1, ..., d (the form of a round message). */
 public final class Univariate {
@@ -36,6 +37,28 @@ public final class Univariate {
             long term = Fp.mul(values[t], Fp.mul(Fp.mul(prefix[t], suffix[t]), inverses[t]));
             result = Fp.add(result, term);
         }
+        return result;
+    }
+
+    /** The same interpolation over F_p^2: round messages and challenges are extension elements. */
+    public static Fp2 evaluate(Fp2[] values, Fp2 x) {
+        int n = values.length;
+        if (n == 0) throw new IllegalArgumentException("no evaluations");
+        if (x.isBase() && Long.compareUnsigned(x.re(), n) < 0) return values[(int) x.re()];
+        Fp2[] prefix = new Fp2[n];
+        Fp2[] suffix = new Fp2[n];
+        prefix[0] = Fp2.ONE;
+        for (int t = 1; t < n; t++) prefix[t] = prefix[t - 1].mul(x.sub(Fp2.of(t - 1)));
+        suffix[n - 1] = Fp2.ONE;
+        for (int t = n - 2; t >= 0; t--) suffix[t] = suffix[t + 1].mul(x.sub(Fp2.of(t + 1)));
+        long[] denominators = new long[n];
+        for (int t = 0; t < n; t++) {
+            long d = Fp.mul(factorial(t), factorial(n - 1 - t));
+            denominators[t] = ((n - 1 - t) & 1) == 1 ? Fp.neg(d) : d;
+        }
+        long[] inverses = Fp.batchInverse(denominators);
+        Fp2 result = Fp2.ZERO;
+        for (int t = 0; t < n; t++) result = result.add(values[t].mul(prefix[t]).mul(suffix[t]).mul(inverses[t]));
         return result;
     }
 

@@ -3,6 +3,7 @@ package org.safetynets.proof;
 import org.safetynets.Limits;
 import org.safetynets.MalformedInput;
 import org.safetynets.field.Fp;
+import org.safetynets.field.Fp2;
 import org.safetynets.model.Model;
 import org.safetynets.poly.Multilinear;
 import org.safetynets.tensor.Layout;
@@ -140,23 +141,39 @@ public final class InputBatch {
     }
 
     /**
-     * MLE(padded input)(point). With the point split into its batch and feature variables,
+     * MLE(padded input)(point), at a point of F_p^2. With the point split into its batch and feature variables,
      * MLE = sum_f eqF[f] * sum_b eqB[b] * x[b][f] over real samples and features only. For small inputs the inner
      * sum runs in plain 64-bit arithmetic: eqB[b] = hi*2^32 + lo, and each of lo*x, hi*x is below 2^32 * 2^15 = 2^47
      * in magnitude, so a run of 2^16 of them sums below 2^63 exactly; after each such run the sums are reduced into
      * the field. A batch of any size is then exact: a sum that wrapped would be a predictable error a host could
      * aim a shifted input at.
      */
-    public long evaluate(long[] point) {
+    public Fp2 evaluate(Fp2[] point) {
         if (point.length != layout.variables()) throw new IllegalArgumentException("point of " + point.length + " variables for the input");
         long bound = Math.max(Math.abs(model.inputMin()), Math.abs(model.inputMax()));
         if (bound >= SMALL) return Multilinear.evaluate(padded(), point);
         int lb = layout.batchVariables();
-        long[] eqBatch = Multilinear.eqTable(Multilinear.slice(point, 0, lb));
-        long[] eqFeature = Multilinear.eqTable(Multilinear.slice(point, lb, point.length - lb));
+        Fp2[] eqBatch = Multilinear.eqTable(Multilinear.slice(point, 0, lb));
+        Fp2[] eqFeature = Multilinear.eqTable(Multilinear.slice(point, lb, point.length - lb));
+        long[] eqBatchRe = new long[eqBatch.length];
+        long[] eqBatchIm = new long[eqBatch.length];
+        for (int b = 0; b < eqBatch.length; b++) {
+            eqBatchRe[b] = eqBatch[b].re();
+            eqBatchIm[b] = eqBatch[b].im();
+        }
+        // The inner sum is linear in the batch weights: its real and imaginary parts are two base-field sums.
+        long[] innerRe = innerSums(eqBatchRe);
+        long[] innerIm = innerSums(eqBatchIm);
         Shape shape = model.input();
-        int size = shape.size();
-        long[] inner = new long[size]; // sum_b eqB[b] * x[b][f] in the field, for the runs reduced so far
+        Fp2 total = Fp2.ZERO;
+        for (int i = 0; i < innerRe.length; i++) total = total.add(eqFeature[shape.paddedIndexOfFlat(i)].mul(new Fp2(innerRe[i], innerIm[i])));
+        return total;
+    }
+
+    /** For each real feature f: sum_b weights[b] * x[b][f] in F_p, for inputs below {@link #SMALL} in magnitude. */
+    private long[] innerSums(long[] weights) {
+        int size = model.input().size();
+        long[] inner = new long[size]; // the runs reduced so far
         long[] low = new long[size];
         long[] high = new long[size];
         long twoTo32 = 1L << 32;
@@ -165,8 +182,8 @@ public final class InputBatch {
             java.util.Arrays.fill(low, 0);
             java.util.Arrays.fill(high, 0);
             for (int b = start; b < end; b++) {
-                long lo = eqBatch[b] & 0xFFFFFFFFL;
-                long hi = eqBatch[b] >>> 32;
+                long lo = weights[b] & 0xFFFFFFFFL;
+                long hi = weights[b] >>> 32;
                 long[] sample = samples[b];
                 for (int i = 0; i < size; i++) {
                     low[i] += lo * sample[i];
@@ -177,8 +194,6 @@ public final class InputBatch {
                 inner[i] = Fp.add(inner[i], Fp.add(Fp.mul(Fp.fromLong(high[i]), twoTo32), Fp.fromLong(low[i])));
             }
         }
-        long total = 0;
-        for (int i = 0; i < size; i++) total = Fp.add(total, Fp.mul(eqFeature[shape.paddedIndexOfFlat(i)], inner[i]));
-        return total;
+        return inner;
     }
 }

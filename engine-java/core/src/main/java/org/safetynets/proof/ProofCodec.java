@@ -10,20 +10,22 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * The proof file format, version 1 (little-endian):
+ * The proof file format, version 2 (little-endian):
  * <pre>
  * magic "SNPROOF\0" | u32 version | u8[32] model digest (SHA-256) | u32 batch
  * | u32 input channels, height, width | u32 output channels, height, width | u64 body length | body
  * </pre>
- * The body is the Fiat-Shamir prover's messages, each a run of canonical 8-byte little-endian field
- * elements; their number and lengths follow from the model and batch, so the body carries no framing.
- * Its first message is the outputs, sample by sample. Decoding is strict: wrong magic or version, a body
+ * The body is the Fiat-Shamir prover's messages, each a run of canonical 8-byte little-endian words: the first
+ * message is the outputs, sample by sample, one F_p element each; every later message (round polynomials, claimed
+ * evaluations) is F_p^2 elements, each as two words, re then im. Their number and lengths follow from the model and
+ * batch, so the body carries no framing. Version 1 (challenges from F_p) is refused with a line saying to prove again. Decoding is strict: wrong magic or version, a body
  * length that disagrees with the bytes present, or trailing bytes are errors; a batch or a size over the
  * {@link Limits} is refused (LimitExceeded) before anything is allocated for it.
  */
 public final class ProofCodec {
     private static final byte[] MAGIC = "SNPROOF\0".getBytes(StandardCharsets.US_ASCII);
-    public static final int VERSION = 1;
+    /** 2: messages in F_p^2 after the outputs (see {@link ProofSchedule#PROTOCOL_VERSION}). */
+    public static final int VERSION = 2;
     public static final int HEADER_BYTES = 8 + 4 + 32 + 4 + 12 + 12 + 8;
 
     private ProofCodec() {
@@ -81,6 +83,9 @@ public final class ProofCodec {
         ByteBuffer in = ByteBuffer.wrap(prefix, 0, HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         in.position(MAGIC.length);
         int version = in.getInt();
+        if (version == 1) {
+            throw new MalformedInput(source, "proof format version 1 was made with 61-bit challenges and is no longer accepted; prove again");
+        }
         if (version != VERSION) {
             throw new MalformedInput(source, "proof format version " + Integer.toUnsignedString(version) + "; this build reads version " + VERSION);
         }

@@ -1,6 +1,7 @@
 package org.safetynets.proof;
 
 import org.safetynets.field.Fp;
+import org.safetynets.field.Fp2;
 import org.safetynets.layer.Network;
 import org.safetynets.tensor.Shape;
 import org.safetynets.transcript.Transcript;
@@ -11,7 +12,8 @@ import org.safetynets.transcript.Transcript;
  * outputs; then the random point at which the verifier evaluates MLE(outputs) to get the first claim.
  */
 final class ProofSchedule {
-    static final long PROTOCOL_VERSION = 1;
+    /** 2: challenges, claims and round messages in F_p^2 (version 1 drew 61-bit challenges from F_p). */
+    static final long PROTOCOL_VERSION = 2;
 
     private ProofSchedule() {
     }
@@ -31,7 +33,7 @@ final class ProofSchedule {
         return transcript.message("outputs", network.batch() * network.output().shape().size(), values);
     }
 
-    static long[] outputPoint(Transcript transcript, Network network) {
+    static Fp2[] outputPoint(Transcript transcript, Network network) {
         return transcript.challenges("output.point", network.output().variables());
     }
 

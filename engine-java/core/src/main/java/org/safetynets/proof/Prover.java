@@ -4,6 +4,7 @@ import org.safetynets.Limits;
 import org.safetynets.backend.Backend;
 import org.safetynets.backend.DeviceTensor;
 import org.safetynets.field.Fp;
+import org.safetynets.field.Fp2;
 import org.safetynets.layer.Claim;
 import org.safetynets.layer.Network;
 import org.safetynets.model.Model;
@@ -42,7 +43,7 @@ public final class Prover {
     public static Proof prove(Model model, long[][] samples, Backend backend, Progress progress, Limits limits) {
         InputBatch input = InputBatch.of(model, samples, limits);
         Network network = Network.compile(model, samples.length);
-        limits.requireProofBytes("proof", Limits.product(network.proofElements(), Fp.BYTES) + ProofCodec.HEADER_BYTES);
+        limits.requireProofBytes("proof", Limits.product(network.proofWords(), Fp.BYTES) + ProofCodec.HEADER_BYTES);
         byte[] digest = model.digest();
         FiatShamirTranscript transcript = FiatShamirTranscript.forProver();
         prove(network, digest, input, backend, transcript, progress);
@@ -64,7 +65,7 @@ public final class Prover {
             long[] paddedOutput = backend.download(activations.get(activations.size() - 1));
             ProofSchedule.bindPublic(transcript, modelDigest, network, input);
             long[] outputs = ProofSchedule.outputs(transcript, network, ProofSchedule.flattenOutputs(network, paddedOutput));
-            long[] point = ProofSchedule.outputPoint(transcript, network);
+            Fp2[] point = ProofSchedule.outputPoint(transcript, network);
             Claim claim = new Claim(point, Multilinear.evaluate(paddedOutput, point));
             // claim: MLE(A_i)(point) = value, for i from the last layer down to the input
             for (int i = steps.size() - 1; i >= 0; i--) {

@@ -5,6 +5,7 @@ import org.safetynets.MalformedInput;
 import org.safetynets.ProofRejected;
 import org.safetynets.SafetyNetsException;
 import org.safetynets.field.Fp;
+import org.safetynets.field.Fp2;
 import org.safetynets.layer.Claim;
 import org.safetynets.layer.Network;
 import org.safetynets.model.Model;
@@ -58,7 +59,7 @@ public final class Verifier {
 
     /** The size in bytes of a proof file of {@code model} at {@code batch}: header and the schedule's messages. */
     public static long proofFileBytes(Model model, int batch) {
-        return ProofCodec.HEADER_BYTES + Limits.product(Network.compile(model, batch).proofElements(), Fp.BYTES);
+        return ProofCodec.HEADER_BYTES + Limits.product(Network.compile(model, batch).proofWords(), Fp.BYTES);
     }
 
     /**
@@ -119,7 +120,7 @@ public final class Verifier {
 
     /** The body must be exactly the schedule's messages: anything longer or shorter is rejected unread. */
     private static Verdict.Rejected screenBody(Network network, ProofCodec.Header header, Limits limits) {
-        long expected = Limits.product(network.proofElements(), Fp.BYTES);
+        long expected = Limits.product(network.proofWords(), Fp.BYTES);
         if (header.bodyLength() != expected) {
             return new Verdict.Rejected("proof body has " + header.bodyLength() + " bytes; the proof of this model for a batch of "
                     + network.batch() + " has " + expected, 0, -1);
@@ -139,14 +140,14 @@ public final class Verifier {
         try {
             ProofSchedule.bindPublic(transcript, modelDigest, network, input);
             long[] outputs = ProofSchedule.outputs(transcript, network, null);
-            long[] point = ProofSchedule.outputPoint(transcript, network);
+            Fp2[] point = ProofSchedule.outputPoint(transcript, network);
             Claim claim = new Claim(point, Multilinear.evaluate(ProofSchedule.padOutputs(network, outputs), point));
             for (int i = steps.size() - 1; i >= 0; i--) {
                 layer = steps.get(i).modelLayer();
                 claim = steps.get(i).protocol().verify(transcript, claim);
             }
             layer = 0;
-            if (input.evaluate(claim.point()) != claim.value()) {
+            if (!input.evaluate(claim.point()).equals(claim.value())) {
                 return new Verdict.Rejected("the claim reduced to the input does not match the input batch", 0, -1);
             }
             return new Verdict.Accepted(ProofSchedule.signedOutputs(network, outputs));

@@ -2,6 +2,7 @@ package org.safetynets.transcript;
 
 import org.safetynets.ProofRejected;
 import org.safetynets.field.Fp;
+import org.safetynets.field.Fp2;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -14,13 +15,17 @@ import java.security.NoSuchAlgorithmException;
  * Non-interactive transcript: SHA-256 over everything said so far stands in for the verifier's coins.
  *
  * <p>State update, for every event: state = SHA-256(state || kind || len(label) || label || len(data) || data),
- * with kind 'P' (public field elements), 'B' (public bytes), 'M' (prover message) or 'C' (challenge). A challenge is the low 61 bits of the
- * first 8 bytes, read little-endian, of SHA-256(state || 'D' || label || counter), rejection-sampled into [0, p) (p = 2^61 - 1, so only the value
- * 2^61 - 1 is rejected), then absorbed. The prover's messages, concatenated in order as canonical field
- * elements, are the proof.
+ * with kind 'P' (public field elements), 'B' (public bytes), 'M' (prover message of base-field elements), 'X'
+ * (prover message of F_p^2 elements, each as re then im) or 'C' (challenge). A challenge is an element of
+ * F_p^2 = F_p[i]/(i^2 + 1): with h = SHA-256(state || 'D' || label || counter), its re is the low 61 bits of h's
+ * first 8 bytes and its im the low 61 bits of the next 8, read little-endian; if either is 2^61 - 1 (the one
+ * value of [0, 2^61) that is not below p) the counter moves on, so both are uniform on [0, p) and independent.
+ * The challenge is then absorbed. The prover's messages, concatenated in order as canonical field elements (two
+ * per extension element), are the proof.
  */
 public final class FiatShamirTranscript implements Transcript {
-    private static final String DOMAIN = "safetynets/fiat-shamir/sha-256/v1";
+    /** v2: challenges from F_p^2 (proof format 2); v1 drew them from F_p. */
+    private static final String DOMAIN = "safetynets/fiat-shamir/sha-256/v2";
 
     private final Role role;
     private final MessageDigest sha256 = newSha256();
@@ -91,7 +96,29 @@ public final class FiatShamirTranscript implements Transcript {
     }
 
     @Override
-    public long challenge(String label) {
+    public Fp2[] extensionMessage(String label, int length, Fp2[] proverValues) {
+        long[] words;
+        Fp2[] values;
+        if (role == Role.PROVER) {
+            if (proverValues == null || proverValues.length != length) {
+                throw new IllegalStateException("prover message '" + label + "' must have " + length + " elements");
+            }
+            values = proverValues.clone();
+            words = words(values);
+            byte[] bytes = toBytes(words);
+            sent.write(bytes, 0, bytes.length);
+        } else {
+            if (proverValues != null) throw new IllegalStateException("the verifier does not supply prover messages");
+            words = read(label, Math.multiplyExact(2, length));
+            values = new Fp2[length];
+            for (int i = 0; i < length; i++) values[i] = new Fp2(words[2 * i], words[2 * i + 1]);
+        }
+        absorb((byte) 'X', label, words);
+        return values;
+    }
+
+    @Override
+    public Fp2 challenge(String label) {
         byte[] labelBytes = label.getBytes(StandardCharsets.UTF_8);
         for (long counter = 0; ; counter++) {
             sha256.update(state);
@@ -99,14 +126,29 @@ public final class FiatShamirTranscript implements Transcript {
             sha256.update(labelBytes);
             sha256.update(longBytes(counter));
             byte[] h = sha256.digest();
-            long candidate = 0;
-            for (int i = 0; i < 8; i++) candidate |= (h[i] & 0xFFL) << (8 * i);
-            candidate &= Fp.P; // the low 61 bits: uniform on [0, 2^61)
-            if (candidate < Fp.P) {
-                absorb((byte) 'C', label, new long[] {candidate});
-                return candidate;
+            long re = lowBits(h, 0); // uniform on [0, 2^61)
+            long im = lowBits(h, 8);
+            if (re < Fp.P && im < Fp.P) {
+                absorb((byte) 'C', label, new long[] {re, im});
+                return new Fp2(re, im);
             }
         }
+    }
+
+    private static long lowBits(byte[] h, int offset) {
+        long word = 0;
+        for (int i = 0; i < 8; i++) word |= (h[offset + i] & 0xFFL) << (8 * i);
+        return word & Fp.P;
+    }
+
+    /** re, im of each element in order: their canonical encoding as words. */
+    static long[] words(Fp2[] values) {
+        long[] words = new long[2 * values.length];
+        for (int i = 0; i < values.length; i++) {
+            words[2 * i] = values[i].re();
+            words[2 * i + 1] = values[i].im();
+        }
+        return words;
     }
 
     /** The proof body: every prover message so far (prover side only). */

@@ -2,6 +2,7 @@ package org.safetynets.transcript;
 
 import org.safetynets.ProofRejected;
 import org.safetynets.field.Fp;
+import org.safetynets.field.Fp2;
 
 import java.security.SecureRandom;
 import java.util.concurrent.BlockingQueue;
@@ -84,13 +85,25 @@ public final class InteractiveTranscript implements Transcript, AutoCloseable {
     }
 
     @Override
-    public long challenge(String label) {
+    public Fp2[] extensionMessage(String label, int length, Fp2[] proverValues) {
+        if (role == Role.PROVER) {
+            if (proverValues == null || proverValues.length != length) {
+                throw new IllegalStateException("prover message '" + label + "' must have " + length + " elements");
+            }
+            outbox.add(new Packet(label, FiatShamirTranscript.words(proverValues), false));
+            return proverValues.clone();
+        }
+        long[] words = message(label, Math.multiplyExact(2, length), null);
+        Fp2[] values = new Fp2[length];
+        for (int i = 0; i < length; i++) values[i] = new Fp2(words[2 * i], words[2 * i + 1]);
+        return values;
+    }
+
+    @Override
+    public Fp2 challenge(String label) {
         if (role == Role.VERIFIER) {
-            long r;
-            do {
-                r = coins.nextLong() & Fp.P;
-            } while (r == Fp.P);
-            outbox.add(new Packet(label, new long[] {r}, false));
+            Fp2 r = new Fp2(uniform(), uniform());
+            outbox.add(new Packet(label, new long[] {r.re(), r.im()}, false));
             return r;
         }
         Packet packet = take("challenge '" + label + "'");
@@ -98,7 +111,16 @@ public final class InteractiveTranscript implements Transcript, AutoCloseable {
         if (!packet.label().equals(label)) {
             throw new IllegalStateException("prover expected challenge '" + label + "', got '" + packet.label() + "'");
         }
-        return packet.values()[0];
+        return new Fp2(packet.values()[0], packet.values()[1]);
+    }
+
+    /** Uniform on [0, p): 61 random bits, the one value 2^61 - 1 rejected. */
+    private long uniform() {
+        long r;
+        do {
+            r = coins.nextLong() & Fp.P;
+        } while (r == Fp.P);
+        return r;
     }
 
     /**

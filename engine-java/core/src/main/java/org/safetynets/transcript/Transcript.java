@@ -1,5 +1,7 @@
 package org.safetynets.transcript;
 
+import org.safetynets.field.Fp2;
+
 /**
  * The only channel between a prover and a verifier. Protocol code is written once against this interface and
  * runs unchanged in both modes: Fiat-Shamir ({@link FiatShamirTranscript}, a proof is a byte string) and
@@ -24,23 +26,29 @@ public interface Transcript {
     }
 
     /**
-     * A message from the prover. On the prover's side {@code proverValues} holds exactly {@code length} canonical
-     * field elements and is sent; on the verifier's side it must be null and the message is received. Both sides
-     * get back the message they now agree on. A verifier that cannot read a well-formed message throws
-     * {@link org.safetynets.ProofRejected}.
+     * A message of base-field elements from the prover (the outputs: witness values live in F_p). On the prover's
+     * side {@code proverValues} holds exactly {@code length} canonical field elements and is sent; on the verifier's
+     * side it must be null and the message is received. Both sides get back the message they now agree on. A
+     * verifier that cannot read a well-formed message throws {@link org.safetynets.ProofRejected}.
      */
     long[] message(String label, int length, long[] proverValues);
 
+    /**
+     * A message of F_p^2 elements (round polynomials, claimed evaluations: everything that depends on a challenge),
+     * with the same contract as {@link #message}; each element travels as two canonical words, re then im.
+     */
+    Fp2[] extensionMessage(String label, int length, Fp2[] proverValues);
+
     /** A one-element prover message (a claimed evaluation): the value on the prover's side, null on the verifier's. */
-    default long value(String label, Long proverValue) {
-        return message(label, 1, proverValue == null ? null : new long[] {proverValue})[0];
+    default Fp2 value(String label, Fp2 proverValue) {
+        return extensionMessage(label, 1, proverValue == null ? null : new Fp2[] {proverValue})[0];
     }
 
-    /** A uniformly random field element that the prover cannot predict before its preceding messages. */
-    long challenge(String label);
+    /** A uniformly random element of F_p^2 that the prover cannot predict before its preceding messages. */
+    Fp2 challenge(String label);
 
-    default long[] challenges(String label, int count) {
-        long[] out = new long[count];
+    default Fp2[] challenges(String label, int count) {
+        Fp2[] out = new Fp2[count];
         for (int i = 0; i < count; i++) out[i] = challenge(label);
         return out;
     }

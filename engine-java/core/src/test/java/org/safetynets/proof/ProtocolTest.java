@@ -50,7 +50,7 @@ class ProtocolTest {
                     Verdict verdict = Verifier.verify(model, inputs, ProofCodec.encode(proof));
                     assertTrue(verdict.accepted(), () -> model.name() + ": " + verdict);
                     assertOutputsEqualIntegerNetwork(model, inputs, ((Verdict.Accepted) verdict).outputs());
-                    assertEquals(ProofCodec.HEADER_BYTES + 8 * Network.compile(model, batch).proofElements(), proof.encodedSize());
+                    assertEquals(ProofCodec.HEADER_BYTES + 8 * Network.compile(model, batch).proofWords(), proof.encodedSize());
                     Verdict interactive = InteractiveSession.run(model, inputs, backend);
                     assertTrue(interactive.accepted(), () -> model.name() + " interactive: " + interactive);
                     assertArrayEquals(((Verdict.Accepted) verdict).outputs(), ((Verdict.Accepted) interactive).outputs());
