@@ -216,6 +216,36 @@ class AdversaryTest {
     }
 
     /** A faked claim carried consistently through every later round: no round check catches it, only a final check. */
+    /**
+     * What a prover grinding a Fiat-Shamir transcript aims at: a round message g + eps*h with h(t) = (t - beta)(t - gamma),
+     * h(0) + h(1) = 0, so the round check passes and the lie vanishes if the challenge is beta or gamma, two points of
+     * the base field. Drawn from F_p, one challenge in p/2 hits them, and 2^60 hashes find one; drawn from F_p^2,
+     * the chance is 2/p^2. Each such message, in every sum-check of every layer, must be rejected in both modes.
+     */
+    @TestFactory
+    Stream<DynamicTest> roundMessageVanishingAtABaseFieldPoint() {
+        long beta = 5;
+        long gamma = Fp.mul(Fp.sub(beta, 1), Fp.inverse(Fp.sub(Fp.mul(2, beta), 1))); // 2 beta gamma - beta - gamma + 1 = 0
+        return perSetting("grinding target", s -> {
+            MessageMap map = MessageMap.of(s);
+            for (MessageMap.Message m : map.messages()) {
+                if (!m.isRound()) continue;
+                int evaluations = m.length() / 2;
+                CheatingProver cheat = CheatingProver.wrapping(t -> new TamperingTranscript(t, m.index(), (label, honest) -> {
+                    long[] words = honest.clone();
+                    for (int k = 0; k < evaluations; k++) {
+                        long h = Fp.mul(Fp.sub(k, beta), Fp.sub(k, gamma));
+                        words[2 * k] = Fp.add(words[2 * k], Fp.mul(7, h)); // the real part of g(k) + 7 h(k)
+                    }
+                    return new TamperingTranscript.Sent(label, words);
+                }));
+                assertEquals(0, Fp.add(Fp.mul(beta, gamma), Fp.mul(Fp.sub(1, beta), Fp.sub(1, gamma))), "h(0) + h(1) = 0");
+                // Caught in the same layer, or, where the layer ends without a check of its own (a pool), further down.
+                both("round message vanishing at a base-field point", s, cheat, Expect.any(), Expect.any(), "message " + m.index());
+            }
+        });
+    }
+
     @TestFactory
     Stream<DynamicTest> consistentLiar() {
         return perSetting("consistent liar", s -> {
@@ -268,7 +298,7 @@ class AdversaryTest {
             }
             byte[] covered = withBodyLength(Arrays.copyOf(honest, honest.length + 8), honest.length + 8 - header);
             file("trailing bytes", s, covered, Expect.layer(0, "proof body has " + (honest.length + 8 - header) + " bytes"), "inside the declared body");
-            for (int version : new int[] {0, 2, -1}) {
+            for (int version : new int[] {0, 1, 3, -1}) {
                 byte[] copy = honest.clone();
                 ByteBuffer.wrap(copy).order(ByteOrder.LITTLE_ENDIAN).putInt(8, version);
                 file("wrong version", s, copy, Expect.layer(0, "version"), "version " + Integer.toUnsignedString(version));

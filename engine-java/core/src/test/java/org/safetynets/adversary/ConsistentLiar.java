@@ -1,6 +1,7 @@
 package org.safetynets.adversary;
 
 import org.safetynets.field.Fp;
+import org.safetynets.field.Fp2;
 import org.safetynets.poly.Univariate;
 import org.safetynets.transcript.Transcript;
 
@@ -19,20 +20,20 @@ import org.safetynets.transcript.Transcript;
  */
 public final class ConsistentLiar extends ForwardingTranscript {
     private final int start;
-    private final long epsilon;
+    private final Fp2 epsilon;
     private int messages;
     private boolean lying;
-    private long delta;
-    private long[] honestRound;
-    private long[] sentRound;
-    private long honestFinal;
+    private Fp2 delta = Fp2.ZERO;
+    private Fp2[] honestRound;
+    private Fp2[] sentRound;
+    private Fp2 honestFinal = Fp2.ZERO;
     private boolean fakedRound;
     private boolean adaptedValue;
 
     public ConsistentLiar(Transcript inner, int start, long epsilon) {
         super(inner);
         this.start = start;
-        this.epsilon = epsilon;
+        this.epsilon = Fp2.of(Fp.fromLong(epsilon));
     }
 
     /** Whether the lie was started (the chosen message was a round message of degree 2 or more). */
@@ -47,35 +48,41 @@ public final class ConsistentLiar extends ForwardingTranscript {
 
     @Override
     public long[] message(String label, int length, long[] honest) {
+        messages++; // the outputs: passed on as they are
+        return inner.message(label, length, honest);
+    }
+
+    @Override
+    public Fp2[] extensionMessage(String label, int length, Fp2[] honest) {
         int index = messages++;
-        long[] sent = honest;
+        Fp2[] sent = honest;
         if (label.equals("sumcheck.round")) {
             if (index == start && length >= 3) {
                 sent = honest.clone();
-                for (int t = 0; t < length; t++) sent[t] = Fp.add(sent[t], Fp.mul(epsilon, Fp.mul(t, Fp.sub(t, 1))));
+                for (int t = 0; t < length; t++) sent[t] = sent[t].add(epsilon.mul(Fp.mul(t, Fp.sub(t, 1))));
                 lying = true;
                 fakedRound = true;
             } else if (lying) {
                 sent = honest.clone();
-                for (int t = 0; t < length; t++) sent[t] = Fp.add(sent[t], Fp.mul(delta, Fp.sub(1, t)));
+                for (int t = 0; t < length; t++) sent[t] = sent[t].add(delta.mul(Fp.sub(1, t)));
             }
             honestRound = honest;
             sentRound = sent;
-        } else if (lying && delta != 0 && length == 1) {
-            long adapted = adapt(label, honest[0]);
-            sent = new long[] {adapted};
-            delta = Fp.sub(adapted, honest[0]);
+        } else if (lying && !delta.equals(Fp2.ZERO) && length == 1) {
+            Fp2 adapted = adapt(label, honest[0]);
+            sent = new Fp2[] {adapted};
+            delta = adapted.sub(honest[0]);
         }
-        inner.message(label, length, sent);
+        inner.extensionMessage(label, length, sent);
         return honest;
     }
 
     @Override
-    public long challenge(String label) {
-        long r = inner.challenge(label);
+    public Fp2 challenge(String label) {
+        Fp2 r = inner.challenge(label);
         if (lying && label.equals("sumcheck.challenge") && honestRound != null) {
             honestFinal = Univariate.evaluate(honestRound, r);
-            delta = Fp.sub(Univariate.evaluate(sentRound, r), honestFinal);
+            delta = Univariate.evaluate(sentRound, r).sub(honestFinal);
             honestRound = null;
         }
         return r;
@@ -85,16 +92,39 @@ public final class ConsistentLiar extends ForwardingTranscript {
      * The verifier checks M * c = final claim (dense, conv) or E * c^2 = final claim (x^2), with M, E fixed by the
      * model and the point; honestly M * c = honestFinal, and the verifier's final claim is honestFinal + delta.
      */
-    private long adapt(String label, long c) {
-        if (honestFinal == 0 || c == 0) return c; // no multiplier to scale: the final check will catch it
-        long ratio = Fp.mul(Fp.add(honestFinal, delta), Fp.inverse(honestFinal));
+    private Fp2 adapt(String label, Fp2 c) {
+        if (honestFinal.equals(Fp2.ZERO) || c.equals(Fp2.ZERO)) return c; // no multiplier to scale: the final check will catch it
+        Fp2 ratio = honestFinal.add(delta).mul(honestFinal.inverse());
         if (label.equals("square.input")) {
-            long root = Fp.pow(ratio, (Fp.P + 1) / 4); // p = 3 mod 4: a square root when ratio is a square
-            if (Fp.mul(root, root) != ratio) return c;
+            Fp2 root = squareRoot(ratio);
+            if (root == null) return c;
             adaptedValue = true;
-            return Fp.mul(c, root);
+            return c.mul(root);
         }
         adaptedValue = true;
-        return Fp.mul(c, ratio);
+        return c.mul(ratio);
+    }
+
+    /**
+     * A square root in F_p^2 for p = 3 mod 4, or null if there is none (Adj and Rodriguez-Henriquez, "Square root
+     * computation over even extension fields", algorithm 9): a1 = a^((p-3)/4), alpha = a1^2 a, x0 = a1 a; then
+     * x = i x0 if alpha = -1, else (1 + alpha)^((p-1)/2) x0. Checked by squaring.
+     */
+    private static Fp2 squareRoot(Fp2 a) {
+        Fp2 a1 = pow(a, (Fp.P - 3) / 4);
+        Fp2 alpha = a1.square().mul(a);
+        Fp2 x0 = a1.mul(a);
+        Fp2 x = alpha.equals(Fp2.ONE.neg()) ? Fp2.I.mul(x0) : pow(Fp2.ONE.add(alpha), (Fp.P - 1) / 2).mul(x0);
+        return x.square().equals(a) ? x : null;
+    }
+
+    private static Fp2 pow(Fp2 base, long exponent) {
+        Fp2 result = Fp2.ONE;
+        Fp2 b = base;
+        for (long e = exponent; e != 0; e >>>= 1) {
+            if ((e & 1) != 0) result = result.mul(b);
+            b = b.square();
+        }
+        return result;
     }
 }

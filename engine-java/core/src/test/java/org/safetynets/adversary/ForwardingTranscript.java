@@ -1,5 +1,6 @@
 package org.safetynets.adversary;
 
+import org.safetynets.field.Fp2;
 import org.safetynets.transcript.PublicBytes;
 import org.safetynets.transcript.Transcript;
 
@@ -35,7 +36,12 @@ public abstract class ForwardingTranscript implements Transcript {
     }
 
     @Override
-    public long challenge(String label) {
+    public Fp2[] extensionMessage(String label, int length, Fp2[] proverValues) {
+        return inner.extensionMessage(label, length, proverValues);
+    }
+
+    @Override
+    public Fp2 challenge(String label) {
         return inner.challenge(label);
     }
 }

@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Where each prover message of an honest proof sits: its label, length, the model layer whose sub-protocol sends it,
+ * Where each prover message of an honest proof sits: its label, length (in words: two per F_p^2 element), the model layer whose sub-protocol sends it,
  * and its sum-check round within that layer (the number of round messages of the layer before it, which is the
  * round a verifier names when it catches a change to it). Found by running the honest prover once and watching
  * its progress callback, which fires after each layer's sub-protocol.
@@ -48,6 +48,13 @@ public final class MessageMap {
                 labels.add(label);
                 lengths.add(length);
                 return inner.message(label, length, values);
+            }
+
+            @Override
+            public org.safetynets.field.Fp2[] extensionMessage(String label, int length, org.safetynets.field.Fp2[] values) {
+                labels.add(label);
+                lengths.add(2 * length); // in words: an F_p^2 element is two
+                return inner.extensionMessage(label, length, values);
             }
         };
         Prover.Progress progress = (what, done, total) -> {
@@ -95,7 +102,7 @@ public final class MessageMap {
         for (Message m : messages) {
             boolean opens = m.isRound() && (m.index() == 0 || !messages.get(m.index() - 1).isRound()
                     || messages.get(m.index() - 1).layer() != m.layer());
-            if (opens && m.length() >= 3) starts.add(m);
+            if (opens && m.length() >= 6) starts.add(m); // three F_p^2 evaluations: degree 2 or more
         }
         return starts;
     }

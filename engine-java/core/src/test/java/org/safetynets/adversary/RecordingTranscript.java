@@ -1,5 +1,6 @@
 package org.safetynets.adversary;
 
+import org.safetynets.field.Fp2;
 import org.safetynets.transcript.PublicBytes;
 import org.safetynets.transcript.Transcript;
 
@@ -12,7 +13,7 @@ import java.util.List;
  */
 public final class RecordingTranscript extends ForwardingTranscript {
     public final List<String> events = new ArrayList<>();
-    public final List<Long> challenges = new ArrayList<>();
+    public final List<Fp2> challenges = new ArrayList<>();
 
     public RecordingTranscript(Transcript inner) {
         super(inner);
@@ -37,9 +38,15 @@ public final class RecordingTranscript extends ForwardingTranscript {
     }
 
     @Override
-    public long challenge(String label) {
+    public Fp2[] extensionMessage(String label, int length, Fp2[] proverValues) {
+        events.add("extension-message " + label + " " + length);
+        return inner.extensionMessage(label, length, proverValues);
+    }
+
+    @Override
+    public Fp2 challenge(String label) {
         events.add("challenge " + label);
-        long r = inner.challenge(label);
+        Fp2 r = inner.challenge(label);
         challenges.add(r);
         return r;
     }

@@ -1,6 +1,7 @@
 package org.safetynets.adversary;
 
 import org.safetynets.field.Fp;
+import org.safetynets.field.Fp2;
 import org.safetynets.transcript.InteractiveTranscript;
 import org.safetynets.transcript.Transcript;
 
@@ -9,7 +10,8 @@ import org.safetynets.transcript.Transcript;
  * outputs first) and otherwise passes everything through. The prover behind it carries on with its honest state,
  * so every later message is what the honest prover would send after the honest one. The default edit adds 1 to
  * one element; on an interactive channel an edit may also send what {@link Transcript#message} would refuse to
- * (non-canonical values, another label or length), as a prover on a real wire could.
+ * (non-canonical values, another label or length), as a prover on a real wire could. An F_p^2 message is edited as
+ * the words it travels as (re, im of each element in turn), so element k of an edit is word k.
  */
 public final class TamperingTranscript extends ForwardingTranscript {
     /** What the cheater sends instead of the honest message. */
@@ -50,16 +52,39 @@ public final class TamperingTranscript extends ForwardingTranscript {
     @Override
     public long[] message(String label, int length, long[] proverValues) {
         if (messages++ != message) return inner.message(label, length, proverValues);
-        Sent sent = edit.apply(label, proverValues.clone());
+        send(label, proverValues, false);
+        return proverValues; // the cheating prover carries on with its honest state
+    }
+
+    @Override
+    public Fp2[] extensionMessage(String label, int length, Fp2[] proverValues) {
+        if (messages++ != message) return inner.extensionMessage(label, length, proverValues);
+        long[] words = new long[2 * length];
+        for (int i = 0; i < length; i++) {
+            words[2 * i] = proverValues[i].re();
+            words[2 * i + 1] = proverValues[i].im();
+        }
+        send(label, words, true);
+        return proverValues;
+    }
+
+    /** Puts the edited words on the wire: as the same kind of message where they can be one, else as raw words. */
+    private void send(String label, long[] honestWords, boolean extension) {
+        Sent sent = edit.apply(label, honestWords.clone());
         boolean canonical = true;
         for (long v : sent.values()) canonical &= Fp.isCanonical(v);
-        tampered = !sent.label().equals(label) || !java.util.Arrays.equals(sent.values(), proverValues);
-        if (inner instanceof InteractiveTranscript channel && (!canonical || !sent.label().equals(label) || sent.values().length != length)) {
+        tampered = !sent.label().equals(label) || !java.util.Arrays.equals(sent.values(), honestWords);
+        boolean sameShape = sent.label().equals(label) && sent.values().length == honestWords.length;
+        if (inner instanceof InteractiveTranscript channel && (!canonical || !sameShape)) {
             channel.sendUnchecked(sent.label(), sent.values());
+        } else if (extension && sent.values().length % 2 == 0) {
+            Fp2[] values = new Fp2[sent.values().length / 2];
+            for (int i = 0; i < values.length; i++) values[i] = new Fp2(sent.values()[2 * i], sent.values()[2 * i + 1]);
+            inner.extensionMessage(sent.label(), values.length, values);
         } else {
+            // A proof file is only words: an odd-length edit of an extension message is written as base words.
             inner.message(sent.label(), sent.values().length, sent.values());
         }
-        return proverValues; // the cheating prover carries on with its honest state
     }
 
 }

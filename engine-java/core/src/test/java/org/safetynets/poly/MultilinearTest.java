@@ -209,7 +209,7 @@ class MultilinearTest {
         long[] c = {4, 5};
         long[] joined = Multilinear.concat(a, b, c);
         assertArrayEquals(new long[] {1, 2, 3, 4, 5}, joined);
-        assertArrayEquals(new long[0], Multilinear.concat());
+        assertArrayEquals(new long[0], Multilinear.concat(new long[0][]));
         assertArrayEquals(a, Multilinear.slice(joined, 0, 3));
         assertArrayEquals(c, Multilinear.slice(joined, 3, 2));
         assertArrayEquals(new long[] {3, 4}, Multilinear.slice(joined, 2, 2));

@@ -68,7 +68,7 @@ class FiatShamirBindingTest {
 
     @Test
     void changingAnyPublicValueChangesEveryChallenge() {
-        List<Long> baseline = prove(t -> t).challenges;
+        List<org.safetynets.field.Fp2> baseline = prove(t -> t).challenges;
         assertTrue(baseline.size() > 10, "challenges: " + baseline.size());
         List<String> variants = new ArrayList<>();
         List<UnaryOperator<Transcript>> cheats = new ArrayList<>();
@@ -96,7 +96,7 @@ class FiatShamirBindingTest {
             cheats.add(t -> new TamperingTranscript(t, 0, element));
         }
         for (int v = 0; v < variants.size(); v++) {
-            List<Long> changed = prove(cheats.get(v)).challenges;
+            List<org.safetynets.field.Fp2> changed = prove(cheats.get(v)).challenges;
             assertEquals(baseline.size(), changed.size(), variants.get(v));
             for (int c = 0; c < baseline.size(); c++) {
                 assertNotEquals(baseline.get(c), changed.get(c), variants.get(v) + ": challenge " + c + " did not change");

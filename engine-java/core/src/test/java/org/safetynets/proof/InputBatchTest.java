@@ -2,6 +2,7 @@ package org.safetynets.proof;
 
 import org.safetynets.MalformedInput;
 import org.safetynets.field.Fp;
+import org.safetynets.field.Fp2;
 import org.safetynets.model.Model;
 import org.safetynets.model.Flatten;
 import org.safetynets.model.Square;
@@ -47,8 +48,8 @@ class InputBatchTest {
                 InputBatch input = InputBatch.of(model, samples(random, batch, shape.size(), range[0], range[1]));
                 long[] padded = input.padded();
                 for (int trial = 0; trial < 3; trial++) {
-                    long[] point = new long[input.layout().variables()];
-                    for (int j = 0; j < point.length; j++) point[j] = Math.floorMod(random.nextLong(), Fp.P);
+                    Fp2[] point = new Fp2[input.layout().variables()];
+                    for (int j = 0; j < point.length; j++) point[j] = new Fp2(Math.floorMod(random.nextLong(), Fp.P), Math.floorMod(random.nextLong(), Fp.P));
                     assertEquals(Multilinear.evaluate(padded, point), input.evaluate(point), range[0] + ".." + range[1] + " batch " + batch);
                 }
             }
@@ -93,8 +94,8 @@ class InputBatchTest {
             InputBatch input = InputBatch.of(model, samples, new org.safetynets.Limits(1 << 18, 1L << 28, 1L << 30));
             long[] padded = input.padded();
             for (int trial = 0; trial < 3; trial++) {
-                long[] point = new long[input.layout().variables()];
-                for (int j = 0; j < point.length; j++) point[j] = Math.floorMod(random.nextLong(), Fp.P);
+                Fp2[] point = new Fp2[input.layout().variables()];
+                for (int j = 0; j < point.length; j++) point[j] = new Fp2(Math.floorMod(random.nextLong(), Fp.P), Math.floorMod(random.nextLong(), Fp.P));
                 assertEquals(Multilinear.evaluate(padded, point), input.evaluate(point), "batch " + batch);
             }
         }

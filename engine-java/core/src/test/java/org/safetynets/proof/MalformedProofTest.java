@@ -69,8 +69,13 @@ class MalformedProofTest {
     @Test
     void otherVersionAndMagic() {
         byte[] other = file.clone();
-        ByteBuffer.wrap(other).order(ByteOrder.LITTLE_ENDIAN).putInt(8, 2);
-        assertTrue(rejection(other).contains("version 2"), rejection(other));
+        ByteBuffer.wrap(other).order(ByteOrder.LITTLE_ENDIAN).putInt(8, 3);
+        assertTrue(rejection(other).contains("version 3"), rejection(other));
+        // A format-1 proof (61-bit challenges) gets its own line: it is no longer accepted, prove again.
+        byte[] first = file.clone();
+        ByteBuffer.wrap(first).order(ByteOrder.LITTLE_ENDIAN).putInt(8, 1);
+        assertTrue(rejection(first).contains("proof format version 1 was made with 61-bit challenges and is no longer accepted; prove again"),
+                rejection(first));
         byte[] magic = file.clone();
         magic[0] = 'X';
         assertTrue(rejection(magic).contains("magic"));

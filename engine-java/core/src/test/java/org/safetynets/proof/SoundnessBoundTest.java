@@ -2,6 +2,7 @@ package org.safetynets.proof;
 
 import org.safetynets.adversary.RecordingTranscript;
 import org.safetynets.backend.ReferenceBackend;
+import org.safetynets.field.Fp;
 import org.safetynets.layer.Network;
 import org.safetynets.model.DemoNetwork;
 import org.safetynets.model.Model;
@@ -25,9 +26,9 @@ class SoundnessBoundTest {
                 int rounds = 0;
                 long degrees = 0;
                 for (String event : recorder.events) {
-                    if (event.startsWith("message sumcheck.round ")) {
+                    if (event.startsWith("extension-message sumcheck.round ")) {
                         rounds++;
-                        degrees += Integer.parseInt(event.substring("message sumcheck.round ".length())) - 1;
+                        degrees += Integer.parseInt(event.substring("extension-message sumcheck.round ".length())) - 1;
                     }
                 }
                 SoundnessBound bound = SoundnessBound.of(network);
@@ -46,8 +47,10 @@ class SoundnessBoundTest {
         // Output 10 -> 16 padded (4 variables) plus the batch bits; every layer's sum-checks over its own variables.
         assertEquals(4 + 6, at64.outputVariables());
         assertEquals(4 + 8, at256.outputVariables());
-        assertTrue(at64.interactiveLog2() < -52 && at256.interactiveLog2() < -52, at256.describe());
+        // Challenges from F_p^2: the targets are interactive <= 2^-100 and Fiat-Shamir <= 2^-50 at 2^64 queries.
+        assertTrue(at64.interactiveLog2() < -100 && at256.interactiveLog2() < -100, at256.describe());
         assertTrue(at256.interactiveNumerator() > at64.interactiveNumerator());
-        assertTrue(at256.fiatShamirLog2(40) < -16, at256.describe());
+        assertTrue(at256.fiatShamirLog2(64) < -50, at256.describe());
+        assertEquals(Math.log(at256.interactiveNumerator()) / Math.log(2) - 2 * Math.log(Fp.P) / Math.log(2), at256.interactiveLog2(), 1e-9);
     }
 }

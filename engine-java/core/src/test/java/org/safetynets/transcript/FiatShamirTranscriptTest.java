@@ -3,6 +3,7 @@ package org.safetynets.transcript;
 import org.junit.jupiter.api.Test;
 import org.safetynets.ProofRejected;
 import org.safetynets.field.Fp;
+import org.safetynets.field.Fp2;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -32,15 +33,22 @@ class FiatShamirTranscriptTest {
         List<Long> seen = new ArrayList<>();
         t.absorbPublic("model", MODEL);
         for (long v : t.message("round 0", ROUND_0.length, t.isProver() ? ROUND_0 : null)) seen.add(v);
-        seen.add(t.challenge("r0"));
+        add(seen, t.challenge("r0"));
         for (long v : t.message("round 1", ROUND_1.length, t.isProver() ? ROUND_1 : null)) seen.add(v);
-        for (long v : t.challenges("r1", 3)) seen.add(v);
+        for (Fp2 v : t.challenges("r1", 3)) add(seen, v);
+        Fp2[] extension = {new Fp2(3, Fp.P - 1), Fp2.I, Fp2.ZERO};
+        for (Fp2 v : t.extensionMessage("extension", 3, t.isProver() ? extension : null)) add(seen, v);
         for (long v : t.message("empty", 0, t.isProver() ? new long[0] : null)) seen.add(v);
-        seen.add(t.challenge("final"));
+        add(seen, t.challenge("final"));
         return seen;
     }
 
-    private static long challengeAfter(Consumer<FiatShamirTranscript> steps) {
+    private static void add(List<Long> seen, Fp2 value) {
+        seen.add(value.re());
+        seen.add(value.im());
+    }
+
+    private static Fp2 challengeAfter(Consumer<FiatShamirTranscript> steps) {
         FiatShamirTranscript t = FiatShamirTranscript.forProver();
         steps.accept(t);
         return t.challenge("next");
@@ -61,9 +69,11 @@ class FiatShamirTranscriptTest {
         FiatShamirTranscript prover = FiatShamirTranscript.forProver();
         schedule(prover);
         byte[] proof = prover.proofBytes();
-        long[] expected = new long[ROUND_0.length + ROUND_1.length];
+        long[] extension = {3, Fp.P - 1, 0, 1, 0, 0}; // the schedule's extension message, re and im of each
+        long[] expected = new long[ROUND_0.length + ROUND_1.length + extension.length];
         System.arraycopy(ROUND_0, 0, expected, 0, ROUND_0.length);
         System.arraycopy(ROUND_1, 0, expected, ROUND_0.length, ROUND_1.length);
+        System.arraycopy(extension, 0, expected, ROUND_0.length + ROUND_1.length, extension.length);
         assertEquals(expected.length * Fp.BYTES, proof.length);
         for (int i = 0; i < expected.length; i++) assertEquals(expected[i], Fp.read(proof, i * Fp.BYTES, "proof"));
     }
@@ -98,7 +108,7 @@ class FiatShamirTranscriptTest {
     void publicBytesInChunksBindLikeOneArray() {
         byte[] data = new byte[100_000];
         new java.util.Random(4).nextBytes(data);
-        long whole = challengeAfter(t -> t.absorbPublicBytes("input", data));
+        Fp2 whole = challengeAfter(t -> t.absorbPublicBytes("input", data));
         PublicBytes chunked = new PublicBytes() {
             @Override
             public long length() {
@@ -127,7 +137,7 @@ class FiatShamirTranscriptTest {
 
     @Test
     void everyInputChangesTheNextChallenge() {
-        long base = challengeAfter(t -> {
+        Fp2 base = challengeAfter(t -> {
             t.absorbPublic("x", new long[] {1, 2, 3});
             t.message("m", 2, new long[] {4, 5});
         });
@@ -135,7 +145,7 @@ class FiatShamirTranscriptTest {
         for (int i = 0; i < 3; i++) {
             long[] values = {1, 2, 3};
             values[i] = Fp.add(values[i], 1);
-            long changed = challengeAfter(t -> {
+            Fp2 changed = challengeAfter(t -> {
                 t.absorbPublic("x", values);
                 t.message("m", 2, new long[] {4, 5});
             });
@@ -145,7 +155,7 @@ class FiatShamirTranscriptTest {
         for (int i = 0; i < 2; i++) {
             long[] message = {4, 5};
             message[i] = Fp.P - 1;
-            long changed = challengeAfter(t -> {
+            Fp2 changed = challengeAfter(t -> {
                 t.absorbPublic("x", new long[] {1, 2, 3});
                 t.message("m", 2, message);
             });
@@ -195,7 +205,7 @@ class FiatShamirTranscriptTest {
         assertNotEquals(a.challenge("alpha"), b.challenge("beta"));
         // consecutive challenges differ (each is absorbed before the next)
         FiatShamirTranscript c = FiatShamirTranscript.forProver();
-        long[] drawn = c.challenges("r", 50);
+        Fp2[] drawn = c.challenges("r", 50);
         assertEquals(50, Arrays.stream(drawn).distinct().count());
         // a challenge is bound into the state: the one after it depends on its label
         FiatShamirTranscript d = FiatShamirTranscript.forProver();
@@ -207,7 +217,7 @@ class FiatShamirTranscriptTest {
 
     @Test
     void publicBytesAreBound() {
-        long base = challengeAfter(t -> t.absorbPublicBytes("digest", new byte[] {1, 2, 3}));
+        Fp2 base = challengeAfter(t -> t.absorbPublicBytes("digest", new byte[] {1, 2, 3}));
         assertNotEquals(base, challengeAfter(t -> t.absorbPublicBytes("digest", new byte[] {1, 2, 4})));
         assertNotEquals(base, challengeAfter(t -> t.absorbPublicBytes("digest", new byte[] {1, 2, 3, 0})));
         assertNotEquals(base, challengeAfter(t -> t.absorbPublicBytes("digest2", new byte[] {1, 2, 3})));
@@ -219,7 +229,7 @@ class FiatShamirTranscriptTest {
         // more than one 1024-element buffer: an element past the first buffer must still be bound
         long[] big = new long[3000];
         for (int i = 0; i < big.length; i++) big[i] = i * 7919L;
-        long base = challengeAfter(t -> t.absorbPublic("tensor", big));
+        Fp2 base = challengeAfter(t -> t.absorbPublic("tensor", big));
         for (int position : new int[] {0, 1023, 1024, 2047, 2048, 2999}) {
             long[] changed = big.clone();
             changed[position] = Fp.add(changed[position], 1);
@@ -232,19 +242,22 @@ class FiatShamirTranscriptTest {
     @Test
     void matchesTheDocumentedHashChain() throws Exception {
         MessageDigest sha = MessageDigest.getInstance("SHA-256");
-        byte[] state = sha.digest("safetynets/fiat-shamir/sha-256/v1".getBytes(StandardCharsets.UTF_8));
+        byte[] state = sha.digest("safetynets/fiat-shamir/sha-256/v2".getBytes(StandardCharsets.UTF_8));
         long[] publicValues = {3, Fp.P - 1};
         long[] message = {9, 10, 11};
+        Fp2[] extension = {new Fp2(5, 6), new Fp2(Fp.P - 1, 0)};
 
         state = event(sha, state, 'P', "pub", elements(publicValues));
         state = event(sha, state, 'M', "msg", elements(message));
-        long first = derive(sha, state, "c");
-        state = event(sha, state, 'C', "c", elements(new long[] {first}));
-        long second = derive(sha, state, "c");
+        state = event(sha, state, 'X', "ext", elements(new long[] {5, 6, Fp.P - 1, 0}));
+        Fp2 first = derive(sha, state, "c");
+        state = event(sha, state, 'C', "c", elements(new long[] {first.re(), first.im()}));
+        Fp2 second = derive(sha, state, "c");
 
         FiatShamirTranscript t = FiatShamirTranscript.forProver();
         t.absorbPublic("pub", publicValues);
         t.message("msg", 3, message);
+        t.extensionMessage("ext", 2, extension);
         assertEquals(first, t.challenge("c"));
         assertEquals(second, t.challenge("c"));
     }
@@ -269,7 +282,8 @@ class FiatShamirTranscriptTest {
         return sha.digest(buffer.toByteArray());
     }
 
-    private static long derive(MessageDigest sha, byte[] state, String label) {
+    /** re from the low 61 bits of the hash's first 8 bytes, im from the next 8; again with the next counter if either is 2^61 - 1. */
+    private static Fp2 derive(MessageDigest sha, byte[] state, String label) {
         for (long counter = 0; ; counter++) {
             ByteArrayOutputStream buffer = new ByteArrayOutputStream();
             buffer.writeBytes(state);
@@ -277,10 +291,15 @@ class FiatShamirTranscriptTest {
             buffer.writeBytes(label.getBytes(StandardCharsets.UTF_8));
             buffer.writeBytes(littleEndian(counter, 8));
             byte[] h = sha.digest(buffer.toByteArray());
-            long candidate = 0;
-            for (int i = 0; i < 8; i++) candidate |= (h[i] & 0xFFL) << (8 * i);
-            candidate &= (1L << 61) - 1;
-            if (candidate != Fp.P) return candidate;
+            long re = 0;
+            long im = 0;
+            for (int i = 0; i < 8; i++) {
+                re |= (h[i] & 0xFFL) << (8 * i);
+                im |= (h[8 + i] & 0xFFL) << (8 * i);
+            }
+            re &= (1L << 61) - 1;
+            im &= (1L << 61) - 1;
+            if (re != Fp.P && im != Fp.P) return new Fp2(re, im);
         }
     }
 
@@ -296,7 +315,12 @@ class FiatShamirTranscriptTest {
         FiatShamirTranscript t = FiatShamirTranscript.forProver();
         t.absorbPublic("seed", new long[] {42});
         int n = 20000;
-        long[] values = t.challenges("r", n);
+        Fp2[] drawn = t.challenges("r", n / 2);
+        long[] values = new long[n]; // every coordinate: each must be uniform on [0, p), independently
+        for (int i = 0; i < n / 2; i++) {
+            values[2 * i] = drawn[i].re();
+            values[2 * i + 1] = drawn[i].im();
+        }
         int[] topThreeBits = new int[8];
         int lowBitSet = 0;
         double meanFraction = 0;

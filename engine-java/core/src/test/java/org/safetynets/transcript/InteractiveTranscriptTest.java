@@ -4,6 +4,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.safetynets.ProofRejected;
 import org.safetynets.field.Fp;
+import org.safetynets.field.Fp2;
 import org.safetynets.transcript.InteractiveTranscript.VerifierStopped;
 
 import java.lang.reflect.Constructor;
@@ -46,10 +47,15 @@ class InteractiveTranscriptTest {
             long[] message = t.message("round " + round, 3, mine);
             if (t.isProver()) assertArrayEquals(mine, message);
             for (long v : message) seen.add(v);
-            previous = t.challenge("r" + round);
-            seen.add(previous);
+            Fp2 r = t.challenge("r" + round);
+            previous = r.re();
+            seen.add(r.re());
+            seen.add(r.im());
         }
-        for (long v : t.challenges("batch", 4)) seen.add(v);
+        for (Fp2 v : t.challenges("batch", 4)) {
+            seen.add(v.re());
+            seen.add(v.im());
+        }
         return seen;
     }
 
@@ -69,11 +75,11 @@ class InteractiveTranscriptTest {
             Future<List<Long>> proverSaw = proverThread.submit(() -> schedule(prover));
             List<Long> verifierSaw = schedule(verifier);
             assertEquals(verifierSaw, proverSaw.get());
-            assertEquals(ROUNDS * 4 + 4, verifierSaw.size());
+            assertEquals(ROUNDS * 5 + 8, verifierSaw.size());
             for (long v : verifierSaw) assertTrue(Fp.isCanonical(v));
             // the messages depend on the challenges, so agreement is not trivial: challenges are fresh coins
             List<Long> challenges = new ArrayList<>();
-            for (int round = 0; round < ROUNDS; round++) challenges.add(verifierSaw.get(round * 4 + 3));
+            for (int round = 0; round < ROUNDS; round++) challenges.add(verifierSaw.get(round * 5 + 3));
             assertEquals(ROUNDS, challenges.stream().distinct().count());
         });
     }
@@ -82,10 +88,10 @@ class InteractiveTranscriptTest {
     void proverBlocksUntilTheChallengeIsSent() {
         assertTimeoutPreemptively(TIMEOUT, () -> {
             InteractiveTranscript[] ends = InteractiveTranscript.connect();
-            Future<Long> seen = proverThread.submit(() -> ends[0].challenge("r"));
+            Future<Fp2> seen = proverThread.submit(() -> ends[0].challenge("r"));
             Thread.sleep(100);
             assertTrue(!seen.isDone(), "the prover must wait for the verifier's coin");
-            long sent = ends[1].challenge("r");
+            Fp2 sent = ends[1].challenge("r");
             assertEquals(sent, seen.get());
         });
     }
