@@ -43,22 +43,7 @@ final class ProverProfile {
         boolean[] recording = {false};
         String[] phase = {"forward pass"};
         try (Backend real = Backends.open(backendName, threads, message -> { })) {
-            Backend timed = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
-                    (proxy, method, args) -> {
-                        long start = System.nanoTime();
-                        try {
-                            return method.invoke(real, args);
-                        } catch (InvocationTargetException e) {
-                            throw e.getCause();
-                        } finally {
-                            if (recording[0]) {
-                                real.synchronize(); // a device call returns once queued: its time ends when it has run
-                                Entry entry = entries.computeIfAbsent(phase[0] + "\t" + method.getName(), k -> new Entry());
-                                entry.nanos += System.nanoTime() - start;
-                                entry.calls++;
-                            }
-                        }
-                    });
+            Backend timed = timing(Backend.class, real, "", real, entries, phase, recording);
             long proverNanos = 0;
             for (int run = -warmup; run < runs; run++) {
                 recording[0] = run >= 0;
@@ -91,5 +76,33 @@ final class ProverProfile {
         }
         return table.render("  ") + String.format("%n  prover total: %s per proof (mean of %d)%n",
                 TextTable.seconds(r.proverSeconds()), r.runs());
+    }
+
+    /**
+     * {@code target} behind a proxy that times every call (the backend's, and those of the round oracles it hands
+     * out, named "squareRounds.roundPolynomial" and so on), synchronising the backend before each clock stops.
+     */
+    @SuppressWarnings("unchecked")
+    private static <T> T timing(Class<T> type, T target, String prefix, Backend real, Map<String, Entry> entries, String[] phase,
+                                boolean[] recording) {
+        return (T) Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (proxy, method, args) -> {
+            long start = System.nanoTime();
+            try {
+                Object result = method.invoke(target, args);
+                if (result instanceof org.safetynets.backend.SquareRounds rounds) {
+                    return timing(org.safetynets.backend.SquareRounds.class, rounds, method.getName() + ".", real, entries, phase, recording);
+                }
+                return result;
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            } finally {
+                if (recording[0]) {
+                    real.synchronize(); // a device call returns once queued: its time ends when it has run
+                    Entry entry = entries.computeIfAbsent(phase[0] + "\t" + prefix + method.getName(), k -> new Entry());
+                    entry.nanos += System.nanoTime() - start;
+                    entry.calls++;
+                }
+            }
+        });
     }
 }

@@ -18,14 +18,14 @@ class ProverProfileTest {
         assertEquals(1, calls(rows, "forward pass", "matmul"));
         assertEquals(0, calls(rows, "proof", "conv2d"), "the proof does not run inference again");
         // Each x^2 + pool layer's sum-check has one round per variable; the batch of 3 pads to 4 (2 batch variables).
-        // Layer 2 has 2 + 5 + 5 + 3 = 15 variables, layer 5 has 2 + 4 + 4 + 4 = 14: each round's sums come from one
-        // call, on its own or out of the previous round's fold, or the first two rounds from one grid (SIMD backends).
-        double rounds = calls(rows, "proof", "weightedSquareSums") + calls(rows, "proof", "foldThenWeightedSquareSums")
-                + 2 * calls(rows, "proof", "weightedSquareGrid");
-        assertEquals(15 + 14, rounds);
+        // Layer 2 has 2 + 5 + 5 + 3 = 15 variables, layer 5 has 2 + 4 + 4 + 4 = 14: each round is one call of the
+        // backend's round oracle for the x^2 sum-check, timed on its own.
+        assertEquals(2, calls(rows, "proof", "squareRounds"));
+        assertEquals(15 + 14, calls(rows, "proof", "squareRounds.roundPolynomial"));
+        assertEquals(15 + 14, calls(rows, "proof", "squareRounds.bind"));
         double parts = rows.stream().mapToDouble(ProverProfile.Row::secondsPerProof).sum();
         assertEquals(result.proverSeconds(), parts, 1e-9, "the rows, outside-the-backend included, add up to the prover total");
-        assertTrue(ProverProfile.render(result).contains("foldThenWeightedSquareSums"));
+        assertTrue(ProverProfile.render(result).contains("squareRounds.roundPolynomial"));
     }
 
     private static double calls(List<ProverProfile.Row> rows, String phase, String operation) {

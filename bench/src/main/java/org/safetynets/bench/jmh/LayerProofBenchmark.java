@@ -70,7 +70,11 @@ public class LayerProofBenchmark {
         try {
             layerInput = opened.download(activations.get(step));
             long[] output = opened.download(activations.get(step + 1));
-            long[] point = FieldFill.standard().elements(Multilinear.log2(output.length));
+            int variables = Multilinear.log2(output.length);
+            long[] re = FieldFill.standard().elements(variables);
+            long[] im = FieldFill.standard().elements(2 * variables);
+            org.safetynets.field.Fp2[] point = new org.safetynets.field.Fp2[variables];
+            for (int j = 0; j < variables; j++) point[j] = new org.safetynets.field.Fp2(re[j], im[variables + j]);
             outputClaim = new Claim(point, Multilinear.evaluate(output, point));
         } finally {
             for (DeviceTensor t : activations) t.close();

@@ -66,7 +66,7 @@ public abstract class DeviceProofEquivalenceTest {
 
     /**
      * The prover's end of an interactive protocol with a scripted verifier: challenges come from a seeded generator
-     * (uniform in [0, p), as the verifier's SecureRandom draws them), and every prover message is recorded.
+     * (each coordinate uniform in [0, p), as the verifier's SecureRandom draws them), and every prover message is recorded.
      */
     private static final class ScriptedVerifier implements Transcript {
         final List<String> messages = new ArrayList<>();
@@ -97,12 +97,23 @@ public abstract class DeviceProofEquivalenceTest {
         }
 
         @Override
-        public long challenge(String label) {
+        public org.safetynets.field.Fp2[] extensionMessage(String label, int length, org.safetynets.field.Fp2[] proverValues) {
+            assertEquals(length, proverValues.length, label);
+            messages.add(label + " " + java.util.Arrays.toString(proverValues));
+            return proverValues.clone();
+        }
+
+        @Override
+        public org.safetynets.field.Fp2 challenge(String label) {
+            messages.add("challenge " + label);
+            return new org.safetynets.field.Fp2(uniform(), uniform());
+        }
+
+        private long uniform() {
             long r;
             do {
                 r = coins.nextLong() & Fp.P;
             } while (r == Fp.P);
-            messages.add("challenge " + label);
             return r;
         }
     }
