@@ -54,14 +54,16 @@ public final class ConvProtocol implements LayerProtocol {
         for (int co = 0; co < layer.outChannels(); co++) bias[co] = Fp.fromSigned(layer.bias()[co]);
     }
 
-    static final class Schedule {
-        static Fp2 patchValue(Transcript transcript, Fp2 value) {
-            return transcript.value("conv.patches", value);
-        }
-
-        static Fp2 inputValue(Transcript transcript, Fp2 value) {
-            return transcript.value("conv.input", value);
-        }
+    /**
+     * The sum-check over the kernel index, c1 = MLE(U)(rho, r_pos), the sum-check over the input pixel bits, then
+     * c2 = MLE(X)(r_b, rho'_iw, rho'_ih, rho_ci).
+     */
+    @Override
+    public ProtocolSchedule schedule() {
+        return ProtocolSchedule.builder()
+                .sumcheck(Multilinear.log2(geometry.kernelColumns()), 2).value("conv.patches")
+                .sumcheck(in.widthVariables() + in.heightVariables(), 2).value("conv.input")
+                .build();
     }
 
     /** The output claim's point split by axis. */
@@ -110,6 +112,7 @@ public final class ConvProtocol implements LayerProtocol {
         int pixels = inShape.paddedHeight() * inShape.paddedWidth();
         try (ExtTensor eqBatch = backend.eqTable(r.batch());
              ExtTensor inputByBatch = backend.columnCombination(ExtTensor.base(input), eqBatch, inShape.paddedSize(), in.paddedBatch())) {
+            ProtocolSchedule.Play play = schedule().play(transcript);
             // Sum-check 1 over the kernel index.
             Sumcheck.Proven first;
             Fp2 c1;
@@ -117,9 +120,8 @@ public final class ConvProtocol implements LayerProtocol {
                  ExtTensor kernel = ExtTensor.base(backend.upload(kernelMatrix));
                  ExtTensor kernelTable = backend.rowCombination(eqChannel, kernel, out.shape().paddedChannels(), geometry.kernelColumns());
                  ExtTensor patchTable = backend.convPatchSums(inputByBatch, Multilinear.eqTable(r.row()), Multilinear.eqTable(r.column()), geometry)) {
-                first = Sumcheck.prove(backend, transcript, new ExtTensor[] {kernelTable, patchTable}, new int[] {0, 1},
-                        Multilinear.log2(geometry.kernelColumns()));
-                c1 = Schedule.patchValue(transcript, first.finalValues()[1]);
+                first = play.proveSumcheck(backend, new ExtTensor[] {kernelTable, patchTable}, new int[] {0, 1});
+                c1 = play.value("conv.patches", first.finalValues()[1]);
             }
             // Sum-check 2 over the input pixel.
             KernelPoint kappa = KernelPoint.of(geometry, first.point());
@@ -133,9 +135,9 @@ public final class ConvProtocol implements LayerProtocol {
             try (ExtTensor eqInChannel = backend.eqTable(kappa.ci());
                  ExtTensor pixelTable = backend.rowCombination(eqInChannel, inputByBatch, inShape.paddedChannels(), pixels);
                  ExtTensor selectionTable = backend.upload(selectionRe, selectionIm)) {
-                Sumcheck.Proven second = Sumcheck.prove(backend, transcript, new ExtTensor[] {selectionTable, pixelTable}, new int[] {0, 1},
-                        Multilinear.log2(pixels));
-                Fp2 c2 = Schedule.inputValue(transcript, second.finalValues()[1]);
+                Sumcheck.Proven second = play.proveSumcheck(backend, new ExtTensor[] {selectionTable, pixelTable}, new int[] {0, 1});
+                Fp2 c2 = play.value("conv.input", second.finalValues()[1]);
+                play.end();
                 return new Claim(Multilinear.concat(r.batch(), second.point(), kappa.ci()), c2);
             }
         }
@@ -150,8 +152,9 @@ public final class ConvProtocol implements LayerProtocol {
         Fp2[] eqChannel = Multilinear.eqTable(r.channel());
         Fp2 biasTerm = Multilinear.dot(eqChannel, bias).mul(mask);
         int kernelVariables = Multilinear.log2(geometry.kernelColumns());
-        Sumcheck.Reduced first = Sumcheck.verify(transcript, claim.value().sub(biasTerm), kernelVariables, 2);
-        Fp2 c1 = Schedule.patchValue(transcript, null);
+        ProtocolSchedule.Play play = schedule().play(transcript);
+        Sumcheck.Reduced first = play.verifySumcheck(claim.value().sub(biasTerm));
+        Fp2 c1 = play.value("conv.patches", null);
         if (!kernelAt(eqChannel, first.point()).mul(c1).equals(first.finalClaim())) {
             throw new ProofRejected("conv2d: MLE(K)(r, rho) * c1 does not match the first sum-check's final claim", 0, kernelVariables);
         }
@@ -159,11 +162,12 @@ public final class ConvProtocol implements LayerProtocol {
         int pixelVariables = in.widthVariables() + in.heightVariables();
         Sumcheck.Reduced second;
         try {
-            second = Sumcheck.verify(transcript, c1, pixelVariables, 2);
+            second = play.verifySumcheck(c1);
         } catch (ProofRejected e) {
             throw new ProofRejected("conv2d (input sum-check): " + e.reason(), 0, kernelVariables + e.round());
         }
-        Fp2 c2 = Schedule.inputValue(transcript, null);
+        Fp2 c2 = play.value("conv.input", null);
+        play.end();
         Fp2[] iw = Multilinear.slice(second.point(), 0, in.widthVariables());
         Fp2[] ih = Multilinear.slice(second.point(), in.widthVariables(), in.heightVariables());
         Fp2 selection = axisSelection(kappa.kh(), r.row(), ih, outShape.height(), in.shape().height())
@@ -228,14 +232,4 @@ public final class ConvProtocol implements LayerProtocol {
         return total;
     }
 
-    @Override
-    public java.util.List<Sumcheck.Rounds> sumchecks() {
-        return java.util.List.of(new Sumcheck.Rounds(Multilinear.log2(geometry.kernelColumns()), 2),
-                new Sumcheck.Rounds(in.widthVariables() + in.heightVariables(), 2));
-    }
-
-    @Override
-    public long proofWords() {
-        return 2 * (3L * (Multilinear.log2(geometry.kernelColumns()) + in.widthVariables() + in.heightVariables()) + 2);
-    }
 }

@@ -51,10 +51,10 @@ public final class DenseProtocol implements LayerProtocol {
         for (int o = 0; o < layer.outputs(); o++) bias[o] = Fp.fromSigned(layer.bias()[o]);
     }
 
-    static final class Schedule {
-        static Fp2 inputValue(Transcript transcript, Fp2 value) {
-            return transcript.value("dense.input", value);
-        }
+    /** The matrix-product sum-check over the input-feature bits, then c = MLE(X)(r_b, rho). */
+    @Override
+    public ProtocolSchedule schedule() {
+        return ProtocolSchedule.builder().sumcheck(in.featureVariables(), 2).value("dense.input").build();
     }
 
     @Override
@@ -85,9 +85,10 @@ public final class DenseProtocol implements LayerProtocol {
              ExtTensor weightTable = backend.rowCombination(eqRow, w, rows, columns);
              ExtTensor eqBatch = backend.eqTable(rb);
              ExtTensor inputTable = backend.columnCombination(ExtTensor.base(input), eqBatch, columns, in.paddedBatch())) {
-            Sumcheck.Proven proven = Sumcheck.prove(backend, transcript, new ExtTensor[] {weightTable, inputTable}, new int[] {0, 1},
-                    in.featureVariables());
-            Fp2 c = Schedule.inputValue(transcript, proven.finalValues()[1]);
+            ProtocolSchedule.Play play = schedule().play(transcript);
+            Sumcheck.Proven proven = play.proveSumcheck(backend, new ExtTensor[] {weightTable, inputTable}, new int[] {0, 1});
+            Fp2 c = play.value("dense.input", proven.finalValues()[1]);
+            play.end();
             return new Claim(Multilinear.concat(rb, proven.point()), c);
         }
     }
@@ -98,8 +99,10 @@ public final class DenseProtocol implements LayerProtocol {
         Fp2[] rRow = Multilinear.slice(claim.point(), in.batchVariables(), out.featureVariables());
         Fp2[] eqRow = Multilinear.eqTable(rRow);
         Fp2 biasTerm = Multilinear.dot(eqRow, bias).mul(Multilinear.prefixIndicator(rb, in.batch()));
-        Sumcheck.Reduced reduced = Sumcheck.verify(transcript, claim.value().sub(biasTerm), in.featureVariables(), 2);
-        Fp2 c = Schedule.inputValue(transcript, null);
+        ProtocolSchedule.Play play = schedule().play(transcript);
+        Sumcheck.Reduced reduced = play.verifySumcheck(claim.value().sub(biasTerm));
+        Fp2 c = play.value("dense.input", null);
+        play.end();
         if (!weightsAt(eqRow, reduced.point()).mul(c).equals(reduced.finalClaim())) {
             throw new ProofRejected("dense: MLE(W)(r, rho) * c does not match the sum-check's final claim", 0, in.featureVariables());
         }
@@ -125,13 +128,4 @@ public final class DenseProtocol implements LayerProtocol {
         return total;
     }
 
-    @Override
-    public java.util.List<Sumcheck.Rounds> sumchecks() {
-        return java.util.List.of(new Sumcheck.Rounds(in.featureVariables(), 2));
-    }
-
-    @Override
-    public long proofWords() {
-        return 2 * (3L * in.featureVariables() + 1);
-    }
 }

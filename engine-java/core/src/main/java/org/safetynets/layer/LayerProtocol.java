@@ -26,9 +26,16 @@ public interface LayerProtocol {
     /** Verifier: checks the sub-protocol and returns the claim on the input, or throws ProofRejected. */
     Claim verify(Transcript transcript, Claim outputClaim);
 
+    /** The sub-protocol's transcript steps, declared once; {@link #prove} and {@link #verify} both play it. */
+    ProtocolSchedule schedule();
+
     /** This layer's sum-checks in the order they run: rounds and degree (for the soundness bound). */
-    java.util.List<org.safetynets.sumcheck.Sumcheck.Rounds> sumchecks();
+    default java.util.List<org.safetynets.sumcheck.Sumcheck.Rounds> sumchecks() {
+        return schedule().sumchecks();
+    }
 
     /** 8-byte words the prover sends in this layer's sub-protocol, two per F_p^2 element (for proof-size accounting). */
-    long proofWords();
+    default long proofWords() {
+        return schedule().proofWords();
+    }
 }

@@ -53,15 +53,25 @@ public final class PoolProtocol implements LayerProtocol {
             im[i] = offsetSums[i].im();
         }
         try (ExtTensor table = backend.upload(re, im)) {
-            Sumcheck.Proven proven = Sumcheck.prove(backend, transcript, new ExtTensor[] {table}, new int[] {0}, 2 * geometry.offsetVariables());
+            ProtocolSchedule.Play play = schedule().play(transcript);
+            Sumcheck.Proven proven = play.proveSumcheck(backend, new ExtTensor[] {table}, new int[] {0});
+            play.end();
             return new Claim(inputPoint(claim.point(), proven.point()), proven.finalValues()[0]);
         }
     }
 
     @Override
     public Claim verify(Transcript transcript, Claim claim) {
-        Sumcheck.Reduced reduced = Sumcheck.verify(transcript, claim.value(), 2 * geometry.offsetVariables(), 1);
+        ProtocolSchedule.Play play = schedule().play(transcript);
+        Sumcheck.Reduced reduced = play.verifySumcheck(claim.value());
+        play.end();
         return new Claim(inputPoint(claim.point(), reduced.point()), reduced.finalClaim());
+    }
+
+    /** A degree-1 sum-check over the window-offset bits; its final claim is the input claim, so no value is sent. */
+    @Override
+    public ProtocolSchedule schedule() {
+        return ProtocolSchedule.builder().sumcheck(2 * geometry.offsetVariables(), 1).build();
     }
 
     /** Inserts the offset bits rho = (ow bits, oh bits) below the output's row and column bits. */
@@ -81,13 +91,4 @@ public final class PoolProtocol implements LayerProtocol {
                 Multilinear.slice(outputPoint, lb + lw + lh, lc));
     }
 
-    @Override
-    public java.util.List<Sumcheck.Rounds> sumchecks() {
-        return java.util.List.of(new Sumcheck.Rounds(2 * geometry.offsetVariables(), 1));
-    }
-
-    @Override
-    public long proofWords() {
-        return 2 * (2L * 2 * geometry.offsetVariables());
-    }
 }

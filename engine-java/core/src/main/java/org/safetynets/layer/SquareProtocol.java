@@ -31,10 +31,10 @@ public final class SquareProtocol implements LayerProtocol {
         if (pool != null && !pool.input().equals(in)) throw new IllegalArgumentException("pool input differs from the square's");
     }
 
-    static final class Schedule {
-        static Fp2 inputValue(Transcript transcript, Fp2 value) {
-            return transcript.value("square.input", value);
-        }
+    /** The degree-3 sum-check over every input variable, then c = MLE(X)(r'). */
+    @Override
+    public ProtocolSchedule schedule() {
+        return ProtocolSchedule.builder().sumcheck(in.variables(), 3).value("square.input").build();
     }
 
     @Override
@@ -86,16 +86,20 @@ public final class SquareProtocol implements LayerProtocol {
     @Override
     public Claim prove(Backend backend, Transcript transcript, Claim claim, DeviceTensor input) {
         Fp2[][] w = weights(claim.point());
-        Sumcheck.Proven proven = Sumcheck.proveSquare(backend, transcript, claim.value(), w[0], w[1], input);
-        Fp2 c = Schedule.inputValue(transcript, proven.finalValues()[0]);
+        ProtocolSchedule.Play play = schedule().play(transcript);
+        Sumcheck.Proven proven = play.proveSquare(backend, claim.value(), w[0], w[1], input);
+        Fp2 c = play.value("square.input", proven.finalValues()[0]);
+        play.end();
         return new Claim(proven.point(), c);
     }
 
     @Override
     public Claim verify(Transcript transcript, Claim claim) {
         Fp2[][] w = weights(claim.point());
-        Sumcheck.Reduced reduced = Sumcheck.verify(transcript, claim.value(), in.variables(), 3);
-        Fp2 c = Schedule.inputValue(transcript, null);
+        ProtocolSchedule.Play play = schedule().play(transcript);
+        Sumcheck.Reduced reduced = play.verifySumcheck(claim.value());
+        Fp2 c = play.value("square.input", null);
+        play.end();
         Fp2 expected = Sumcheck.productWeightAt(w[0], w[1], reduced.point()).mul(c.square());
         if (!expected.equals(reduced.finalClaim())) {
             throw new ProofRejected("square: E(r') * c^2 does not match the sum-check's final claim", 0, in.variables());
@@ -103,13 +107,4 @@ public final class SquareProtocol implements LayerProtocol {
         return new Claim(reduced.point(), c);
     }
 
-    @Override
-    public java.util.List<Sumcheck.Rounds> sumchecks() {
-        return java.util.List.of(new Sumcheck.Rounds(in.variables(), 3));
-    }
-
-    @Override
-    public long proofWords() {
-        return 2 * (4L * in.variables() + 1);
-    }
 }
