@@ -21,6 +21,9 @@ import static org.safetynets.cpu.LazyField.term;
 final class SquareRoundKernels {
     /** Pairs handled together: a run of an extension table's two halves is 4 x 2 KiB, well inside L1. */
     static final int RUN = 256;
+    /** Base values below this in magnitude take the grid's integer path: 2^27, so g(u, v)^2 < 81 * 2^54 < p. */
+    private static final long SMALL = 1L << 27;
+    private static final int SMALL_BITS_PLUS_ONE = 28;
 
     private SquareRoundKernels() {
     }
@@ -116,20 +119,41 @@ final class SquareRoundKernels {
                             && allZero(a, s + 3 * quarter, run)) {
                         continue;
                     }
+                    boolean small = small(a, s, run) && small(a, s + quarter, run) && small(a, s + 2 * quarter, run)
+                            && small(a, s + 3 * quarter, run);
                     for (int v = 0; v < 3; v++) {
-                        for (int k = 0; k < run; k++) {
-                            rowLow[k] = at(a[s + k], a[s + quarter + k], v);
-                            rowHigh[k] = at(a[s + 2 * quarter + k], a[s + 3 * quarter + k], v);
+                        if (small) {
+                            // Signed values below 2^27 in magnitude: |g| <= 9 * 2^27 < 2^31, so g^2 < 2^61 - 1 is
+                            // exact and canonical, with no modular product.
+                            for (int k = 0; k < run; k++) {
+                                rowLow[k] = signedAt(LazyField.signed(a[s + k]), LazyField.signed(a[s + quarter + k]), v);
+                                rowHigh[k] = signedAt(LazyField.signed(a[s + 2 * quarter + k]),
+                                        LazyField.signed(a[s + 3 * quarter + k]), v);
+                            }
+                        } else {
+                            for (int k = 0; k < run; k++) {
+                                rowLow[k] = at(a[s + k], a[s + quarter + k], v);
+                                rowHigh[k] = at(a[s + 2 * quarter + k], a[s + 3 * quarter + k], v);
+                            }
                         }
                         for (int u = 0; u < 3; u++) {
                             int g = 3 * u + v;
                             long accRe = acc[2 * g];
                             long accIm = acc[2 * g + 1];
-                            for (int k = 0; k < run; k++) {
-                                long x = at(rowLow[k], rowHigh[k], u);
-                                long sq = Fp.mul(x, x);
-                                accRe = fold(accRe) + term(w.lowRe()[j + k], sq);
-                                accIm = fold(accIm) + term(w.lowIm()[j + k], sq);
+                            if (small) {
+                                for (int k = 0; k < run; k++) {
+                                    long x = signedAt(rowLow[k], rowHigh[k], u);
+                                    long sq = x * x;
+                                    accRe = fold(accRe) + term(w.lowRe()[j + k], sq);
+                                    accIm = fold(accIm) + term(w.lowIm()[j + k], sq);
+                                }
+                            } else {
+                                for (int k = 0; k < run; k++) {
+                                    long x = at(rowLow[k], rowHigh[k], u);
+                                    long sq = Fp.mul(x, x);
+                                    accRe = fold(accRe) + term(w.lowRe()[j + k], sq);
+                                    accIm = fold(accIm) + term(w.lowIm()[j + k], sq);
+                                }
                             }
                             acc[2 * g] = accRe;
                             acc[2 * g + 1] = accIm;
@@ -209,6 +233,25 @@ final class SquareRoundKernels {
         acc[accAt + 1] = ii;
         acc[accAt + 2] = ri;
         acc[accAt + 3] = ir;
+    }
+
+    /** The line through signed integers x0, x1 at t in {0, 1, 2}, in integers. */
+    private static long signedAt(long x0, long x1, int t) {
+        return switch (t) {
+            case 0 -> x0;
+            case 1 -> x1;
+            default -> 2 * x1 - x0;
+        };
+    }
+
+    /**
+     * Whether every x[from + k], k < n, is a signed integer in [-SMALL, SMALL): x + SMALL mod p is then below
+     * 2 * SMALL. Only ORs in the loop, no branch (the activations' signs are unpredictable).
+     */
+    private static boolean small(long[] x, int from, int n) {
+        long shifted = 0;
+        for (int k = from; k < from + n; k++) shifted |= Fp.add(x[k], SMALL);
+        return shifted >>> SMALL_BITS_PLUS_ONE == 0;
     }
 
     private static boolean allZero(long[] x, int from, int n) {

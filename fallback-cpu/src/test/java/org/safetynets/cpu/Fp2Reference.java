@@ -74,14 +74,19 @@ final class Fp2Reference {
         };
     }
 
-    /** Witness-like values: small signed integers, full field elements and zero runs (padding), mixed. */
+    /**
+     * Witness-like values: small signed integers, full field elements, zero runs (padding), or values at the edge of
+     * the kernels' integer paths (magnitudes around 2^27, and 2^31).
+     */
     static long[] randomValues(Random random, int n) {
         long[] values = new long[n];
-        int kind = random.nextInt(3);
+        int kind = random.nextInt(4);
+        long[] edges = {(1L << 27) - 1, -((1L << 27) - 1), 1L << 27, -(1L << 27), (1L << 27) + 1, -(1L << 31), 0, 1, -1};
         for (int i = 0; i < n; i++) {
             values[i] = switch (kind) {
                 case 0 -> Fp.fromSigned(random.nextInt(1 << 16) - (1 << 15));
                 case 1 -> randomElement(random);
+                case 2 -> Fp.fromSigned(edges[random.nextInt(edges.length)]);
                 default -> (i / 300) % 3 == 1 ? 0 : Fp.fromSigned(random.nextInt(255) - 127);
             };
         }
