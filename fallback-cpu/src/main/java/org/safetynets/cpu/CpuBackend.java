@@ -2,7 +2,10 @@ package org.safetynets.cpu;
 
 import org.safetynets.backend.Backend;
 import org.safetynets.backend.DeviceTensor;
+import org.safetynets.backend.ExtTensor;
+import org.safetynets.backend.SquareRounds;
 import org.safetynets.field.Fp;
+import org.safetynets.field.Fp2;
 import org.safetynets.tensor.ConvGeometry;
 import org.safetynets.tensor.Layout;
 import org.safetynets.tensor.PoolGeometry;
@@ -412,6 +415,74 @@ public final class CpuBackend implements Backend {
                 if ((low | high) != 0) t[i] = Fp.add(low, Fp.mul(r, Fp.sub(high, low))); // zero padding stays zero
             }
         });
+    }
+
+    // ---- F_p^2 -------------------------------------------------------------------------------------------
+
+    /** The x^2 sum-check without a table of the weight: see {@link CpuSquareRounds}. */
+    @Override
+    public SquareRounds squareRounds(Fp2[] zeroWeights, Fp2[] oneWeights, DeviceTensor values) {
+        return new CpuSquareRounds(pool, zeroWeights, oneWeights, data(values), true);
+    }
+
+    /**
+     * In place for an extension table; a base table folded by an extension challenge gets new parts of
+     * {@code half} entries (the argument is left as it was), as the default does.
+     */
+    @Override
+    public ExtTensor fold(ExtTensor table, int half, Fp2 r) {
+        if (half < 0) throw new IllegalArgumentException("negative size");
+        if (table.isBase() && r.isBase()) {
+            fold(table.re(), half, r.re());
+            return table;
+        }
+        long c = r.re();
+        long d = r.im();
+        long[] re = data(table.re(), 2L * half, "folded table (real part)");
+        if (table.isBase()) {
+            long[] foldedRe = new long[half];
+            long[] foldedIm = new long[half];
+            pool.forRange(half, 2L * half, (from, to) -> ExtensionFoldKernels.foldBase(re, half, c, d, foldedRe, foldedIm, from, to));
+            DeviceTensor realPart = wrap(foldedRe);
+            return new ExtTensor(realPart, wrap(foldedIm));
+        }
+        long[] im = data(table.im(), 2L * half, "folded table (imaginary part)");
+        // Writes only [0, half) and reads [half, 2*half) unchanged, so chunks are independent.
+        pool.forRange(half, 4L * half, (from, to) -> ExtensionFoldKernels.foldExtension(re, im, half, c, d, from, to));
+        return table;
+    }
+
+    @Override
+    public Fp2[] roundEvaluations(ExtTensor[] tables, int[] factors, int half, int degree) {
+        if (degree < 0 || half < 0) throw new IllegalArgumentException("negative degree or size");
+        if (factors.length == 0 || factors.length > ExtensionRoundKernels.MAX_FACTORS) {
+            return Backend.super.roundEvaluations(tables, factors, half, degree);
+        }
+        boolean allBase = true;
+        for (int f : factors) {
+            if (f < 0 || f >= tables.length) throw new IllegalArgumentException("factor " + f + " names no table");
+            allBase &= tables[f].isBase();
+        }
+        if (allBase) {
+            DeviceTensor[] parts = new DeviceTensor[tables.length];
+            for (int f : factors) parts[f] = tables[f].re();
+            long[] sums = roundEvaluations(parts, factors, half, degree);
+            Fp2[] out = new Fp2[degree + 1];
+            for (int t = 0; t <= degree; t++) out[t] = Fp2.of(sums[t]);
+            return out;
+        }
+        long[][] re = new long[tables.length][];
+        long[][] im = new long[tables.length][];
+        for (int f : factors) {
+            if (f < 0 || f >= tables.length) throw new IllegalArgumentException("factor " + f + " names no table");
+            if (re[f] != null) continue;
+            re[f] = data(tables[f].re(), 2L * half, "sum-check table " + f + " (real part)");
+            if (!tables[f].isBase()) im[f] = data(tables[f].im(), 2L * half, "sum-check table " + f + " (imaginary part)");
+        }
+        long[] sums = ExtensionRoundKernels.evaluations(pool, re, im, factors, half, degree);
+        Fp2[] out = new Fp2[degree + 1];
+        for (int t = 0; t <= degree; t++) out[t] = new Fp2(sums[2 * t], sums[2 * t + 1]);
+        return out;
     }
 
     @Override
