@@ -2,7 +2,9 @@ package org.safetynets.kernels;
 
 import org.safetynets.backend.Backend;
 import org.safetynets.backend.DeviceTensor;
+import org.safetynets.backend.ExtTensor;
 import org.safetynets.field.Fp;
+import org.safetynets.field.Fp2;
 import org.safetynets.tensor.ConvGeometry;
 import org.safetynets.tensor.Layout;
 import org.safetynets.tensor.PoolGeometry;
@@ -62,7 +64,7 @@ public abstract class KernelBackend<B> implements Backend {
             "matmul_signed", "conv2d", "conv2d_signed", "add_bias", "square", "sum_pool", "product_table_part",
             "outer_product", "fold", "sum_halves", "row_combination", "sum_slices", "column_combination",
             "column_combination_narrow", "round_general", "round_pair", "weighted_square_sums", "weighted_square_sums_02",
-            "pool_offset_sums", "conv_patch_sums");
+            "pool_offset_sums", "conv_patch_sums", "product_table_part_ext", "outer_product_ext", "fold_ext", "fold_base_ext");
     /** conv2d_signed over 8 batch entries in OpenCL's long8 (kernels/src/opencl/vector.cl): only where asked for. */
     public static final String VECTOR_CONVOLUTION = "conv2d_signed8";
 
@@ -736,6 +738,87 @@ public abstract class KernelBackend<B> implements Backend {
             u.close();
             throw ex;
         }
+    }
+
+    // ---- Backend: F_p^2 ----------------------------------------------------------------------------------
+    // Tables a challenge touched keep both parts on the device: the product (eq) tables of the verifier's points are
+    // built there and folds by F_p^2 challenges run in place.
+
+    @Override
+    public synchronized ExtTensor productTable(Fp2[] zeroWeights, Fp2[] oneWeights) {
+        if (zeroWeights.length != oneWeights.length) throw new IllegalArgumentException("weights of different lengths");
+        int k = zeroWeights.length;
+        if (allBase(zeroWeights) && allBase(oneWeights)) return ExtTensor.base(productTable(reals(zeroWeights), reals(oneWeights)));
+        if (k > 30) throw new IllegalArgumentException("product table over " + k + " variables is too large");
+        // As over F_p: part tables over the low and the high variables (interleaved re, im), then one product per entry.
+        int l = k / 2;
+        B zero = first.put(interleaved(zeroWeights));
+        B one = second.put(interleaved(oneWeights));
+        B low = lowTable.ensure(2L << l, 8);
+        B high = highTable.ensure(2L << (k - l), 8);
+        new Launch("product_table_part_ext").mem(zero).mem(one).u32(0).u32(l).mem(low).run(1L << l, GROUP);
+        new Launch("product_table_part_ext").mem(zero).mem(one).u32(l).u32(k - l).mem(high).run(1L << (k - l), GROUP);
+        Tensor re = newTensor(1 << k, "product table over " + k + " variables (real part)");
+        try {
+            Tensor im = newTensor(1 << k, "product table over " + k + " variables (imaginary part)");
+            new Launch("outer_product_ext").mem(high).mem(low).u32(l).mem(re).mem(im).u32(1L << k).run(1L << k, ELEMENTWISE_GROUP);
+            return new ExtTensor(re, im);
+        } catch (RuntimeException e) {
+            re.close();
+            throw e;
+        }
+    }
+
+    /**
+     * In place where the table has an imaginary part (or the challenge is in F_p); a table of F_p folded by an F_p^2
+     * challenge gets new parts of {@code half} entries and is left as it was (it is a witness its owner keeps).
+     */
+    @Override
+    public synchronized ExtTensor fold(ExtTensor table, int half, Fp2 r) {
+        if (half < 0) throw new IllegalArgumentException("negative size");
+        if (table.isBase() && r.isBase()) {
+            fold(table.re(), half, r.re());
+            return table;
+        }
+        Tensor re = tensor(table.re(), 2L * half, "folded table (real part)");
+        if (table.isBase()) {
+            Tensor foldedRe = newTensor(half, "folded table (real part, " + half + " elements)");
+            try {
+                Tensor foldedIm = newTensor(half, "folded table (imaginary part, " + half + " elements)");
+                new Launch("fold_base_ext").mem(re).u32(half).u64(r.re()).u64(r.im()).mem(foldedRe).mem(foldedIm)
+                        .run(half, ELEMENTWISE_GROUP);
+                return new ExtTensor(foldedRe, foldedIm);
+            } catch (RuntimeException e) {
+                foldedRe.close();
+                throw e;
+            }
+        }
+        Tensor im = tensor(table.im(), 2L * half, "folded table (imaginary part)");
+        new Launch("fold_ext").mem(re).mem(im).u32(half).u64(r.re()).u64(r.im()).run(half, ELEMENTWISE_GROUP);
+        re.maxMagnitude = -1;
+        im.maxMagnitude = -1;
+        return table;
+    }
+
+    private static boolean allBase(Fp2[] values) {
+        for (Fp2 v : values) if (!v.isBase()) return false;
+        return true;
+    }
+
+    private static long[] reals(Fp2[] values) {
+        long[] out = new long[values.length];
+        for (int i = 0; i < values.length; i++) out[i] = values[i].re();
+        return out;
+    }
+
+    /** re, im, re, im, ...: the layout product_table_part_ext reads. */
+    private static long[] interleaved(Fp2[] values) {
+        long[] out = new long[2 * values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[2 * i] = values[i].re();
+            out[2 * i + 1] = values[i].im();
+        }
+        return out;
     }
 
     private static void requireCanonical(long value, String what) {

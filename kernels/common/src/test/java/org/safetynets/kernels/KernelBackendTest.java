@@ -5,7 +5,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.safetynets.backend.Backend;
 import org.safetynets.backend.DeviceTensor;
+import org.safetynets.backend.ExtTensor;
 import org.safetynets.backend.ReferenceBackend;
+import org.safetynets.field.Fp2;
 import org.safetynets.tensor.ConvGeometry;
 import org.safetynets.tensor.Layout;
 import org.safetynets.tensor.PoolGeometry;
@@ -188,6 +190,48 @@ public abstract class KernelBackendTest {
             backend.sumHalves(mine, 1 << 18);
             reference.sumHalves(theirs, 1 << 18);
             assertArrayEquals(reference.download(theirs), backend.download(mine));
+        }
+    }
+
+    /** Both parts of a table, or its real part alone where {@code im} is null, downloaded from {@code on}. */
+    private static long[][] parts(Backend on, ExtTensor t) {
+        return new long[][] {on.download(t.re()), t.isBase() ? null : on.download(t.im())};
+    }
+
+    /**
+     * The F_p^2 kernels at sizes that take many work-groups and grid-stride loops, against the reference backend
+     * (whose F_p^2 operations are Backend's defaults from the base kernels): an eq table of an F_p^2 point over 19
+     * variables and folds of it and of a base table.
+     */
+    @Test
+    void extensionKernelsOverManyWorkGroups() {
+        int k = 19;
+        Fp2[] point = new Fp2[k];
+        for (int j = 0; j < k; j++) point[j] = new Fp2(randomElement(), j == 3 ? 0 : randomElement());
+        long[] base = values(1 << k, this::randomElement);
+        long[] baseIm = values(1 << k, this::randomElement);
+        try (ExtTensor eqHere = backend.eqTable(point); ExtTensor eqThere = reference.eqTable(point);
+             ExtTensor wHere = backend.upload(base, null); ExtTensor wThere = reference.upload(base, null);
+             ExtTensor xHere = backend.upload(base, baseIm); ExtTensor xThere = reference.upload(base, baseIm)) {
+            assertArrayEquals(parts(reference, eqThere)[0], parts(backend, eqHere)[0], "eq table, real part");
+            assertArrayEquals(parts(reference, eqThere)[1], parts(backend, eqHere)[1], "eq table, imaginary part");
+            ExtTensor[] here = {eqHere, wHere, xHere};
+            ExtTensor[] there = {eqThere, wThere, xThere};
+            Fp2 r = new Fp2(randomElement(), randomElement());
+            for (int t = 0; t < 3; t++) {
+                ExtTensor foldedHere = backend.fold(here[t], 1 << (k - 1), r);
+                ExtTensor foldedThere = reference.fold(there[t], 1 << (k - 1), r);
+                try {
+                    long[][] expected = parts(reference, foldedThere);
+                    long[][] actual = parts(backend, foldedHere);
+                    int n = 1 << (k - 1);
+                    assertArrayEquals(expected[0], Arrays.copyOf(actual[0], n), "fold of table " + t + ", real part");
+                    assertArrayEquals(expected[1], Arrays.copyOf(actual[1], n), "fold of table " + t + ", imaginary part");
+                } finally {
+                    if (foldedHere != here[t]) foldedHere.close();
+                    if (foldedThere != there[t]) foldedThere.close();
+                }
+            }
         }
     }
 
