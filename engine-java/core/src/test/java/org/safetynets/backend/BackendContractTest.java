@@ -900,4 +900,42 @@ public abstract class BackendContractTest {
             }
         }
     }
+
+    @Test
+    void extensionRoundEvaluationsForEveryFactorPattern() {
+        // Tables 0 and 2 have imaginary parts, 1 and 3 are base; every mix of them, repeated factors, the empty product.
+        int[][] patterns = {{0}, {1}, {0, 1}, {1, 0}, {0, 2}, {0, 1, 1}, {1, 1, 0}, {1, 3}, {0, 2, 2}, {2, 2, 2},
+            {0, 1, 2, 3}, {3, 2, 1, 0, 3}, {}};
+        for (int half : new int[] {1, 3, 64, 3000}) {
+            Fp2[][] tables = new Fp2[4][];
+            ExtTensor[] onBackend = new ExtTensor[4];
+            try {
+                for (int f = 0; f < 4; f++) {
+                    boolean base = f % 2 == 1;
+                    tables[f] = base ? baseValues(values(2 * half + 5, f == 3 ? Values.EDGES : Values.RANDOM))
+                            : extensionValues(2 * half + 5, f == 2);
+                    onBackend[f] = uploadExtension(tables[f], base);
+                }
+                for (int[] factors : patterns) {
+                    for (int degree : new int[] {0, 1, 2, 3, 5}) {
+                        Fp2[] expected = new Fp2[degree + 1];
+                        for (int t = 0; t <= degree; t++) {
+                            Fp2 sum = Fp2.ZERO;
+                            Fp2 at = Fp2.of(t);
+                            for (int i = 0; i < half; i++) {
+                                Fp2 product = Fp2.ONE;
+                                for (int f : factors) product = product.mul(tables[f][i].add(at.mul(tables[f][i + half].sub(tables[f][i]))));
+                                sum = sum.add(product);
+                            }
+                            expected[t] = sum;
+                        }
+                        assertArrayEquals(expected, backend.roundEvaluations(onBackend, factors, half, degree),
+                                "half " + half + " factors " + java.util.Arrays.toString(factors) + " degree " + degree);
+                    }
+                }
+            } finally {
+                for (ExtTensor t : onBackend) if (t != null) t.close();
+            }
+        }
+    }
 }
