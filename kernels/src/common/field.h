@@ -1,6 +1,7 @@
 /*
- * Device arithmetic in F_p, p = 2^61 - 1, the same field as org.safetynets.field.Fp. Elements are canonical
- * u64 in [0, p). Every function returns exactly what Fp returns, so kernels agree with the CPU backend bit for bit.
+ * Device arithmetic in F_p, p = 2^61 - 1, the same field as org.safetynets.field.Fp, and in its extension F_p^2
+ * (org.safetynets.field.Fp2; fp2_* at the end). Elements are canonical u64 in [0, p). Every function returns exactly
+ * what Fp (or Fp2) returns, so kernels agree with the CPU backend bit for bit.
  *
  * p is a Mersenne prime: 2^61 = 1 (mod p), so a 122-bit product hi*2^64 + lo splits into 61-bit limbs that are
  * simply added. Accumulators are reduced lazily:
@@ -102,6 +103,42 @@ DEVICE u64 i64_to_field(i64 s) {
 /* |signed(a)|. */
 DEVICE u64 fp_magnitude(u64 a) {
     return a > SN_MAX_SIGNED ? SN_P - a : a;
+}
+
+/* ---- F_p^2 = F_p[i]/(i^2 + 1), the challenges' field (org.safetynets.field.Fp2) -------------------------------- */
+
+/* re + im*i with canonical coordinates. Witness tables stay in F_p; a table a challenge touched has both parts. */
+typedef struct {
+    u64 re;
+    u64 im;
+} fp2;
+
+DEVICE fp2 fp2_make(u64 re, u64 im) {
+    fp2 r;
+    r.re = re;
+    r.im = im;
+    return r;
+}
+
+DEVICE fp2 fp2_add(fp2 a, fp2 b) {
+    return fp2_make(fp_add(a.re, b.re), fp_add(a.im, b.im));
+}
+
+DEVICE fp2 fp2_sub(fp2 a, fp2 b) {
+    return fp2_make(fp_sub(a.re, b.re), fp_sub(a.im, b.im));
+}
+
+/* (a + bi)(c + di) = (ac - bd) + ((a + b)(c + d) - ac - bd)i: three base products (Karatsuba), as Fp2.mul. */
+DEVICE fp2 fp2_mul(fp2 x, fp2 y) {
+    u64 ac = fp_mul(x.re, y.re);
+    u64 bd = fp_mul(x.im, y.im);
+    u64 cross = fp_mul(fp_add(x.re, x.im), fp_add(y.re, y.im));
+    return fp2_make(fp_sub(ac, bd), fp_sub(fp_sub(cross, ac), bd));
+}
+
+/* (a + bi) c for c in F_p: two base products. */
+DEVICE fp2 fp2_mul_base(fp2 x, u64 c) {
+    return fp2_make(fp_mul(x.re, c), fp_mul(x.im, c));
 }
 
 #endif

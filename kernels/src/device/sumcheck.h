@@ -40,6 +40,69 @@ KERNEL void round_general(GLOBAL const u64 *t0, GLOBAL const u64 *t1, GLOBAL con
     }
 }
 
+/*
+ * round_general over F_p^2 tables: slot d holds the parts (rd, id) of a table, with an imaginary part where bit d of
+ * imaginaryMask is set (else id is never read and the part is 0). For t = first..first+points-1 (points <=
+ * SN_MAX_EXT_POINTS) the group writes the sum's real part to partials[g*2*points + 2t] and its imaginary part after it.
+ * The host orders the factors base tables first, so the running product is in F_p until the first extension factor:
+ * a product of two base values takes one base multiplication, a base and an extension value two, two extension values
+ * three.
+ */
+#define SN_MAX_EXT_POINTS 4
+KERNEL void round_ext(GLOBAL const u64 *r0, GLOBAL const u64 *i0, GLOBAL const u64 *r1, GLOBAL const u64 *i1,
+                      GLOBAL const u64 *r2, GLOBAL const u64 *i2, GLOBAL const u64 *r3, GLOBAL const u64 *i3,
+                      u32 slots, u32 imaginaryMask, u32 factors, u32 slotsOfFactors, u32 halfSize, u32 first, u32 points,
+                      GLOBAL u64 *partials) {
+    LOCAL u64 scratch[SN_GROUP];
+    u64 accRe[SN_MAX_EXT_POINTS];
+    u64 accIm[SN_MAX_EXT_POINTS];
+    fp2 value[SN_MAX_SLOTS];
+    fp2 step[SN_MAX_SLOTS];
+    for (u32 t = 0; t < SN_MAX_EXT_POINTS; t++) {
+        accRe[t] = 0;
+        accIm[t] = 0;
+    }
+    for (u32 i = GLOBAL_ID(0); i < halfSize; i += NUM_GROUPS(0) * SN_GROUP) {
+        for (u32 d = 0; d < slots; d++) {
+            GLOBAL const u64 *re = d == 0 ? r0 : d == 1 ? r1 : d == 2 ? r2 : r3;
+            GLOBAL const u64 *im = d == 0 ? i0 : d == 1 ? i1 : d == 2 ? i2 : i3;
+            fp2 low = fp2_make(re[i], 0);
+            fp2 high = fp2_make(re[i + halfSize], 0);
+            if ((imaginaryMask >> d) & 1) {
+                low.im = im[i];
+                high.im = im[i + halfSize];
+            }
+            step[d] = fp2_sub(high, low);
+            value[d] = fp2_add(low, fp2_make(fp_mul(first, step[d].re), fp_mul(first, step[d].im)));
+        }
+        for (u32 t = 0; t < points; t++) {
+            u32 slot = slotsOfFactors & 3;
+            fp2 product = value[slot];
+            u32 extension = (imaginaryMask >> slot) & 1;
+            for (u32 f = 1; f < factors; f++) {
+                slot = (slotsOfFactors >> (2 * f)) & 3;
+                u32 factorExtension = (imaginaryMask >> slot) & 1;
+                if (!extension && !factorExtension) product.re = fp_mul(product.re, value[slot].re);
+                else if (!factorExtension) product = fp2_mul_base(product, value[slot].re);
+                else if (!extension) product = fp2_mul_base(value[slot], product.re);
+                else product = fp2_mul(product, value[slot]);
+                extension |= factorExtension;
+            }
+            accRe[t] = fp_fold(accRe[t]) + product.re;
+            accIm[t] = fp_fold(accIm[t]) + product.im;
+            for (u32 d = 0; d < slots; d++) value[d] = fp2_add(value[d], step[d]);
+        }
+    }
+    for (u32 t = 0; t < points; t++) {
+        u64 totalRe = group_sum(scratch, accRe[t]);
+        u64 totalIm = group_sum(scratch, accIm[t]);
+        if (LOCAL_ID(0) == 0) {
+            partials[GROUP_ID(0) * 2 * points + 2 * t] = fp_reduce(totalRe);
+            partials[GROUP_ID(0) * 2 * points + 2 * t + 1] = fp_reduce(totalIm);
+        }
+    }
+}
+
 /* The matrix-product sum-check's case: two distinct tables, A*B, at t = 0..points-1 (points <= SN_MAX_POINTS). */
 KERNEL void round_pair(GLOBAL const u64 *a, GLOBAL const u64 *b, u32 halfSize, u32 points, GLOBAL u64 *partials) {
     LOCAL u64 scratch[SN_GROUP];

@@ -23,6 +23,61 @@ KERNEL void fold(GLOBAL u64 *T, u32 halfSize, u64 r) {
     T[i] = fp_add(low, fp_mul(r, fp_sub(T[i + halfSize], low)));
 }
 
+/*
+ * F_p^2 product tables, for eq tables of the verifier's points. Weights are interleaved (re at 2j, im at 2j + 1), and
+ * so is the part table out: out[2x] + i out[2x + 1] = prod over j < count of (bit j of x ? one_j : zero_j).
+ */
+KERNEL void product_table_part_ext(GLOBAL const u64 *zero, GLOBAL const u64 *one, u32 from, u32 count, GLOBAL u64 *out) {
+    u32 x = GLOBAL_ID(0);
+    if (x >= (1u << count)) return;
+    fp2 product = fp2_make(1, 0);
+    for (u32 j = 0; j < count; j++) {
+        GLOBAL const u64 *w = ((x >> j) & 1) ? one : zero;
+        product = fp2_mul(product, fp2_make(w[2 * (from + j)], w[2 * (from + j) + 1]));
+    }
+    out[2 * x] = product.re;
+    out[2 * x + 1] = product.im;
+}
+
+/* E[x] = high[x >> lowBits] * low[x mod 2^lowBits] over F_p^2, from interleaved part tables into the parts of E. */
+KERNEL void outer_product_ext(GLOBAL const u64 *high, GLOBAL const u64 *low, u32 lowBits, GLOBAL u64 *re, GLOBAL u64 *im,
+                              u32 n) {
+    u32 x = GLOBAL_ID(0);
+    if (x >= n) return;
+    u32 h = x >> lowBits;
+    u32 l = x & ((1u << lowBits) - 1);
+    fp2 e = fp2_mul(fp2_make(high[2 * h], high[2 * h + 1]), fp2_make(low[2 * l], low[2 * l + 1]));
+    re[x] = e.re;
+    im[x] = e.im;
+}
+
+/*
+ * In place on both parts: T[i] = T[i] + r*(T[i+halfSize] - T[i]) for i < halfSize with r = c + d i, T = re + i im:
+ * re' = re + c*dre - d*dim, im' = im + c*dim + d*dre (dre, dim the differences of the parts). Reads only the upper
+ * halves besides its own entry, so work-items are independent.
+ */
+KERNEL void fold_ext(GLOBAL u64 *re, GLOBAL u64 *im, u32 halfSize, u64 c, u64 d) {
+    u32 i = GLOBAL_ID(0);
+    if (i >= halfSize) return;
+    fp2 low = fp2_make(re[i], im[i]);
+    fp2 step = fp2_mul(fp2_make(c, d), fp2_sub(fp2_make(re[i + halfSize], im[i + halfSize]), low));
+    re[i] = fp_add(low.re, step.re);
+    im[i] = fp_add(low.im, step.im);
+}
+
+/*
+ * A table of F_p folded by r = c + d i into new parts (the base table is left alone: it is a witness its owner keeps):
+ * re'[i] = T[i] + c*(T[i+halfSize] - T[i]), im'[i] = d*(T[i+halfSize] - T[i]).
+ */
+KERNEL void fold_base_ext(GLOBAL const u64 *T, u32 halfSize, u64 c, u64 d, GLOBAL u64 *re, GLOBAL u64 *im) {
+    u32 i = GLOBAL_ID(0);
+    if (i >= halfSize) return;
+    u64 low = T[i];
+    u64 step = fp_sub(T[i + halfSize], low);
+    re[i] = fp_add(low, fp_mul(c, step));
+    im[i] = fp_mul(d, step);
+}
+
 /* In place: T[i] = T[i] + T[i+halfSize] for i < halfSize. */
 KERNEL void sum_halves(GLOBAL u64 *T, u32 halfSize) {
     u32 i = GLOBAL_ID(0);

@@ -3,6 +3,7 @@ package org.safetynets.backend;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.safetynets.field.Fp2;
 import org.safetynets.tensor.ConvGeometry;
 import org.safetynets.tensor.Layout;
 import org.safetynets.tensor.PoolGeometry;
@@ -780,6 +781,161 @@ public abstract class BackendContractTest {
             long[] summed = backend.download(ta);
             for (int i = 0; i < half; i++) assertEquals(add(a[i], a[i + half]), summed[i], kind + " sumHalves " + i);
             for (int i = half; i < 2 * half; i++) assertEquals(a[i], summed[i], "the upper half is left alone");
+        }
+    }
+
+    // ---- F_p^2: tables a challenge touched ---------------------------------------------------------------
+    // The reference is the textbook loop in Fp2 arithmetic (itself checked against BigInteger in Fp2Test); values
+    // include 0, 1, p-1, i, -i and 1 + i, base elements inside extension tables, and base tables beside extension ones.
+
+    private static final Fp2[] EDGE_EXTENSION_VALUES = {Fp2.ZERO, Fp2.ONE, Fp2.of(P - 1), Fp2.I, Fp2.I.neg(), new Fp2(1, 1),
+        new Fp2(P - 1, P - 1), new Fp2(0, P - 1), new Fp2((P - 1) / 2, (P + 1) / 2)};
+
+    private Fp2 extensionValue(boolean edges) {
+        if (edges && random.nextInt(3) != 0) return EDGE_EXTENSION_VALUES[random.nextInt(EDGE_EXTENSION_VALUES.length)];
+        return new Fp2(randomElement(), randomElement());
+    }
+
+    private Fp2[] extensionValues(int n, boolean edges) {
+        Fp2[] out = new Fp2[n];
+        for (int i = 0; i < n; i++) out[i] = extensionValue(edges);
+        return out;
+    }
+
+    private static long[] realParts(Fp2[] values) {
+        long[] out = new long[values.length];
+        for (int i = 0; i < values.length; i++) out[i] = values[i].re();
+        return out;
+    }
+
+    private static long[] imaginaryParts(Fp2[] values) {
+        long[] out = new long[values.length];
+        for (int i = 0; i < values.length; i++) out[i] = values[i].im();
+        return out;
+    }
+
+    /** A table on the backend: with both parts, or (base) its real parts only; the values' imaginary parts are then 0. */
+    private ExtTensor uploadExtension(Fp2[] values, boolean base) {
+        return backend.upload(realParts(values), base ? null : imaginaryParts(values));
+    }
+
+    private Fp2[] downloadExtension(ExtTensor t, int n) {
+        long[] re = backend.download(t.re());
+        long[] im = t.isBase() ? new long[re.length] : backend.download(t.im());
+        Fp2[] out = new Fp2[n];
+        for (int i = 0; i < n; i++) out[i] = new Fp2(re[i], im[i]);
+        return out;
+    }
+
+    private static Fp2[] baseValues(long[] values) {
+        Fp2[] out = new Fp2[values.length];
+        for (int i = 0; i < values.length; i++) out[i] = Fp2.of(values[i]);
+        return out;
+    }
+
+    @Test
+    void extensionProductAndEqTablesAreTheProductFormula() {
+        for (int k : new int[] {0, 1, 2, 3, 6, 15}) {
+            for (int shape = 0; shape < 3; shape++) {
+                Fp2[] zero = shape == 2 ? baseValues(values(k, Values.EDGES)) : extensionValues(k, true);
+                Fp2[] one = shape == 2 ? baseValues(values(k, Values.RANDOM)) : extensionValues(k, shape == 0);
+                for (int j = 0; j < k; j++) { // eq weights (zero = 1 - one) and free variables (1, 1), as the prover uses
+                    if (j % 3 == 1) zero[j] = Fp2.ONE.sub(one[j]);
+                    if (j % 3 == 2 && shape == 1) {
+                        zero[j] = Fp2.ONE;
+                        one[j] = Fp2.ONE;
+                    }
+                }
+                Fp2[] expected = new Fp2[1 << k];
+                for (int x = 0; x < expected.length; x++) {
+                    Fp2 product = Fp2.ONE;
+                    for (int j = 0; j < k; j++) product = product.mul(((x >>> j) & 1) == 1 ? one[j] : zero[j]);
+                    expected[x] = product;
+                }
+                String what = "k = " + k + " shape " + shape;
+                try (ExtTensor t = backend.productTable(zero, one)) {
+                    assertEquals(1 << k, t.length(), what);
+                    assertArrayEquals(expected, downloadExtension(t, 1 << k), what);
+                }
+                Fp2[] eq = new Fp2[1 << k];
+                for (int x = 0; x < eq.length; x++) {
+                    Fp2 product = Fp2.ONE;
+                    for (int j = 0; j < k; j++) product = product.mul(((x >>> j) & 1) == 1 ? one[j] : Fp2.ONE.sub(one[j]));
+                    eq[x] = product;
+                }
+                try (ExtTensor t = backend.eqTable(one)) {
+                    assertArrayEquals(eq, downloadExtension(t, 1 << k), "eq " + what);
+                }
+            }
+        }
+    }
+
+    @Test
+    void extensionFoldBindsTheHighestVariable() {
+        for (int half : new int[] {1, 3, 20_000, 1 << 14}) {
+            for (boolean base : new boolean[] {false, true}) {
+                for (Fp2 r : new Fp2[] {Fp2.ZERO, Fp2.ONE, Fp2.of(P - 1), Fp2.I, Fp2.I.neg(), Fp2.of(randomElement()),
+                    new Fp2(randomElement(), randomElement())}) {
+                    Fp2[] table = base ? baseValues(values(2 * half + 3, Values.EDGES)) : extensionValues(2 * half + 3, true);
+                    Fp2[] expected = new Fp2[half];
+                    for (int i = 0; i < half; i++) expected[i] = table[i].add(r.mul(table[i + half].sub(table[i])));
+                    String what = (base ? "base" : "extension") + " half " + half + " r " + r;
+                    ExtTensor t = uploadExtension(table, base);
+                    ExtTensor folded = null;
+                    try {
+                        folded = backend.fold(t, half, r);
+                        assertArrayEquals(expected, downloadExtension(folded, half), what);
+                        if (folded != t) {
+                            assertArrayEquals(table, downloadExtension(t, table.length), what + ": a new table leaves the argument alone");
+                        } else {
+                            assertArrayEquals(java.util.Arrays.copyOfRange(table, half, table.length),
+                                    java.util.Arrays.copyOfRange(downloadExtension(t, table.length), half, table.length),
+                                    what + ": in place, the upper half is left alone");
+                        }
+                    } finally {
+                        if (folded != null && folded != t) folded.close();
+                        t.close();
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void extensionRoundEvaluationsForEveryFactorPattern() {
+        // Tables 0 and 2 have imaginary parts, 1 and 3 are base; every mix of them, repeated factors, the empty product.
+        int[][] patterns = {{0}, {1}, {0, 1}, {1, 0}, {0, 2}, {0, 1, 1}, {1, 1, 0}, {1, 3}, {0, 2, 2}, {2, 2, 2},
+            {0, 1, 2, 3}, {3, 2, 1, 0, 3}, {}};
+        for (int half : new int[] {1, 3, 64, 3000}) {
+            Fp2[][] tables = new Fp2[4][];
+            ExtTensor[] onBackend = new ExtTensor[4];
+            try {
+                for (int f = 0; f < 4; f++) {
+                    boolean base = f % 2 == 1;
+                    tables[f] = base ? baseValues(values(2 * half + 5, f == 3 ? Values.EDGES : Values.RANDOM))
+                            : extensionValues(2 * half + 5, f == 2);
+                    onBackend[f] = uploadExtension(tables[f], base);
+                }
+                for (int[] factors : patterns) {
+                    for (int degree : new int[] {0, 1, 2, 3, 5}) {
+                        Fp2[] expected = new Fp2[degree + 1];
+                        for (int t = 0; t <= degree; t++) {
+                            Fp2 sum = Fp2.ZERO;
+                            Fp2 at = Fp2.of(t);
+                            for (int i = 0; i < half; i++) {
+                                Fp2 product = Fp2.ONE;
+                                for (int f : factors) product = product.mul(tables[f][i].add(at.mul(tables[f][i + half].sub(tables[f][i]))));
+                                sum = sum.add(product);
+                            }
+                            expected[t] = sum;
+                        }
+                        assertArrayEquals(expected, backend.roundEvaluations(onBackend, factors, half, degree),
+                                "half " + half + " factors " + java.util.Arrays.toString(factors) + " degree " + degree);
+                    }
+                }
+            } finally {
+                for (ExtTensor t : onBackend) if (t != null) t.close();
+            }
         }
     }
 }

@@ -2,7 +2,9 @@ package org.safetynets.kernels;
 
 import org.safetynets.backend.Backend;
 import org.safetynets.backend.DeviceTensor;
+import org.safetynets.backend.ExtTensor;
 import org.safetynets.field.Fp;
+import org.safetynets.field.Fp2;
 import org.safetynets.tensor.ConvGeometry;
 import org.safetynets.tensor.Layout;
 import org.safetynets.tensor.PoolGeometry;
@@ -44,6 +46,8 @@ public abstract class KernelBackend<B> implements Backend {
     public static final int MAX_POINTS = 8;
     public static final int MAX_SLOTS = 4;
     public static final int MAX_FACTORS = 8;
+    /** Round points per launch of round_ext (SN_MAX_EXT_POINTS): a degree-3 round in one launch. */
+    public static final int MAX_EXT_POINTS = 4;
     /** Window offsets per launch of pool_offset_sums. */
     public static final int MAX_OFFSETS = 16;
     /**
@@ -62,7 +66,8 @@ public abstract class KernelBackend<B> implements Backend {
             "matmul_signed", "conv2d", "conv2d_signed", "add_bias", "square", "sum_pool", "product_table_part",
             "outer_product", "fold", "sum_halves", "row_combination", "sum_slices", "column_combination",
             "column_combination_narrow", "round_general", "round_pair", "weighted_square_sums", "weighted_square_sums_02",
-            "pool_offset_sums", "conv_patch_sums");
+            "pool_offset_sums", "conv_patch_sums", "product_table_part_ext", "outer_product_ext", "fold_ext", "fold_base_ext",
+            "round_ext");
     /** conv2d_signed over 8 batch entries in OpenCL's long8 (kernels/src/opencl/vector.cl): only where asked for. */
     public static final String VECTOR_CONVOLUTION = "conv2d_signed8";
 
@@ -736,6 +741,152 @@ public abstract class KernelBackend<B> implements Backend {
             u.close();
             throw ex;
         }
+    }
+
+    // ---- Backend: F_p^2 ----------------------------------------------------------------------------------
+    // Tables a challenge touched keep both parts on the device: the product (eq) tables of the verifier's points are
+    // built there, folds by F_p^2 challenges run in place, and a round returns only its 2 (degree + 1) coordinates.
+
+    @Override
+    public synchronized ExtTensor productTable(Fp2[] zeroWeights, Fp2[] oneWeights) {
+        if (zeroWeights.length != oneWeights.length) throw new IllegalArgumentException("weights of different lengths");
+        int k = zeroWeights.length;
+        if (allBase(zeroWeights) && allBase(oneWeights)) return ExtTensor.base(productTable(reals(zeroWeights), reals(oneWeights)));
+        if (k > 30) throw new IllegalArgumentException("product table over " + k + " variables is too large");
+        // As over F_p: part tables over the low and the high variables (interleaved re, im), then one product per entry.
+        int l = k / 2;
+        B zero = first.put(interleaved(zeroWeights));
+        B one = second.put(interleaved(oneWeights));
+        B low = lowTable.ensure(2L << l, 8);
+        B high = highTable.ensure(2L << (k - l), 8);
+        new Launch("product_table_part_ext").mem(zero).mem(one).u32(0).u32(l).mem(low).run(1L << l, GROUP);
+        new Launch("product_table_part_ext").mem(zero).mem(one).u32(l).u32(k - l).mem(high).run(1L << (k - l), GROUP);
+        Tensor re = newTensor(1 << k, "product table over " + k + " variables (real part)");
+        try {
+            Tensor im = newTensor(1 << k, "product table over " + k + " variables (imaginary part)");
+            new Launch("outer_product_ext").mem(high).mem(low).u32(l).mem(re).mem(im).u32(1L << k).run(1L << k, ELEMENTWISE_GROUP);
+            return new ExtTensor(re, im);
+        } catch (RuntimeException e) {
+            re.close();
+            throw e;
+        }
+    }
+
+    /**
+     * In place where the table has an imaginary part (or the challenge is in F_p); a table of F_p folded by an F_p^2
+     * challenge gets new parts of {@code half} entries and is left as it was (it is a witness its owner keeps).
+     */
+    @Override
+    public synchronized ExtTensor fold(ExtTensor table, int half, Fp2 r) {
+        if (half < 0) throw new IllegalArgumentException("negative size");
+        if (table.isBase() && r.isBase()) {
+            fold(table.re(), half, r.re());
+            return table;
+        }
+        Tensor re = tensor(table.re(), 2L * half, "folded table (real part)");
+        if (table.isBase()) {
+            Tensor foldedRe = newTensor(half, "folded table (real part, " + half + " elements)");
+            try {
+                Tensor foldedIm = newTensor(half, "folded table (imaginary part, " + half + " elements)");
+                new Launch("fold_base_ext").mem(re).u32(half).u64(r.re()).u64(r.im()).mem(foldedRe).mem(foldedIm)
+                        .run(half, ELEMENTWISE_GROUP);
+                return new ExtTensor(foldedRe, foldedIm);
+            } catch (RuntimeException e) {
+                foldedRe.close();
+                throw e;
+            }
+        }
+        Tensor im = tensor(table.im(), 2L * half, "folded table (imaginary part)");
+        new Launch("fold_ext").mem(re).mem(im).u32(half).u64(r.re()).u64(r.im()).run(half, ELEMENTWISE_GROUP);
+        re.maxMagnitude = -1;
+        im.maxMagnitude = -1;
+        return table;
+    }
+
+    /**
+     * One launch of round_ext per {@link #MAX_EXT_POINTS} points over every table, base or extension; rounds of base
+     * tables only are {@link #roundEvaluations(DeviceTensor[], int[], int, int)}.
+     */
+    @Override
+    public synchronized Fp2[] roundEvaluations(ExtTensor[] tables, int[] factors, int half, int degree) {
+        if (degree < 0 || half < 0) throw new IllegalArgumentException("negative degree or size");
+        if (factors.length > MAX_FACTORS) throw new IllegalArgumentException("at most " + MAX_FACTORS + " factors, got " + factors.length);
+        boolean extension = false;
+        for (int f : factors) {
+            if (f < 0 || f >= tables.length) throw new IllegalArgumentException("factor " + f + " names no table");
+            extension |= !tables[f].isBase();
+        }
+        int points = degree + 1;
+        Fp2[] out = new Fp2[points];
+        if (!extension) {
+            DeviceTensor[] reals = new DeviceTensor[tables.length];
+            for (int t = 0; t < tables.length; t++) reals[t] = tables[t].re();
+            long[] sums = roundEvaluations(reals, factors, half, degree);
+            for (int t = 0; t < points; t++) out[t] = Fp2.of(sums[t]);
+            return out;
+        }
+        // Base factors first (the product is commutative and exact), so the kernel multiplies in F_p until it must not.
+        int[] ordered = new int[factors.length];
+        int n = 0;
+        for (int f : factors) if (tables[f].isBase()) ordered[n++] = f;
+        for (int f : factors) if (!tables[f].isBase()) ordered[n++] = f;
+        // Distinct tables in order of first appearance (slots), and the slot each factor reads.
+        int[] tableOfSlot = new int[MAX_SLOTS];
+        List<Tensor> re = new ArrayList<>(MAX_SLOTS);
+        List<Tensor> im = new ArrayList<>(MAX_SLOTS);
+        int slots = 0;
+        int imaginaryMask = 0;
+        int slotsOfFactors = 0;
+        for (int f = 0; f < ordered.length; f++) {
+            int slot = -1;
+            for (int d = 0; d < slots; d++) if (tableOfSlot[d] == ordered[f]) slot = d;
+            if (slot < 0) {
+                if (slots == MAX_SLOTS) throw new IllegalArgumentException("at most " + MAX_SLOTS + " distinct tables in a round");
+                slot = slots++;
+                ExtTensor table = tables[ordered[f]];
+                tableOfSlot[slot] = ordered[f];
+                re.add(tensor(table.re(), 2L * half, "sum-check table " + ordered[f] + " (real part)"));
+                im.add(table.isBase() ? re.get(slot) : tensor(table.im(), 2L * half, "sum-check table " + ordered[f] + " (imaginary part)"));
+                if (!table.isBase()) imaginaryMask |= 1 << slot;
+            }
+            slotsOfFactors |= slot << (2 * f);
+        }
+        Arrays.fill(out, Fp2.ZERO);
+        if (half == 0) return out;
+        for (int d = slots; d < MAX_SLOTS; d++) { // unused slots repeat slot 0 (never read)
+            re.add(re.get(0));
+            im.add(im.get(0));
+        }
+        for (int from = 0; from < points; from += MAX_EXT_POINTS) {
+            int width = Math.min(MAX_EXT_POINTS, points - from);
+            Launch launch = new Launch("round_ext");
+            for (int d = 0; d < MAX_SLOTS; d++) launch.mem(re.get(d)).mem(im.get(d));
+            launch.u32(slots).u32(imaginaryMask).u32(factors.length).u32(slotsOfFactors).u32(half).u32(from).u32(width);
+            long[] sums = reduce(launch, half, 2 * width);
+            for (int t = 0; t < width; t++) out[from + t] = new Fp2(sums[2 * t], sums[2 * t + 1]);
+        }
+        return out;
+    }
+
+    private static boolean allBase(Fp2[] values) {
+        for (Fp2 v : values) if (!v.isBase()) return false;
+        return true;
+    }
+
+    private static long[] reals(Fp2[] values) {
+        long[] out = new long[values.length];
+        for (int i = 0; i < values.length; i++) out[i] = values[i].re();
+        return out;
+    }
+
+    /** re, im, re, im, ...: the layout product_table_part_ext reads. */
+    private static long[] interleaved(Fp2[] values) {
+        long[] out = new long[2 * values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[2 * i] = values[i].re();
+            out[2 * i + 1] = values[i].im();
+        }
+        return out;
     }
 
     private static void requireCanonical(long value, String what) {

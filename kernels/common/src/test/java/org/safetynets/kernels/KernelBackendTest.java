@@ -5,7 +5,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.safetynets.backend.Backend;
 import org.safetynets.backend.DeviceTensor;
+import org.safetynets.backend.ExtTensor;
 import org.safetynets.backend.ReferenceBackend;
+import org.safetynets.field.Fp2;
 import org.safetynets.tensor.ConvGeometry;
 import org.safetynets.tensor.Layout;
 import org.safetynets.tensor.PoolGeometry;
@@ -188,6 +190,75 @@ public abstract class KernelBackendTest {
             backend.sumHalves(mine, 1 << 18);
             reference.sumHalves(theirs, 1 << 18);
             assertArrayEquals(reference.download(theirs), backend.download(mine));
+        }
+    }
+
+    /** Both parts of a table, or its real part alone where {@code im} is null, downloaded from {@code on}. */
+    private static long[][] parts(Backend on, ExtTensor t) {
+        return new long[][] {on.download(t.re()), t.isBase() ? null : on.download(t.im())};
+    }
+
+    /**
+     * The F_p^2 kernels at sizes that take many work-groups and grid-stride loops, against the reference backend
+     * (whose F_p^2 operations are Backend's defaults from the base kernels): an eq table of an F_p^2 point over 19
+     * variables, folds of it and of a base table, and rounds over every mix of base and extension tables.
+     */
+    @Test
+    void extensionKernelsOverManyWorkGroups() {
+        int k = 19;
+        Fp2[] point = new Fp2[k];
+        for (int j = 0; j < k; j++) point[j] = new Fp2(randomElement(), j == 3 ? 0 : randomElement());
+        long[] base = values(1 << k, this::randomElement);
+        long[] baseIm = values(1 << k, this::randomElement);
+        try (ExtTensor eqHere = backend.eqTable(point); ExtTensor eqThere = reference.eqTable(point);
+             ExtTensor wHere = backend.upload(base, null); ExtTensor wThere = reference.upload(base, null);
+             ExtTensor xHere = backend.upload(base, baseIm); ExtTensor xThere = reference.upload(base, baseIm)) {
+            assertArrayEquals(parts(reference, eqThere)[0], parts(backend, eqHere)[0], "eq table, real part");
+            assertArrayEquals(parts(reference, eqThere)[1], parts(backend, eqHere)[1], "eq table, imaginary part");
+            ExtTensor[] here = {eqHere, wHere, xHere};
+            ExtTensor[] there = {eqThere, wThere, xThere};
+            int half = (1 << (k - 1)) - 3;
+            for (int[] factors : new int[][] {{0, 1}, {1, 0}, {0, 1, 1}, {0, 2}, {1, 2, 2}, {0, 1, 2}, {2}, {1, 1}}) {
+                assertArrayEquals(reference.roundEvaluations(there, factors, half, factors.length),
+                        backend.roundEvaluations(here, factors, half, factors.length), Arrays.toString(factors));
+            }
+            // More points than one launch evaluates.
+            assertArrayEquals(reference.roundEvaluations(there, new int[] {0, 1, 2, 1}, 1000, 9),
+                    backend.roundEvaluations(here, new int[] {0, 1, 2, 1}, 1000, 9));
+            Fp2 r = new Fp2(randomElement(), randomElement());
+            for (int t = 0; t < 3; t++) {
+                ExtTensor foldedHere = backend.fold(here[t], 1 << (k - 1), r);
+                ExtTensor foldedThere = reference.fold(there[t], 1 << (k - 1), r);
+                try {
+                    long[][] expected = parts(reference, foldedThere);
+                    long[][] actual = parts(backend, foldedHere);
+                    int n = 1 << (k - 1);
+                    assertArrayEquals(expected[0], Arrays.copyOf(actual[0], n), "fold of table " + t + ", real part");
+                    assertArrayEquals(expected[1], Arrays.copyOf(actual[1], n), "fold of table " + t + ", imaginary part");
+                } finally {
+                    if (foldedHere != here[t]) foldedHere.close();
+                    if (foldedThere != there[t]) foldedThere.close();
+                }
+            }
+        }
+    }
+
+    /** Eq tables, folds and rounds over F_p^2 run on the device: a round returns only its coordinates. */
+    @Test
+    void extensionOperationsMoveOnlyWeightsAndResults() {
+        Fp2[] point = {new Fp2(randomElement(), randomElement()), new Fp2(randomElement(), randomElement()), Fp2.I};
+        long up = backend.bytesToDevice();
+        long down = backend.bytesFromDevice();
+        try (ExtTensor eq = backend.eqTable(point); ExtTensor w = backend.upload(values(8, this::randomElement), null)) {
+            assertEquals(up + 2 * 3 * 16 + 64, backend.bytesToDevice(), "the weights (two sets of three) and the base table");
+            ExtTensor folded = backend.fold(w, 4, point[0]);
+            try (folded) {
+                backend.fold(eq, 4, point[1]);
+                assertEquals(down, backend.bytesFromDevice(), "folds move nothing back");
+                backend.roundEvaluations(new ExtTensor[] {eq, folded}, new int[] {0, 1, 1}, 2, 3);
+                assertEquals(down + 4 * 16, backend.bytesFromDevice(), "a degree-3 round: four F_p^2 elements");
+                assertEquals(up + 2 * 3 * 16 + 64, backend.bytesToDevice());
+            }
         }
     }
 

@@ -3,7 +3,9 @@ package org.safetynets.cuda;
 import org.junit.jupiter.api.Test;
 import org.safetynets.backend.Backend;
 import org.safetynets.backend.DeviceTensor;
+import org.safetynets.backend.ExtTensor;
 import org.safetynets.field.Fp;
+import org.safetynets.field.Fp2;
 import org.safetynets.kernels.KernelArg;
 import org.safetynets.kernels.KernelBackend;
 import org.safetynets.kernels.WorkShape;
@@ -182,6 +184,15 @@ class LaunchSignatureTest {
             b.roundEvaluations(tables, new int[] {0, 1}, 1024, 2); // round_pair
             b.roundEvaluations(tables, new int[] {0, 1, 1}, 1024, 3); // round_general
             b.roundEvaluations(tables, new int[] {0, 1, 2}, 1024, 11); // points over two launches
+            // F_p^2: an eq table of an extension point, folds of an extension and of a base table, rounds over both.
+            Fp2[] point = {new Fp2(1, 2), new Fp2(3, 4), Fp2.I};
+            try (ExtTensor eq = b.eqTable(point); ExtTensor base = ExtTensor.base(b.upload(v))) {
+                try (ExtTensor folded = b.fold(base, 2048, point[0])) {
+                    b.roundEvaluations(new ExtTensor[] {eq, folded}, new int[] {0, 1, 1}, 2, 3);
+                    b.roundEvaluations(new ExtTensor[] {eq, base, folded}, new int[] {1, 0, 2}, 2, 5); // points over two launches
+                }
+                b.fold(eq, 4, point[1]);
+            }
         }
     }
 
