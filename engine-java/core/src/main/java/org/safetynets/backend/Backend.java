@@ -195,7 +195,10 @@ public interface Backend extends AutoCloseable {
         return ExtensionKernels.convPatchSums(this, x, eqRows, eqCols, geometry);
     }
 
-    /** The x^2 sum-check's rounds over {@code values} (which stays the caller's) with the product weight given. */
+    /**
+     * The x^2 sum-check's rounds over {@code values} with the product weight given. {@code values} stays the
+     * caller's to close; an implementation may fold it in place (the prover has no further use for it).
+     */
     default SquareRounds squareRounds(Fp2[] zeroWeights, Fp2[] oneWeights, DeviceTensor values) {
         return new GenericSquareRounds(this, zeroWeights, oneWeights, values);
     }

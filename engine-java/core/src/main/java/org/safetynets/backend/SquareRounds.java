@@ -22,7 +22,7 @@ public interface SquareRounds extends AutoCloseable {
     /** MLE(A)(point) once every variable is bound. */
     Fp2 finalValue();
 
-    /** Frees what it allocated; the values tensor stays its owner's. */
+    /** Frees what it allocated; the values tensor stays its owner's to close (its contents may have been folded). */
     @Override
     void close();
 }

@@ -88,7 +88,7 @@ public final class Sumcheck {
     /**
      * Proves claim = sum_x E(x) A(x)^2 for the product weight E(x) = prod_j f_j(x_j), f_j(t) = zero_j + t (one_j - zero_j),
      * with the backend's {@link Backend#squareRounds} computing each round: the messages are those of {@link #prove}
-     * over the tables (E, A, A). {@code values} stays the caller's.
+     * over the tables (E, A, A). {@code values} stays the caller's to close; it may be folded in place.
      *
      * @return the point, indexed by variable, and MLE(A) there
      */
