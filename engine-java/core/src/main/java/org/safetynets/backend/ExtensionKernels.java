@@ -2,6 +2,7 @@ package org.safetynets.backend;
 
 import org.safetynets.field.Fp;
 import org.safetynets.field.Fp2;
+import org.safetynets.poly.Multilinear;
 import org.safetynets.tensor.ConvGeometry;
 import org.safetynets.tensor.PoolGeometry;
 
@@ -54,24 +55,8 @@ final class ExtensionKernels {
     /** E[x] = prod_j (x_j ? one[j] : zero[j]) over F_p^2, built on the host. */
     static ExtTensor productTable(Backend backend, Fp2[] zero, Fp2[] one) {
         if (allBase(zero) && allBase(one)) return ExtTensor.base(backend.productTable(reals(zero), reals(one)));
-        int n = 1 << zero.length;
-        long[] re = new long[n];
-        long[] im = new long[n];
-        re[0] = 1;
-        int size = 1;
-        // Invariant: entries [0, size) hold the product over variables 0..j-1; variable j doubles the table.
-        for (int j = 0; j < zero.length; j++) {
-            long zr = zero[j].re(), zi = zero[j].im(), or = one[j].re(), oi = one[j].im();
-            for (int i = 0; i < size; i++) {
-                long a = re[i], b = im[i];
-                re[i + size] = Fp.sub(Fp.mul(a, or), Fp.mul(b, oi));
-                im[i + size] = Fp.add(Fp.mul(a, oi), Fp.mul(b, or));
-                re[i] = Fp.sub(Fp.mul(a, zr), Fp.mul(b, zi));
-                im[i] = Fp.add(Fp.mul(a, zi), Fp.mul(b, zr));
-            }
-            size <<= 1;
-        }
-        return upload(backend, re, im);
+        long[][] table = Multilinear.productTable(zero, one, 0, zero.length);
+        return upload(backend, table[0], table[1]);
     }
 
     static Fp2 get(Backend backend, ExtTensor t, int index) {

@@ -146,6 +146,31 @@ public final class Multilinear {
         return work[0];
     }
 
+    /**
+     * The product table E[x] = prod_j (x_j ? one[from + j] : zero[from + j]) over the variables [from, to), as its
+     * real and imaginary parts {re, im} (the layout a backend holds an extension table in).
+     */
+    public static long[][] productTable(Fp2[] zero, Fp2[] one, int from, int to) {
+        int n = 1 << (to - from);
+        long[] re = new long[n];
+        long[] im = new long[n];
+        re[0] = 1;
+        int size = 1;
+        // Invariant: entries [0, size) hold the product over the variables before j; variable j doubles the table.
+        for (int j = from; j < to; j++) {
+            long zr = zero[j].re(), zi = zero[j].im(), or = one[j].re(), oi = one[j].im();
+            for (int i = 0; i < size; i++) {
+                long a = re[i], b = im[i];
+                re[i + size] = Fp.sub(Fp.mul(a, or), Fp.mul(b, oi));
+                im[i + size] = Fp.add(Fp.mul(a, oi), Fp.mul(b, or));
+                re[i] = Fp.sub(Fp.mul(a, zr), Fp.mul(b, zi));
+                im[i] = Fp.add(Fp.mul(a, zi), Fp.mul(b, zr));
+            }
+            size <<= 1;
+        }
+        return new long[][] {re, im};
+    }
+
     /** eq(a, b) over F_p^2. */
     public static Fp2 eq(Fp2[] a, Fp2[] b) {
         if (a.length != b.length) throw new IllegalArgumentException("points of different dimension");
