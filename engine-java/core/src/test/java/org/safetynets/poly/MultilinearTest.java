@@ -258,4 +258,29 @@ class MultilinearTest {
             assertThrows(IllegalArgumentException.class, () -> Multilinear.nextPowerOfTwo(bad), "nextPowerOfTwo(" + bad + ")");
         }
     }
+
+    /** Over F_p^2: the product table with eq weights is the eq table, and evaluation at a point agrees with eq against the table. */
+    @Test
+    void extensionProductTableEqTableAndEvaluation() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(9);
+        for (int k = 0; k <= 6; k++) {
+            org.safetynets.field.Fp2[] r = new org.safetynets.field.Fp2[k];
+            org.safetynets.field.Fp2[] zero = new org.safetynets.field.Fp2[k];
+            for (int j = 0; j < k; j++) {
+                r[j] = new org.safetynets.field.Fp2(random.nextLong(org.safetynets.field.Fp.P), random.nextLong(org.safetynets.field.Fp.P));
+                zero[j] = org.safetynets.field.Fp2.ONE.sub(r[j]);
+            }
+            org.safetynets.field.Fp2[] eq = Multilinear.eqTable(r);
+            long[][] table = Multilinear.productTable(zero, r, 0, k);
+            long[] values = new long[1 << k];
+            for (int x = 0; x < eq.length; x++) {
+                assertEquals(eq[x], new org.safetynets.field.Fp2(table[0][x], table[1][x]));
+                values[x] = random.nextLong(org.safetynets.field.Fp.P);
+            }
+            // MLE(values)(r) = sum_x eq(r, x) values[x]
+            org.safetynets.field.Fp2 expected = org.safetynets.field.Fp2.ZERO;
+            for (int x = 0; x < eq.length; x++) expected = expected.add(eq[x].mul(values[x]));
+            assertEquals(expected, Multilinear.evaluate(values, r));
+        }
+    }
 }
