@@ -343,7 +343,7 @@ public final class CpuBackend implements Backend {
     /** The x^2 sum-check without a table of the weight: see {@link CpuSquareRounds}. */
     @Override
     public SquareRounds squareRounds(Fp2[] zeroWeights, Fp2[] oneWeights, DeviceTensor values) {
-        return new CpuSquareRounds(pool, zeroWeights, oneWeights, data(values), true);
+        return new CpuSquareRounds(pool, zeroWeights, oneWeights, data(values), true, simd);
     }
 
     /**

@@ -104,15 +104,19 @@ final class SquareRoundKernels {
      * A[i + u*2*quarter + v*quarter] over u, v in {0, 1}, G[3u + v] = sum over i < quarter of W[i] g_i(u, v)^2 for
      * u, v in {0, 1, 2}. Returns G re, im for each of the 9 (u, v) in that order.
      */
-    static long[] grid(WorkerPool pool, long[] a, int quarter, Weights w) {
+    static long[] grid(WorkerPool pool, long[] a, int quarter, Weights w, boolean simd) {
         int blockSize = w.blockSize();
         int run = Math.min(RUN, blockSize);
+        boolean lanes = simd && run % SquareLaneLoops.lanes() == 0;
+        int width = lanes ? SquareLaneLoops.lanes() : 0;
         return pool.sumRange(quarter >> w.lowVariables(), 27L * quarter, 18, (from, to, out) -> {
             long[] acc = new long[18];
+            long[] laneAcc = new long[18 * width]; // small runs on lanes: re, im lanes per g
             long[] rowLow = new long[run]; // g(0, v) over the run
             long[] rowHigh = new long[run]; // g(1, v)
             for (int b = from; b < to; b++) {
                 java.util.Arrays.fill(acc, 0);
+                java.util.Arrays.fill(laneAcc, 0);
                 for (int j = 0; j < blockSize; j += run) {
                     int s = (b << w.lowVariables()) + j;
                     if (allZero(a, s, run) && allZero(a, s + quarter, run) && allZero(a, s + 2 * quarter, run)
@@ -121,6 +125,16 @@ final class SquareRoundKernels {
                     }
                     boolean small = small(a, s, run) && small(a, s + quarter, run) && small(a, s + 2 * quarter, run)
                             && small(a, s + 3 * quarter, run);
+                    if (small && lanes) {
+                        for (int v = 0; v < 3; v++) {
+                            SquareLaneLoops.signedRows(a, s, quarter, v, run, rowLow, rowHigh);
+                            for (int u = 0; u < 3; u++) {
+                                SquareLaneLoops.weighSignedSquares(rowLow, rowHigh, u, w.lowRe(), w.lowIm(), j, run, laneAcc,
+                                        2 * (3 * u + v) * width);
+                            }
+                        }
+                        continue;
+                    }
                     for (int v = 0; v < 3; v++) {
                         if (small) {
                             // Signed values below 2^27 in magnitude: |g| <= 9 * 2^27 < 2^31, so g^2 < 2^61 - 1 is
@@ -161,7 +175,13 @@ final class SquareRoundKernels {
                     }
                 }
                 for (int g = 0; g < 9; g++) {
-                    addWeighted(w, b, Fp.reduceUnsigned(acc[2 * g]), Fp.reduceUnsigned(acc[2 * g + 1]), out, g);
+                    long blockRe = Fp.reduceUnsigned(acc[2 * g]);
+                    long blockIm = Fp.reduceUnsigned(acc[2 * g + 1]);
+                    if (lanes) {
+                        blockRe = Fp.add(blockRe, SquareLaneLoops.laneSum(laneAcc, 2 * g * width));
+                        blockIm = Fp.add(blockIm, SquareLaneLoops.laneSum(laneAcc, (2 * g + 1) * width));
+                    }
+                    addWeighted(w, b, blockRe, blockIm, out, g);
                 }
             }
         });
@@ -175,12 +195,15 @@ final class SquareRoundKernels {
      * (the run's values are still in cache when they are squared). {@code fold} must write entries [from, to)
      * only, reading nothing another run writes.
      */
-    static long[] foldThenSums(WorkerPool pool, long[] re, long[] im, int pairs, Weights w, int[] points, FoldRange fold) {
+    static long[] foldThenSums(WorkerPool pool, long[] re, long[] im, int pairs, Weights w, int[] points, FoldRange fold,
+                               boolean simd) {
         int blockSize = w.blockSize();
         int run = Math.min(RUN, blockSize);
         int np = points.length;
+        boolean lanes = simd && run % SquareLaneLoops.lanes() == 0;
+        int width = SquareLaneLoops.lanes();
         return pool.sumRange(pairs >> w.lowVariables(), (8L + 6L * np) * pairs, 2 * np, (from, to, out) -> {
-            long[] acc = new long[4 * np];
+            long[] acc = new long[lanes ? 4 * np * width : 4 * np];
             for (int b = from; b < to; b++) {
                 java.util.Arrays.fill(acc, 0);
                 for (int j = 0; j < blockSize; j += run) {
@@ -193,12 +216,29 @@ final class SquareRoundKernels {
                             && allZero(im, s + pairs, run)) {
                         continue;
                     }
-                    for (int p = 0; p < np; p++) weighSquares(re, im, s, s + pairs, run, points[p], w, j, acc, 4 * p);
+                    for (int p = 0; p < np; p++) {
+                        if (lanes) {
+                            SquareLaneLoops.weighExtensionSquares(re, im, s, s + pairs, points[p], w.lowRe(), w.lowIm(), j, run,
+                                    acc, 4 * p * width);
+                        } else {
+                            weighSquares(re, im, s, s + pairs, run, points[p], w, j, acc, 4 * p);
+                        }
+                    }
                 }
                 for (int p = 0; p < np; p++) {
-                    long blockRe = Fp.sub(Fp.reduceUnsigned(acc[4 * p]), Fp.reduceUnsigned(acc[4 * p + 1]));
-                    long blockIm = Fp.add(Fp.reduceUnsigned(acc[4 * p + 2]), Fp.reduceUnsigned(acc[4 * p + 3]));
-                    addWeighted(w, b, blockRe, blockIm, out, p);
+                    long rr, ii, ri, ir;
+                    if (lanes) {
+                        rr = SquareLaneLoops.laneSum(acc, 4 * p * width);
+                        ii = SquareLaneLoops.laneSum(acc, (4 * p + 1) * width);
+                        ri = SquareLaneLoops.laneSum(acc, (4 * p + 2) * width);
+                        ir = SquareLaneLoops.laneSum(acc, (4 * p + 3) * width);
+                    } else {
+                        rr = Fp.reduceUnsigned(acc[4 * p]);
+                        ii = Fp.reduceUnsigned(acc[4 * p + 1]);
+                        ri = Fp.reduceUnsigned(acc[4 * p + 2]);
+                        ir = Fp.reduceUnsigned(acc[4 * p + 3]);
+                    }
+                    addWeighted(w, b, Fp.sub(rr, ii), Fp.add(ri, ir), out, p);
                 }
             }
         });

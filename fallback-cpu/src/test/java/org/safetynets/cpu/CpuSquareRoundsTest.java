@@ -37,7 +37,9 @@ class CpuSquareRoundsTest {
         for (int threads : new int[] {1, 2}) {
             for (int k : VARIABLES) {
                 for (WeightKind kind : WeightKind.values()) {
-                    for (boolean grid : new boolean[] {true, false}) check(k, kind, threads, grid, seed++);
+                    for (boolean grid : new boolean[] {true, false}) {
+                        for (boolean simd : simdSettings()) check(k, kind, threads, grid, simd, seed++);
+                    }
                 }
             }
         }
@@ -45,9 +47,11 @@ class CpuSquareRoundsTest {
 
     @Test
     void largeTablesSplitOverThreads() {
-        check(15, WeightKind.POOLED, 2, true, 99);
-        check(16, WeightKind.EQ, 2, true, 100);
-        check(15, WeightKind.ONE_ZERO, 2, false, 101);
+        for (boolean simd : simdSettings()) {
+            check(15, WeightKind.POOLED, 2, true, simd, 99);
+            check(16, WeightKind.EQ, 2, true, simd, 100);
+            check(15, WeightKind.ONE_ZERO, 2, false, simd, 101);
+        }
     }
 
     @Test
@@ -86,7 +90,12 @@ class CpuSquareRoundsTest {
         }
     }
 
-    private static void check(int k, WeightKind kind, int threads, boolean grid, long seed) {
+    /** Scalar passes always; the SIMD passes too where this JVM has the Vector API. */
+    private static boolean[] simdSettings() {
+        return Simd.usable() ? new boolean[] {false, true} : new boolean[] {false};
+    }
+
+    private static void check(int k, WeightKind kind, int threads, boolean grid, boolean simd, long seed) {
         Random random = new Random(seed);
         Fp2[] zero = new Fp2[k];
         Fp2[] one = new Fp2[k];
@@ -95,9 +104,9 @@ class CpuSquareRoundsTest {
         long[] original = values.clone();
         Fp2[] e = Fp2Reference.productTable(zero, one);
         Fp2[] a = Fp2Reference.lift(values, 1 << k);
-        String what = "k=" + k + " " + kind + " threads=" + threads + " grid=" + grid + " seed=" + seed;
+        String what = "k=" + k + " " + kind + " threads=" + threads + " grid=" + grid + " simd=" + simd + " seed=" + seed;
         try (WorkerPool pool = new WorkerPool(threads);
-             CpuSquareRounds rounds = new CpuSquareRounds(pool, zero, one, values, grid)) {
+             CpuSquareRounds rounds = new CpuSquareRounds(pool, zero, one, values, grid, simd)) {
             int size = 1 << k;
             for (int m = k - 1; m >= 0; m--, size /= 2) {
                 Fp2[] expected = Fp2Reference.roundEvaluations(new Fp2[][] {e, a}, new int[] {0, 1, 1}, size / 2, 3);
