@@ -316,4 +316,58 @@ final class SquareLaneLoops {
         }
         return (any.reduceLanes(VectorOperators.OR) >>> SMALL_BITS_PLUS_ONE) == 0;
     }
+
+    /**
+     * out[outOff + j] (or plus it, with {@code add}) = x_j^2, x_j = rowLow[j] + u (rowHigh[j] - rowLow[j]) in signed
+     * integers below 2^31 in magnitude: exact. Sums of up to four of the grid's squares (each below 81 * 2^54) stay
+     * below 2^63, unreduced.
+     */
+    static void signedSquares(long[] rowLow, long[] rowHigh, int u, int n, long[] out, int outOff, boolean add) {
+        for (int j = 0; j < n; j += LANES) {
+            LongVector l = LongVector.fromArray(SPECIES, rowLow, j);
+            LongVector x = l.add(LongVector.fromArray(SPECIES, rowHigh, j).sub(l).mul(u));
+            LongVector sq = x.mul(x);
+            if (add) sq = sq.add(LongVector.fromArray(SPECIES, out, outOff + j));
+            sq.intoArray(out, outOff + j);
+        }
+    }
+
+    /**
+     * Adds sum over j < n of lowRe[lowOff + j] S_j into the lanes acc[accOff..] and of lowIm[...] S_j into
+     * acc[accOff + LANES..], for sums of squares S below 2^63 (folded first: below 2^61 + 4, a valid limb operand).
+     */
+    static void weighSums(long[] sums, int sumsOff, long[] lowRe, long[] lowIm, int lowOff, int n, long[] acc, int accOff) {
+        LongVector accRe = LongVector.fromArray(SPECIES, acc, accOff);
+        LongVector accIm = LongVector.fromArray(SPECIES, acc, accOff + LANES);
+        for (int j = 0; j < n; j += LANES) {
+            LongVector sq = LongVector.fromArray(SPECIES, sums, sumsOff + j);
+            sq = sq.and(P).add(sq.lanewise(VectorOperators.LSHR, 61));
+            LongVector s0 = sq.and(LOW32);
+            LongVector s1 = sq.lanewise(VectorOperators.LSHR, 32);
+            LongVector w = LongVector.fromArray(SPECIES, lowRe, lowOff + j);
+            LongVector w0 = w.and(LOW32);
+            LongVector w1 = w.lanewise(VectorOperators.LSHR, 32);
+            LongVector p00 = w0.mul(s0);
+            LongVector p01 = w0.mul(s1).add(w1.mul(s0));
+            LongVector p11 = w1.mul(s1);
+            LongVector t = p00.and(P).add(p00.lanewise(VectorOperators.LSHR, 61))
+                    .add(p01.lanewise(VectorOperators.LSHR, 29))
+                    .add(p01.and(LOW29).lanewise(VectorOperators.LSHL, 32))
+                    .add(p11.lanewise(VectorOperators.LSHL, 3));
+            accRe = accRe.and(P).add(accRe.lanewise(VectorOperators.LSHR, 61)).add(t);
+            w = LongVector.fromArray(SPECIES, lowIm, lowOff + j);
+            w0 = w.and(LOW32);
+            w1 = w.lanewise(VectorOperators.LSHR, 32);
+            p00 = w0.mul(s0);
+            p01 = w0.mul(s1).add(w1.mul(s0));
+            p11 = w1.mul(s1);
+            t = p00.and(P).add(p00.lanewise(VectorOperators.LSHR, 61))
+                    .add(p01.lanewise(VectorOperators.LSHR, 29))
+                    .add(p01.and(LOW29).lanewise(VectorOperators.LSHL, 32))
+                    .add(p11.lanewise(VectorOperators.LSHL, 3));
+            accIm = accIm.and(P).add(accIm.lanewise(VectorOperators.LSHR, 61)).add(t);
+        }
+        accRe.intoArray(acc, accOff);
+        accIm.intoArray(acc, accOff + LANES);
+    }
 }

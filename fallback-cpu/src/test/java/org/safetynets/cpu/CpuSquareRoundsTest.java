@@ -54,6 +54,26 @@ class CpuSquareRoundsTest {
         }
     }
 
+    /**
+     * Runs of small activations, of field elements and of zeros side by side, so that runs sharing a pooled weight
+     * take different paths (lanes, scalar, skipped) and still add up to the same sums.
+     */
+    @Test
+    void mixedRunsUnderPooledWeights() {
+        Random random = new Random(5);
+        for (int k : new int[] {13, 15}) {
+            long[] values = new long[1 << k];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = switch ((i / 128) % 5) {
+                    case 1 -> Fp2Reference.randomElement(random);
+                    case 3 -> 0;
+                    default -> org.safetynets.field.Fp.fromSigned(random.nextInt(1 << 20) - (1 << 19));
+                };
+            }
+            for (boolean simd : simdSettings()) check(k, WeightKind.POOLED, 2, true, simd, values, 200 + k);
+        }
+    }
+
     @Test
     void noVariables() {
         try (WorkerPool pool = new WorkerPool(1);
@@ -96,11 +116,17 @@ class CpuSquareRoundsTest {
     }
 
     private static void check(int k, WeightKind kind, int threads, boolean grid, boolean simd, long seed) {
+        check(k, kind, threads, grid, simd, null, seed);
+    }
+
+    /** @param given the values, or null to draw them */
+    private static void check(int k, WeightKind kind, int threads, boolean grid, boolean simd, long[] given, long seed) {
         Random random = new Random(seed);
         Fp2[] zero = new Fp2[k];
         Fp2[] one = new Fp2[k];
         drawWeights(random, kind, zero, one);
-        long[] values = Fp2Reference.randomValues(random, (1 << k) + (seed % 3 == 0 ? 5 : 0)); // a longer tensor too
+        long[] values = given != null ? given.clone()
+                : Fp2Reference.randomValues(random, (1 << k) + (seed % 3 == 0 ? 5 : 0)); // a longer tensor too
         long[] original = values.clone();
         Fp2[] e = Fp2Reference.productTable(zero, one);
         Fp2[] a = Fp2Reference.lift(values, 1 << k);
