@@ -159,16 +159,11 @@ final class SquareLaneLoops {
     }
 
     /**
-     * Adds, for j < n, the products of x_j^2 (x_j the line through (re, im)[at0 + j] and [at1 + j] at t in {0, 1, 2})
-     * with the weight low[lowOff + j] into four runs of lanes at acc[accOff..]: rr (lowRe sr), ii (lowIm si),
-     * ri (lowRe si), ir (lowIm sr), where x^2 = sr + si i = (a + b)(a - b) + 2ab i.
+     * sqRe[off + j] + sqIm[off + j] i = x_j^2 (or plus what they hold, with {@code add}), folded, for x_j the line
+     * through (re, im)[at0 + j] and [at1 + j] at t in {0, 1, 2}: x^2 = (a + b)(a - b) + 2ab i, two limb products.
      */
-    static void weighExtensionSquares(long[] re, long[] im, int at0, int at1, int t, long[] lowRe, long[] lowIm, int lowOff,
-                                      int n, long[] acc, int accOff) {
-        LongVector rr = LongVector.fromArray(SPECIES, acc, accOff);
-        LongVector ii = LongVector.fromArray(SPECIES, acc, accOff + LANES);
-        LongVector ri = LongVector.fromArray(SPECIES, acc, accOff + 2 * LANES);
-        LongVector ir = LongVector.fromArray(SPECIES, acc, accOff + 3 * LANES);
+    static void extensionSquares(long[] re, long[] im, int at0, int at1, int t, int n, long[] sqRe, long[] sqIm, int off,
+                                 boolean add) {
         for (int j = 0; j < n; j += LANES) {
             LongVector a;
             LongVector b;
@@ -192,7 +187,6 @@ final class SquareLaneLoops {
             sum = sum.and(P).add(sum.lanewise(VectorOperators.LSHR, 61));
             LongVector diff = a.add(2 * P).sub(b);
             diff = diff.and(P).add(diff.lanewise(VectorOperators.LSHR, 61));
-            // sr = sum * diff, folded
             LongVector x0 = sum.and(LOW32);
             LongVector x1 = sum.lanewise(VectorOperators.LSHR, 32);
             LongVector y0 = diff.and(LOW32);
@@ -205,7 +199,6 @@ final class SquareLaneLoops {
                     .add(p01.and(LOW29).lanewise(VectorOperators.LSHL, 32))
                     .add(p11.lanewise(VectorOperators.LSHL, 3));
             sr = sr.and(P).add(sr.lanewise(VectorOperators.LSHR, 61));
-            // si = 2 a b, folded
             x0 = a.and(LOW32);
             x1 = a.lanewise(VectorOperators.LSHR, 32);
             y0 = b.and(LOW32);
@@ -218,9 +211,30 @@ final class SquareLaneLoops {
                     .add(p01.and(LOW29).lanewise(VectorOperators.LSHL, 32))
                     .add(p11.lanewise(VectorOperators.LSHL, 3));
             si = si.and(P).add(si.lanewise(VectorOperators.LSHR, 61));
-            si = si.add(si);
-            si = si.and(P).add(si.lanewise(VectorOperators.LSHR, 61));
-            // the four weight products
+            si = si.add(si); // below 2^62 + 16
+            if (add) {
+                sr = sr.add(LongVector.fromArray(SPECIES, sqRe, off + j));
+                si = si.and(P).add(si.lanewise(VectorOperators.LSHR, 61)).add(LongVector.fromArray(SPECIES, sqIm, off + j));
+            }
+            sr.and(P).add(sr.lanewise(VectorOperators.LSHR, 61)).intoArray(sqRe, off + j);
+            si.and(P).add(si.lanewise(VectorOperators.LSHR, 61)).intoArray(sqIm, off + j);
+        }
+    }
+
+    /**
+     * Adds, for j < n, the products of the folded squares sqRe[off + j] + sqIm[off + j] i with the weight
+     * low[lowOff + j] into four runs of lanes at acc[accOff..]: rr (lowRe sr), ii (lowIm si), ri (lowRe si),
+     * ir (lowIm sr); the block's sum is (rr - ii) + (ri + ir) i.
+     */
+    static void weighExtensionSquares(long[] sqRe, long[] sqIm, int off, long[] lowRe, long[] lowIm, int lowOff, int n,
+                                      long[] acc, int accOff) {
+        LongVector rr = LongVector.fromArray(SPECIES, acc, accOff);
+        LongVector ii = LongVector.fromArray(SPECIES, acc, accOff + LANES);
+        LongVector ri = LongVector.fromArray(SPECIES, acc, accOff + 2 * LANES);
+        LongVector ir = LongVector.fromArray(SPECIES, acc, accOff + 3 * LANES);
+        for (int j = 0; j < n; j += LANES) {
+            LongVector sr = LongVector.fromArray(SPECIES, sqRe, off + j);
+            LongVector si = LongVector.fromArray(SPECIES, sqIm, off + j);
             LongVector sr0 = sr.and(LOW32);
             LongVector sr1 = sr.lanewise(VectorOperators.LSHR, 32);
             LongVector si0 = si.and(LOW32);
@@ -228,9 +242,9 @@ final class SquareLaneLoops {
             LongVector w = LongVector.fromArray(SPECIES, lowRe, lowOff + j);
             LongVector w0 = w.and(LOW32);
             LongVector w1 = w.lanewise(VectorOperators.LSHR, 32);
-            p00 = w0.mul(sr0);
-            p01 = w0.mul(sr1).add(w1.mul(sr0));
-            p11 = w1.mul(sr1);
+            LongVector p00 = w0.mul(sr0);
+            LongVector p01 = w0.mul(sr1).add(w1.mul(sr0));
+            LongVector p11 = w1.mul(sr1);
             LongVector term = p00.and(P).add(p00.lanewise(VectorOperators.LSHR, 61))
                     .add(p01.lanewise(VectorOperators.LSHR, 29))
                     .add(p01.and(LOW29).lanewise(VectorOperators.LSHL, 32))

@@ -271,10 +271,9 @@ final class SquareRoundKernels {
         int blockSize = w.blockSize();
         int run = Math.min(RUN, blockSize);
         int np = points.length;
-        boolean lanes = simd && run % SquareLaneLoops.lanes() == 0;
-        int width = SquareLaneLoops.lanes();
+        if (simd && run % SquareLaneLoops.lanes() == 0) return foldThenSumsLanes(pool, re, im, pairs, w, points, fold);
         return pool.sumRange(pairs >> w.lowVariables(), (8L + 6L * np) * pairs, 2 * np, (from, to, out) -> {
-            long[] acc = new long[lanes ? 4 * np * width : 4 * np];
+            long[] acc = new long[4 * np];
             for (int b = from; b < to; b++) {
                 java.util.Arrays.fill(acc, 0);
                 for (int j = 0; j < blockSize; j += run) {
@@ -287,28 +286,75 @@ final class SquareRoundKernels {
                             && allZero(im, s + pairs, run)) {
                         continue;
                     }
-                    for (int p = 0; p < np; p++) {
-                        if (lanes) {
-                            SquareLaneLoops.weighExtensionSquares(re, im, s, s + pairs, points[p], w.lowRe(), w.lowIm(), j, run,
-                                    acc, 4 * p * width);
-                        } else {
-                            weighSquares(re, im, s, s + pairs, run, points[p], w, j, acc, 4 * p);
+                    for (int p = 0; p < np; p++) weighSquares(re, im, s, s + pairs, run, points[p], w, j, acc, 4 * p);
+                }
+                for (int p = 0; p < np; p++) {
+                    long blockRe = Fp.sub(Fp.reduceUnsigned(acc[4 * p]), Fp.reduceUnsigned(acc[4 * p + 1]));
+                    long blockIm = Fp.add(Fp.reduceUnsigned(acc[4 * p + 2]), Fp.reduceUnsigned(acc[4 * p + 3]));
+                    addWeighted(w, b, blockRe, blockIm, out, p);
+                }
+            }
+        });
+    }
+
+    /**
+     * {@link #foldThenSums} on SIMD lanes, with the squares that share a pooled weight (see {@link #gridLanes}) added
+     * before the four weight products: up to four runs (a run and its low partner, in a block and its high partner)
+     * are folded, squared into one buffer per point, then weighed once.
+     */
+    private static long[] foldThenSumsLanes(WorkerPool pool, long[] re, long[] im, int pairs, Weights w, int[] points,
+                                            FoldRange fold) {
+        int lanes = SquareLaneLoops.lanes();
+        int blockSize = w.blockSize();
+        int blocks = pairs >> w.lowVariables();
+        int np = points.length;
+        int lowBit = symmetricBit(w.lowRe(), w.lowIm(), blockSize, lanes);
+        int partner = lowBit < 0 ? 0 : 1 << lowBit;
+        int run = Math.min(RUN, partner == 0 ? blockSize : partner);
+        int highBit = symmetricBit(w.highRe(), w.highIm(), blocks, 1);
+        int highPartner = highBit < 0 ? 0 : 1 << highBit;
+        int units = highPartner == 0 ? blocks : blocks / 2;
+        int halves = partner == 0 ? 1 : 2;
+        int blocksPerUnit = highPartner == 0 ? 1 : 2;
+        return pool.sumRange(units, (8L + 6L * np) * pairs, 2 * np, (from, to, out) -> {
+            long[] acc = new long[4 * np * lanes];
+            long[] sqRe = new long[np * run];
+            long[] sqIm = new long[np * run];
+            for (int unit = from; unit < to; unit++) {
+                int b = highPartner == 0 ? unit : (unit / highPartner) * 2 * highPartner + unit % highPartner;
+                java.util.Arrays.fill(acc, 0);
+                for (int group = 0; group < blockSize; group += halves * Math.max(partner, run)) {
+                    for (int j = group; j < group + Math.max(partner, run) && j < blockSize; j += run) {
+                        boolean added = false;
+                        for (int k = 0; k < blocksPerUnit; k++) {
+                            for (int h = 0; h < halves; h++) {
+                                int s = ((b + k * highPartner) << w.lowVariables()) + j + h * partner;
+                                if (fold != null) {
+                                    fold.apply(s, s + run);
+                                    fold.apply(s + pairs, s + pairs + run);
+                                }
+                                if (allZero(re, s, run) && allZero(re, s + pairs, run) && allZero(im, s, run)
+                                        && allZero(im, s + pairs, run)) {
+                                    continue;
+                                }
+                                for (int p = 0; p < np; p++) {
+                                    SquareLaneLoops.extensionSquares(re, im, s, s + pairs, points[p], run, sqRe, sqIm, p * run, added);
+                                }
+                                added = true;
+                            }
+                        }
+                        if (!added) continue;
+                        for (int p = 0; p < np; p++) {
+                            SquareLaneLoops.weighExtensionSquares(sqRe, sqIm, p * run, w.lowRe(), w.lowIm(), j, run, acc,
+                                    4 * p * lanes);
                         }
                     }
                 }
                 for (int p = 0; p < np; p++) {
-                    long rr, ii, ri, ir;
-                    if (lanes) {
-                        rr = SquareLaneLoops.laneSum(acc, 4 * p * width);
-                        ii = SquareLaneLoops.laneSum(acc, (4 * p + 1) * width);
-                        ri = SquareLaneLoops.laneSum(acc, (4 * p + 2) * width);
-                        ir = SquareLaneLoops.laneSum(acc, (4 * p + 3) * width);
-                    } else {
-                        rr = Fp.reduceUnsigned(acc[4 * p]);
-                        ii = Fp.reduceUnsigned(acc[4 * p + 1]);
-                        ri = Fp.reduceUnsigned(acc[4 * p + 2]);
-                        ir = Fp.reduceUnsigned(acc[4 * p + 3]);
-                    }
+                    long rr = SquareLaneLoops.laneSum(acc, 4 * p * lanes);
+                    long ii = SquareLaneLoops.laneSum(acc, (4 * p + 1) * lanes);
+                    long ri = SquareLaneLoops.laneSum(acc, (4 * p + 2) * lanes);
+                    long ir = SquareLaneLoops.laneSum(acc, (4 * p + 3) * lanes);
                     addWeighted(w, b, Fp.sub(rr, ii), Fp.add(ri, ir), out, p);
                 }
             }
