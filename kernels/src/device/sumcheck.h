@@ -126,38 +126,6 @@ KERNEL void round_pair(GLOBAL const u64 *a, GLOBAL const u64 *b, u32 halfSize, u
 }
 
 /*
- * The square sum-check: sum over i < halfSize of W[i] * a_t^2 with a_t = A[i] + t*(A[i+halfSize] - A[i]), for each t among the
- * `count` points p0, p1, p2 (each in {0, 1, 2}).
- */
-KERNEL void weighted_square_sums(GLOBAL const u64 *H, GLOBAL const u64 *L, u32 lowVariables, GLOBAL const u64 *A,
-                                 u32 halfSize, u32 count, u32 p0, u32 p1, u32 p2, GLOBAL u64 *partials) {
-    LOCAL u64 scratch[SN_GROUP];
-    u64 acc0 = 0;
-    u64 acc1 = 0;
-    u64 acc2 = 0;
-    for (u32 i = GLOBAL_ID(0); i < halfSize; i += NUM_GROUPS(0) * SN_GROUP) {
-        u64 x0 = A[i];
-        u64 x1 = A[i + halfSize];
-        u64 at[3];
-        at[0] = x0;
-        at[1] = x1;
-        at[2] = fp_sub(fp_add(x1, x1), x0);
-        u64 w = fp_mul(H[i >> lowVariables], L[i & ((1u << lowVariables) - 1)]);
-        acc0 = fp_mac(acc0, w, fp_mul(at[p0], at[p0]));
-        if (count > 1) acc1 = fp_mac(acc1, w, fp_mul(at[p1], at[p1]));
-        if (count > 2) acc2 = fp_mac(acc2, w, fp_mul(at[p2], at[p2]));
-    }
-    u64 total0 = group_sum(scratch, acc0);
-    u64 total1 = group_sum(scratch, acc1);
-    u64 total2 = group_sum(scratch, acc2);
-    if (LOCAL_ID(0) == 0) {
-        partials[GROUP_ID(0) * count] = fp_reduce(total0);
-        if (count > 1) partials[GROUP_ID(0) * count + 1] = fp_reduce(total1);
-        if (count > 2) partials[GROUP_ID(0) * count + 2] = fp_reduce(total2);
-    }
-}
-
-/*
  * The sum-pool sub-protocol: for the window offsets o in [o0, o0 + width) (o = dh*s + dw, width <= 16),
  * sum over output entries y = (c, oh, ow, b) < n of eq[y] * X[c, oh*s + dh, ow*s + dw, b].
  */
@@ -217,25 +185,4 @@ KERNEL void conv_patch_sums(GLOBAL const u64 *x, GLOBAL const u64 *eqRows, GLOBA
     }
     u64 total = group_sum(scratch, acc);
     if (LOCAL_ID(0) == 0) U[u] = fp_reduce(total);
-}
-
-/* weighted_square_sums at t = 0 and 2 (the square sum-check's every round): partials[2g], partials[2g + 1]. */
-KERNEL void weighted_square_sums_02(GLOBAL const u64 *H, GLOBAL const u64 *L, u32 lowVariables, GLOBAL const u64 *A,
-                                    u32 halfSize, GLOBAL u64 *partials) {
-    LOCAL u64 scratch[SN_GROUP];
-    u64 acc0 = 0;
-    u64 acc2 = 0;
-    for (u32 i = GLOBAL_ID(0); i < halfSize; i += NUM_GROUPS(0) * SN_GROUP) {
-        u64 x0 = A[i];
-        u64 x2 = fp_sub(fp_add(A[i + halfSize], A[i + halfSize]), x0);
-        u64 w = fp_mul(H[i >> lowVariables], L[i & ((1u << lowVariables) - 1)]);
-        acc0 = fp_mac(acc0, w, fp_mul(x0, x0));
-        acc2 = fp_mac(acc2, w, fp_mul(x2, x2));
-    }
-    u64 total0 = group_sum(scratch, acc0);
-    u64 total2 = group_sum(scratch, acc2);
-    if (LOCAL_ID(0) == 0) {
-        partials[2 * GROUP_ID(0)] = fp_reduce(total0);
-        partials[2 * GROUP_ID(0) + 1] = fp_reduce(total2);
-    }
 }

@@ -78,12 +78,6 @@ KERNEL void fold_base_ext(GLOBAL const u64 *T, u32 halfSize, u64 c, u64 d, GLOBA
     im[i] = fp_mul(d, step);
 }
 
-/* In place: T[i] = T[i] + T[i+halfSize] for i < halfSize. */
-KERNEL void sum_halves(GLOBAL u64 *T, u32 halfSize) {
-    u32 i = GLOBAL_ID(0);
-    if (i < halfSize) T[i] = fp_add(T[i], T[i + halfSize]);
-}
-
 /*
  * weights^T * M in slices of rows: out[s*cols + j] = sum over rows i in slice s ([s*perSlice, (s+1)*perSlice) cut
  * at rows) of e[i] * M[i, j]. Work-items along dimension 0 are consecutive columns, so reads of M coalesce.

@@ -5,6 +5,10 @@ import org.safetynets.bench.compare.TextTable;
 import org.safetynets.bench.compare.Timings;
 import org.safetynets.backend.Backends;
 import org.safetynets.backend.DeviceTensor;
+import org.safetynets.backend.ExtTensor;
+import org.safetynets.backend.SquareRounds;
+import org.safetynets.field.Fp2;
+import org.safetynets.poly.Univariate;
 import org.safetynets.model.DemoNetwork;
 import org.safetynets.model.Model;
 import org.safetynets.kernels.KernelBackend;
@@ -227,19 +231,41 @@ final class BackendComparison {
                 t -> be.roundEvaluations(t, new int[] {0, 1}, half, 2))));
         cases.add(new Case("roundEvaluations A*B*B, degree 3", "half 2^19", be -> onTensorsReduce(be, new long[][] {t0, t1},
                 t -> be.roundEvaluations(t, new int[] {0, 1, 1}, half, 3))));
-        // Split weights as the prover passes them: a 2^10-entry low factor and a high factor over the rest.
-        long[] lowWeights = random(random, 1 << 10);
-        long[] highWeights = random(random, half >> 10);
-        cases.add(new Case("weightedSquareSums t = 0, 2", "half 2^19", be -> onTensorsReduce(be, new long[][] {highWeights, lowWeights, t1},
-                t -> be.weightedSquareSums(t[0], t[1], 10, t[2], half, new int[] {0, 2}))));
         long r = random.nextLong(P);
         cases.add(new Case("fold", "half 2^19", be -> onTensorsReduce(be, new long[][] {t0}, t -> {
             be.fold(t[0], half, r);
             be.get(t[0], 0);
         })));
-        cases.add(new Case("sumHalves", "half 2^19", be -> onTensorsReduce(be, new long[][] {t0}, t -> {
-            be.sumHalves(t[0], half);
-            be.get(t[0], 0);
+        // F_p^2, as the prover now uses them: a challenge folds an extension table, rounds of eq * A * A with an
+        // extension eq table and a base A, and the x^2 sum-check's every round over small activations.
+        Fp2 rExt = new Fp2(random.nextLong(P), random.nextLong(P));
+        cases.add(new Case("fold F_p^2 table, F_p^2 challenge", "half 2^19", be -> onTensorsReduce(be, new long[][] {t0, t1}, t -> {
+            ExtTensor table = new ExtTensor(t[0], t[1]);
+            ExtTensor folded = be.fold(table, half, rExt); // in place, where a backend folds so: the same work each run
+            be.get(folded, 0);
+            if (folded != table) folded.close();
+        })));
+        Fp2[] extPoint = new Fp2[20];
+        for (int j = 0; j < extPoint.length; j++) extPoint[j] = new Fp2(random.nextLong(P), random.nextLong(P));
+        cases.add(new Case("roundEvaluations F_p^2 eq*A*A, degree 3", "half 2^19", be -> onTensorsReduce(be, new long[][] {t1}, t -> {
+            try (ExtTensor eq = be.eqTable(extPoint)) {
+                be.roundEvaluations(new ExtTensor[] {eq, ExtTensor.base(t[0])}, new int[] {0, 1, 1}, half, 3);
+            }
+        })));
+        Fp2[] squareZero = new Fp2[20];
+        for (int j = 0; j < squareZero.length; j++) squareZero[j] = Fp2.ONE.sub(extPoint[j]);
+        long[] squareValues = small(random, 2 * half, 1 << 14);
+        cases.add(new Case("squareRounds, every round", "2^20 values", be -> onTensorsReduce(be, new long[][] {squareValues}, t -> {
+            // Extension challenges: the values tensor is never folded in place, so each run sees the same values.
+            try (SquareRounds rounds = be.squareRounds(squareZero, extPoint, t[0])) {
+                Fp2 claim = Fp2.ZERO;
+                for (int variable = 19; variable >= 0; variable--) {
+                    Fp2[] s = rounds.roundPolynomial(claim);
+                    claim = Univariate.evaluate(s, extPoint[variable]);
+                    rounds.bind(extPoint[variable]);
+                }
+                rounds.finalValue();
+            }
         })));
         int rows = 64, cols = 1 << 14;
         long[] matrix = random(random, rows * cols);

@@ -11,7 +11,6 @@ import org.safetynets.tensor.Layout;
 import org.safetynets.tensor.PoolGeometry;
 import org.safetynets.tensor.Shape;
 
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -254,84 +253,6 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public long[] weightedSquareSums(DeviceTensor high, DeviceTensor low, int lowVariables, DeviceTensor values, int half,
-                                     int[] points) {
-        if (half < 0) throw new IllegalArgumentException("negative size");
-        if (lowVariables < 0 || lowVariables > 30 || (half & ((1 << lowVariables) - 1)) != 0) {
-            throw new IllegalArgumentException(half + " entries do not split into blocks of 2^" + lowVariables);
-        }
-        long[] h = data(high, half >> lowVariables, "square weights (high factor)");
-        long[] l = data(low, 1L << lowVariables, "square weights (low factor)");
-        long[] a = data(values, 2L * half, "square values");
-        for (int t : points) {
-            if (t < 0 || t > 2) throw new IllegalArgumentException("square sums are for t in {0, 1, 2}, not " + t);
-        }
-        if (java.util.Arrays.equals(points, new int[] {0, 2})) {
-            if (simd && simdBlocks(lowVariables, half)) {
-                SimdKernels.Weights weights = simdWeights(h, l, lowVariables, half);
-                return pool.sumRange(weights.units(half >> lowVariables), 4L * half, 2,
-                        (from, to, out) -> SimdKernels.weightedSquareSumsAtZeroAndTwo(weights, a, half, from, to, out));
-            }
-            return RoundKernels.weightedSquareSumsAtZeroAndTwo(pool, h, l, lowVariables, a, half);
-        }
-        return RoundKernels.weightedSquareSums(pool, h, l, lowVariables, a, half, points);
-    }
-
-    @Override
-    public long[] foldThenWeightedSquareSums(DeviceTensor values, int half, long[] challenges, DeviceTensor high,
-                                             DeviceTensor low, int lowVariables) {
-        // One pass takes one or two folds of a power-of-two table whose folded pairs split into whole blocks.
-        int folds = challenges.length;
-        int pairs = folds == 1 || folds == 2 ? half >> folds : 0;
-        if (!simd || half <= 0 || (half & (half - 1)) != 0 || pairs == 0 || !simdBlocks(lowVariables, pairs)) {
-            return Backend.super.foldThenWeightedSquareSums(values, half, challenges, high, low, lowVariables);
-        }
-        for (long r : challenges) requireCanonical(r, "fold challenge");
-        long[] a = data(values, 2L * half, "folded table");
-        long[] h = data(high, pairs >> lowVariables, "square weights (high factor)");
-        long[] l = data(low, 1L << lowVariables, "square weights (low factor)");
-        long[] c = challenges.clone();
-        SimdKernels.Weights weights = simdWeights(h, l, lowVariables, pairs);
-        return pool.sumRange(weights.units(pairs >> lowVariables), 6L * half, 2,
-                (from, to, out) -> SimdKernels.foldThenWeightedSquareSums(a, half, c, weights, from, to, out));
-    }
-
-    @Override
-    public Optional<long[]> weightedSquareGrid(DeviceTensor high, DeviceTensor low, int lowVariables, DeviceTensor values,
-                                               int half) {
-        if (!simd || half < 2 || (half & 1) != 0 || !simdBlocks(lowVariables, half / 2)) return Optional.empty();
-        long[] a = data(values, 2L * half, "square values");
-        long[] h = data(high, (half / 2) >> lowVariables, "square weights (high factor)");
-        long[] l = data(low, 1L << lowVariables, "square weights (low factor)");
-        SimdKernels.Weights weights = simdWeights(h, l, lowVariables, half / 2);
-        return Optional.of(pool.sumRange(weights.units((half / 2) >> lowVariables), 9L * half, 9,
-                (from, to, out) -> SimdKernels.weightedSquareGrid(weights, a, half, from, to, out)));
-    }
-
-    /** Split weights over {@code pairs} entries, with the pooled window offsets the SIMD kernels can use. */
-    private static SimdKernels.Weights simdWeights(long[] high, long[] low, int lowVariables, int pairs) {
-        int lowBit = RoundKernels.symmetricBit(low, 1 << lowVariables);
-        int highBit = RoundKernels.symmetricBit(high, pairs >> lowVariables);
-        int lowPartner = lowBit >= 0 && (1 << lowBit) >= SimdKernels.lanes() ? 1 << lowBit : 0;
-        return new SimdKernels.Weights(high, low, lowVariables, lowPartner, highBit < 0 ? 0 : 1 << highBit);
-    }
-
-    /** Whether pairs half apart split into blocks of 2^lowVariables that the SIMD kernels take whole. */
-    private static boolean simdBlocks(int lowVariables, int half) {
-        return lowVariables >= 0 && lowVariables <= 30 && (1 << lowVariables) % SimdKernels.lanes() == 0
-                && half % (1 << lowVariables) == 0;
-    }
-
-    @Override
-    public void sumHalves(DeviceTensor table, int half) {
-        if (half < 0) throw new IllegalArgumentException("negative size");
-        long[] t = data(table, 2L * half, "summed table");
-        pool.forRange(half, half, (from, to) -> {
-            for (int i = from; i < to; i++) t[i] = Fp.add(t[i], t[i + half]);
-        });
-    }
-
-    @Override
     public DeviceTensor rowCombination(DeviceTensor weights, DeviceTensor matrix, int rows, int cols) {
         if (rows < 0 || cols < 0) throw new IllegalArgumentException("negative matrix dimension");
         long[] e = data(weights, rows, "row weights");
@@ -422,7 +343,7 @@ public final class CpuBackend implements Backend {
     /** The x^2 sum-check without a table of the weight: see {@link CpuSquareRounds}. */
     @Override
     public SquareRounds squareRounds(Fp2[] zeroWeights, Fp2[] oneWeights, DeviceTensor values) {
-        return new CpuSquareRounds(pool, zeroWeights, oneWeights, data(values), true);
+        return new CpuSquareRounds(pool, zeroWeights, oneWeights, data(values), true, simd);
     }
 
     /**

@@ -37,7 +37,9 @@ class CpuSquareRoundsTest {
         for (int threads : new int[] {1, 2}) {
             for (int k : VARIABLES) {
                 for (WeightKind kind : WeightKind.values()) {
-                    for (boolean grid : new boolean[] {true, false}) check(k, kind, threads, grid, seed++);
+                    for (boolean grid : new boolean[] {true, false}) {
+                        for (boolean simd : simdSettings()) check(k, kind, threads, grid, simd, seed++);
+                    }
                 }
             }
         }
@@ -45,9 +47,31 @@ class CpuSquareRoundsTest {
 
     @Test
     void largeTablesSplitOverThreads() {
-        check(15, WeightKind.POOLED, 2, true, 99);
-        check(16, WeightKind.EQ, 2, true, 100);
-        check(15, WeightKind.ONE_ZERO, 2, false, 101);
+        for (boolean simd : simdSettings()) {
+            check(15, WeightKind.POOLED, 2, true, simd, 99);
+            check(16, WeightKind.EQ, 2, true, simd, 100);
+            check(15, WeightKind.ONE_ZERO, 2, false, simd, 101);
+        }
+    }
+
+    /**
+     * Runs of small activations, of field elements and of zeros side by side, so that runs sharing a pooled weight
+     * take different paths (lanes, scalar, skipped) and still add up to the same sums.
+     */
+    @Test
+    void mixedRunsUnderPooledWeights() {
+        Random random = new Random(5);
+        for (int k : new int[] {13, 15}) {
+            long[] values = new long[1 << k];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = switch ((i / 128) % 5) {
+                    case 1 -> Fp2Reference.randomElement(random);
+                    case 3 -> 0;
+                    default -> org.safetynets.field.Fp.fromSigned(random.nextInt(1 << 20) - (1 << 19));
+                };
+            }
+            for (boolean simd : simdSettings()) check(k, WeightKind.POOLED, 2, true, simd, values, 200 + k);
+        }
     }
 
     @Test
@@ -86,18 +110,29 @@ class CpuSquareRoundsTest {
         }
     }
 
-    private static void check(int k, WeightKind kind, int threads, boolean grid, long seed) {
+    /** Scalar passes always; the SIMD passes too where this JVM has the Vector API. */
+    private static boolean[] simdSettings() {
+        return Simd.usable() ? new boolean[] {false, true} : new boolean[] {false};
+    }
+
+    private static void check(int k, WeightKind kind, int threads, boolean grid, boolean simd, long seed) {
+        check(k, kind, threads, grid, simd, null, seed);
+    }
+
+    /** @param given the values, or null to draw them */
+    private static void check(int k, WeightKind kind, int threads, boolean grid, boolean simd, long[] given, long seed) {
         Random random = new Random(seed);
         Fp2[] zero = new Fp2[k];
         Fp2[] one = new Fp2[k];
         drawWeights(random, kind, zero, one);
-        long[] values = Fp2Reference.randomValues(random, (1 << k) + (seed % 3 == 0 ? 5 : 0)); // a longer tensor too
+        long[] values = given != null ? given.clone()
+                : Fp2Reference.randomValues(random, (1 << k) + (seed % 3 == 0 ? 5 : 0)); // a longer tensor too
         long[] original = values.clone();
         Fp2[] e = Fp2Reference.productTable(zero, one);
         Fp2[] a = Fp2Reference.lift(values, 1 << k);
-        String what = "k=" + k + " " + kind + " threads=" + threads + " grid=" + grid + " seed=" + seed;
+        String what = "k=" + k + " " + kind + " threads=" + threads + " grid=" + grid + " simd=" + simd + " seed=" + seed;
         try (WorkerPool pool = new WorkerPool(threads);
-             CpuSquareRounds rounds = new CpuSquareRounds(pool, zero, one, values, grid)) {
+             CpuSquareRounds rounds = new CpuSquareRounds(pool, zero, one, values, grid, simd)) {
             int size = 1 << k;
             for (int m = k - 1; m >= 0; m--, size /= 2) {
                 Fp2[] expected = Fp2Reference.roundEvaluations(new Fp2[][] {e, a}, new int[] {0, 1, 1}, size / 2, 3);

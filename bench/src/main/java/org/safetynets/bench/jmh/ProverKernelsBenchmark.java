@@ -14,7 +14,11 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.safetynets.backend.Backend;
 import org.safetynets.backend.DeviceTensor;
+import org.safetynets.backend.SquareRounds;
 import org.safetynets.bench.FieldFill;
+import org.safetynets.field.Fp;
+import org.safetynets.field.Fp2;
+import org.safetynets.poly.Univariate;
 
 import java.util.concurrent.TimeUnit;
 
@@ -25,8 +29,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code fold}: binding the top variable of one table. It runs in place on the same table every time:
  *       the work is the same whatever the values, so no reset is needed between invocations;</li>
  *   <li>{@code eqTable}: the eq(point, x) table over 20 variables;</li>
- *   <li>{@code weightedSquareSums}: one round of the x^2 sum-check, sum of W[i]*a_t^2 at t = 0 and 2 (t = 1 comes
- *       from the running claim), W holding half as many entries as the values.</li>
+ *   <li>{@code squareRounds}: the x^2 sum-check's every round over 2^20 small activations, with F_p^2 eq weights
+ *       and F_p^2 challenges, as the prover runs it ({@link Backend#squareRounds}).</li>
  * </ul>
  */
 @State(Scope.Benchmark)
@@ -40,9 +44,6 @@ public class ProverKernelsBenchmark {
     static final int ENTRIES = 1 << VARIABLES;
     static final int DEGREE = 3;
     private static final int[] FACTORS = {0, 1, 2};
-    private static final int[] SQUARE_POINTS = {0, 2};
-
-    private static final int SQUARE_LOW_VARIABLES = 10;
 
     @Param({"cpu"})
     public String backend;
@@ -53,8 +54,9 @@ public class ProverKernelsBenchmark {
     private Backend opened;
     private DeviceTensor[] tables;
     private DeviceTensor foldTable;
-    private DeviceTensor squareWeightsHigh;
-    private DeviceTensor squareWeightsLow;
+    private DeviceTensor activations;
+    private Fp2[] squareZero;
+    private Fp2[] squareOne;
     private long challenge;
     private long[] point;
 
@@ -65,9 +67,15 @@ public class ProverKernelsBenchmark {
         tables = new DeviceTensor[FACTORS.length];
         for (int i = 0; i < tables.length; i++) tables[i] = opened.upload(fill.elements(ENTRIES));
         foldTable = opened.upload(fill.elements(ENTRIES));
-        // Split weights as the prover passes them: a 2^10-entry low factor, a high factor over the rest.
-        squareWeightsHigh = opened.upload(fill.elements((ENTRIES / 2) >> SQUARE_LOW_VARIABLES));
-        squareWeightsLow = opened.upload(fill.elements(1 << SQUARE_LOW_VARIABLES));
+        long[] small = new long[ENTRIES];
+        for (int i = 0; i < ENTRIES; i++) small[i] = Math.floorMod((long) (fill.nextElement() % (1 << 15)) - (1 << 14), Fp.P);
+        activations = opened.upload(small);
+        squareZero = new Fp2[VARIABLES];
+        squareOne = new Fp2[VARIABLES];
+        for (int j = 0; j < VARIABLES; j++) {
+            squareOne[j] = new Fp2(fill.nextElement(), fill.nextElement());
+            squareZero[j] = Fp2.ONE.sub(squareOne[j]);
+        }
         challenge = fill.nextElement();
         point = fill.elements(VARIABLES);
     }
@@ -76,8 +84,7 @@ public class ProverKernelsBenchmark {
     public void tearDown() {
         for (DeviceTensor t : tables) t.close();
         foldTable.close();
-        squareWeightsHigh.close();
-        squareWeightsLow.close();
+        activations.close();
         opened.close();
     }
 
@@ -93,10 +100,18 @@ public class ProverKernelsBenchmark {
         return foldTable;
     }
 
+    /** Extension challenges never fold the activations in place, so every invocation sees the same values. */
     @Benchmark
-    public long[] weightedSquareSums() {
-        return opened.weightedSquareSums(squareWeightsHigh, squareWeightsLow, SQUARE_LOW_VARIABLES, tables[1], ENTRIES / 2,
-                SQUARE_POINTS);
+    public Fp2 squareRounds() {
+        try (SquareRounds rounds = opened.squareRounds(squareZero, squareOne, activations)) {
+            Fp2 claim = Fp2.ZERO;
+            for (int m = VARIABLES - 1; m >= 0; m--) {
+                Fp2[] s = rounds.roundPolynomial(claim);
+                claim = Univariate.evaluate(s, squareOne[m]);
+                rounds.bind(squareOne[m]);
+            }
+            return rounds.finalValue();
+        }
     }
 
     @Benchmark

@@ -6,7 +6,6 @@ import org.safetynets.tensor.ConvGeometry;
 import org.safetynets.tensor.Layout;
 import org.safetynets.tensor.PoolGeometry;
 
-import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -64,53 +63,6 @@ public interface Backend extends AutoCloseable {
      * zero = 1 - r, one = r; a variable that is summed over (a pool's window offset) has zero = one = 1.
      */
     DeviceTensor productTable(long[] zeroWeights, long[] oneWeights);
-
-    /**
-     * For the square sum-check: with a_t = A[i] + t*(A[i+half] - A[i]), returns sum over i < half of W[i]*a_t^2 for
-     * each t in {@code points} (a subset of {0, 1, 2}, in that order), where the weights are a tensor product,
-     * W[i] = high[i >> lowVariables] * low[i mod 2^lowVariables]. {@code half} is a multiple of 2^lowVariables,
-     * {@code high} holds half >> lowVariables live entries and {@code low} 2^lowVariables. Split weights spare the
-     * prover a weight table as large as the activations: {@code low} stays in cache and {@code high} is
-     * 2^lowVariables times smaller.
-     */
-    long[] weightedSquareSums(DeviceTensor high, DeviceTensor low, int lowVariables, DeviceTensor values, int half,
-                              int[] points);
-
-    /**
-     * Folds the table by each challenge in turn, the highest variable first ({@link #fold}(values, half, c[0]),
-     * then fold(values, half/2, c[1]), ...), then returns {@link #weightedSquareSums} at t in {0, 2} over the
-     * folded table, whose pairs are half >> c.length apart: the square sum-check's step from one round to the next.
-     * A backend whose kernels are limited by memory traffic does it in one pass over the table instead of one per
-     * fold and one for the sums. Afterwards the first half >> (c.length - 1) entries hold the folded table and
-     * entries from half on are unchanged; the entries between are unspecified (with two challenges, a backend need
-     * not write the intermediate table).
-     */
-    default long[] foldThenWeightedSquareSums(DeviceTensor values, int half, long[] challenges, DeviceTensor high,
-                                              DeviceTensor low, int lowVariables) {
-        int h = half;
-        for (long r : challenges) {
-            fold(values, h, r);
-            h /= 2;
-        }
-        return weightedSquareSums(high, low, lowVariables, values, h, new int[] {0, 2});
-    }
-
-    /**
-     * The square sum-check's first two rounds from one pass over the table, for backends that have such a pass
-     * (the first rounds read the largest tables; the activations are still small integers then). For i < half/2,
-     * let g_i(u, v) be the multilinear interpolation over the top two variables, g_i(u, v) =
-     * A[i + u*half + v*half/2] at u, v in {0, 1}. Returns G[3u + v] = sum over i < half/2 of W[i] * g_i(u, v)^2 for
-     * u, v in {0, 1, 2}, with W split as in {@link #weightedSquareSums} (over the variables below the top two), or
-     * empty where the backend takes the rounds one at a time. G holds both rounds: the first sums over v in
-     * {0, 1}, the second interpolates in u at the first challenge.
-     */
-    default Optional<long[]> weightedSquareGrid(DeviceTensor high, DeviceTensor low, int lowVariables, DeviceTensor values,
-                                                int half) {
-        return Optional.empty();
-    }
-
-    /** In place: T[i] = T[i] + T[i+half] for i < half (sums the highest live variable out of a product table). */
-    void sumHalves(DeviceTensor table, int half);
 
     /** weights^T * M: the vector of length cols with entry j = sum_i weights[i] * M[i, j]. */
     DeviceTensor rowCombination(DeviceTensor weights, DeviceTensor matrix, int rows, int cols);

@@ -582,208 +582,6 @@ public abstract class BackendContractTest {
         }
     }
 
-    @Test
-    void weightedSquareSumsAndSumHalves() {
-        for (Values kind : Values.values()) {
-            // (half, low variables): split weights of every shape the prover uses, and odd sizes unsplit.
-            for (int[] size : new int[][] {{1, 0}, {2, 0}, {2, 1}, {7, 0}, {8, 3}, {1 << 15, 0}, {1 << 15, 10}}) {
-                int half = size[0];
-                int lowVariables = size[1];
-                checkSquareSums(kind, half, lowVariables, values(half >> lowVariables, Values.RANDOM),
-                        values(1 << lowVariables, Values.EDGES), false, "");
-            }
-        }
-    }
-
-    /** foldThenWeightedSquareSums is one or two folds followed by weightedSquareSums at {0, 2} over the folded table. */
-    @Test
-    void foldThenWeightedSquareSums() {
-        for (Values kind : Values.values()) {
-            // (pairs after the folds, low variables): the prover's split and small or unsplit sizes.
-            for (int[] size : new int[][] {{1, 0}, {4, 2}, {8, 3}, {64, 3}, {1 << 12, 10}, {1 << 13, 6}}) {
-                int pairs = size[0];
-                int lowVariables = size[1];
-                boolean pooled = (lowVariables & 1) == 0; // half the shapes with pooled offsets in the weights
-                long[] high = pooledWeights(values(pairs >> lowVariables, Values.RANDOM), pooled);
-                long[] low = pooledWeights(values(1 << lowVariables, Values.EDGES), pooled);
-                for (long[] challenges : new long[][] {{0}, {1}, {P - 1}, {randomElement()}, {randomElement(), randomElement()},
-                        {1, P - 1}, {0, randomElement()}}) {
-                    long[] table = values(2 * (pairs << challenges.length) + 3, kind);
-                    checkFoldThenSums(table, pairs, lowVariables, high, low, challenges,
-                            kind + " pairs " + pairs + " low variables " + lowVariables);
-                }
-            }
-        }
-        // Tables of one magnitude each around 2^27, where a backend's small-integer path for two folds may end (the
-        // four corners' products with 32-bit limbs of a field element must add up in 63 bits).
-        for (long magnitude : new long[] {(1L << 27) - 1, 1L << 27, 1L << 29, 1L << 31, 1L << 34}) {
-            long[] table = new long[2 * (1 << 14) + 3];
-            for (int i = 0; i < table.length; i++) {
-                long v = magnitude - random.nextInt(2);
-                table[i] = random.nextBoolean() ? v : P - v;
-            }
-            checkFoldThenSums(table, 1 << 12, 10, values(4, Values.RANDOM), values(1 << 10, Values.RANDOM),
-                    new long[] {randomElement(), randomElement()}, "magnitudes near " + magnitude);
-        }
-    }
-
-    private void checkFoldThenSums(long[] table, int pairs, int lowVariables, long[] high, long[] low, long[] challenges,
-                                   String what) {
-        int half = pairs << challenges.length;
-        long[] folded = table.clone();
-        for (int k = 0, h = half; k < challenges.length; k++, h /= 2) {
-            for (int i = 0; i < h; i++) folded[i] = add(folded[i], mul(challenges[k], sub(folded[i + h], folded[i])));
-        }
-        long[] expected = new long[2];
-        for (int i = 0; i < pairs; i++) {
-            long w = mul(high[i >> lowVariables], low[i % (1 << lowVariables)]);
-            long a0 = folded[i];
-            long a2 = sub(add(folded[i + pairs], folded[i + pairs]), a0);
-            expected[0] = add(expected[0], mul(w, mul(a0, a0)));
-            expected[1] = add(expected[1], mul(w, mul(a2, a2)));
-        }
-        String where = what + " challenges " + java.util.Arrays.toString(challenges);
-        try (DeviceTensor th = backend.upload(high); DeviceTensor tl = backend.upload(low); DeviceTensor ta = backend.upload(table)) {
-            assertArrayEquals(expected, backend.foldThenWeightedSquareSums(ta, half, challenges, th, tl, lowVariables), where);
-            long[] after = backend.download(ta);
-            int live = half >> (challenges.length - 1); // the rest of the first half is unspecified
-            assertArrayEquals(java.util.Arrays.copyOf(folded, live), java.util.Arrays.copyOf(after, live), where + ": the folded table");
-            assertArrayEquals(java.util.Arrays.copyOfRange(table, half, table.length),
-                    java.util.Arrays.copyOfRange(after, half, after.length), where + ": the upper half is left alone");
-        }
-    }
-
-    /** weightedSquareGrid, where a backend has it, against its definition in BigInteger arithmetic. */
-    @Test
-    void weightedSquareGrid() {
-        for (Values kind : Values.values()) {
-            for (int[] size : new int[][] {{2, 0}, {16, 3}, {128, 3}, {1 << 12, 10}, {1 << 13, 6}}) {
-                for (boolean pooled : new boolean[] {false, true}) {
-                    checkSquareGrid(size[0], size[1], values(2 * size[0] + 1, kind), kind + (pooled ? " pooled" : ""), pooled);
-                }
-            }
-        }
-        // Tables of one magnitude each, around where a backend's small-integer path must end: the grid's
-        // extrapolation to u = v = 2 multiplies values by up to 9, so squares of 64 bits overflow from 2^32 / 9 on.
-        for (long magnitude : new long[] {1L << 26, (1L << 27) - 1, 1L << 27, 1L << 28, (1L << 32) / 9 + 2, (1L << 29) - 1,
-                1L << 31, 1L << 34}) {
-            long[] a = new long[2 * 1024 + 1];
-            for (int i = 0; i < a.length; i++) {
-                long v = magnitude - random.nextInt(2);
-                a[i] = random.nextBoolean() ? v : P - v;
-            }
-            checkSquareGrid(1024, 6, a, "magnitudes near " + magnitude, true);
-        }
-        // Small integers in the first two blocks of 64 quads, field elements in the others: with pooled weights a
-        // block and its partner (two blocks on) differ, where a backend may treat small blocks its own way.
-        long[] mixed = values(2 * 1024 + 1, Values.RANDOM);
-        long[] smallValues = values(mixed.length, Values.SMALL);
-        for (int i = 0; i < 128; i++) {
-            for (int corner : new int[] {0, 512, 1024, 1536}) mixed[i + corner] = smallValues[i + corner];
-        }
-        checkSquareGrid(1024, 6, mixed, "small and field blocks side by side", true);
-    }
-
-    /** @param pooled weights symmetric in a pooled offset variable in each factor, where the factor has one */
-    private void checkSquareGrid(int half, int lowVariables, long[] a, String what, boolean pooled) {
-        int quads = half / 2;
-        long[] high = pooledWeights(values(quads >> lowVariables, Values.RANDOM), pooled);
-        long[] low = pooledWeights(values(1 << lowVariables, Values.EDGES), pooled);
-        BigInteger[] expected = new BigInteger[9];
-        java.util.Arrays.fill(expected, BigInteger.ZERO);
-        for (int i = 0; i < quads; i++) {
-            BigInteger w = big(high[i >> lowVariables]).multiply(big(low[i % (1 << lowVariables)]));
-            BigInteger x00 = big(a[i]);
-            BigInteger x01 = big(a[i + quads]);
-            BigInteger x10 = big(a[i + half]);
-            BigInteger x11 = big(a[i + half + quads]);
-            for (int u = 0; u < 3; u++) {
-                BigInteger bu = BigInteger.valueOf(u);
-                BigInteger g0 = x00.add(bu.multiply(x10.subtract(x00))); // g(u, 0)
-                BigInteger g1 = x01.add(bu.multiply(x11.subtract(x01))); // g(u, 1)
-                for (int v = 0; v < 3; v++) {
-                    BigInteger g = g0.add(BigInteger.valueOf(v).multiply(g1.subtract(g0)));
-                    expected[3 * u + v] = expected[3 * u + v].add(w.multiply(g).multiply(g)).mod(BIG_P);
-                }
-            }
-        }
-        String where = what + " half " + half + " low variables " + lowVariables;
-        try (DeviceTensor th = backend.upload(high); DeviceTensor tl = backend.upload(low); DeviceTensor ta = backend.upload(a)) {
-            java.util.Optional<long[]> grid = backend.weightedSquareGrid(th, tl, lowVariables, ta, half);
-            if (grid.isEmpty()) return; // the backend takes the rounds one at a time
-            for (int k = 0; k < 9; k++) assertEquals(reduce(expected[k]), grid.get()[k], where + " G[" + k + "]");
-            assertArrayEquals(a, backend.download(ta), where + ": the table is left alone");
-        }
-    }
-
-    /**
-     * A pooled window offset has weight 1 at 0 and at 1, so the weight tables are symmetric in that variable, which a
-     * backend may exploit (adding the squares that share a weight first): every placement of such a variable, in the
-     * low factor (within a run of pairs or across runs) and in the high factor, with zero, small and field values.
-     */
-    @Test
-    void weightedSquareSumsWithSymmetricWeights() {
-        for (Values kind : Values.values()) {
-            for (int[] shape : new int[][] {{1 << 12, 10, 8, -1}, {1 << 12, 10, 9, 1}, {1 << 12, 10, 0, 0}, {1 << 12, 10, 3, -1},
-                    {1 << 12, 10, -1, 1}, {1 << 14, 10, 8, 3}, {1 << 6, 4, 2, 1}, {1 << 3, 2, 1, 0}, {2, 1, 0, -1}}) {
-                int half = shape[0];
-                int lowVariables = shape[1];
-                long[] high = symmetric(values(half >> lowVariables, Values.RANDOM), shape[3]);
-                long[] low = symmetric(values(1 << lowVariables, Values.RANDOM), shape[2]);
-                for (boolean zeroRuns : new boolean[] {false, true}) {
-                    checkSquareSums(kind, half, lowVariables, high, low, zeroRuns,
-                            " symmetric in low bit " + shape[2] + ", high bit " + shape[3] + (zeroRuns ? ", zero runs" : ""));
-                }
-            }
-        }
-    }
-
-    /** With {@code pooled}, the table made symmetric in its second-highest variable (its only one if it has one). */
-    private static long[] pooledWeights(long[] table, boolean pooled) {
-        int variables = Integer.numberOfTrailingZeros(table.length);
-        return pooled && variables >= 1 ? symmetric(table, Math.max(0, variables - 2)) : table;
-    }
-
-    /** The table made symmetric in variable u (entry x + 2^u copied from x for x with bit u clear); u = -1 leaves it. */
-    private static long[] symmetric(long[] table, int u) {
-        if (u < 0) return table;
-        for (int x = 0; x < table.length; x++) if ((x & (1 << u)) == 0) table[x | (1 << u)] = table[x];
-        return table;
-    }
-
-    /** @param zeroRuns zero some runs of pairs (as zero padding does), so that a run and the run sharing its weights differ */
-    private void checkSquareSums(Values kind, int half, int lowVariables, long[] high, long[] low, boolean zeroRuns, String shape) {
-        long[] a = values(2 * half, kind);
-        int runLength = Math.max(1, Math.min(256, half / 8));
-        for (int i = 0; zeroRuns && i < half; i++) {
-            if ((i / runLength) % 3 == 1) {
-                a[i] = 0;
-                a[i + half] = 0;
-            }
-        }
-        BigInteger[] expected = {BigInteger.ZERO, BigInteger.ZERO, BigInteger.ZERO};
-        for (int i = 0; i < half; i++) {
-            BigInteger w = big(high[i >> lowVariables]).multiply(big(low[i % (1 << lowVariables)]));
-            BigInteger a0 = big(a[i]);
-            BigInteger a1 = big(a[i + half]);
-            BigInteger[] at = {a0, a1, a1.shiftLeft(1).subtract(a0)};
-            for (int t = 0; t < 3; t++) expected[t] = expected[t].add(w.multiply(at[t]).multiply(at[t])).mod(BIG_P);
-        }
-        String where = kind + " half " + half + " low variables " + lowVariables + shape;
-        try (DeviceTensor th = backend.upload(high); DeviceTensor tl = backend.upload(low); DeviceTensor ta = backend.upload(a)) {
-            long[] actual = backend.weightedSquareSums(th, tl, lowVariables, ta, half, new int[] {0, 1, 2});
-            for (int t = 0; t < 3; t++) assertEquals(reduce(expected[t]), actual[t], where + " t " + t);
-            long[] ends = backend.weightedSquareSums(th, tl, lowVariables, ta, half, new int[] {0, 2});
-            assertEquals(reduce(expected[0]), ends[0], where);
-            assertEquals(reduce(expected[2]), ends[1], where);
-            assertEquals(reduce(expected[1]), backend.weightedSquareSums(th, tl, lowVariables, ta, half, new int[] {1})[0], where);
-            backend.sumHalves(ta, half);
-            long[] summed = backend.download(ta);
-            for (int i = 0; i < half; i++) assertEquals(add(a[i], a[i + half]), summed[i], kind + " sumHalves " + i);
-            for (int i = half; i < 2 * half; i++) assertEquals(a[i], summed[i], "the upper half is left alone");
-        }
-    }
-
     // ---- F_p^2: tables a challenge touched ---------------------------------------------------------------
     // The reference is the textbook loop in Fp2 arithmetic (itself checked against BigInteger in Fp2Test); values
     // include 0, 1, p-1, i, -i and 1 + i, base elements inside extension tables, and base tables beside extension ones.
@@ -936,6 +734,72 @@ public abstract class BackendContractTest {
             } finally {
                 for (ExtTensor t : onBackend) if (t != null) t.close();
             }
+        }
+    }
+
+    /**
+     * The x^2 sum-check's rounds (fused or generic) against the plain degree-3 round of E * A * A over a weight
+     * table, round by round: eq weights, pooled offsets (zero = one = 1), one_j = 0 (q(1) not derivable from the
+     * claim), base and extension challenges; small activations, zero runs and field values.
+     */
+    @Test
+    void squareRoundsMatchThePlainRound() {
+        for (int k : new int[] {1, 2, 3, 6, 12}) {
+            for (Values kind : Values.values()) {
+                for (int weights = 0; weights < 3; weights++) {
+                    Fp2[] zero = new Fp2[k];
+                    Fp2[] one = new Fp2[k];
+                    for (int j = 0; j < k; j++) {
+                        one[j] = extensionValue(false);
+                        zero[j] = Fp2.ONE.sub(one[j]);
+                        if (weights == 1 && j % 3 == 1) {
+                            zero[j] = Fp2.ONE;
+                            one[j] = Fp2.ONE;
+                        }
+                        if (weights == 2 && j % 2 == 0) one[j] = Fp2.ZERO;
+                    }
+                    long[] values = values(1 << k, kind);
+                    for (int i = 0; i < values.length; i++) if ((i / 16) % 4 == 3) values[i] = 0; // zero runs
+                    checkSquareRounds(zero, one, values, "k " + k + " " + kind + " weights " + weights);
+                }
+            }
+        }
+    }
+
+    private void checkSquareRounds(Fp2[] zero, Fp2[] one, long[] values, String what) {
+        int k = zero.length;
+        Fp2[] e = new Fp2[1 << k];
+        for (int x = 0; x < e.length; x++) {
+            Fp2 product = Fp2.ONE;
+            for (int j = 0; j < k; j++) product = product.mul(((x >>> j) & 1) == 1 ? one[j] : zero[j]);
+            e[x] = product;
+        }
+        Fp2[] a = baseValues(values);
+        try (DeviceTensor tensor = backend.upload(values); SquareRounds rounds = backend.squareRounds(zero, one, tensor)) {
+            for (int m = k - 1, size = 1 << k; m >= 0; m--, size /= 2) {
+                int half = size / 2;
+                Fp2[] expected = new Fp2[4];
+                Fp2 claim = Fp2.ZERO;
+                for (int i = 0; i < size; i++) claim = claim.add(e[i].mul(a[i].square()));
+                for (int t = 0; t < 4; t++) {
+                    Fp2 sum = Fp2.ZERO;
+                    Fp2 at = Fp2.of(t);
+                    for (int i = 0; i < half; i++) {
+                        Fp2 ei = e[i].add(at.mul(e[i + half].sub(e[i])));
+                        Fp2 ai = a[i].add(at.mul(a[i + half].sub(a[i])));
+                        sum = sum.add(ei.mul(ai.square()));
+                    }
+                    expected[t] = sum;
+                }
+                assertArrayEquals(expected, rounds.roundPolynomial(claim), what + " round " + m);
+                Fp2 r = m % 3 == 0 ? Fp2.of(randomElement()) : extensionValue(false);
+                rounds.bind(r);
+                for (int i = 0; i < half; i++) {
+                    e[i] = e[i].add(r.mul(e[i + half].sub(e[i])));
+                    a[i] = a[i].add(r.mul(a[i + half].sub(a[i])));
+                }
+            }
+            assertEquals(a[0], rounds.finalValue(), what + " final value");
         }
     }
 }

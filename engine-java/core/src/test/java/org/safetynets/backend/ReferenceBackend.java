@@ -152,29 +152,6 @@ public final class ReferenceBackend implements Backend {
     }
 
     @Override
-    public long[] weightedSquareSums(DeviceTensor high, DeviceTensor low, int lowVariables, DeviceTensor values, int half,
-                                     int[] points) {
-        long[] h = data(high);
-        long[] l = data(low);
-        long[] a = data(values);
-        long[] sums = new long[points.length];
-        for (int i = 0; i < half; i++) {
-            long w = Fp.mul(h[i >> lowVariables], l[i & ((1 << lowVariables) - 1)]);
-            for (int k = 0; k < points.length; k++) {
-                long at = Fp.add(a[i], Fp.mul(points[k], Fp.sub(a[i + half], a[i])));
-                sums[k] = Fp.add(sums[k], Fp.mul(w, Fp.mul(at, at)));
-            }
-        }
-        return sums;
-    }
-
-    @Override
-    public void sumHalves(DeviceTensor table, int half) {
-        long[] t = data(table);
-        for (int i = 0; i < half; i++) t[i] = Fp.add(t[i], t[i + half]);
-    }
-
-    @Override
     public DeviceTensor rowCombination(DeviceTensor weights, DeviceTensor matrix, int rows, int cols) {
         long[] e = data(weights);
         long[] m = data(matrix);

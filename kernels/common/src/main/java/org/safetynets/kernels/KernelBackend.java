@@ -64,10 +64,9 @@ public abstract class KernelBackend<B> implements Backend {
     /** The entry points this class launches on every device, as the kernel sources name them. */
     public static final List<String> KERNELS = List.of("reduce_sums", "reduce_max", "max_magnitude", "matmul",
             "matmul_signed", "conv2d", "conv2d_signed", "add_bias", "square", "sum_pool", "product_table_part",
-            "outer_product", "fold", "sum_halves", "row_combination", "sum_slices", "column_combination",
-            "column_combination_narrow", "round_general", "round_pair", "weighted_square_sums", "weighted_square_sums_02",
-            "pool_offset_sums", "conv_patch_sums", "product_table_part_ext", "outer_product_ext", "fold_ext", "fold_base_ext",
-            "round_ext");
+            "outer_product", "fold", "row_combination", "sum_slices", "column_combination", "column_combination_narrow",
+            "round_general", "round_pair", "pool_offset_sums", "conv_patch_sums", "product_table_part_ext",
+            "outer_product_ext", "fold_ext", "fold_base_ext", "round_ext");
     /** conv2d_signed over 8 batch entries in OpenCL's long8 (kernels/src/opencl/vector.cl): only where asked for. */
     public static final String VECTOR_CONVOLUTION = "conv2d_signed8";
 
@@ -558,44 +557,6 @@ public abstract class KernelBackend<B> implements Backend {
         Tensor table = newTensor(1 << k, "product table over " + k + " variables");
         new Launch("outer_product").mem(high).mem(low).u32(l).mem(table).u32(1L << k).run(1L << k, ELEMENTWISE_GROUP);
         return table;
-    }
-
-    @Override
-    public synchronized long[] weightedSquareSums(DeviceTensor high, DeviceTensor low, int lowVariables, DeviceTensor values,
-                                                  int half, int[] points) {
-        if (half < 0) throw new IllegalArgumentException("negative size");
-        if (lowVariables < 0 || lowVariables > 30 || (half & ((1 << lowVariables) - 1)) != 0) {
-            throw new IllegalArgumentException(half + " entries do not split into blocks of 2^" + lowVariables);
-        }
-        // The kernels multiply the two weight factors per entry: one more multiplication against a table read.
-        Tensor h = tensor(high, half >> lowVariables, "square weights (high factor)");
-        Tensor l = tensor(low, 1L << lowVariables, "square weights (low factor)");
-        Tensor a = tensor(values, 2L * half, "square values");
-        for (int t : points) {
-            if (t < 0 || t > 2) throw new IllegalArgumentException("square sums are for t in {0, 1, 2}, not " + t);
-        }
-        long[] sums = new long[points.length];
-        if (half == 0) return sums;
-        if (Arrays.equals(points, new int[] {0, 2})) {
-            return reduce(new Launch("weighted_square_sums_02").mem(h).mem(l).u32(lowVariables).mem(a).u32(half), half, 2);
-        }
-        for (int from = 0; from < points.length; from += 3) {
-            int count = Math.min(3, points.length - from);
-            int p0 = points[from];
-            int p1 = count > 1 ? points[from + 1] : 0;
-            int p2 = count > 2 ? points[from + 2] : 0;
-            Launch launch = new Launch("weighted_square_sums").mem(h).mem(l).u32(lowVariables).mem(a).u32(half).u32(count).u32(p0).u32(p1).u32(p2);
-            System.arraycopy(reduce(launch, half, count), 0, sums, from, count);
-        }
-        return sums;
-    }
-
-    @Override
-    public synchronized void sumHalves(DeviceTensor table, int half) {
-        if (half < 0) throw new IllegalArgumentException("negative size");
-        Tensor t = tensor(table, 2L * half, "summed table");
-        new Launch("sum_halves").mem(t).u32(half).run(half, ELEMENTWISE_GROUP);
-        t.maxMagnitude = -1;
     }
 
     @Override

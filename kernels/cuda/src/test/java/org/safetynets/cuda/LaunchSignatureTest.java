@@ -169,11 +169,6 @@ class LaunchSignatureTest {
             }
             b.productTable(new long[11], new long[11]).close();
             b.eqTable(new long[] {1, 2, 3}).close();
-            try (DeviceTensor low = b.upload(new long[4])) {
-                b.weightedSquareSums(a, low, 2, c, 1024, new int[] {0, 2});
-                b.weightedSquareSums(a, low, 2, c, 1024, new int[] {0, 1, 2, 1});
-            }
-            b.sumHalves(d, 1024);
             b.fold(d, 512, 7);
             b.rowCombination(a, c, 64, 32).close(); // one slice
             b.rowCombination(a, c, 2048, 2).close(); // slices, then sum_slices
