@@ -22,11 +22,15 @@ final class TestHost implements AutoCloseable {
     final List<String> log = new CopyOnWriteArrayList<>();
 
     TestHost(String token, int maxSessions, Duration sessionTimeout, ProverHost.Behaviour behaviour) throws Exception {
+        this(token, maxSessions, sessionTimeout, Limits.DEFAULTS, behaviour);
+    }
+
+    TestHost(String token, int maxSessions, Duration sessionTimeout, Limits limits, ProverHost.Behaviour behaviour) throws Exception {
         Map<String, Model> models = new LinkedHashMap<>();
         models.put("demo", DEMO);
         models.put("other", OTHER);
         server = ProverHostServer.start(new ProverHostServer.Listen("localhost", 0, token, null, null), new ModelRegistry(models),
-                Backends.open("cpu", 2, reason -> { }), new ProverHost.Settings(maxSessions, sessionTimeout, Duration.ofSeconds(2), Limits.DEFAULTS),
+                Backends.open("cpu", 2, reason -> { }), new ProverHost.Settings(maxSessions, sessionTimeout, Duration.ofSeconds(2), limits),
                 log::add, behaviour);
     }
 
