@@ -34,7 +34,7 @@ import java.util.concurrent.Callable;
         description = {"Checks a proof of the model's outputs on an input batch.",
             "Prints ACCEPT and exits 0, or REJECT: <reason> and exits 1; errors (unreadable files, options) exit 2.",
             "Only outputs a proof established are to be trusted: write them with --outputs, or check a host's outputs file with --expect."})
-public final class VerifyCommand implements Callable<Integer> {
+final class VerifyCommand implements Callable<Integer> {
     private static final int SHOWN_OUTPUTS = 10;
     private static final int SHOWN_SAMPLES = 16;
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -147,7 +147,7 @@ public final class VerifyCommand implements Callable<Integer> {
     }
 
     /** Batch, verifier time and a glimpse of the outputs the proof establishes. */
-    public static void describeAccepted(PrintWriter out, long[][] outputs, long verifierNanos) {
+    static void describeAccepted(PrintWriter out, long[][] outputs, long verifierNanos) {
         long[] argmax = TensorJson.argmax(outputs);
         new Format.Table().row("batch", Integer.toString(outputs.length))
                 .row("verifier", Format.duration(verifierNanos))
