@@ -9,9 +9,10 @@ import java.nio.file.Path;
 
 /**
  * The files the commands exchange: a model ({@link ModelCodec}), an input batch and outputs ({@link TensorJson}),
- * a proof ({@link ProofCodec}), and the names they take by default.
+ * a proof ({@link ProofCodec}), and the names they take by default. Public for the service module's client, which
+ * reads the same model and input files.
  */
-final class Artifacts {
+public final class Artifacts {
     /** Names inside a {@code demo --save} directory, which {@code verify} reads as they are. */
     static final String MODEL_FILE = "model.snm";
     static final String INPUT_FILE = "input.json";
@@ -22,11 +23,11 @@ final class Artifacts {
     private Artifacts() {
     }
 
-    static Model readModel(Path path, Limits limits) {
+    public static Model readModel(Path path, Limits limits) {
         return ModelCodec.decode(UserFiles.read(path), path.toString(), limits);
     }
 
-    static long[][] readInputs(Path path, Model model, Limits limits) {
+    public static long[][] readInputs(Path path, Model model, Limits limits) {
         return TensorJson.readInputs(UserFiles.read(path), path.toString(), model, limits);
     }
 

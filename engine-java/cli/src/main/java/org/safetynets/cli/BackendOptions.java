@@ -7,8 +7,8 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 
-/** {@code --backend} and {@code --threads}, shared by the commands that run the network. */
-final class BackendOptions {
+/** {@code --backend} and {@code --threads}, shared by the commands that run the network (and the service's {@code serve}). */
+public final class BackendOptions {
     @Option(names = "--backend", paramLabel = "NAME", defaultValue = "auto",
             description = "Backend to run on: cpu, opencl, cuda, or auto (the first available; default: ${DEFAULT-VALUE}). "
                     + "`safetynets backends` lists them.")
@@ -45,7 +45,7 @@ final class BackendOptions {
      * is not printed on every run; {@code safetynets backends} lists each backend with its reason, and with
      * SAFETYNETS_DEBUG set each skipped one is a {@code debug:} line on {@code err}.
      */
-    Backend open(PrintWriter err) {
+    public Backend open(PrintWriter err) {
         requireThreads(threads);
         boolean debug = System.getenv("SAFETYNETS_DEBUG") != null;
         Backend opened = Backends.open(backend, threads, reason -> {

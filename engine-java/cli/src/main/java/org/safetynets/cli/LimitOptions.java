@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
  * reads a model, an input batch or a proof. Exceeding one is one line naming the limit, the value and this option,
  * and exit code 2: a resource refusal, not a verdict (verify never reports a proof it did not check as REJECT).
  */
-final class LimitOptions {
+public final class LimitOptions {
     @Option(names = "--max-batch", paramLabel = "N", description = "Most samples in an input batch or proof (default: ${DEFAULT-VALUE}).")
     int maxBatch = Limits.DEFAULTS.maxBatch();
 
@@ -21,7 +21,7 @@ final class LimitOptions {
     @Option(names = "--max-proof-bytes", paramLabel = "N", description = "Largest proof file read (default: ${DEFAULT-VALUE}).")
     long maxProofBytes = Limits.DEFAULTS.maxProofBytes();
 
-    Limits limits() {
+    public Limits limits() {
         requireWithin("--max-batch", maxBatch, Limits.MAX_BATCH_CEILING);
         requireWithin("--max-tensor-elements", maxTensorElements, Limits.MAX_TENSOR_ELEMENTS_CEILING);
         requireWithin("--max-proof-bytes", maxProofBytes, Limits.MAX_PROOF_BYTES_CEILING);

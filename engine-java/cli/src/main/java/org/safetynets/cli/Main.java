@@ -109,7 +109,7 @@ public final class Main implements Callable<Integer> {
         return INTERNAL_ERROR;
     }
 
-    static String oneLine(String message) {
+    public static String oneLine(String message) {
         return message == null ? "" : message.replaceAll("\\s*[\\r\\n]+\\s*", " ").strip();
     }
 

@@ -15,15 +15,16 @@ import java.util.Locale;
  * a claim until it equals what a proof established.
  *
  * <p>Written: {@code {"verified": true, "model": "sha256:...", "output_scale": S, "outputs": [[...], ...],
- * "argmax": [...]}}, one sample per line; real output = integer / S.
+ * "argmax": [...]}}, one sample per line; real output = integer / S. Public so that the service module's client
+ * writes the same file.
  */
-final class VerifiedOutputs {
+public final class VerifiedOutputs {
     private static final JsonMapper MAPPER = JsonMapper.builder().build();
 
     private VerifiedOutputs() {
     }
 
-    static byte[] write(Model model, long[][] outputs) {
+    public static byte[] write(Model model, long[][] outputs) {
         String head = String.format(Locale.ROOT, "{\"verified\": true, \"model\": \"sha256:%s\", \"output_scale\": %s,%n",
                 Format.hex(model.digest()), jsonNumber(model.outputScale()));
         String rest = new String(TensorJson.writeOutputs(outputs), StandardCharsets.UTF_8).substring(1); // drop its '{'
@@ -41,7 +42,7 @@ final class VerifiedOutputs {
      * present) holds exactly {@code verified}; else the first difference, as a rejection reason. A file that is
      * not such JSON is a difference too: it is not the verified outputs.
      */
-    static String difference(byte[] claimedJson, String source, long[][] verified) {
+    public static String difference(byte[] claimedJson, String source, long[][] verified) {
         JsonNode root;
         try {
             root = MAPPER.readTree(claimedJson);

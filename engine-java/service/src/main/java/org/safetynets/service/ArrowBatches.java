@@ -1,0 +1,106 @@
+package org.safetynets.service;
+
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.complex.FixedSizeListVector;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.FieldType;
+import org.apache.arrow.vector.types.pojo.Schema;
+import org.safetynets.MalformedInput;
+
+import java.util.List;
+
+/**
+ * Batches of samples (inputs, outputs) as Arrow record batches: one row per sample, one column {@code sample} of type
+ * {@code FixedSizeList<Int64>(width)}, neither the list nor its values nullable.
+ *
+ * <p>Why one fixed-size list column and not one column per feature: models take 784 features and more, and a
+ * column per feature would mean a schema (and 784 vectors with their validity buffers) per model; a fixed-size
+ * list is one schema for every model, parametrised by its width, whose values are one contiguous Int64 buffer in
+ * (sample, feature) order, exactly the engine's {@code long[batch][width]}. The width in the schema is checked
+ * against the model before a value is read.
+ */
+final class ArrowBatches {
+    static final String COLUMN = "sample";
+    private static final String VALUE = "value";
+
+    private ArrowBatches() {
+    }
+
+    static Schema schema(int width) {
+        Field value = new Field(VALUE, FieldType.notNullable(new ArrowType.Int(64, true)), null);
+        Field sample = new Field(COLUMN, FieldType.notNullable(new ArrowType.FixedSizeList(width)), List.of(value));
+        return new Schema(List.of(sample));
+    }
+
+    /** A new root holding {@code rows} (each of {@code width} values); the caller closes it. */
+    static VectorSchemaRoot write(BufferAllocator allocator, int width, long[][] rows) {
+        VectorSchemaRoot root = VectorSchemaRoot.create(schema(width), allocator);
+        try {
+            fill(root, width, rows);
+            return root;
+        } catch (RuntimeException e) {
+            root.close();
+            throw e;
+        }
+    }
+
+    /** Replaces the contents of a root of {@link #schema}(width) with {@code rows}. */
+    static void fill(VectorSchemaRoot root, int width, long[][] rows) {
+        FixedSizeListVector list = (FixedSizeListVector) root.getVector(COLUMN);
+        BigIntVector values = (BigIntVector) list.getDataVector();
+        root.clear();
+        list.allocateNew();
+        values.allocateNew(Math.multiplyExact(rows.length, width));
+        for (int b = 0; b < rows.length; b++) {
+            if (rows[b].length != width) throw new IllegalArgumentException("row " + b + " has " + rows[b].length + " values, not " + width);
+            list.setNotNull(b);
+            for (int f = 0; f < width; f++) values.set(b * width + f, rows[b][f]);
+        }
+        values.setValueCount(rows.length * width);
+        list.setValueCount(rows.length);
+        root.setRowCount(rows.length);
+    }
+
+    /**
+     * The rows of a received batch, refused (MalformedInput naming {@code source}) unless its schema is exactly
+     * {@link #schema}(width) and no row or value is null. At most {@code maxRows} rows are accepted; the count is
+     * checked before anything is copied.
+     */
+    static long[][] read(VectorSchemaRoot root, int width, int maxRows, String source) {
+        List<FieldVector> vectors = root.getFieldVectors();
+        if (vectors.size() != 1) {
+            throw new MalformedInput(source, "expected one column '" + COLUMN + "' (FixedSizeList<Int64>(" + width + ")), got " + vectors.size()
+                    + " columns: " + root.getSchema());
+        }
+        Field field = vectors.get(0).getField();
+        if (!(field.getType() instanceof ArrowType.FixedSizeList list) || !(vectors.get(0) instanceof FixedSizeListVector samples)) {
+            throw new MalformedInput(source, "column '" + field.getName() + "' is " + field.getType() + ", expected FixedSizeList<Int64>(" + width + ")");
+        }
+        if (list.getListSize() != width) {
+            throw new MalformedInput(source, "each sample has " + list.getListSize() + " values; the model takes " + width);
+        }
+        if (!(samples.getDataVector() instanceof BigIntVector values)) {
+            throw new MalformedInput(source, "sample values are " + samples.getDataVector().getField().getType() + ", expected Int64");
+        }
+        int rows = root.getRowCount();
+        if (rows < 1) throw new MalformedInput(source, "the batch has no samples");
+        if (rows > maxRows) throw new MalformedInput(source, "the batch has " + rows + " samples, more than the " + maxRows + " allowed (--max-batch)");
+        if (samples.getValueCount() < rows || values.getValueCount() < (long) rows * width) {
+            throw new MalformedInput(source, "the batch declares " + rows + " rows but holds fewer values");
+        }
+        if (samples.getNullCount() != 0) throw new MalformedInput(source, "a sample is null");
+        long[][] out = new long[rows][width];
+        for (int b = 0; b < rows; b++) {
+            for (int f = 0; f < width; f++) {
+                int at = b * width + f;
+                if (values.isNull(at)) throw new MalformedInput(source, "sample " + b + " value " + f + " is null");
+                out[b][f] = values.get(at);
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,211 @@
+package org.safetynets.service;
+
+import org.apache.arrow.flight.FlightStream;
+import org.apache.arrow.flight.OutboundStreamListener;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.safetynets.MalformedInput;
+import org.safetynets.ProofRejected;
+import org.safetynets.field.Fp;
+import org.safetynets.field.Fp2;
+import org.safetynets.transcript.InteractiveTranscript;
+import org.safetynets.transcript.PublicBytes;
+import org.safetynets.transcript.Transcript;
+
+import java.security.SecureRandom;
+
+/**
+ * The interactive channel over one Arrow Flight {@code DoExchange}: the network counterpart of
+ * {@link InteractiveTranscript}, so that {@code Prover.prove} runs on the host and {@code Verifier.verify} on the
+ * client unchanged.
+ *
+ * <p>On the wire (each step one Flight message; see {@link Frame}): the base-field message (the outputs) is a record
+ * batch of the outputs schema, one row per sample, values as signed integers (the model's integer outputs, the
+ * embedding of F_p in ±(p-1)/2), with a {@code BATCH_MESSAGE} frame naming its label; every F_p^2 message is an
+ * {@code EXTENSION_MESSAGE} frame of words; every challenge a {@code CHALLENGE} frame of two words, drawn by the
+ * client from {@link SecureRandom} only after it has received the message the challenge binds. The client's verdict
+ * frame ends the exchange.
+ *
+ * <p>Public values are not sent: both sides hold them, and fresh coins cannot depend on them.
+ */
+final class FlightTranscript implements Transcript {
+    private final Role role;
+    private final FlightStream inbound;
+    private final OutboundStreamListener outbound;
+    private final BufferAllocator allocator;
+    private final int outputWidth;
+    /** The prover's outputs root, already started on {@code outbound}; null on the verifier's side. */
+    private final VectorSchemaRoot outputs;
+    private final SecureRandom coins;
+    private final String peer;
+
+    private FlightTranscript(Role role, FlightStream inbound, OutboundStreamListener outbound, BufferAllocator allocator, int outputWidth,
+                             VectorSchemaRoot outputs, String peer) {
+        this.role = role;
+        this.inbound = inbound;
+        this.outbound = outbound;
+        this.allocator = allocator;
+        this.outputWidth = outputWidth;
+        this.outputs = outputs;
+        this.coins = role == Role.VERIFIER ? new SecureRandom() : null;
+        this.peer = peer;
+    }
+
+    /** The host's end: {@code outputs} is a root of {@link ArrowBatches#schema}(outputWidth) already started on {@code outbound}. */
+    static FlightTranscript prover(FlightStream inbound, OutboundStreamListener outbound, BufferAllocator allocator, VectorSchemaRoot outputs,
+                                   int outputWidth) {
+        return new FlightTranscript(Role.PROVER, inbound, outbound, allocator, outputWidth, outputs, "client");
+    }
+
+    /** The client's end: it has sent its input batch; the host's outputs schema arrives on {@code inbound}. */
+    static FlightTranscript verifier(FlightStream inbound, OutboundStreamListener outbound, BufferAllocator allocator, int outputWidth) {
+        return new FlightTranscript(Role.VERIFIER, inbound, outbound, allocator, outputWidth, null, "host");
+    }
+
+    @Override
+    public Role role() {
+        return role;
+    }
+
+    @Override
+    public void absorbPublic(String label, long[] values) {
+    }
+
+    @Override
+    public void absorbPublicBytes(String label, PublicBytes bytes) {
+    }
+
+    @Override
+    public long[] message(String label, int length, long[] proverValues) {
+        if (length % outputWidth != 0) throw new IllegalStateException("message '" + label + "' of " + length + " is not whole rows of " + outputWidth);
+        int rows = length / outputWidth;
+        if (role == Role.PROVER) {
+            if (proverValues == null || proverValues.length != length) throw new IllegalStateException("prover message '" + label + "' must have " + length + " elements");
+            long[][] signed = new long[rows][outputWidth];
+            for (int i = 0; i < length; i++) {
+                if (!Fp.isCanonical(proverValues[i])) throw new IllegalStateException("prover message '" + label + "' element " + i + " is not canonical");
+                signed[i / outputWidth][i % outputWidth] = Fp.toSigned(proverValues[i]);
+            }
+            ArrowBatches.fill(outputs, outputWidth, signed);
+            outbound.putNext(new Frame(Frame.Kind.BATCH_MESSAGE, label, new byte[0]).toBuffer(allocator));
+            return proverValues.clone();
+        }
+        if (proverValues != null) throw new IllegalStateException("the verifier does not supply prover messages");
+        Frame frame = receive("message '" + label + "'");
+        expect(frame, Frame.Kind.BATCH_MESSAGE, label);
+        long[][] signed;
+        try {
+            signed = ArrowBatches.read(inbound.getRoot(), outputWidth, rows, "the host's message '" + label + "'");
+        } catch (MalformedInput e) {
+            throw new ProofRejected(e.getMessage());
+        }
+        if (signed.length != rows) throw new ProofRejected("message '" + label + "' has " + signed.length + " rows, expected " + rows);
+        long[] values = new long[length];
+        for (int i = 0; i < length; i++) {
+            long v = signed[i / outputWidth][i % outputWidth];
+            if (v > Fp.MAX_SIGNED || v < -Fp.MAX_SIGNED) {
+                throw new ProofRejected("message '" + label + "' element " + i + " is outside the field's signed range");
+            }
+            values[i] = Fp.fromSigned(v);
+        }
+        return values;
+    }
+
+    @Override
+    public Fp2[] extensionMessage(String label, int length, Fp2[] proverValues) {
+        if (role == Role.PROVER) {
+            if (proverValues == null || proverValues.length != length) throw new IllegalStateException("prover message '" + label + "' must have " + length + " elements");
+            long[] words = new long[2 * length];
+            for (int i = 0; i < length; i++) {
+                words[2 * i] = proverValues[i].re();
+                words[2 * i + 1] = proverValues[i].im();
+            }
+            outbound.putMetadata(Frame.words(Frame.Kind.EXTENSION_MESSAGE, label, words).toBuffer(allocator));
+            return proverValues.clone();
+        }
+        if (proverValues != null) throw new IllegalStateException("the verifier does not supply prover messages");
+        Frame frame = receive("message '" + label + "'");
+        expect(frame, Frame.Kind.EXTENSION_MESSAGE, label);
+        long[] words;
+        try {
+            words = frame.words("the host's message '" + label + "'");
+        } catch (MalformedInput e) {
+            throw new ProofRejected(e.getMessage());
+        }
+        if (words.length != 2L * length) {
+            throw new ProofRejected("expected message '" + label + "' of " + length + " elements, the host sent " + words.length / 2.0);
+        }
+        Fp2[] values = new Fp2[length];
+        for (int i = 0; i < length; i++) {
+            if (!Fp.isCanonical(words[2 * i]) || !Fp.isCanonical(words[2 * i + 1])) {
+                throw new ProofRejected("message '" + label + "' element " + i + " is not a canonical field element");
+            }
+            values[i] = new Fp2(words[2 * i], words[2 * i + 1]);
+        }
+        return values;
+    }
+
+    @Override
+    public Fp2 challenge(String label) {
+        if (role == Role.VERIFIER) {
+            // Drawn now, after the message it binds has been received: the host cannot have seen it.
+            Fp2 r = new Fp2(uniform(), uniform());
+            outbound.putMetadata(Frame.words(Frame.Kind.CHALLENGE, label, new long[] {r.re(), r.im()}).toBuffer(allocator));
+            return r;
+        }
+        Frame frame = receive("challenge '" + label + "'");
+        if (frame.kind() == Frame.Kind.VERDICT) throw new InteractiveTranscript.VerifierStopped(frame.text());
+        if (frame.kind() != Frame.Kind.CHALLENGE || !frame.label().equals(label)) {
+            throw new MalformedInput("client", "expected challenge '" + label + "', got " + frame.kind() + " '" + frame.label() + "'");
+        }
+        long[] words = frame.words("client");
+        if (words.length != 2 || !Fp.isCanonical(words[0]) || !Fp.isCanonical(words[1])) {
+            throw new MalformedInput("client", "challenge '" + label + "' is not one canonical F_p^2 element");
+        }
+        return new Fp2(words[0], words[1]);
+    }
+
+    /** The host's last frame: the proof is complete. */
+    void sendEnd() {
+        outbound.putMetadata(new Frame(Frame.Kind.END, "", new byte[0]).toBuffer(allocator));
+    }
+
+    /** The client's check that the host sends nothing after the schedule's last message (a proof file's "no trailing bytes"). */
+    void requireEnd() {
+        Frame frame = receive("end of the proof");
+        if (frame.kind() != Frame.Kind.END) throw new ProofRejected("the host sent " + frame.kind() + " '" + frame.label() + "' after the last message of the proof");
+    }
+
+    /** Uniform on [0, p): 61 random bits, the one value 2^61 - 1 rejected. */
+    private long uniform() {
+        long r;
+        do {
+            r = coins.nextLong() & Fp.P;
+        } while (r == Fp.P);
+        return r;
+    }
+
+    /**
+     * The next frame from the peer. On the verifier's side anything but a well-formed frame is a rejection; a
+     * transport failure (the host went away) propagates as it is: that is no verdict. On the prover's side the end
+     * of the client's stream means the client stopped.
+     */
+    private Frame receive(String what) {
+        if (!inbound.next()) {
+            if (role == Role.VERIFIER) throw new ProofRejected("the host ended the exchange before its " + what);
+            throw new InteractiveTranscript.VerifierStopped("none (the client ended the exchange before the " + what + ")");
+        }
+        try {
+            return Frame.read(inbound.getLatestMetadata(), peer);
+        } catch (MalformedInput e) {
+            if (role == Role.VERIFIER) throw new ProofRejected(e.getMessage());
+            throw e;
+        }
+    }
+
+    private static void expect(Frame frame, Frame.Kind kind, String label) {
+        if (frame.kind() != kind || !frame.label().equals(label)) {
+            throw new ProofRejected("expected " + kind + " '" + label + "', the host sent " + frame.kind() + " '" + frame.label() + "'");
+        }
+    }
+}

@@ -1,0 +1,349 @@
+package org.safetynets.service;
+
+import org.apache.arrow.flight.Action;
+import org.apache.arrow.flight.ActionType;
+import org.apache.arrow.flight.CallStatus;
+import org.apache.arrow.flight.FlightRuntimeException;
+import org.apache.arrow.flight.FlightStream;
+import org.apache.arrow.flight.NoOpFlightProducer;
+import org.apache.arrow.flight.Result;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.safetynets.Limits;
+import org.safetynets.MalformedInput;
+import org.safetynets.SafetyNetsException;
+import org.safetynets.backend.Backend;
+import org.safetynets.field.Fp;
+import org.safetynets.layer.Network;
+import org.safetynets.model.Model;
+import org.safetynets.proof.InputBatch;
+import org.safetynets.proof.Proof;
+import org.safetynets.proof.ProofCodec;
+import org.safetynets.proof.Prover;
+import org.safetynets.proof.Verdict;
+import org.safetynets.proof.Verifier;
+import org.safetynets.transcript.InteractiveTranscript;
+import org.safetynets.transcript.Transcript;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * The prover host's Flight service. One {@code DoExchange} is one session: the client's descriptor names the model
+ * and the mode ({@link ExchangeRequest}), its first message is the input batch ({@link ArrowBatches}); the host
+ * answers with the outputs as a record batch and then either a proof file in chunks or the interactive protocol
+ * ({@link FlightTranscript}). {@code DoAction("models")} lists the models served.
+ *
+ * <p>Why DoExchange for proof files too (not DoPut then DoGet): the request and its answer are one call on one
+ * stream, so the host keeps no state between calls (no ticket to store, expire or guess) and a client that goes
+ * away takes its session with it.
+ *
+ * <p>Robustness: at most {@code maxSessions} sessions run at once, and a call beyond them is refused at once with
+ * RESOURCE_EXHAUSTED (no queue); each session has a deadline, after which its thread is interrupted out of any
+ * wait on the client and the call ends with TIMED_OUT; a malformed or out-of-order message ends its own session
+ * with INVALID_ARGUMENT; a batch over the limits is refused from its row count, before it is copied (and gRPC
+ * refuses any message larger than the largest batch a served model can take, before it is buffered).
+ */
+final class ProverHost extends NoOpFlightProducer {
+    static final String MODELS_ACTION = "models";
+    /** A proof file travels in chunks of this many bytes, each one Flight message. */
+    static final int PROOF_CHUNK_BYTES = 1 << 20;
+
+    /** How the host proves. Honest but for tests, which play cheating hosts with it. */
+    interface Behaviour {
+        /** The model the host really runs for a request for {@code served}. */
+        default Model model(Model served) {
+            return served;
+        }
+
+        /** The host's end of the interactive channel. */
+        default Transcript interactive(Transcript honest) {
+            return honest;
+        }
+
+        /** The outputs a proof-file answer claims. */
+        default long[][] claimedOutputs(long[][] proven) {
+            return proven;
+        }
+
+        /** The proof file sent. */
+        default byte[] proofFile(byte[] honest) {
+            return honest;
+        }
+
+        Behaviour HONEST = new Behaviour() {
+        };
+    }
+
+    record Settings(int maxSessions, Duration sessionTimeout, Duration shutdownGrace, Limits limits) {
+        Settings {
+            if (maxSessions < 1) throw new MalformedInput("--max-sessions", "must be at least 1, got " + maxSessions);
+            if (sessionTimeout.isNegative() || sessionTimeout.isZero()) throw new MalformedInput("--session-timeout", "must be positive");
+        }
+    }
+
+    /** A running session: its thread, interrupted on timeout or shutdown, and why. */
+    private static final class Session {
+        final long id;
+        final Thread thread = Thread.currentThread();
+        private String stopReason;
+        private CallStatus stopStatus;
+        private boolean finished;
+
+        Session(long id) {
+            this.id = id;
+        }
+
+        synchronized void stop(CallStatus status, String reason) {
+            if (finished || stopReason != null) return;
+            stopStatus = status;
+            stopReason = reason;
+            thread.interrupt();
+        }
+
+        /** After this, no interrupt reaches the thread; clears one that arrived. */
+        synchronized void finish() {
+            finished = true;
+            Thread.interrupted();
+        }
+
+        synchronized String stopReason() {
+            return stopReason;
+        }
+
+        synchronized CallStatus stopStatus() {
+            return stopStatus;
+        }
+    }
+
+    private final ModelRegistry models;
+    private final Backend backend;
+    private final BufferAllocator allocator;
+    private final Settings settings;
+    private final Consumer<String> log;
+    private final Behaviour behaviour;
+    private final Semaphore slots;
+    private final Set<Session> running = ConcurrentHashMap.newKeySet();
+    private final AtomicLong sessionIds = new AtomicLong();
+    private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "session-watchdog");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile boolean closing;
+
+    ProverHost(ModelRegistry models, Backend backend, BufferAllocator allocator, Settings settings, Consumer<String> log, Behaviour behaviour) {
+        this.models = models;
+        this.backend = backend;
+        this.allocator = allocator;
+        this.settings = settings;
+        this.log = log;
+        this.behaviour = behaviour;
+        this.slots = new Semaphore(settings.maxSessions());
+    }
+
+    /** The largest inbound gRPC message the host accepts: the largest input batch any served model can take, plus room. */
+    long maxInboundBytes() {
+        long widest = 1;
+        for (ModelRegistry.Entry entry : models.entries()) widest = Math.max(widest, entry.model().input().size());
+        return Math.min(Integer.MAX_VALUE, Limits.product(widest, settings.limits().maxBatch(), Fp.BYTES) + (1 << 16));
+    }
+
+    @Override
+    public void doExchange(CallContext context, FlightStream reader, ServerStreamListener writer) {
+        if (closing) {
+            writer.error(CallStatus.UNAVAILABLE.withDescription("the host is shutting down").toRuntimeException());
+            return;
+        }
+        if (!slots.tryAcquire()) {
+            writer.error(CallStatus.RESOURCE_EXHAUSTED.withDescription("the host is busy: all " + settings.maxSessions()
+                    + " sessions (--max-sessions) are running; try again later").toRuntimeException());
+            return;
+        }
+        Session session = new Session(sessionIds.incrementAndGet());
+        running.add(session);
+        java.util.concurrent.ScheduledFuture<?> deadline = watchdog.schedule(
+                () -> session.stop(CallStatus.TIMED_OUT, "the session timed out after " + settings.sessionTimeout().toSeconds() + " s"),
+                settings.sessionTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        Record record = new Record(session.id, context.peerIdentity());
+        try {
+            if (closing) session.stop(CallStatus.UNAVAILABLE, "the host is shutting down");
+            run(reader, writer, record);
+        } catch (RuntimeException | Error e) {
+            String stopped = session.stopReason();
+            if (stopped != null) {
+                record.result = "stopped: " + stopped;
+                writer.error(session.stopStatus().withDescription(stopped).toRuntimeException());
+            } else if (e instanceof SafetyNetsException) {
+                record.result = "refused: " + e.getMessage();
+                writer.error(CallStatus.INVALID_ARGUMENT.withDescription(e.getMessage()).toRuntimeException());
+            } else if (e instanceof FlightRuntimeException flight) {
+                record.result = "client went away: " + flight.status().code() + " " + flight.getMessage();
+                writer.error(flight);
+            } else {
+                record.result = "internal error: " + e;
+                writer.error(CallStatus.INTERNAL.withDescription("internal error: " + e).withCause(e).toRuntimeException());
+            }
+        } finally {
+            deadline.cancel(false);
+            session.finish();
+            running.remove(session);
+            slots.release();
+            log.accept(record.line());
+        }
+    }
+
+    /** One log line per request. */
+    private static final class Record {
+        final long session;
+        final String client;
+        final long start = System.nanoTime();
+        String model = "-";
+        String mode = "-";
+        int batch;
+        long proveNanos;
+        String result = "?";
+
+        Record(long session, String client) {
+            this.session = session;
+            this.client = client == null || client.isEmpty() ? "anonymous" : client;
+        }
+
+        String line() {
+            return String.format(Locale.ROOT, "session=%d client=%s model=%s batch=%d mode=%s prove_ms=%.1f total_ms=%.1f result=%s",
+                    session, client, model, batch, mode, proveNanos / 1e6, (System.nanoTime() - start) / 1e6, result.replaceAll("\\s+", " "));
+        }
+    }
+
+    private void run(FlightStream reader, ServerStreamListener writer, Record record) {
+        ExchangeRequest request = ExchangeRequest.decode(reader.getDescriptor().getCommand());
+        record.mode = request.mode().wireName();
+        ModelRegistry.Entry entry = models.find(request.model());
+        if (entry == null) throw new MalformedInput("request", "this host serves no model '" + request.model() + "' (DoAction \"models\" lists them)");
+        record.model = entry.name();
+        Model model = entry.model();
+        long[][] samples = readInput(reader, model);
+        record.batch = samples.length;
+        Model proving = behaviour.model(model);
+        int width = model.output().size();
+        if (request.mode() == ExchangeRequest.Mode.PROVE) {
+            if (reader.next()) throw new MalformedInput("client", "a proof request takes one input batch, then the end of the client's stream");
+            long start = System.nanoTime();
+            Proof proof = Prover.prove(proving, samples, backend, Prover.Progress.NONE, settings.limits());
+            record.proveNanos = System.nanoTime() - start;
+            byte[] file = ProofCodec.encode(proof);
+            // Self-check (the verifier costs a small fraction of the prover): logged, not sent.
+            Verdict self = Verifier.verify(model, samples, file, settings.limits());
+            file = behaviour.proofFile(file);
+            try (VectorSchemaRoot outputs = ArrowBatches.write(allocator, width, behaviour.claimedOutputs(outputsOf(proof, width)))) {
+                writer.start(outputs);
+                writer.putNext(new Frame(Frame.Kind.BATCH_MESSAGE, "outputs", new byte[0]).toBuffer(allocator));
+                for (int at = 0; at < file.length; at += PROOF_CHUNK_BYTES) {
+                    byte[] chunk = Arrays.copyOfRange(file, at, Math.min(file.length, at + PROOF_CHUNK_BYTES));
+                    writer.putMetadata(new Frame(Frame.Kind.PROOF_CHUNK, "", chunk).toBuffer(allocator));
+                }
+                writer.putMetadata(new Frame(Frame.Kind.END, "", new byte[0]).toBuffer(allocator));
+                writer.completed();
+            }
+            record.result = "sent " + file.length + " proof bytes; self-check " + (self.accepted() ? "ACCEPT" : "REJECT: " + ((Verdict.Rejected) self).describe());
+            return;
+        }
+        InputBatch input = InputBatch.of(proving, samples, settings.limits());
+        Network network = Network.compile(proving, samples.length);
+        String verdict;
+        long start = System.nanoTime();
+        try (VectorSchemaRoot outputs = VectorSchemaRoot.create(ArrowBatches.schema(width), allocator)) {
+            writer.start(outputs);
+            FlightTranscript channel = FlightTranscript.prover(reader, writer, allocator, outputs, width);
+            try {
+                Prover.prove(network, proving.digest(), input, backend, behaviour.interactive(channel), Prover.Progress.NONE);
+                record.proveNanos = System.nanoTime() - start;
+                channel.sendEnd();
+                verdict = readVerdict(reader);
+            } catch (InteractiveTranscript.VerifierStopped stopped) {
+                record.proveNanos = System.nanoTime() - start;
+                verdict = stopped.getMessage();
+            }
+            writer.completed();
+        }
+        record.result = "client verdict: " + verdict;
+    }
+
+    private long[][] readInput(FlightStream reader, Model model) {
+        if (!reader.next()) throw new MalformedInput("client", "the exchange ended before the input batch");
+        VectorSchemaRoot root = reader.getRoot();
+        // The limits from the row count alone, before anything is copied.
+        InputBatch.requireWithinLimits(model, root.getRowCount(), settings.limits());
+        return ArrowBatches.read(root, model.input().size(), settings.limits().maxBatch(), "input batch");
+    }
+
+    private static String readVerdict(FlightStream reader) {
+        if (!reader.next()) return "none (the client hung up)";
+        Frame frame = Frame.read(reader.getLatestMetadata(), "client");
+        if (frame.kind() != Frame.Kind.VERDICT) throw new MalformedInput("client", "expected its verdict, got " + frame.kind());
+        String text = frame.text();
+        return text.length() > 300 ? text.substring(0, 300) + "..." : text;
+    }
+
+    /** The outputs message at the start of a proof's body, as signed integers (the host's claim until verified). */
+    private static long[][] outputsOf(Proof proof, int width) {
+        ByteBuffer body = proof.bodyView().order(ByteOrder.LITTLE_ENDIAN);
+        long[][] outputs = new long[proof.batch()][width];
+        for (int b = 0; b < outputs.length; b++) {
+            for (int f = 0; f < width; f++) outputs[b][f] = Fp.toSigned(body.getLong());
+        }
+        return outputs;
+    }
+
+    @Override
+    public void listActions(CallContext context, StreamListener<ActionType> listener) {
+        listener.onNext(new ActionType(MODELS_ACTION, "the models served: one JSON object per model (name, digest, input and output shapes)"));
+        listener.onCompleted();
+    }
+
+    @Override
+    public void doAction(CallContext context, Action action, StreamListener<Result> listener) {
+        if (!MODELS_ACTION.equals(action.getType())) {
+            listener.onError(CallStatus.INVALID_ARGUMENT.withDescription("unknown action '" + action.getType() + "'; this host has: models").toRuntimeException());
+            return;
+        }
+        for (ModelRegistry.Entry entry : models.entries()) {
+            Model m = entry.model();
+            String json = String.format(Locale.ROOT, "{\"name\": \"%s\", \"digest\": \"%s\", \"input\": [%d, %d, %d], \"outputs\": %d, \"layers\": %d}",
+                    entry.name().replace("\\", "\\\\").replace("\"", "\\\""), entry.digest(), m.input().channels(), m.input().height(), m.input().width(),
+                    m.output().size(), m.layers().size());
+            listener.onNext(new Result(json.getBytes(StandardCharsets.UTF_8)));
+        }
+        listener.onCompleted();
+    }
+
+    int runningSessions() {
+        return running.size();
+    }
+
+    /**
+     * Stops admitting sessions, lets the running ones finish for up to the grace period, then stops the rest
+     * (their calls end with UNAVAILABLE) and waits for their threads to leave.
+     */
+    void shutdown() throws InterruptedException {
+        closing = true;
+        int all = settings.maxSessions();
+        if (!slots.tryAcquire(all, settings.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
+            for (Session session : running) session.stop(CallStatus.UNAVAILABLE, "the host is shutting down");
+            if (!slots.tryAcquire(all, 30, TimeUnit.SECONDS)) log.accept("shutdown: " + running.size() + " sessions did not stop within 30 s");
+        }
+        watchdog.shutdownNow();
+    }
+}

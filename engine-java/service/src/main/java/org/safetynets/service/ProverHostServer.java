@@ -1,0 +1,105 @@
+package org.safetynets.service;
+
+import org.apache.arrow.flight.FlightServer;
+import org.apache.arrow.flight.Location;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.safetynets.backend.Backend;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * A running prover host: the Flight server, its allocator and the backend, owned together and freed by
+ * {@link #close()} in order (sessions finish or are stopped, the server stops, then the backend and the allocator,
+ * which must then be empty).
+ */
+public final class ProverHostServer implements AutoCloseable {
+    /** Where and how the host listens. */
+    public record Listen(String host, int port, String token, Path tlsCertificate, Path tlsKey) {
+        public Listen {
+            if ((tlsCertificate == null) != (tlsKey == null)) {
+                throw new org.safetynets.MalformedInput("--tls-cert/--tls-key", "give both or neither");
+            }
+        }
+
+        boolean tls() {
+            return tlsCertificate != null;
+        }
+    }
+
+    private final BufferAllocator allocator;
+    private final Backend backend;
+    private final ProverHost host;
+    private final FlightServer server;
+    private final Consumer<String> log;
+    private boolean closed;
+
+    private ProverHostServer(BufferAllocator allocator, Backend backend, ProverHost host, FlightServer server, Consumer<String> log) {
+        this.allocator = allocator;
+        this.backend = backend;
+        this.host = host;
+        this.server = server;
+        this.log = log;
+    }
+
+    /** Starts serving {@code models}; the server takes ownership of {@code backend} and closes it. */
+    static ProverHostServer start(Listen listen, ModelRegistry models, Backend backend, ProverHost.Settings settings, Consumer<String> log,
+                                  ProverHost.Behaviour behaviour) throws IOException {
+        BufferAllocator allocator = new RootAllocator();
+        try {
+            ProverHost host = new ProverHost(models, backend, allocator, settings, log, behaviour);
+            Location location = listen.tls() ? Location.forGrpcTls(listen.host(), listen.port()) : Location.forGrpcInsecure(listen.host(), listen.port());
+            FlightServer.Builder builder = FlightServer.builder(allocator, location, host)
+                    .maxInboundMessageSize((int) host.maxInboundBytes());
+            if (listen.token() != null) builder.headerAuthenticator(new BearerTokenAuthenticator(listen.token()));
+            if (listen.tls()) builder.useTls(listen.tlsCertificate().toFile(), listen.tlsKey().toFile());
+            FlightServer server = builder.build();
+            server.start();
+            return new ProverHostServer(allocator, backend, host, server, log);
+        } catch (IOException | RuntimeException e) {
+            backend.close();
+            allocator.close();
+            throw e;
+        }
+    }
+
+    public int port() {
+        return server.getPort();
+    }
+
+    int runningSessions() {
+        return host.runningSessions();
+    }
+
+    /** Bytes the host's allocator holds now (zero when no session runs). */
+    long allocatedBytes() {
+        return allocator.getAllocatedMemory();
+    }
+
+    /** Blocks until the server has stopped (after {@link #close()} from another thread, e.g. a SIGTERM hook). */
+    public void awaitTermination() throws InterruptedException {
+        server.awaitTermination();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        try {
+            host.shutdown();
+            server.shutdown();
+            if (!server.awaitTermination(10, TimeUnit.SECONDS)) log.accept("shutdown: the Flight server did not stop within 10 s");
+            server.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            backend.close();
+            long leaked = allocator.getAllocatedMemory();
+            if (leaked != 0) log.accept("shutdown: the Arrow allocator still holds " + leaked + " bytes");
+            allocator.close();
+        }
+    }
+}

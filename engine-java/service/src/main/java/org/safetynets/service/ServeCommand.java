@@ -1,0 +1,121 @@
+package org.safetynets.service;
+
+import org.safetynets.Limits;
+import org.safetynets.backend.Backend;
+import org.safetynets.cli.BackendOptions;
+import org.safetynets.cli.LimitOptions;
+import org.safetynets.model.Model;
+import org.safetynets.proof.Proof;
+import org.safetynets.proof.Prover;
+import org.safetynets.proof.Verdict;
+import org.safetynets.proof.Verifier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+
+/**
+ * Serves every model in a directory until SIGTERM (or Ctrl-C): then running sessions get the grace period to
+ * finish, the rest are stopped, and the backend and the Arrow allocator are freed.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Runs a prover host over Apache Arrow Flight: proof files and the interactive protocol for every .snm model in --models.",
+            "Prints the bound port, then one log line per request, on standard error."})
+final class ServeCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--port", defaultValue = "0", paramLabel = "N", description = "Port to listen on; 0 (the default) picks a free one, printed at start.")
+    int port;
+
+    @Option(names = "--bind", defaultValue = "0.0.0.0", paramLabel = "HOST", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    String bind;
+
+    @Option(names = "--models", required = true, paramLabel = "DIR", description = "Directory of .snm models, each served by its file name and by sha256:DIGEST.")
+    Path models;
+
+    @Option(names = "--max-sessions", defaultValue = "8", paramLabel = "N",
+            description = "Sessions proved at once; a request beyond them is refused with RESOURCE_EXHAUSTED (default: ${DEFAULT-VALUE}).")
+    int maxSessions;
+
+    @Option(names = "--session-timeout", defaultValue = "600", paramLabel = "SECONDS", description = "Longest session (default: ${DEFAULT-VALUE}).")
+    long sessionTimeout;
+
+    @Option(names = "--shutdown-grace", defaultValue = "30", paramLabel = "SECONDS",
+            description = "On SIGTERM, how long running sessions may finish before they are stopped (default: ${DEFAULT-VALUE}).")
+    long shutdownGrace;
+
+    @Option(names = "--token-file", paramLabel = "FILE", description = "Require this bearer token of every call (one line).")
+    Path tokenFile;
+
+    @Option(names = "--tls-cert", paramLabel = "PEM", description = "TLS certificate chain (with --tls-key).")
+    Path tlsCertificate;
+
+    @Option(names = "--tls-key", paramLabel = "PEM", description = "TLS private key, PKCS#8 (with --tls-cert).")
+    Path tlsKey;
+
+    @Mixin
+    BackendOptions backendOptions;
+
+    @Mixin
+    LimitOptions limitOptions;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Limits limits = limitOptions.limits();
+        if (port < 0 || port > 65535) throw new org.safetynets.MalformedInput("--port", "must be 0 .. 65535, got " + port);
+        String token = TokenFiles.read(tokenFile);
+        ModelRegistry registry = ModelRegistry.load(models, limits);
+        Backend backend = backendOptions.open(err);
+        try {
+            for (ModelRegistry.Entry entry : registry.entries()) warm(entry, backend, limits, err);
+        } catch (RuntimeException e) {
+            backend.close();
+            throw e;
+        }
+        ProverHost.Settings settings = new ProverHost.Settings(maxSessions, Duration.ofSeconds(sessionTimeout), Duration.ofSeconds(shutdownGrace), limits);
+        ProverHostServer server = ProverHostServer.start(new ProverHostServer.Listen(bind, port, token, tlsCertificate, tlsKey), registry, backend,
+                settings, line -> {
+                    synchronized (err) {
+                        err.println(Instant.now() + " " + line);
+                    }
+                }, ProverHost.Behaviour.HONEST);
+        Thread hook = new Thread(() -> {
+            err.println(Instant.now() + " shutting down: " + server.runningSessions() + " sessions running");
+            server.close();
+            err.println(Instant.now() + " stopped");
+            err.flush();
+        }, "safetynets-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        out.println("listening on " + (tlsCertificate == null ? "grpc+tcp://" : "grpc+tls://") + bind + ":" + server.port()
+                + " (" + registry.entries().size() + " models, backend " + backend.description() + ", max " + maxSessions + " sessions"
+                + (token == null ? ", NO TOKEN: any client may use this host" : ", bearer token required") + ")");
+        out.println("port " + server.port());
+        out.flush();
+        server.awaitTermination();
+        return 0;
+    }
+
+    /** Proves and verifies one sample at the input's lower bound, so the first request does not pay for the JIT and the tables. */
+    private static void warm(ModelRegistry.Entry entry, Backend backend, Limits limits, PrintWriter err) {
+        Model model = entry.model();
+        long[] sample = new long[model.input().size()];
+        Arrays.fill(sample, model.inputMin());
+        long start = System.nanoTime();
+        long[][] samples = {sample};
+        Proof proof = Prover.prove(model, samples, backend, Prover.Progress.NONE, limits);
+        Verdict verdict = Verifier.verify(model, samples, proof, limits);
+        if (!verdict.accepted()) throw new IllegalStateException("self-check of " + entry.name() + " failed: " + verdict);
+        err.printf("model %s (%s): warmed and self-checked in %.0f ms%n", entry.name(), entry.digest(), (System.nanoTime() - start) / 1e6);
+    }
+}

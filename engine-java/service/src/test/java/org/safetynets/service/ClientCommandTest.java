@@ -1,0 +1,74 @@
+package org.safetynets.service;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.safetynets.model.DemoNetwork;
+import org.safetynets.model.Model;
+import org.safetynets.model.ModelCodec;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** `client prove|interactive` from files: the verdict and the exit codes of verify (0 ACCEPT, 1 REJECT, 2 error). */
+class ClientCommandTest {
+    @TempDir
+    Path dir;
+
+    private record Run(int exit, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exit = ServiceMain.execute(new PrintWriter(out), new PrintWriter(err), args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    private Path[] files(Model model, long[][] inputs) throws Exception {
+        Path modelFile = dir.resolve("model.snm");
+        Files.write(modelFile, ModelCodec.encode(model));
+        String json = Arrays.stream(inputs).map(Arrays::toString).collect(Collectors.joining(", ", "{\"input_data\": [", "]}"));
+        Path input = dir.resolve("input.json");
+        Files.writeString(input, json);
+        return new Path[] {modelFile, input};
+    }
+
+    @Test
+    void verdictsAndExitCodes() throws Exception {
+        Path[] files = files(TestHost.DEMO, DemoNetwork.inputs(3, 2));
+        try (TestHost host = TestHost.honest()) {
+            Path outputs = dir.resolve("verified.json");
+            Run prove = run("client", "prove", "--server", host.address(), "-M", files[0].toString(), "-D", files[1].toString(), "--outputs", outputs.toString());
+            assertEquals(0, prove.exit(), prove.out() + prove.err());
+            assertTrue(prove.out().startsWith("ACCEPT"), prove.out());
+            assertTrue(Files.readString(outputs).startsWith("{\"verified\": true"));
+            Run interactive = run("client", "interactive", "--server", host.address(), "-M", files[0].toString(), "-D", files[1].toString());
+            assertEquals(0, interactive.exit(), interactive.out() + interactive.err());
+            Run models = run("client", "models", "--server", host.address());
+            assertEquals(0, models.exit(), models.err());
+            assertTrue(models.out().contains("\"name\": \"demo\""));
+        }
+        try (TestHost cheat = TestHost.cheating(new ProverHost.Behaviour() {
+            @Override
+            public Model model(Model served) {
+                return TestHost.OTHER;
+            }
+        })) {
+            Run rejected = run("client", "interactive", "--server", cheat.address(), "-M", files[0].toString(), "-D", files[1].toString(),
+                    "--outputs", dir.resolve("never.json").toString());
+            assertEquals(1, rejected.exit(), rejected.out() + rejected.err());
+            assertTrue(rejected.out().startsWith("REJECT: "), rejected.out());
+            assertTrue(Files.notExists(dir.resolve("never.json")));
+        }
+        Run unreachable = run("client", "prove", "--server", "localhost:1", "-M", files[0].toString(), "-D", files[1].toString(), "--timeout", "5");
+        assertEquals(2, unreachable.exit(), unreachable.out() + unreachable.err());
+        assertTrue(unreachable.err().startsWith("error: the prover host"), unreachable.err());
+    }
+}
