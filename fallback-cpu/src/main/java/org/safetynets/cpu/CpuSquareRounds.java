@@ -3,6 +3,7 @@ package org.safetynets.cpu;
 import org.safetynets.backend.SquareRounds;
 import org.safetynets.field.Fp;
 import org.safetynets.field.Fp2;
+import org.safetynets.poly.Multilinear;
 import org.safetynets.poly.Univariate;
 
 import java.util.ArrayList;
@@ -221,29 +222,8 @@ final class CpuSquareRounds implements SquareRounds {
     /** E_low over variables [0, variables) as high (x) low. */
     private SquareRoundKernels.Weights weights(int variables) {
         int low = Math.min(variables, LOW_WEIGHT_VARIABLES);
-        long[][] lowTable = productTable(0, low);
-        long[][] highTable = productTable(low, variables);
+        long[][] lowTable = Multilinear.productTable(zero, one, 0, low);
+        long[][] highTable = Multilinear.productTable(zero, one, low, variables);
         return new SquareRoundKernels.Weights(highTable[0], highTable[1], lowTable[0], lowTable[1], low);
-    }
-
-    /** The product table of the weights of variables [from, to), as {re, im}; entry x has variable from + j at bit j. */
-    private long[][] productTable(int from, int to) {
-        int n = 1 << (to - from);
-        long[] tableRe = new long[n];
-        long[] tableIm = new long[n];
-        tableRe[0] = 1;
-        int size = 1;
-        for (int j = from; j < to; j++) {
-            long zr = zero[j].re(), zi = zero[j].im(), or = one[j].re(), oi = one[j].im();
-            for (int x = 0; x < size; x++) {
-                long a = tableRe[x], b = tableIm[x];
-                tableRe[x + size] = Fp.sub(Fp.mul(a, or), Fp.mul(b, oi));
-                tableIm[x + size] = Fp.add(Fp.mul(a, oi), Fp.mul(b, or));
-                tableRe[x] = Fp.sub(Fp.mul(a, zr), Fp.mul(b, zi));
-                tableIm[x] = Fp.add(Fp.mul(a, zi), Fp.mul(b, zr));
-            }
-            size <<= 1;
-        }
-        return new long[][] {tableRe, tableIm};
     }
 }
