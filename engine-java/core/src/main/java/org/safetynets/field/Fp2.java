@@ -78,6 +78,37 @@ public record Fp2(long re, long im) {
         return conjugate().mul(Fp.inverse(norm));
     }
 
+    /** A uniform element: each coordinate 61 random bits, the one value 2^61 - 1 (not below p) drawn again. */
+    public static Fp2 random(java.util.random.RandomGenerator coins) {
+        return new Fp2(uniformBase(coins), uniformBase(coins));
+    }
+
+    private static long uniformBase(java.util.random.RandomGenerator coins) {
+        long r;
+        do {
+            r = coins.nextLong() & Fp.P;
+        } while (r == Fp.P);
+        return r;
+    }
+
+    /** The words an extension message travels as: re, im of each element in turn. */
+    public static long[] toWords(Fp2[] values) {
+        long[] words = new long[2 * values.length];
+        for (int i = 0; i < values.length; i++) {
+            words[2 * i] = values[i].re();
+            words[2 * i + 1] = values[i].im();
+        }
+        return words;
+    }
+
+    /** The inverse of {@link #toWords}; the words must be canonical (the caller checks what it received). */
+    public static Fp2[] fromWords(long[] words) {
+        if (words.length % 2 != 0) throw new IllegalArgumentException("an odd number of words: " + words.length);
+        Fp2[] values = new Fp2[words.length / 2];
+        for (int i = 0; i < values.length; i++) values[i] = new Fp2(words[2 * i], words[2 * i + 1]);
+        return values;
+    }
+
     /** Canonical encoding: re, then im, each as {@link Fp#write}. */
     public void write(byte[] out, int offset) {
         Fp.write(re, out, offset);

@@ -104,14 +104,13 @@ public final class FiatShamirTranscript implements Transcript {
                 throw new IllegalStateException("prover message '" + label + "' must have " + length + " elements");
             }
             values = proverValues.clone();
-            words = words(values);
+            words = Fp2.toWords(values);
             byte[] bytes = toBytes(words);
             sent.write(bytes, 0, bytes.length);
         } else {
             if (proverValues != null) throw new IllegalStateException("the verifier does not supply prover messages");
-            words = read(label, Math.multiplyExact(2, length));
-            values = new Fp2[length];
-            for (int i = 0; i < length; i++) values[i] = new Fp2(words[2 * i], words[2 * i + 1]);
+            words = read(label, Math.multiplyExact(2, length)); // canonical: read checked them
+            values = Fp2.fromWords(words);
         }
         absorb((byte) 'X', label, words);
         return values;
@@ -139,16 +138,6 @@ public final class FiatShamirTranscript implements Transcript {
         long word = 0;
         for (int i = 0; i < 8; i++) word |= (h[offset + i] & 0xFFL) << (8 * i);
         return word & Fp.P;
-    }
-
-    /** re, im of each element in order: their canonical encoding as words. */
-    static long[] words(Fp2[] values) {
-        long[] words = new long[2 * values.length];
-        for (int i = 0; i < values.length; i++) {
-            words[2 * i] = values[i].re();
-            words[2 * i + 1] = values[i].im();
-        }
-        return words;
     }
 
     /** The proof body: every prover message so far (prover side only). */

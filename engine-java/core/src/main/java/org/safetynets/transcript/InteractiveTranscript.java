@@ -90,19 +90,16 @@ public final class InteractiveTranscript implements Transcript, AutoCloseable {
             if (proverValues == null || proverValues.length != length) {
                 throw new IllegalStateException("prover message '" + label + "' must have " + length + " elements");
             }
-            outbox.add(new Packet(label, FiatShamirTranscript.words(proverValues), false));
+            outbox.add(new Packet(label, Fp2.toWords(proverValues), false));
             return proverValues.clone();
         }
-        long[] words = message(label, Math.multiplyExact(2, length), null);
-        Fp2[] values = new Fp2[length];
-        for (int i = 0; i < length; i++) values[i] = new Fp2(words[2 * i], words[2 * i + 1]);
-        return values;
+        return Fp2.fromWords(message(label, Math.multiplyExact(2, length), null)); // canonical: message checked them
     }
 
     @Override
     public Fp2 challenge(String label) {
         if (role == Role.VERIFIER) {
-            Fp2 r = new Fp2(uniform(), uniform());
+            Fp2 r = Fp2.random(coins);
             outbox.add(new Packet(label, new long[] {r.re(), r.im()}, false));
             return r;
         }
@@ -112,15 +109,6 @@ public final class InteractiveTranscript implements Transcript, AutoCloseable {
             throw new IllegalStateException("prover expected challenge '" + label + "', got '" + packet.label() + "'");
         }
         return new Fp2(packet.values()[0], packet.values()[1]);
-    }
-
-    /** Uniform on [0, p): 61 random bits, the one value 2^61 - 1 rejected. */
-    private long uniform() {
-        long r;
-        do {
-            r = coins.nextLong() & Fp.P;
-        } while (r == Fp.P);
-        return r;
     }
 
     /**

@@ -59,12 +59,7 @@ public final class TamperingTranscript extends ForwardingTranscript {
     @Override
     public Fp2[] extensionMessage(String label, int length, Fp2[] proverValues) {
         if (messages++ != message) return inner.extensionMessage(label, length, proverValues);
-        long[] words = new long[2 * length];
-        for (int i = 0; i < length; i++) {
-            words[2 * i] = proverValues[i].re();
-            words[2 * i + 1] = proverValues[i].im();
-        }
-        send(label, words, true);
+        send(label, Fp2.toWords(proverValues), true);
         return proverValues;
     }
 
@@ -78,8 +73,7 @@ public final class TamperingTranscript extends ForwardingTranscript {
         if (inner instanceof InteractiveTranscript channel && (!canonical || !sameShape)) {
             channel.sendUnchecked(sent.label(), sent.values());
         } else if (extension && sent.values().length % 2 == 0) {
-            Fp2[] values = new Fp2[sent.values().length / 2];
-            for (int i = 0; i < values.length; i++) values[i] = new Fp2(sent.values()[2 * i], sent.values()[2 * i + 1]);
+            Fp2[] values = Fp2.fromWords(sent.values());
             inner.extensionMessage(sent.label(), values.length, values);
         } else {
             // A proof file is only words: an odd-length edit of an extension message is written as base words.

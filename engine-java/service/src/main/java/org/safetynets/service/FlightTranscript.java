@@ -115,12 +115,7 @@ final class FlightTranscript implements Transcript {
     public Fp2[] extensionMessage(String label, int length, Fp2[] proverValues) {
         if (role == Role.PROVER) {
             if (proverValues == null || proverValues.length != length) throw new IllegalStateException("prover message '" + label + "' must have " + length + " elements");
-            long[] words = new long[2 * length];
-            for (int i = 0; i < length; i++) {
-                words[2 * i] = proverValues[i].re();
-                words[2 * i + 1] = proverValues[i].im();
-            }
-            outbound.putMetadata(Frame.words(Frame.Kind.EXTENSION_MESSAGE, label, words).toBuffer(allocator));
+            outbound.putMetadata(Frame.words(Frame.Kind.EXTENSION_MESSAGE, label, Fp2.toWords(proverValues)).toBuffer(allocator));
             return proverValues.clone();
         }
         if (proverValues != null) throw new IllegalStateException("the verifier does not supply prover messages");
@@ -135,21 +130,19 @@ final class FlightTranscript implements Transcript {
         if (words.length != 2L * length) {
             throw new ProofRejected("expected message '" + label + "' of " + length + " elements, the host sent " + words.length / 2.0);
         }
-        Fp2[] values = new Fp2[length];
         for (int i = 0; i < length; i++) {
             if (!Fp.isCanonical(words[2 * i]) || !Fp.isCanonical(words[2 * i + 1])) {
                 throw new ProofRejected("message '" + label + "' element " + i + " is not a canonical field element");
             }
-            values[i] = new Fp2(words[2 * i], words[2 * i + 1]);
         }
-        return values;
+        return Fp2.fromWords(words);
     }
 
     @Override
     public Fp2 challenge(String label) {
         if (role == Role.VERIFIER) {
             // Drawn now, after the message it binds has been received: the host cannot have seen it.
-            Fp2 r = new Fp2(uniform(), uniform());
+            Fp2 r = Fp2.random(coins);
             outbound.putMetadata(Frame.words(Frame.Kind.CHALLENGE, label, new long[] {r.re(), r.im()}).toBuffer(allocator));
             return r;
         }
@@ -176,14 +169,6 @@ final class FlightTranscript implements Transcript {
         if (frame.kind() != Frame.Kind.END) throw new ProofRejected("the host sent " + frame.kind() + " '" + frame.label() + "' after the last message of the proof");
     }
 
-    /** Uniform on [0, p): 61 random bits, the one value 2^61 - 1 rejected. */
-    private long uniform() {
-        long r;
-        do {
-            r = coins.nextLong() & Fp.P;
-        } while (r == Fp.P);
-        return r;
-    }
 
     /**
      * The next frame from the peer. On the verifier's side anything but a well-formed frame is a rejection; a

@@ -3,7 +3,6 @@ package org.safetynets.kernels;
 import org.junit.jupiter.api.Test;
 import org.safetynets.backend.Backend;
 import org.safetynets.cpu.CpuBackendProvider;
-import org.safetynets.field.Fp;
 import org.safetynets.layer.Network;
 import org.safetynets.model.DemoNetwork;
 import org.safetynets.model.Model;
@@ -106,15 +105,7 @@ public abstract class DeviceProofEquivalenceTest {
         @Override
         public org.safetynets.field.Fp2 challenge(String label) {
             messages.add("challenge " + label);
-            return new org.safetynets.field.Fp2(uniform(), uniform());
-        }
-
-        private long uniform() {
-            long r;
-            do {
-                r = coins.nextLong() & Fp.P;
-            } while (r == Fp.P);
-            return r;
+            return org.safetynets.field.Fp2.random(coins);
         }
     }
 
