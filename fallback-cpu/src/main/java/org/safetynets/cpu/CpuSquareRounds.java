@@ -94,26 +94,18 @@ final class CpuSquareRounds implements SquareRounds {
             // G(u, t) is quadratic in u: interpolated at the first challenge
             for (int t = 0; t < 3; t++) q[t] = Univariate.evaluate(new Fp2[] {grid[t], grid[3 + t], grid[6 + t]}, unfolded.get(0));
         } else {
-            boolean derive = !bound.equals(Fp2.ZERO) && !one[m].equals(Fp2.ZERO);
+            boolean derive = SquareRounds.q1FollowsFromClaim(bound, one[m]);
             long[] sums = sums(m, derive ? new int[] {0, 2} : new int[] {0, 1, 2});
             q[0] = new Fp2(sums[0], sums[1]);
             if (derive) {
                 q[2] = new Fp2(sums[2], sums[3]);
-                q[1] = claim.mul(bound.inverse()).sub(zero[m].mul(q[0])).mul(one[m].inverse());
+                q[1] = SquareRounds.q1FromClaim(claim, zero[m], one[m], bound, q[0]);
             } else {
                 q[1] = new Fp2(sums[2], sums[3]);
                 q[2] = new Fp2(sums[4], sums[5]);
             }
         }
-        Fp2 three = Fp2.of(3);
-        Fp2 q3 = q[0].sub(three.mul(q[1])).add(three.mul(q[2]));
-        Fp2[] s = new Fp2[4];
-        Fp2 slope = one[m].sub(zero[m]);
-        for (int t = 0; t < 4; t++) {
-            Fp2 f = zero[m].add(slope.mul(t));
-            s[t] = bound.mul(f).mul(t == 3 ? q3 : q[t]);
-        }
-        return s;
+        return SquareRounds.roundFromSums(zero[m], one[m], bound, q[0], q[1], q[2]);
     }
 
     @Override

@@ -25,4 +25,35 @@ public interface SquareRounds extends AutoCloseable {
     /** Frees what it allocated; the values tensor stays its owner's to close (its contents may have been folded). */
     @Override
     void close();
+
+    // ---- the round from its sums, shared by the implementations that split the weight ---------------------------
+    // In the round that binds variable m, s(t) = bound * f_m(t) * q(t), where bound is the product of f_j(r_j) over
+    // the variables bound so far and q(t) = sum over the lower variables x' of E_low(x') A(x', t)^2: the sums a backend
+    // computes, with no table of E.
+
+    /**
+     * Whether q(1) follows from the running claim, claim = bound (f_m(0) q(0) + f_m(1) q(1)), so that a round needs
+     * the sums at t = 0 and 2 only: when neither bound nor f_m(1) = {@code one} is zero.
+     */
+    static boolean q1FollowsFromClaim(Fp2 bound, Fp2 one) {
+        return !bound.equals(Fp2.ZERO) && !one.equals(Fp2.ZERO);
+    }
+
+    /** q(1) = (claim / bound - f_m(0) q(0)) / f_m(1); requires {@link #q1FollowsFromClaim}. */
+    static Fp2 q1FromClaim(Fp2 claim, Fp2 zero, Fp2 one, Fp2 bound, Fp2 q0) {
+        return claim.mul(bound.inverse()).sub(zero.mul(q0)).mul(one.inverse());
+    }
+
+    /**
+     * s(t), t = 0..3, from q(0), q(1), q(2) of the round whose variable has f(0) = {@code zero}, f(1) = {@code one}:
+     * q is quadratic, so q(3) = q(0) - 3 q(1) + 3 q(2).
+     */
+    static Fp2[] roundFromSums(Fp2 zero, Fp2 one, Fp2 bound, Fp2 q0, Fp2 q1, Fp2 q2) {
+        Fp2 three = Fp2.of(3);
+        Fp2[] q = {q0, q1, q2, q0.sub(three.mul(q1)).add(three.mul(q2))};
+        Fp2 slope = one.sub(zero);
+        Fp2[] s = new Fp2[4];
+        for (int t = 0; t < 4; t++) s[t] = bound.mul(zero.add(slope.mul(t))).mul(q[t]);
+        return s;
+    }
 }
