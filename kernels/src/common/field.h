@@ -136,6 +136,12 @@ DEVICE fp2 fp2_mul(fp2 x, fp2 y) {
     return fp2_make(fp_sub(ac, bd), fp_sub(fp_sub(cross, ac), bd));
 }
 
+/* (a + bi)^2 = (a + b)(a - b) + 2ab i: two base products, as Fp2.square. */
+DEVICE fp2 fp2_square(fp2 x) {
+    u64 ab = fp_mul(x.re, x.im);
+    return fp2_make(fp_mul(fp_add(x.re, x.im), fp_sub(x.re, x.im)), fp_add(ab, ab));
+}
+
 /* (a + bi) c for c in F_p: two base products. */
 DEVICE fp2 fp2_mul_base(fp2 x, u64 c) {
     return fp2_make(fp_mul(x.re, c), fp_mul(x.im, c));

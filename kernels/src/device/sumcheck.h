@@ -103,6 +103,70 @@ KERNEL void round_ext(GLOBAL const u64 *r0, GLOBAL const u64 *i0, GLOBAL const u
     }
 }
 
+/*
+ * The x^2 sum-check's sums (org.safetynets.kernels.DeviceSquareRounds): for t in {0, 1, 2} where bit t of pointMask
+ * is set, q(t) = sum over i < pairs of W(i) a_t(i)^2, a_t(i) = T[i] + t (T[i + pairs] - T[i]), with the weight of the
+ * lower variables as the product of two small tables, W(i) = high[i >> lowBits] * low[i mod 2^lowBits] (each
+ * interleaved re, im), instead of a table as large as T that every round would have to fold. T has the parts
+ * (re, im), or is a table of F_p where hasIm is 0 (im is then never read). Groups take whole blocks of 2^lowBits
+ * pairs, which share their high weight: a work-item sums low * a_t^2 over its share of a block and multiplies by the
+ * high weight once per block. Per pair and point, the square costs two base products (one over F_p) and its weighing
+ * three (two over F_p). Group g writes, for each point asked for in increasing order, its real then its imaginary
+ * part at partials[g * 2 * (points asked) + ...].
+ */
+KERNEL void square_sums(GLOBAL const u64 *re, GLOBAL const u64 *im, u32 hasIm, u32 pairs, GLOBAL const u64 *low,
+                        u32 lowBits, GLOBAL const u64 *high, u32 pointMask, GLOBAL u64 *partials) {
+    LOCAL u64 scratch[SN_GROUP];
+    u64 accRe[3];
+    u64 accIm[3];
+    for (u32 t = 0; t < 3; t++) {
+        accRe[t] = 0;
+        accIm[t] = 0;
+    }
+    u32 blockSize = 1u << lowBits;
+    u32 blocks = pairs >> lowBits;
+    for (u32 b = GROUP_ID(0); b < blocks; b += NUM_GROUPS(0)) {
+        u64 blockRe[3];
+        u64 blockIm[3];
+        for (u32 t = 0; t < 3; t++) {
+            blockRe[t] = 0;
+            blockIm[t] = 0;
+        }
+        for (u32 j = LOCAL_ID(0); j < blockSize; j += SN_GROUP) {
+            u32 i = (b << lowBits) + j;
+            fp2 w = fp2_make(low[2 * j], low[2 * j + 1]);
+            fp2 x0 = fp2_make(re[i], hasIm ? im[i] : 0);
+            fp2 x1 = fp2_make(re[i + pairs], hasIm ? im[i + pairs] : 0);
+            for (u32 t = 0; t < 3; t++) {
+                if (((pointMask >> t) & 1) == 0) continue;
+                fp2 x = t == 0 ? x0 : t == 1 ? x1 : fp2_sub(fp2_add(x1, x1), x0);
+                fp2 weighted = hasIm ? fp2_mul(w, fp2_square(x)) : fp2_mul_base(w, fp_mul(x.re, x.re));
+                blockRe[t] = fp_fold(blockRe[t]) + weighted.re;
+                blockIm[t] = fp_fold(blockIm[t]) + weighted.im;
+            }
+        }
+        fp2 h = fp2_make(high[2 * b], high[2 * b + 1]);
+        for (u32 t = 0; t < 3; t++) {
+            fp2 weighted = fp2_mul(h, fp2_make(fp_reduce(blockRe[t]), fp_reduce(blockIm[t])));
+            accRe[t] = fp_fold(accRe[t]) + weighted.re;
+            accIm[t] = fp_fold(accIm[t]) + weighted.im;
+        }
+    }
+    u32 width = 0;
+    for (u32 t = 0; t < 3; t++) width += (pointMask >> t) & 1;
+    u32 column = 0;
+    for (u32 t = 0; t < 3; t++) {
+        if (((pointMask >> t) & 1) == 0) continue;
+        u64 totalRe = group_sum(scratch, accRe[t]);
+        u64 totalIm = group_sum(scratch, accIm[t]);
+        if (LOCAL_ID(0) == 0) {
+            partials[GROUP_ID(0) * 2 * width + column] = fp_reduce(totalRe);
+            partials[GROUP_ID(0) * 2 * width + column + 1] = fp_reduce(totalIm);
+        }
+        column += 2;
+    }
+}
+
 /* The matrix-product sum-check's case: two distinct tables, A*B, at t = 0..points-1 (points <= SN_MAX_POINTS). */
 KERNEL void round_pair(GLOBAL const u64 *a, GLOBAL const u64 *b, u32 halfSize, u32 points, GLOBAL u64 *partials) {
     LOCAL u64 scratch[SN_GROUP];

@@ -3,6 +3,7 @@ package org.safetynets.kernels;
 import org.safetynets.backend.Backend;
 import org.safetynets.backend.DeviceTensor;
 import org.safetynets.backend.ExtTensor;
+import org.safetynets.backend.SquareRounds;
 import org.safetynets.field.Fp;
 import org.safetynets.field.Fp2;
 import org.safetynets.tensor.ConvGeometry;
@@ -66,7 +67,7 @@ public abstract class KernelBackend<B> implements Backend {
             "matmul_signed", "conv2d", "conv2d_signed", "add_bias", "square", "sum_pool", "product_table_part",
             "outer_product", "fold", "row_combination", "sum_slices", "column_combination", "column_combination_narrow",
             "round_general", "round_pair", "pool_offset_sums", "conv_patch_sums", "product_table_part_ext",
-            "outer_product_ext", "fold_ext", "fold_base_ext", "round_ext");
+            "outer_product_ext", "fold_ext", "fold_base_ext", "round_ext", "square_sums");
     /** conv2d_signed over 8 batch entries in OpenCL's long8 (kernels/src/opencl/vector.cl): only where asked for. */
     public static final String VECTOR_CONVOLUTION = "conv2d_signed8";
 
@@ -826,6 +827,38 @@ public abstract class KernelBackend<B> implements Backend {
             long[] sums = reduce(launch, half, 2 * width);
             for (int t = 0; t < width; t++) out[from + t] = new Fp2(sums[2 * t], sums[2 * t + 1]);
         }
+        return out;
+    }
+
+    /** The x^2 sum-check's rounds through square_sums: see {@link DeviceSquareRounds}. */
+    @Override
+    public SquareRounds squareRounds(Fp2[] zeroWeights, Fp2[] oneWeights, DeviceTensor values) {
+        return new DeviceSquareRounds(this, zeroWeights, oneWeights, values);
+    }
+
+    /**
+     * One launch of square_sums: q(t) = sum over i < pairs of W(i) a_t(i)^2 for t in {0, 1, 2} where bit t of
+     * {@code pointMask} is set, W(i) = high[i >> lowBits] * low[i mod 2^lowBits] (both interleaved re, im), in that
+     * order of t. The low factor is a tensor (it stays the same while the rounds bind higher variables), the high
+     * factor is sent with the launch.
+     */
+    synchronized Fp2[] squareSums(ExtTensor table, int pairs, DeviceTensor low, int lowBits, long[] high, int pointMask) {
+        if (pairs < 1 || (long) high.length << lowBits != 2L * pairs) {
+            throw new IllegalArgumentException("a high weight factor of " + high.length / 2 + " entries for " + pairs
+                    + " pairs and 2^" + lowBits + " low entries");
+        }
+        if (pointMask < 1 || pointMask > 0b111) throw new IllegalArgumentException("point mask " + pointMask);
+        for (long v : high) requireCanonical(v, "square sums weight");
+        Tensor lowFactor = tensor(low, 2L << lowBits, "x^2 sum-check low weight factor");
+        Tensor re = tensor(table.re(), 2L * pairs, "x^2 sum-check table (real part)");
+        Tensor im = table.isBase() ? re : tensor(table.im(), 2L * pairs, "x^2 sum-check table (imaginary part)");
+        int points = Integer.bitCount(pointMask);
+        Launch launch = new Launch("square_sums").mem(re).mem(im).u32(table.isBase() ? 0 : 1).u32(pairs)
+                .mem(lowFactor).u32(lowBits).mem(first.put(high)).u32(pointMask);
+        // One group per block at most: a group takes whole blocks (they share a high weight).
+        long[] sums = reduce(launch, (long) (pairs >> lowBits) * GROUP, 2 * points);
+        Fp2[] out = new Fp2[points];
+        for (int t = 0; t < points; t++) out[t] = new Fp2(sums[2 * t], sums[2 * t + 1]);
         return out;
     }
 

@@ -7,7 +7,9 @@ import org.safetynets.backend.Backend;
 import org.safetynets.backend.DeviceTensor;
 import org.safetynets.backend.ExtTensor;
 import org.safetynets.backend.ReferenceBackend;
+import org.safetynets.backend.SquareRounds;
 import org.safetynets.field.Fp2;
+import org.safetynets.poly.Univariate;
 import org.safetynets.tensor.ConvGeometry;
 import org.safetynets.tensor.Layout;
 import org.safetynets.tensor.PoolGeometry;
@@ -233,6 +235,45 @@ public abstract class KernelBackendTest {
                 }
             }
         }
+    }
+
+    /**
+     * The x^2 sum-check's rounds (square_sums) against the reference's generic rounds over 17 variables: up to 128
+     * blocks of 2^10 pairs, more than the groups a reduction launches on a device of a few compute units, so groups take
+     * several blocks; small activations with zero runs and field values, pooled (zero = one = 1) and eq weights,
+     * one_j = 0 (q(1) computed rather than derived), base and extension challenges. The claim passed each round is
+     * the true one, so q(1) follows from it wherever it can.
+     */
+    @Test
+    void squareRoundsOverManyBlocksMatchTheReference() {
+        int k = 17;
+        Fp2[] zero = new Fp2[k];
+        Fp2[] one = new Fp2[k];
+        for (int j = 0; j < k; j++) {
+            one[j] = new Fp2(randomElement(), randomElement());
+            zero[j] = Fp2.ONE.sub(one[j]);
+        }
+        zero[12] = one[12] = Fp2.ONE; // a pooled window offset in the high factor
+        zero[4] = one[4] = Fp2.ONE; // and one in the low factor
+        one[7] = Fp2.ZERO;
+        long[] values = values(1 << k, () -> random.nextInt(4) == 0 ? randomElement() : (random.nextLong(1 << 20) - (1 << 19) + P) % P);
+        for (int i = 0; i < values.length; i++) if ((i / 512) % 5 == 2) values[i] = 0;
+        try (DeviceTensor here = backend.upload(values); DeviceTensor there = reference.upload(values);
+             SquareRounds device = backend.squareRounds(zero, one, here);
+             SquareRounds expected = reference.squareRounds(zero, one, there)) {
+            Fp2 claim = null;
+            for (int m = k - 1; m >= 0; m--) {
+                Fp2[] round = expected.roundPolynomial(claim);
+                if (claim == null) claim = round[0].add(round[1]);
+                assertArrayEquals(round, device.roundPolynomial(claim), "round " + m);
+                Fp2 r = m % 4 == 1 ? Fp2.of(randomElement()) : new Fp2(randomElement(), randomElement());
+                expected.bind(r);
+                device.bind(r);
+                claim = Univariate.evaluate(round, r);
+            }
+            assertEquals(expected.finalValue(), device.finalValue());
+        }
+        assertEquals(0, backend.openTensors());
     }
 
     /** Eq tables, folds and rounds over F_p^2 run on the device: a round returns only its coordinates. */

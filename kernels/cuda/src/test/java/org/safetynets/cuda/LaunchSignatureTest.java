@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.safetynets.backend.Backend;
 import org.safetynets.backend.DeviceTensor;
 import org.safetynets.backend.ExtTensor;
+import org.safetynets.backend.SquareRounds;
 import org.safetynets.field.Fp;
 import org.safetynets.field.Fp2;
 import org.safetynets.kernels.KernelArg;
@@ -187,6 +188,16 @@ class LaunchSignatureTest {
                     b.roundEvaluations(new ExtTensor[] {eq, base, folded}, new int[] {1, 0, 2}, 2, 5); // points over two launches
                 }
                 b.fold(eq, 4, point[1]);
+            }
+            // The x^2 sum-check's rounds: square_sums over the base table, then over its F_p^2 folds.
+            Fp2[] one = {new Fp2(5, 6), Fp2.ONE, Fp2.ZERO};
+            Fp2[] zero = {Fp2.ONE.sub(one[0]), Fp2.ONE, Fp2.ONE};
+            try (DeviceTensor values = b.upload(new long[8]); SquareRounds rounds = b.squareRounds(zero, one, values)) {
+                for (int m = 2; m >= 0; m--) {
+                    rounds.roundPolynomial(Fp2.ONE);
+                    rounds.bind(point[m]);
+                }
+                rounds.finalValue();
             }
         }
     }
