@@ -177,7 +177,7 @@ final class ProverHost extends NoOpFlightProducer {
         java.util.concurrent.ScheduledFuture<?> deadline = watchdog.schedule(
                 () -> session.stop(CallStatus.TIMED_OUT, "the session timed out after " + settings.sessionTimeout().toSeconds() + " s"),
                 settings.sessionTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        Record record = new Record(session.id, context.peerIdentity());
+        Record record = new Record(session.id, PeerAddress.current(), context.peerIdentity());
         try {
             if (closing) session.stop(CallStatus.UNAVAILABLE, "the host is shutting down");
             run(reader, writer, record);
@@ -208,6 +208,7 @@ final class ProverHost extends NoOpFlightProducer {
     /** One log line per request. */
     private static final class Record {
         final long session;
+        final String peer;
         final String client;
         final long start = System.nanoTime();
         String model = "-";
@@ -216,14 +217,15 @@ final class ProverHost extends NoOpFlightProducer {
         long proveNanos;
         String result = "?";
 
-        Record(long session, String client) {
+        Record(long session, String peer, String client) {
             this.session = session;
+            this.peer = peer;
             this.client = client == null || client.isEmpty() ? "anonymous" : client;
         }
 
         String line() {
-            return String.format(Locale.ROOT, "session=%d client=%s model=%s batch=%d mode=%s prove_ms=%.1f total_ms=%.1f result=%s",
-                    session, client, model, batch, mode, proveNanos / 1e6, (System.nanoTime() - start) / 1e6, result.replaceAll("\\s+", " "));
+            return String.format(Locale.ROOT, "session=%d peer=%s client=%s model=%s batch=%d mode=%s prove_ms=%.1f total_ms=%.1f result=%s",
+                    session, peer, client, model, batch, mode, proveNanos / 1e6, (System.nanoTime() - start) / 1e6, result.replaceAll("\\s+", " "));
         }
     }
 

@@ -30,6 +30,17 @@ public final class ProverHostServer implements AutoCloseable {
         }
     }
 
+    /**
+     * gRPC logs every connection that fails before its first call (a client speaking TLS to a plaintext host, a port
+     * scanner) at INFO with a stack trace, through java.util.logging, which prints INFO on standard error: one client's
+     * mistake would fill the host's log. Warnings still print. Held here so the setting is not collected with the logger.
+     */
+    private static final java.util.logging.Logger TRANSPORT_LOG = java.util.logging.Logger.getLogger("io.grpc.netty.NettyServerTransport");
+
+    static {
+        TRANSPORT_LOG.setLevel(java.util.logging.Level.WARNING);
+    }
+
     private final BufferAllocator allocator;
     private final Backend backend;
     private final ProverHost host;
@@ -54,6 +65,7 @@ public final class ProverHostServer implements AutoCloseable {
             Location location = listen.tls() ? Location.forGrpcTls(listen.host(), listen.port()) : Location.forGrpcInsecure(listen.host(), listen.port());
             FlightServer.Builder builder = FlightServer.builder(allocator, location, host)
                     .maxInboundMessageSize((int) host.maxInboundBytes());
+            PeerAddress.install(builder);
             if (listen.token() != null) builder.headerAuthenticator(new BearerTokenAuthenticator(listen.token()));
             if (listen.tls()) builder.useTls(listen.tlsCertificate().toFile(), listen.tlsKey().toFile());
             FlightServer server = builder.build();

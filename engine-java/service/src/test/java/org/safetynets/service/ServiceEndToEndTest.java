@@ -55,6 +55,24 @@ class ServiceEndToEndTest {
     }
 
     @Test
+    void eachLogLineNamesTheClientsAddress() throws Exception {
+        try (TestHost host = TestHost.honest(); ProverClient client = host.client()) {
+            assertTrue(client.interactive(TestHost.DEMO, INPUTS).accepted());
+            assertTrue(client.prove(TestHost.DEMO, INPUTS).verdict().accepted());
+            host.awaitIdle();
+            // The client connected to localhost: the host logs a loopback address and the client's (ephemeral) port.
+            java.util.regex.Pattern peer = java.util.regex.Pattern.compile(" peer=(127\\.0\\.0\\.1|\\[0:0:0:0:0:0:0:1\\]|\\[::1\\]):([0-9]+) ");
+            assertEquals(2, host.log.size(), host.log.toString());
+            for (String line : host.log) {
+                java.util.regex.Matcher matcher = peer.matcher(line);
+                assertTrue(matcher.find(), line);
+                int port = Integer.parseInt(matcher.group(2));
+                assertTrue(port > 0 && port != host.server.port(), line);
+            }
+        }
+    }
+
+    @Test
     void modelsAreListedByNameAndDigest() throws Exception {
         try (TestHost host = TestHost.honest(); ProverClient client = host.client()) {
             var models = client.models();

@@ -26,10 +26,14 @@ final class TestHost implements AutoCloseable {
     }
 
     TestHost(String token, int maxSessions, Duration sessionTimeout, Limits limits, ProverHost.Behaviour behaviour) throws Exception {
+        this(new ProverHostServer.Listen("localhost", 0, token, null, null), limits, maxSessions, sessionTimeout, behaviour);
+    }
+
+    TestHost(ProverHostServer.Listen listen, Limits limits, int maxSessions, Duration sessionTimeout, ProverHost.Behaviour behaviour) throws Exception {
         Map<String, Model> models = new LinkedHashMap<>();
         models.put("demo", DEMO);
         models.put("other", OTHER);
-        server = ProverHostServer.start(new ProverHostServer.Listen("localhost", 0, token, null, null), new ModelRegistry(models),
+        server = ProverHostServer.start(listen, new ModelRegistry(models),
                 Backends.open("cpu", 2, reason -> { }), new ProverHost.Settings(maxSessions, sessionTimeout, Duration.ofSeconds(2), limits),
                 log::add, behaviour);
     }
