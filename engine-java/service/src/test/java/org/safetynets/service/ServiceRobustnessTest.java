@@ -236,7 +236,7 @@ class ServiceRobustnessTest {
     }
 
     /** A FixedSizeList column of {@code width} values of {@code type}, two rows, the second null when {@code nullRow}. */
-    private static VectorSchemaRoot list(BufferAllocator allocator, ArrowType type, int width, boolean nullRow) {
+    static VectorSchemaRoot list(BufferAllocator allocator, ArrowType type, int width, boolean nullRow) {
         Field value = new Field("value", FieldType.nullable(type), null);
         Field sample = new Field("sample", FieldType.nullable(new ArrowType.FixedSizeList(width)), List.of(value));
         VectorSchemaRoot root = VectorSchemaRoot.create(new Schema(List.of(sample)), allocator);
