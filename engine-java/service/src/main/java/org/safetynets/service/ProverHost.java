@@ -123,8 +123,34 @@ final class ProverHost extends NoOpFlightProducer {
             return stopReason;
         }
 
+        /**
+         * The prover's progress hook, called after inference and after each layer's sub-protocol: the points where a
+         * CPU-bound proof, which no interrupt reaches, stops when its session was stopped (timeout, shutdown) or the
+         * client cancelled the call. The prover frees its tensors as the exception unwinds it.
+         */
+        Prover.Progress cancellationPoints(CallContext context) {
+            return (what, done, total) -> {
+                if (stopReason() != null) throw new Stopped("after " + what + " (step " + done + " of " + total + ")");
+                if (context.isCancelled()) throw new Cancelled("after " + what + " (step " + done + " of " + total + ")");
+            };
+        }
+
         synchronized CallStatus stopStatus() {
             return stopStatus;
+        }
+    }
+
+    /** A proof abandoned at a cancellation point because its session was stopped. */
+    private static final class Stopped extends RuntimeException {
+        Stopped(String where) {
+            super("proof abandoned " + where, null, false, false);
+        }
+    }
+
+    /** A proof abandoned at a cancellation point because the client cancelled the call (or its connection closed). */
+    private static final class Cancelled extends RuntimeException {
+        Cancelled(String where) {
+            super("cancelled by the client; proof abandoned " + where, null, false, false);
         }
     }
 
@@ -137,6 +163,8 @@ final class ProverHost extends NoOpFlightProducer {
     private final Semaphore slots;
     private final Set<Session> running = ConcurrentHashMap.newKeySet();
     private final AtomicLong sessionIds = new AtomicLong();
+    /** Sessions inside the prover now (past reading their input). */
+    private final java.util.concurrent.atomic.AtomicInteger provingNow = new java.util.concurrent.atomic.AtomicInteger();
     private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "session-watchdog");
         t.setDaemon(true);
@@ -180,11 +208,14 @@ final class ProverHost extends NoOpFlightProducer {
         Record record = new Record(session.id, PeerAddress.current(), context.peerIdentity());
         try {
             if (closing) session.stop(CallStatus.UNAVAILABLE, "the host is shutting down");
-            run(reader, writer, record);
+            run(reader, writer, record, session.cancellationPoints(context));
         } catch (RuntimeException | Error e) {
             String stopped = session.stopReason();
-            if (stopped != null) {
-                record.result = "stopped: " + stopped;
+            if (e instanceof Cancelled cancelled) {
+                record.result = cancelled.getMessage();
+                writer.error(CallStatus.CANCELLED.withDescription(cancelled.getMessage()).toRuntimeException());
+            } else if (stopped != null) {
+                record.result = "stopped: " + stopped + (e instanceof Stopped where ? "; " + where.getMessage() : "");
                 writer.error(session.stopStatus().withDescription(stopped).toRuntimeException());
             } else if (e instanceof SafetyNetsException) {
                 record.result = "refused: " + e.getMessage();
@@ -229,7 +260,7 @@ final class ProverHost extends NoOpFlightProducer {
         }
     }
 
-    private void run(FlightStream reader, ServerStreamListener writer, Record record) {
+    private void run(FlightStream reader, ServerStreamListener writer, Record record, Prover.Progress cancellationPoints) {
         ExchangeRequest request = ExchangeRequest.decode(reader.getDescriptor().getCommand());
         record.mode = request.mode().wireName();
         ModelRegistry.Entry entry = models.find(request.model());
@@ -243,7 +274,13 @@ final class ProverHost extends NoOpFlightProducer {
         if (request.mode() == ExchangeRequest.Mode.PROVE) {
             if (reader.next()) throw new MalformedInput("client", "a proof request takes one input batch, then the end of the client's stream");
             long start = System.nanoTime();
-            Proof proof = Prover.prove(proving, samples, backend, Prover.Progress.NONE, settings.limits());
+            Proof proof;
+            provingNow.incrementAndGet();
+            try {
+                proof = Prover.prove(proving, samples, backend, cancellationPoints, settings.limits());
+            } finally {
+                provingNow.decrementAndGet();
+            }
             record.proveNanos = System.nanoTime() - start;
             byte[] file = ProofCodec.encode(proof);
             // Self-check (the verifier costs a small fraction of the prover): logged, not sent.
@@ -269,14 +306,17 @@ final class ProverHost extends NoOpFlightProducer {
         try (VectorSchemaRoot outputs = VectorSchemaRoot.create(ArrowBatches.schema(width), allocator)) {
             writer.start(outputs);
             FlightTranscript channel = FlightTranscript.prover(reader, writer, allocator, outputs, width);
+            provingNow.incrementAndGet();
             try {
-                Prover.prove(network, proving.digest(), input, backend, behaviour.interactive(channel), Prover.Progress.NONE);
+                Prover.prove(network, proving.digest(), input, backend, behaviour.interactive(channel), cancellationPoints);
                 record.proveNanos = System.nanoTime() - start;
                 channel.sendEnd();
                 verdict = readVerdict(reader);
             } catch (InteractiveTranscript.VerifierStopped stopped) {
                 record.proveNanos = System.nanoTime() - start;
                 verdict = stopped.getMessage();
+            } finally {
+                provingNow.decrementAndGet();
             }
             writer.completed();
         }
@@ -333,6 +373,11 @@ final class ProverHost extends NoOpFlightProducer {
 
     int runningSessions() {
         return running.size();
+    }
+
+    /** Sessions whose proof is running now (a running session may still be reading its input). */
+    int provingSessions() {
+        return provingNow.get();
     }
 
     /**

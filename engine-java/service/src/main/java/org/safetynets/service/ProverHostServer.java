@@ -86,6 +86,10 @@ public final class ProverHostServer implements AutoCloseable {
         return host.runningSessions();
     }
 
+    int provingSessions() {
+        return host.provingSessions();
+    }
+
     /** Bytes the host's allocator holds now (zero when no session runs). */
     long allocatedBytes() {
         return allocator.getAllocatedMemory();

@@ -212,6 +212,52 @@ class ServiceRobustnessTest {
         assertTrue(host.log.stream().anyMatch(line -> line.contains("shutting down")), host.log.toString());
     }
 
+    /** A proof-file request for a batch large enough that its proof runs for a while (seconds here), left running. */
+    private static FlightClient.ExchangeReaderWriter startLongProof(FlightClient raw, BufferAllocator allocator, TestHost host) throws Exception {
+        FlightClient.ExchangeReaderWriter exchange = raw.doExchange(command("{\"mode\": \"prove\", \"model\": \"demo\"}"));
+        try (VectorSchemaRoot input = ArrowBatches.write(allocator, WIDTH, DemoNetwork.inputs(13, 2048))) {
+            exchange.getWriter().start(input);
+            exchange.getWriter().putNext();
+            exchange.getWriter().completed();
+        }
+        for (int i = 0; i < 1200 && host.server.provingSessions() == 0; i++) Thread.sleep(25);
+        assertEquals(1, host.server.provingSessions(), "the proof did not start: " + host.log);
+        return exchange;
+    }
+
+    @Test
+    void aClientThatCancelsStopsItsRunningProof() throws Exception {
+        try (TestHost host = TestHost.honest();
+             BufferAllocator allocator = new RootAllocator();
+             FlightClient raw = FlightClient.builder(allocator, Location.forGrpcInsecure("localhost", host.server.port())).build()) {
+            FlightClient.ExchangeReaderWriter exchange = startLongProof(raw, allocator, host);
+            exchange.getReader().cancel("the client gives up", null);
+            exchange.close();
+            host.awaitIdle();
+            // Abandoned at a cancellation point (after inference or a layer), not proved to the end and then dropped.
+            assertTrue(host.log.stream().anyMatch(line -> line.contains("result=cancelled by the client; proof abandoned after")), host.log.toString());
+            try (ProverClient client = host.client()) {
+                assertTrue(client.prove(TestHost.DEMO, INPUTS).verdict().accepted());
+            }
+        }
+    }
+
+    @Test
+    void shutdownStopsARunningProof() throws Exception {
+        TestHost host = new TestHost(new ProverHostServer.Listen("localhost", 0, null, null, null), Limits.DEFAULTS, 2, Duration.ofSeconds(60),
+                Duration.ZERO, ProverHost.Behaviour.HONEST);
+        try (BufferAllocator allocator = new RootAllocator();
+             FlightClient raw = FlightClient.builder(allocator, Location.forGrpcInsecure("localhost", host.server.port())).build()) {
+            FlightClient.ExchangeReaderWriter exchange = startLongProof(raw, allocator, host);
+            host.server.close(); // no grace: the running proof is stopped at its next cancellation point
+            assertEquals(0, host.server.runningSessions());
+            FlightRuntimeException e = assertThrows(FlightRuntimeException.class, () -> exchange.getReader().next());
+            assertEquals(FlightStatusCode.UNAVAILABLE, e.status().code(), e.toString());
+            exchange.close();
+        }
+        assertTrue(host.log.stream().anyMatch(line -> line.contains("result=stopped: the host is shutting down; proof abandoned after")), host.log.toString());
+    }
+
     // ---- helpers ----
 
     private static FlightDescriptor command(String json) {

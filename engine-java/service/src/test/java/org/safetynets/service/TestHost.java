@@ -26,15 +26,16 @@ final class TestHost implements AutoCloseable {
     }
 
     TestHost(String token, int maxSessions, Duration sessionTimeout, Limits limits, ProverHost.Behaviour behaviour) throws Exception {
-        this(new ProverHostServer.Listen("localhost", 0, token, null, null), limits, maxSessions, sessionTimeout, behaviour);
+        this(new ProverHostServer.Listen("localhost", 0, token, null, null), limits, maxSessions, sessionTimeout, Duration.ofSeconds(2), behaviour);
     }
 
-    TestHost(ProverHostServer.Listen listen, Limits limits, int maxSessions, Duration sessionTimeout, ProverHost.Behaviour behaviour) throws Exception {
+    TestHost(ProverHostServer.Listen listen, Limits limits, int maxSessions, Duration sessionTimeout, Duration shutdownGrace,
+             ProverHost.Behaviour behaviour) throws Exception {
         Map<String, Model> models = new LinkedHashMap<>();
         models.put("demo", DEMO);
         models.put("other", OTHER);
         server = ProverHostServer.start(listen, new ModelRegistry(models),
-                Backends.open("cpu", 2, reason -> { }), new ProverHost.Settings(maxSessions, sessionTimeout, Duration.ofSeconds(2), limits),
+                Backends.open("cpu", 2, reason -> { }), new ProverHost.Settings(maxSessions, sessionTimeout, shutdownGrace, limits),
                 log::add, behaviour);
     }
 

@@ -97,7 +97,7 @@ class TlsTest {
     }
 
     private static TestHost tlsHost() throws Exception {
-        return new TestHost(new ProverHostServer.Listen("localhost", 0, null, host[0], host[1]), Limits.DEFAULTS, 4, Duration.ofSeconds(30),
+        return new TestHost(new ProverHostServer.Listen("localhost", 0, null, host[0], host[1]), Limits.DEFAULTS, 4, Duration.ofSeconds(30), Duration.ofSeconds(2),
                 ProverHost.Behaviour.HONEST);
     }
 
