@@ -20,6 +20,7 @@ import org.safetynets.proof.InputBatch;
 import org.safetynets.proof.Proof;
 import org.safetynets.proof.ProofCodec;
 import org.safetynets.proof.Prover;
+import org.safetynets.proof.ProverMemory;
 import org.safetynets.proof.Verdict;
 import org.safetynets.proof.Verifier;
 import org.safetynets.transcript.InteractiveTranscript;
@@ -87,9 +88,14 @@ final class ProverHost extends NoOpFlightProducer {
         };
     }
 
-    record Settings(int maxSessions, Duration sessionTimeout, Duration shutdownGrace, Limits limits) {
+    /**
+     * @param maxMemoryBytes what all running sessions may hold at once: each reserves its batch's {@link ProverMemory}
+     *                       before anything of it is copied, and the host's Arrow allocator is capped at the same size
+     */
+    record Settings(int maxSessions, Duration sessionTimeout, Duration shutdownGrace, Limits limits, long maxMemoryBytes) {
         Settings {
             if (maxSessions < 1) throw new MalformedInput("--max-sessions", "must be at least 1, got " + maxSessions);
+            if (maxMemoryBytes < 1) throw new MalformedInput("--max-memory", "must be positive");
             if (sessionTimeout.isNegative() || sessionTimeout.isZero()) throw new MalformedInput("--session-timeout", "must be positive");
         }
     }
@@ -154,6 +160,13 @@ final class ProverHost extends NoOpFlightProducer {
         }
     }
 
+    /** A request refused because the memory it needs is not free under --max-memory (RESOURCE_EXHAUSTED). */
+    private static final class MemoryExhausted extends RuntimeException {
+        MemoryExhausted(String message) {
+            super(message, null, false, false);
+        }
+    }
+
     private final ModelRegistry models;
     private final Backend backend;
     private final BufferAllocator allocator;
@@ -171,6 +184,8 @@ final class ProverHost extends NoOpFlightProducer {
         return t;
     });
     private volatile boolean closing;
+    /** Bytes reserved by running sessions, at most settings.maxMemoryBytes(). */
+    private long reservedBytes;
 
     ProverHost(ModelRegistry models, Backend backend, BufferAllocator allocator, Settings settings, Consumer<String> log, Behaviour behaviour) {
         this.models = models;
@@ -211,7 +226,10 @@ final class ProverHost extends NoOpFlightProducer {
             run(reader, writer, record, session.cancellationPoints(context));
         } catch (RuntimeException | Error e) {
             String stopped = session.stopReason();
-            if (e instanceof Cancelled cancelled) {
+            if (e instanceof MemoryExhausted || e instanceof org.apache.arrow.memory.OutOfMemoryException) {
+                record.result = "refused: " + e.getMessage();
+                writer.error(CallStatus.RESOURCE_EXHAUSTED.withDescription(e.getMessage()).toRuntimeException());
+            } else if (e instanceof Cancelled cancelled) {
                 record.result = cancelled.getMessage();
                 writer.error(CallStatus.CANCELLED.withDescription(cancelled.getMessage()).toRuntimeException());
             } else if (stopped != null) {
@@ -228,6 +246,7 @@ final class ProverHost extends NoOpFlightProducer {
                 writer.error(CallStatus.INTERNAL.withDescription("internal error: " + e).withCause(e).toRuntimeException());
             }
         } finally {
+            release(record.reservedBytes);
             deadline.cancel(false);
             session.finish();
             running.remove(session);
@@ -246,6 +265,7 @@ final class ProverHost extends NoOpFlightProducer {
         String mode = "-";
         int batch;
         long proveNanos;
+        long reservedBytes;
         String result = "?";
 
         Record(long session, String peer, String client) {
@@ -267,7 +287,7 @@ final class ProverHost extends NoOpFlightProducer {
         if (entry == null) throw new MalformedInput("request", "this host serves no model '" + request.model() + "' (DoAction \"models\" lists them)");
         record.model = entry.name();
         Model model = entry.model();
-        long[][] samples = readInput(reader, model);
+        long[][] samples = readInput(reader, model, record);
         record.batch = samples.length;
         Model proving = behaviour.model(model);
         int width = model.output().size();
@@ -323,11 +343,12 @@ final class ProverHost extends NoOpFlightProducer {
         record.result = "client verdict: " + verdict;
     }
 
-    private long[][] readInput(FlightStream reader, Model model) {
+    private long[][] readInput(FlightStream reader, Model model, Record record) {
         if (!reader.next()) throw new MalformedInput("client", "the exchange ended before the input batch");
         VectorSchemaRoot root = reader.getRoot();
-        // The limits from the row count alone, before anything is copied.
+        // The limits and the memory from the row count alone, before anything is copied.
         InputBatch.requireWithinLimits(model, root.getRowCount(), settings.limits());
+        record.reservedBytes = reserve(ProverMemory.of(model, Math.max(1, root.getRowCount())).bytes(), root.getRowCount());
         return ArrowBatches.read(root, model.input().size(), settings.limits().maxBatch(), "input batch");
     }
 
@@ -370,6 +391,32 @@ final class ProverHost extends NoOpFlightProducer {
         }
         listener.onCompleted();
     }
+
+    /** Reserves {@code bytes} of the memory budget for a session, or refuses with a reason; returns what it reserved. */
+    private synchronized long reserve(long bytes, int batch) {
+        long budget = settings.maxMemoryBytes();
+        if (bytes > budget) {
+            throw new MemoryExhausted(String.format(Locale.ROOT, "a batch of %d needs about %.0f MiB to prove, more than this host's --max-memory of %.0f MiB: "
+                    + "send smaller batches", batch, bytes / MIB, budget / MIB));
+        }
+        if (bytes > budget - reservedBytes) {
+            throw new MemoryExhausted(String.format(Locale.ROOT, "the host's memory is in use (--max-memory %.0f MiB, %.0f MiB free) and a batch of %d needs "
+                    + "about %.0f MiB to prove; try again later", budget / MIB, (budget - reservedBytes) / MIB, batch, bytes / MIB));
+        }
+        reservedBytes += bytes;
+        return bytes;
+    }
+
+    private synchronized void release(long bytes) {
+        reservedBytes -= bytes;
+    }
+
+    /** Bytes of --max-memory reserved by running sessions now. */
+    synchronized long reservedBytes() {
+        return reservedBytes;
+    }
+
+    private static final double MIB = 1024.0 * 1024.0;
 
     int runningSessions() {
         return running.size();

@@ -59,7 +59,8 @@ public final class ProverHostServer implements AutoCloseable {
     /** Starts serving {@code models}; the server takes ownership of {@code backend} and closes it. */
     static ProverHostServer start(Listen listen, ModelRegistry models, Backend backend, ProverHost.Settings settings, Consumer<String> log,
                                   ProverHost.Behaviour behaviour) throws IOException {
-        BufferAllocator allocator = new RootAllocator();
+        // Arrow's buffers (batches received and sent) count against the same budget as the sessions' reservations.
+        BufferAllocator allocator = new RootAllocator(settings.maxMemoryBytes());
         try {
             ProverHost host = new ProverHost(models, backend, allocator, settings, log, behaviour);
             Location location = listen.tls() ? Location.forGrpcTls(listen.host(), listen.port()) : Location.forGrpcInsecure(listen.host(), listen.port());
@@ -84,6 +85,10 @@ public final class ProverHostServer implements AutoCloseable {
 
     int runningSessions() {
         return host.runningSessions();
+    }
+
+    long reservedBytes() {
+        return host.reservedBytes();
     }
 
     int provingSessions() {

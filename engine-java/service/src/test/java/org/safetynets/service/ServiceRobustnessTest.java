@@ -19,6 +19,7 @@ import org.apache.arrow.vector.types.pojo.Schema;
 import org.junit.jupiter.api.Test;
 import org.safetynets.Limits;
 import org.safetynets.model.DemoNetwork;
+import org.safetynets.proof.ProverMemory;
 import org.safetynets.proof.Verdict;
 
 import java.nio.charset.StandardCharsets;
@@ -244,8 +245,8 @@ class ServiceRobustnessTest {
 
     @Test
     void shutdownStopsARunningProof() throws Exception {
-        TestHost host = new TestHost(new ProverHostServer.Listen("localhost", 0, null, null, null), Limits.DEFAULTS, 2, Duration.ofSeconds(60),
-                Duration.ZERO, ProverHost.Behaviour.HONEST);
+        TestHost host = new TestHost(TestHost.plaintext(null), new ProverHost.Settings(2, Duration.ofSeconds(60), Duration.ZERO, Limits.DEFAULTS,
+                TestHost.MEMORY), ProverHost.Behaviour.HONEST);
         try (BufferAllocator allocator = new RootAllocator();
              FlightClient raw = FlightClient.builder(allocator, Location.forGrpcInsecure("localhost", host.server.port())).build()) {
             FlightClient.ExchangeReaderWriter exchange = startLongProof(raw, allocator, host);
@@ -256,6 +257,42 @@ class ServiceRobustnessTest {
             exchange.close();
         }
         assertTrue(host.log.stream().anyMatch(line -> line.contains("result=stopped: the host is shutting down; proof abandoned after")), host.log.toString());
+    }
+
+    @Test
+    void requestsBeyondTheMemoryBudgetAreRefused() throws Exception {
+        long small = ProverMemory.of(TestHost.DEMO, INPUTS.length).bytes();
+        // Room for one session of INPUTS at a time, not two, and never for a batch of 64.
+        long budget = small + small / 2;
+        assertTrue(ProverMemory.of(TestHost.DEMO, 64).bytes() > budget);
+        try (TestHost host = new TestHost(TestHost.plaintext(null), new ProverHost.Settings(4, Duration.ofSeconds(30), Duration.ofSeconds(2),
+                Limits.DEFAULTS, budget), ProverHost.Behaviour.HONEST)) {
+            try (ProverClient client = host.client()) {
+                FlightRuntimeException never = assertThrows(FlightRuntimeException.class, () -> client.prove(TestHost.DEMO, DemoNetwork.inputs(1, 64)));
+                assertEquals(FlightStatusCode.RESOURCE_EXHAUSTED, never.status().code(), never.getMessage());
+                assertTrue(never.getMessage().contains("more than this host's --max-memory"), never.getMessage());
+            }
+            try (BufferAllocator allocator = new RootAllocator();
+                 FlightClient raw = FlightClient.builder(allocator, Location.forGrpcInsecure("localhost", host.server.port())).build();
+                 VectorSchemaRoot input = ArrowBatches.write(allocator, WIDTH, INPUTS)) {
+                FlightClient.ExchangeReaderWriter stalled = raw.doExchange(command("{\"mode\": \"interactive\", \"model\": \"demo\"}"));
+                stalled.getWriter().start(input);
+                stalled.getWriter().putNext();
+                assertTrue(stalled.getReader().next()); // the session holds its reservation while it waits for a challenge
+                assertEquals(small, host.server.reservedBytes());
+                try (ProverClient client = host.client()) {
+                    FlightRuntimeException busy = assertThrows(FlightRuntimeException.class, () -> client.prove(TestHost.DEMO, INPUTS));
+                    assertEquals(FlightStatusCode.RESOURCE_EXHAUSTED, busy.status().code(), busy.getMessage());
+                    assertTrue(busy.getMessage().contains("memory is in use"), busy.getMessage());
+                    stalled.getReader().cancel("done", null);
+                    stalled.close();
+                    host.awaitIdle();
+                    assertEquals(0, host.server.reservedBytes());
+                    assertTrue(client.prove(TestHost.DEMO, INPUTS).verdict().accepted());
+                }
+            }
+            assertEquals(0, host.server.reservedBytes());
+        }
     }
 
     // ---- helpers ----

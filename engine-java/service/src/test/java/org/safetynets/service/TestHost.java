@@ -26,17 +26,21 @@ final class TestHost implements AutoCloseable {
     }
 
     TestHost(String token, int maxSessions, Duration sessionTimeout, Limits limits, ProverHost.Behaviour behaviour) throws Exception {
-        this(new ProverHostServer.Listen("localhost", 0, token, null, null), limits, maxSessions, sessionTimeout, Duration.ofSeconds(2), behaviour);
+        this(plaintext(token), new ProverHost.Settings(maxSessions, sessionTimeout, Duration.ofSeconds(2), limits, MEMORY), behaviour);
     }
 
-    TestHost(ProverHostServer.Listen listen, Limits limits, int maxSessions, Duration sessionTimeout, Duration shutdownGrace,
-             ProverHost.Behaviour behaviour) throws Exception {
+    TestHost(ProverHostServer.Listen listen, ProverHost.Settings settings, ProverHost.Behaviour behaviour) throws Exception {
         Map<String, Model> models = new LinkedHashMap<>();
         models.put("demo", DEMO);
         models.put("other", OTHER);
-        server = ProverHostServer.start(listen, new ModelRegistry(models),
-                Backends.open("cpu", 2, reason -> { }), new ProverHost.Settings(maxSessions, sessionTimeout, shutdownGrace, limits),
-                log::add, behaviour);
+        server = ProverHostServer.start(listen, new ModelRegistry(models), Backends.open("cpu", 2, reason -> { }), settings, log::add, behaviour);
+    }
+
+    /** The tests' memory budget: half the heap, read from this JVM. */
+    static final long MEMORY = Runtime.getRuntime().maxMemory() / 2;
+
+    static ProverHostServer.Listen plaintext(String token) {
+        return new ProverHostServer.Listen("localhost", 0, token, null, null);
     }
 
     static TestHost honest() throws Exception {
