@@ -24,7 +24,6 @@ import org.safetynets.proof.ProverMemory;
 import org.safetynets.proof.Verdict;
 import org.safetynets.proof.Verifier;
 import org.safetynets.transcript.InteractiveTranscript;
-import org.safetynets.transcript.Transcript;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -61,32 +60,6 @@ final class ProverHost extends NoOpFlightProducer {
     static final String MODELS_ACTION = "models";
     /** A proof file travels in chunks of this many bytes, each one Flight message. */
     static final int PROOF_CHUNK_BYTES = 1 << 20;
-
-    /** How the host proves. Honest but for tests, which play cheating hosts with it. */
-    interface Behaviour {
-        /** The model the host really runs for a request for {@code served}. */
-        default Model model(Model served) {
-            return served;
-        }
-
-        /** The host's end of the interactive channel. */
-        default Transcript interactive(Transcript honest) {
-            return honest;
-        }
-
-        /** The outputs a proof-file answer claims. */
-        default long[][] claimedOutputs(long[][] proven) {
-            return proven;
-        }
-
-        /** The proof file sent. */
-        default byte[] proofFile(byte[] honest) {
-            return honest;
-        }
-
-        Behaviour HONEST = new Behaviour() {
-        };
-    }
 
     /**
      * @param maxMemoryBytes what all running sessions may hold at once: each reserves its batch's {@link ProverMemory}
@@ -172,7 +145,6 @@ final class ProverHost extends NoOpFlightProducer {
     private final BufferAllocator allocator;
     private final Settings settings;
     private final Consumer<String> log;
-    private final Behaviour behaviour;
     private final Semaphore slots;
     private final Set<Session> running = ConcurrentHashMap.newKeySet();
     private final AtomicLong sessionIds = new AtomicLong();
@@ -187,13 +159,12 @@ final class ProverHost extends NoOpFlightProducer {
     /** Bytes reserved by running sessions, at most settings.maxMemoryBytes(). */
     private long reservedBytes;
 
-    ProverHost(ModelRegistry models, Backend backend, BufferAllocator allocator, Settings settings, Consumer<String> log, Behaviour behaviour) {
+    ProverHost(ModelRegistry models, Backend backend, BufferAllocator allocator, Settings settings, Consumer<String> log) {
         this.models = models;
         this.backend = backend;
         this.allocator = allocator;
         this.settings = settings;
         this.log = log;
-        this.behaviour = behaviour;
         this.slots = new Semaphore(settings.maxSessions());
     }
 
@@ -289,7 +260,6 @@ final class ProverHost extends NoOpFlightProducer {
         Model model = entry.model();
         long[][] samples = readInput(reader, model, record);
         record.batch = samples.length;
-        Model proving = behaviour.model(model);
         int width = model.output().size();
         if (request.mode() == ExchangeRequest.Mode.PROVE) {
             if (reader.next()) throw new MalformedInput("client", "a proof request takes one input batch, then the end of the client's stream");
@@ -297,7 +267,7 @@ final class ProverHost extends NoOpFlightProducer {
             Proof proof;
             provingNow.incrementAndGet();
             try {
-                proof = Prover.prove(proving, samples, backend, cancellationPoints, settings.limits());
+                proof = Prover.prove(model, samples, backend, cancellationPoints, settings.limits());
             } finally {
                 provingNow.decrementAndGet();
             }
@@ -305,8 +275,7 @@ final class ProverHost extends NoOpFlightProducer {
             byte[] file = ProofCodec.encode(proof);
             // Self-check (the verifier costs a small fraction of the prover): logged, not sent.
             Verdict self = Verifier.verify(model, samples, file, settings.limits());
-            file = behaviour.proofFile(file);
-            try (VectorSchemaRoot outputs = ArrowBatches.write(allocator, width, behaviour.claimedOutputs(outputsOf(proof, width)))) {
+            try (VectorSchemaRoot outputs = ArrowBatches.write(allocator, width, outputsOf(proof, width))) {
                 writer.start(outputs);
                 writer.putNext(new Frame(Frame.Kind.BATCH_MESSAGE, "outputs", new byte[0]).toBuffer(allocator));
                 for (int at = 0; at < file.length; at += PROOF_CHUNK_BYTES) {
@@ -319,8 +288,8 @@ final class ProverHost extends NoOpFlightProducer {
             record.result = "sent " + file.length + " proof bytes; self-check " + (self.accepted() ? "ACCEPT" : "REJECT: " + ((Verdict.Rejected) self).describe());
             return;
         }
-        InputBatch input = InputBatch.of(proving, samples, settings.limits());
-        Network network = Network.compile(proving, samples.length);
+        InputBatch input = InputBatch.of(model, samples, settings.limits());
+        Network network = Network.compile(model, samples.length);
         String verdict;
         long start = System.nanoTime();
         try (VectorSchemaRoot outputs = VectorSchemaRoot.create(ArrowBatches.schema(width), allocator)) {
@@ -328,7 +297,7 @@ final class ProverHost extends NoOpFlightProducer {
             FlightTranscript channel = FlightTranscript.prover(reader, writer, allocator, outputs, width);
             provingNow.incrementAndGet();
             try {
-                Prover.prove(network, proving.digest(), input, backend, behaviour.interactive(channel), cancellationPoints);
+                Prover.prove(network, model.digest(), input, backend, channel, cancellationPoints);
                 record.proveNanos = System.nanoTime() - start;
                 channel.sendEnd();
                 verdict = readVerdict(reader);

@@ -98,7 +98,7 @@ final class ServeCommand implements Callable<Integer> {
                     synchronized (err) {
                         err.println(Instant.now() + " " + line);
                     }
-                }, ProverHost.Behaviour.HONEST);
+                });
         Thread hook = new Thread(() -> {
             err.println(Instant.now() + " shutting down: " + server.runningSessions() + " sessions running");
             server.close();

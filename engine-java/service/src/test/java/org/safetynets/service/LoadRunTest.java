@@ -4,7 +4,6 @@ import org.junit.jupiter.api.Test;
 import org.safetynets.backend.Backend;
 import org.safetynets.backend.Backends;
 import org.safetynets.model.DemoNetwork;
-import org.safetynets.model.Model;
 import org.safetynets.proof.Prover;
 
 import java.time.Duration;
@@ -50,12 +49,7 @@ class LoadRunTest {
     @Test
     void rejectedWrongAndErrorsAreCountedApart() throws Exception {
         long[][] expected = reference();
-        try (TestHost cheat = TestHost.cheating(new ProverHost.Behaviour() {
-            @Override
-            public Model model(Model served) {
-                return TestHost.OTHER;
-            }
-        })) {
+        try (TestHost cheat = TestHost.servingOtherAsDemo()) {
             LoadRun.Tally tally = LoadRun.run(cheat.address(), options(), workload(LoadRun.Mode.INTERACTIVE, expected), 2, 2, Duration.ZERO, n -> { });
             assertEquals(4, tally.count(LoadRun.Outcome.REJECTED), tally.toString());
             assertEquals(0, tally.count(LoadRun.Outcome.ACCEPTED));

@@ -45,7 +45,7 @@ class ServiceRobustnessTest {
 
     @Test
     void callsWithoutTheTokenAreRefused() throws Exception {
-        try (TestHost host = new TestHost("s3cret-token", 4, Duration.ofSeconds(30), ProverHost.Behaviour.HONEST)) {
+        try (TestHost host = new TestHost("s3cret-token", 4, Duration.ofSeconds(30))) {
             ProverClient.Options base = ProverClient.Options.DEFAULTS.withTimeout(Duration.ofSeconds(30));
             try (ProverClient none = ProverClient.connect(host.address(), base)) {
                 assertStatus(FlightStatusCode.UNAUTHENTICATED, () -> none.models());
@@ -85,7 +85,7 @@ class ServiceRobustnessTest {
 
     @Test
     void batchesOverTheLimitAreRefusedFromTheirRowCount() throws Exception {
-        try (TestHost host = new TestHost(null, 4, Duration.ofSeconds(30), Limits.DEFAULTS.withMaxBatch(2), ProverHost.Behaviour.HONEST);
+        try (TestHost host = new TestHost(null, 4, Duration.ofSeconds(30), Limits.DEFAULTS.withMaxBatch(2));
              BufferAllocator allocator = new RootAllocator();
              FlightClient raw = FlightClient.builder(allocator, Location.forGrpcInsecure("localhost", host.server.port())).build()) {
             refused(raw, allocator, "{\"mode\": \"prove\", \"model\": \"demo\"}", a -> ArrowBatches.write(a, WIDTH, DemoNetwork.inputs(1, 3)), "--max-batch");
@@ -122,7 +122,7 @@ class ServiceRobustnessTest {
 
     @Test
     void aFullHostRefusesAtOnceAndATimedOutSessionFreesItsSlot() throws Exception {
-        try (TestHost host = new TestHost(null, 1, Duration.ofSeconds(2), ProverHost.Behaviour.HONEST);
+        try (TestHost host = new TestHost(null, 1, Duration.ofSeconds(2));
              BufferAllocator allocator = new RootAllocator();
              FlightClient raw = FlightClient.builder(allocator, Location.forGrpcInsecure("localhost", host.server.port())).build();
              ProverClient client = host.client()) {
@@ -144,7 +144,7 @@ class ServiceRobustnessTest {
 
     @Test
     void aClientThatDisappearsFreesItsSession() throws Exception {
-        try (TestHost host = new TestHost(null, 1, Duration.ofSeconds(60), ProverHost.Behaviour.HONEST)) {
+        try (TestHost host = new TestHost(null, 1, Duration.ofSeconds(60))) {
             try (BufferAllocator allocator = new RootAllocator();
                  FlightClient raw = FlightClient.builder(allocator, Location.forGrpcInsecure("localhost", host.server.port())).build();
                  VectorSchemaRoot input = ArrowBatches.write(allocator, WIDTH, INPUTS)) {
@@ -195,7 +195,7 @@ class ServiceRobustnessTest {
 
     @Test
     void shutdownStopsARunningSessionAndFreesEverything() throws Exception {
-        TestHost host = new TestHost(null, 2, Duration.ofSeconds(60), ProverHost.Behaviour.HONEST);
+        TestHost host = new TestHost(null, 2, Duration.ofSeconds(60));
         try (BufferAllocator allocator = new RootAllocator();
              FlightClient raw = FlightClient.builder(allocator, Location.forGrpcInsecure("localhost", host.server.port())).build();
              FlightClient.ExchangeReaderWriter stalled = raw.doExchange(command("{\"mode\": \"interactive\", \"model\": \"demo\"}"));
@@ -246,7 +246,7 @@ class ServiceRobustnessTest {
     @Test
     void shutdownStopsARunningProof() throws Exception {
         TestHost host = new TestHost(TestHost.plaintext(null), new ProverHost.Settings(2, Duration.ofSeconds(60), Duration.ZERO, Limits.DEFAULTS,
-                TestHost.MEMORY), ProverHost.Behaviour.HONEST);
+                TestHost.MEMORY));
         try (BufferAllocator allocator = new RootAllocator();
              FlightClient raw = FlightClient.builder(allocator, Location.forGrpcInsecure("localhost", host.server.port())).build()) {
             FlightClient.ExchangeReaderWriter exchange = startLongProof(raw, allocator, host);
@@ -266,7 +266,7 @@ class ServiceRobustnessTest {
         long budget = small + small / 2;
         assertTrue(ProverMemory.of(TestHost.DEMO, 64).bytes() > budget);
         try (TestHost host = new TestHost(TestHost.plaintext(null), new ProverHost.Settings(4, Duration.ofSeconds(30), Duration.ofSeconds(2),
-                Limits.DEFAULTS, budget), ProverHost.Behaviour.HONEST)) {
+                Limits.DEFAULTS, budget))) {
             try (ProverClient client = host.client()) {
                 FlightRuntimeException never = assertThrows(FlightRuntimeException.class, () -> client.prove(TestHost.DEMO, DemoNetwork.inputs(1, 64)));
                 assertEquals(FlightStatusCode.RESOURCE_EXHAUSTED, never.status().code(), never.getMessage());

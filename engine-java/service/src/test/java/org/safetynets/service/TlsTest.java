@@ -98,7 +98,7 @@ class TlsTest {
 
     private static TestHost tlsHost() throws Exception {
         return new TestHost(new ProverHostServer.Listen("localhost", 0, null, host[0], host[1]),
-                new ProverHost.Settings(4, Duration.ofSeconds(30), Duration.ofSeconds(2), Limits.DEFAULTS, TestHost.MEMORY), ProverHost.Behaviour.HONEST);
+                new ProverHost.Settings(4, Duration.ofSeconds(30), Duration.ofSeconds(2), Limits.DEFAULTS, TestHost.MEMORY));
     }
 
     @Test
