@@ -148,10 +148,7 @@ class ServiceRobustnessTest {
             try (BufferAllocator allocator = new RootAllocator();
                  FlightClient raw = FlightClient.builder(allocator, Location.forGrpcInsecure("localhost", host.server.port())).build();
                  VectorSchemaRoot input = ArrowBatches.write(allocator, WIDTH, INPUTS)) {
-                FlightClient.ExchangeReaderWriter exchange = raw.doExchange(command("{\"mode\": \"interactive\", \"model\": \"demo\"}"));
-                exchange.getWriter().start(input);
-                exchange.getWriter().putNext();
-                assertTrue(exchange.getReader().next());
+                FlightClient.ExchangeReaderWriter exchange = startInteractive(raw, input);
                 assertEquals(1, host.server.runningSessions());
                 exchange.getReader().cancel("gone", null); // the client goes away mid-exchange
                 exchange.close();
@@ -275,10 +272,7 @@ class ServiceRobustnessTest {
             try (BufferAllocator allocator = new RootAllocator();
                  FlightClient raw = FlightClient.builder(allocator, Location.forGrpcInsecure("localhost", host.server.port())).build();
                  VectorSchemaRoot input = ArrowBatches.write(allocator, WIDTH, INPUTS)) {
-                FlightClient.ExchangeReaderWriter stalled = raw.doExchange(command("{\"mode\": \"interactive\", \"model\": \"demo\"}"));
-                stalled.getWriter().start(input);
-                stalled.getWriter().putNext();
-                assertTrue(stalled.getReader().next()); // the session holds its reservation while it waits for a challenge
+                FlightClient.ExchangeReaderWriter stalled = startInteractive(raw, input); // it holds its reservation, waiting for a challenge
                 assertEquals(small, host.server.reservedBytes());
                 try (ProverClient client = host.client()) {
                     FlightRuntimeException busy = assertThrows(FlightRuntimeException.class, () -> client.prove(TestHost.DEMO, INPUTS));
@@ -296,6 +290,15 @@ class ServiceRobustnessTest {
     }
 
     // ---- helpers ----
+
+    /** An interactive exchange of {@code input}, after the host's first message: the host now waits for a challenge. */
+    private static FlightClient.ExchangeReaderWriter startInteractive(FlightClient raw, VectorSchemaRoot input) {
+        FlightClient.ExchangeReaderWriter exchange = raw.doExchange(command("{\"mode\": \"interactive\", \"model\": \"demo\"}"));
+        exchange.getWriter().start(input);
+        exchange.getWriter().putNext();
+        assertTrue(exchange.getReader().next());
+        return exchange;
+    }
 
     private static FlightDescriptor command(String json) {
         return FlightDescriptor.command(json.getBytes(StandardCharsets.UTF_8));
