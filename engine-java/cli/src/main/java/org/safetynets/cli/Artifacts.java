@@ -27,8 +27,64 @@ public final class Artifacts {
         return ModelCodec.decode(UserFiles.read(path), path.toString(), limits);
     }
 
+    /** An input batch: JSON, or another {@link TensorFormat} chosen by the file's extension ({@code .arrow}). */
     public static long[][] readInputs(Path path, Model model, Limits limits) {
-        return TensorJson.readInputs(UserFiles.read(path), path.toString(), model, limits);
+        TensorFormat format = formatOf(path);
+        byte[] bytes = UserFiles.read(path);
+        return format == null ? TensorJson.readInputs(bytes, path.toString(), model, limits) : format.readInputs(bytes, path.toString(), model, limits);
+    }
+
+    /** The bytes of a (claimed) outputs file at {@code path}, in the format its extension names. */
+    static byte[] outputsFile(Path path, long[][] outputs) {
+        TensorFormat format = formatOf(path);
+        return format == null ? TensorJson.writeOutputs(outputs) : format.writeOutputs(outputs);
+    }
+
+    /** The bytes of a verified outputs file at {@code path}, in the format its extension names. */
+    public static byte[] verifiedOutputsFile(Path path, Model model, long[][] outputs) {
+        TensorFormat format = formatOf(path);
+        return format == null ? VerifiedOutputs.write(model, outputs) : format.writeVerifiedOutputs(model, outputs);
+    }
+
+    /** Null when the claimed outputs file at {@code path} holds exactly {@code verified}; else the first difference. */
+    static String claimedOutputsDifference(Path path, byte[] claimed, long[][] verified) {
+        TensorFormat format = formatOf(path);
+        if (format == null) return VerifiedOutputs.difference(claimed, path.toString(), verified);
+        long[][] rows;
+        try {
+            rows = format.readOutputs(claimed, path.toString(), verified[0].length, verified.length);
+        } catch (org.safetynets.MalformedInput e) {
+            return Main.oneLine(e.getMessage());
+        }
+        if (rows.length != verified.length) return path + " claims " + rows.length + " samples; the proof establishes " + verified.length;
+        for (int b = 0; b < verified.length; b++) {
+            for (int f = 0; f < verified[b].length; f++) {
+                if (rows[b][f] != verified[b][f]) {
+                    return path + " sample " + b + " output " + f + " claims " + rows[b][f] + "; the proof establishes " + verified[b][f];
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The file name ending of the Arrow IPC format, which the service module's jars provide. */
+    static final String ARROW_EXTENSION = ".arrow";
+
+    /**
+     * The format a file's extension names, or null for JSON (any other name). An {@code .arrow} file with no Arrow
+     * on the class path is an error saying how to get it, not a JSON parse error.
+     */
+    static TensorFormat formatOf(Path path) {
+        Path name = path.getFileName();
+        String lower = name == null ? "" : name.toString().toLowerCase(java.util.Locale.ROOT);
+        for (TensorFormat format : java.util.ServiceLoader.load(TensorFormat.class, Artifacts.class.getClassLoader())) {
+            if (lower.endsWith(format.extension())) return format;
+        }
+        if (lower.endsWith(ARROW_EXTENSION)) {
+            throw new org.safetynets.MalformedInput(path.toString(), "is an Arrow IPC file, and Arrow is not on this class path: run it through "
+                    + "bin/safetynets, which adds the service module's jars (engine-java/service/target, built by mvn package)");
+        }
+        return null;
     }
 
     /** A proof file's bytes, refused unread (LimitExceeded) beyond {@code limits.maxProofBytes()}. */

@@ -33,14 +33,14 @@ final class ProveCommand implements Callable<Integer> {
     Path model;
 
     @Option(names = {"-D", "--input"}, required = true, paramLabel = "FILE",
-            description = "The input batch: {\"input_data\": [[v0, v1, ...], ...]}, one array per sample in (c,h,w) order.")
+            description = "The input batch: {\"input_data\": [[v0, v1, ...], ...]}, one array per sample in (c,h,w) order; or an Arrow IPC file (.arrow).")
     Path input;
 
     @Option(names = {"-O", "--out"}, required = true, paramLabel = "PROOF", description = "Where to write the proof.")
     Path proofPath;
 
     @Option(names = "--outputs", paramLabel = "FILE",
-            description = {"Where to write the outputs {\"outputs\": [[...], ...], \"argmax\": [...]}.",
+            description = {"Where to write the outputs {\"outputs\": [[...], ...], \"argmax\": [...]} (an Arrow IPC file if FILE ends in .arrow).",
                 "Default: next to the proof, X.bin -> X.outputs.json (proof.bin -> proof.outputs.json), "
                         + "any other name NAME -> NAME.outputs.json."})
     Path outputsPath;
@@ -73,7 +73,7 @@ final class ProveCommand implements Callable<Integer> {
         byte[] encoded = ProofCodec.encode(proof);
         Map<Path, byte[]> files = new LinkedHashMap<>();
         files.put(proofPath, encoded);
-        files.put(outputs, TensorJson.writeOutputs(ProofOutputs.claimed(proof)));
+        files.put(outputs, Artifacts.outputsFile(outputs, ProofOutputs.claimed(proof)));
         OutputFiles.writeAtomically(files);
 
         new Format.Table().row("model", network.name() + " (" + network.input() + " -> " + network.output() + ")")

@@ -14,13 +14,13 @@ import java.io.InputStream;
  * replaces the model; nothing here knows its layers or its accuracy. It is decoded like any user's model file,
  * strictly and with the no-overflow proof, so a damaged copy is an error, not a wrong demo.
  */
-final class ShippedModel {
+public final class ShippedModel {
     static final String RESOURCE = "mnist-cnn.snm";
 
     private ShippedModel() {
     }
 
-    static Model load(Limits limits) {
+    public static Model load(Limits limits) {
         String source = "the shipped model " + RESOURCE;
         try (InputStream in = ShippedModel.class.getResourceAsStream(RESOURCE)) {
             if (in == null) throw new MalformedInput(source, "is missing from the class path (a build without the cli module's resources?)");

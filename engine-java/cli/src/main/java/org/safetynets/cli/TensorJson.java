@@ -29,7 +29,7 @@ import java.util.List;
  *
  * <p>Both are written one sample per line; the bytes depend on the values alone.
  */
-final class TensorJson {
+public final class TensorJson {
     private static final JsonMapper MAPPER = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
@@ -57,7 +57,7 @@ final class TensorJson {
         }
     }
 
-    static byte[] writeInputs(long[][] samples) {
+    public static byte[] writeInputs(long[][] samples) {
         StringBuilder json = new StringBuilder("{\"input_data\": ");
         appendRows(json, samples);
         return json.append("}\n").toString().getBytes(StandardCharsets.UTF_8);

@@ -45,7 +45,7 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = {"-M", "--model"}, required = true, paramLabel = "FILE", description = "The model (.snm).")
     Path model;
 
-    @Option(names = {"-D", "--input"}, required = true, paramLabel = "FILE", description = "The input batch (JSON, as for prove).")
+    @Option(names = {"-D", "--input"}, required = true, paramLabel = "FILE", description = "The input batch (JSON or .arrow, as for prove).")
     Path input;
 
     @Option(names = {"-P", "--proof"}, required = true, paramLabel = "FILE", description = "The proof.")
@@ -54,6 +54,7 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--outputs", paramLabel = "FILE",
             description = {"After ACCEPT, write every verified output with the model's output scale and each sample's argmax:",
                 "{\"verified\": true, \"model\": \"sha256:...\", \"output_scale\": S, \"outputs\": [[...], ...], \"argmax\": [...]}.",
+                "FILE ending in .arrow: an Arrow IPC file, the outputs with the model digest and scale in its schema metadata.",
                 "Nothing is written on REJECT."})
     Path outputsPath;
 
@@ -80,13 +81,13 @@ final class VerifyCommand implements Callable<Integer> {
         long start = System.nanoTime();
         Verdict verdict = verify(network, samples, limits);
         if (verdict instanceof Verdict.Accepted accepted && claimed != null) {
-            String difference = VerifiedOutputs.difference(claimed, expectPath.toString(), accepted.outputs());
+            String difference = Artifacts.claimedOutputsDifference(expectPath, claimed, accepted.outputs());
             if (difference != null) verdict = new Verdict.Rejected(difference, 0, -1);
         }
         long nanos = System.nanoTime() - start;
 
         if (verdict instanceof Verdict.Accepted accepted && outputsPath != null) {
-            OutputFiles.writeAtomically(Map.of(outputsPath, VerifiedOutputs.write(network, accepted.outputs())));
+            OutputFiles.writeAtomically(Map.of(outputsPath, Artifacts.verifiedOutputsFile(outputsPath, network, accepted.outputs())));
         }
         if (json) {
             out.println(jsonVerdict(verdict, network, samples.length, nanos));

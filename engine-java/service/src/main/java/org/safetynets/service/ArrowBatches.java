@@ -31,14 +31,25 @@ final class ArrowBatches {
     }
 
     static Schema schema(int width) {
+        return schema(width, null);
+    }
+
+    /** {@link #schema}(width) with the schema's key-value metadata (null: none). */
+    static Schema schema(int width, java.util.Map<String, String> metadata) {
         Field value = new Field(VALUE, FieldType.notNullable(new ArrowType.Int(64, true)), null);
         Field sample = new Field(COLUMN, FieldType.notNullable(new ArrowType.FixedSizeList(width)), List.of(value));
-        return new Schema(List.of(sample));
+        return new Schema(List.of(sample), metadata);
     }
 
     /** A new root holding {@code rows} (each of {@code width} values); the caller closes it. */
     static VectorSchemaRoot write(BufferAllocator allocator, int width, long[][] rows) {
-        VectorSchemaRoot root = VectorSchemaRoot.create(schema(width), allocator);
+        return write(allocator, schema(width), rows);
+    }
+
+    /** A new root of {@code schema} (a {@link #schema}(width, metadata)) holding {@code rows}; the caller closes it. */
+    static VectorSchemaRoot write(BufferAllocator allocator, Schema schema, long[][] rows) {
+        int width = ((ArrowType.FixedSizeList) schema.getFields().get(0).getType()).getListSize();
+        VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator);
         try {
             fill(root, width, rows);
             return root;

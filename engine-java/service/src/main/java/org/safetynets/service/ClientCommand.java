@@ -4,7 +4,6 @@ import org.safetynets.Limits;
 import org.safetynets.cli.Artifacts;
 import org.safetynets.cli.LimitOptions;
 import org.safetynets.cli.Main;
-import org.safetynets.cli.VerifiedOutputs;
 import org.safetynets.files.OutputFiles;
 import org.safetynets.model.Model;
 import org.safetynets.proof.InputBatch;
@@ -63,7 +62,7 @@ final class ClientCommand {
         @Option(names = {"-M", "--model"}, required = true, paramLabel = "FILE", description = "The client's own copy of the model (.snm).")
         Path model;
 
-        @Option(names = {"-D", "--input"}, required = true, paramLabel = "FILE", description = "The input batch (JSON, as for prove).")
+        @Option(names = {"-D", "--input"}, required = true, paramLabel = "FILE", description = "The input batch (JSON or .arrow, as for prove).")
         Path input;
 
         @Option(names = "--model-name", paramLabel = "NAME", description = "Ask the host for its model NAME (default: the digest of -M, sha256:...).")
@@ -97,7 +96,7 @@ final class ClientCommand {
                 return Main.REJECTED;
             }
             Verdict.Accepted accepted = (Verdict.Accepted) verdict;
-            if (outputsPath != null) OutputFiles.writeAtomically(Map.of(outputsPath, VerifiedOutputs.write(network, accepted.outputs())));
+            if (outputsPath != null) OutputFiles.writeAtomically(Map.of(outputsPath, Artifacts.verifiedOutputsFile(outputsPath, network, accepted.outputs())));
             out.println("ACCEPT");
             // The whole exchange (connection, the host's proving, the verifier here): verify's "verifier" row would misname it.
             out.printf(java.util.Locale.ROOT, "  batch       %d%n  exchange    %.0f ms (connect, prove on the host, verify here)%n  outputs[0]  %s%n",

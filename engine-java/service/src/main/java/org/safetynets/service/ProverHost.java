@@ -20,10 +20,10 @@ import org.safetynets.proof.InputBatch;
 import org.safetynets.proof.Proof;
 import org.safetynets.proof.ProofCodec;
 import org.safetynets.proof.Prover;
+import org.safetynets.proof.ProverMemory;
 import org.safetynets.proof.Verdict;
 import org.safetynets.proof.Verifier;
 import org.safetynets.transcript.InteractiveTranscript;
-import org.safetynets.transcript.Transcript;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -61,35 +61,14 @@ final class ProverHost extends NoOpFlightProducer {
     /** A proof file travels in chunks of this many bytes, each one Flight message. */
     static final int PROOF_CHUNK_BYTES = 1 << 20;
 
-    /** How the host proves. Honest but for tests, which play cheating hosts with it. */
-    interface Behaviour {
-        /** The model the host really runs for a request for {@code served}. */
-        default Model model(Model served) {
-            return served;
-        }
-
-        /** The host's end of the interactive channel. */
-        default Transcript interactive(Transcript honest) {
-            return honest;
-        }
-
-        /** The outputs a proof-file answer claims. */
-        default long[][] claimedOutputs(long[][] proven) {
-            return proven;
-        }
-
-        /** The proof file sent. */
-        default byte[] proofFile(byte[] honest) {
-            return honest;
-        }
-
-        Behaviour HONEST = new Behaviour() {
-        };
-    }
-
-    record Settings(int maxSessions, Duration sessionTimeout, Duration shutdownGrace, Limits limits) {
+    /**
+     * @param maxMemoryBytes what all running sessions may hold at once: each reserves its batch's {@link ProverMemory}
+     *                       before anything of it is copied, and the host's Arrow allocator is capped at the same size
+     */
+    record Settings(int maxSessions, Duration sessionTimeout, Duration shutdownGrace, Limits limits, long maxMemoryBytes) {
         Settings {
             if (maxSessions < 1) throw new MalformedInput("--max-sessions", "must be at least 1, got " + maxSessions);
+            if (maxMemoryBytes < 1) throw new MalformedInput("--max-memory", "must be positive");
             if (sessionTimeout.isNegative() || sessionTimeout.isZero()) throw new MalformedInput("--session-timeout", "must be positive");
         }
     }
@@ -123,8 +102,41 @@ final class ProverHost extends NoOpFlightProducer {
             return stopReason;
         }
 
+        /**
+         * The prover's progress hook, called after inference and after each layer's sub-protocol: the points where a
+         * CPU-bound proof, which no interrupt reaches, stops when its session was stopped (timeout, shutdown) or the
+         * client cancelled the call. The prover frees its tensors as the exception unwinds it.
+         */
+        Prover.Progress cancellationPoints(CallContext context) {
+            return (what, done, total) -> {
+                if (stopReason() != null) throw new Stopped("after " + what + " (step " + done + " of " + total + ")");
+                if (context.isCancelled()) throw new Cancelled("after " + what + " (step " + done + " of " + total + ")");
+            };
+        }
+
         synchronized CallStatus stopStatus() {
             return stopStatus;
+        }
+    }
+
+    /** A proof abandoned at a cancellation point because its session was stopped. */
+    private static final class Stopped extends RuntimeException {
+        Stopped(String where) {
+            super("proof abandoned " + where, null, false, false);
+        }
+    }
+
+    /** A proof abandoned at a cancellation point because the client cancelled the call (or its connection closed). */
+    private static final class Cancelled extends RuntimeException {
+        Cancelled(String where) {
+            super("cancelled by the client; proof abandoned " + where, null, false, false);
+        }
+    }
+
+    /** A request refused because the memory it needs is not free under --max-memory (RESOURCE_EXHAUSTED). */
+    private static final class MemoryExhausted extends RuntimeException {
+        MemoryExhausted(String message) {
+            super(message, null, false, false);
         }
     }
 
@@ -133,24 +145,26 @@ final class ProverHost extends NoOpFlightProducer {
     private final BufferAllocator allocator;
     private final Settings settings;
     private final Consumer<String> log;
-    private final Behaviour behaviour;
     private final Semaphore slots;
     private final Set<Session> running = ConcurrentHashMap.newKeySet();
     private final AtomicLong sessionIds = new AtomicLong();
+    /** Sessions inside the prover now (past reading their input). */
+    private final java.util.concurrent.atomic.AtomicInteger provingNow = new java.util.concurrent.atomic.AtomicInteger();
     private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "session-watchdog");
         t.setDaemon(true);
         return t;
     });
     private volatile boolean closing;
+    /** Bytes reserved by running sessions, at most settings.maxMemoryBytes(). */
+    private long reservedBytes;
 
-    ProverHost(ModelRegistry models, Backend backend, BufferAllocator allocator, Settings settings, Consumer<String> log, Behaviour behaviour) {
+    ProverHost(ModelRegistry models, Backend backend, BufferAllocator allocator, Settings settings, Consumer<String> log) {
         this.models = models;
         this.backend = backend;
         this.allocator = allocator;
         this.settings = settings;
         this.log = log;
-        this.behaviour = behaviour;
         this.slots = new Semaphore(settings.maxSessions());
     }
 
@@ -177,14 +191,20 @@ final class ProverHost extends NoOpFlightProducer {
         java.util.concurrent.ScheduledFuture<?> deadline = watchdog.schedule(
                 () -> session.stop(CallStatus.TIMED_OUT, "the session timed out after " + settings.sessionTimeout().toSeconds() + " s"),
                 settings.sessionTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        Record record = new Record(session.id, context.peerIdentity());
+        Record record = new Record(session.id, PeerAddress.current(), context.peerIdentity());
         try {
             if (closing) session.stop(CallStatus.UNAVAILABLE, "the host is shutting down");
-            run(reader, writer, record);
+            run(reader, writer, record, session.cancellationPoints(context));
         } catch (RuntimeException | Error e) {
             String stopped = session.stopReason();
-            if (stopped != null) {
-                record.result = "stopped: " + stopped;
+            if (e instanceof MemoryExhausted || e instanceof org.apache.arrow.memory.OutOfMemoryException) {
+                record.result = "refused: " + e.getMessage();
+                writer.error(CallStatus.RESOURCE_EXHAUSTED.withDescription(e.getMessage()).toRuntimeException());
+            } else if (e instanceof Cancelled cancelled) {
+                record.result = cancelled.getMessage();
+                writer.error(CallStatus.CANCELLED.withDescription(cancelled.getMessage()).toRuntimeException());
+            } else if (stopped != null) {
+                record.result = "stopped: " + stopped + (e instanceof Stopped where ? "; " + where.getMessage() : "");
                 writer.error(session.stopStatus().withDescription(stopped).toRuntimeException());
             } else if (e instanceof SafetyNetsException) {
                 record.result = "refused: " + e.getMessage();
@@ -197,6 +217,7 @@ final class ProverHost extends NoOpFlightProducer {
                 writer.error(CallStatus.INTERNAL.withDescription("internal error: " + e).withCause(e).toRuntimeException());
             }
         } finally {
+            release(record.reservedBytes);
             deadline.cancel(false);
             session.finish();
             running.remove(session);
@@ -208,46 +229,53 @@ final class ProverHost extends NoOpFlightProducer {
     /** One log line per request. */
     private static final class Record {
         final long session;
+        final String peer;
         final String client;
         final long start = System.nanoTime();
         String model = "-";
         String mode = "-";
         int batch;
         long proveNanos;
+        long reservedBytes;
         String result = "?";
 
-        Record(long session, String client) {
+        Record(long session, String peer, String client) {
             this.session = session;
+            this.peer = peer;
             this.client = client == null || client.isEmpty() ? "anonymous" : client;
         }
 
         String line() {
-            return String.format(Locale.ROOT, "session=%d client=%s model=%s batch=%d mode=%s prove_ms=%.1f total_ms=%.1f result=%s",
-                    session, client, model, batch, mode, proveNanos / 1e6, (System.nanoTime() - start) / 1e6, result.replaceAll("\\s+", " "));
+            return String.format(Locale.ROOT, "session=%d peer=%s client=%s model=%s batch=%d mode=%s prove_ms=%.1f total_ms=%.1f result=%s",
+                    session, peer, client, model, batch, mode, proveNanos / 1e6, (System.nanoTime() - start) / 1e6, result.replaceAll("\\s+", " "));
         }
     }
 
-    private void run(FlightStream reader, ServerStreamListener writer, Record record) {
+    private void run(FlightStream reader, ServerStreamListener writer, Record record, Prover.Progress cancellationPoints) {
         ExchangeRequest request = ExchangeRequest.decode(reader.getDescriptor().getCommand());
         record.mode = request.mode().wireName();
         ModelRegistry.Entry entry = models.find(request.model());
         if (entry == null) throw new MalformedInput("request", "this host serves no model '" + request.model() + "' (DoAction \"models\" lists them)");
         record.model = entry.name();
         Model model = entry.model();
-        long[][] samples = readInput(reader, model);
+        long[][] samples = readInput(reader, model, record);
         record.batch = samples.length;
-        Model proving = behaviour.model(model);
         int width = model.output().size();
         if (request.mode() == ExchangeRequest.Mode.PROVE) {
             if (reader.next()) throw new MalformedInput("client", "a proof request takes one input batch, then the end of the client's stream");
             long start = System.nanoTime();
-            Proof proof = Prover.prove(proving, samples, backend, Prover.Progress.NONE, settings.limits());
+            Proof proof;
+            provingNow.incrementAndGet();
+            try {
+                proof = Prover.prove(model, samples, backend, cancellationPoints, settings.limits());
+            } finally {
+                provingNow.decrementAndGet();
+            }
             record.proveNanos = System.nanoTime() - start;
             byte[] file = ProofCodec.encode(proof);
             // Self-check (the verifier costs a small fraction of the prover): logged, not sent.
             Verdict self = Verifier.verify(model, samples, file, settings.limits());
-            file = behaviour.proofFile(file);
-            try (VectorSchemaRoot outputs = ArrowBatches.write(allocator, width, behaviour.claimedOutputs(outputsOf(proof, width)))) {
+            try (VectorSchemaRoot outputs = ArrowBatches.write(allocator, width, outputsOf(proof, width))) {
                 writer.start(outputs);
                 writer.putNext(new Frame(Frame.Kind.BATCH_MESSAGE, "outputs", new byte[0]).toBuffer(allocator));
                 for (int at = 0; at < file.length; at += PROOF_CHUNK_BYTES) {
@@ -260,32 +288,36 @@ final class ProverHost extends NoOpFlightProducer {
             record.result = "sent " + file.length + " proof bytes; self-check " + (self.accepted() ? "ACCEPT" : "REJECT: " + ((Verdict.Rejected) self).describe());
             return;
         }
-        InputBatch input = InputBatch.of(proving, samples, settings.limits());
-        Network network = Network.compile(proving, samples.length);
+        InputBatch input = InputBatch.of(model, samples, settings.limits());
+        Network network = Network.compile(model, samples.length);
         String verdict;
         long start = System.nanoTime();
         try (VectorSchemaRoot outputs = VectorSchemaRoot.create(ArrowBatches.schema(width), allocator)) {
             writer.start(outputs);
             FlightTranscript channel = FlightTranscript.prover(reader, writer, allocator, outputs, width);
+            provingNow.incrementAndGet();
             try {
-                Prover.prove(network, proving.digest(), input, backend, behaviour.interactive(channel), Prover.Progress.NONE);
+                Prover.prove(network, model.digest(), input, backend, channel, cancellationPoints);
                 record.proveNanos = System.nanoTime() - start;
                 channel.sendEnd();
                 verdict = readVerdict(reader);
             } catch (InteractiveTranscript.VerifierStopped stopped) {
                 record.proveNanos = System.nanoTime() - start;
                 verdict = stopped.getMessage();
+            } finally {
+                provingNow.decrementAndGet();
             }
             writer.completed();
         }
         record.result = "client verdict: " + verdict;
     }
 
-    private long[][] readInput(FlightStream reader, Model model) {
+    private long[][] readInput(FlightStream reader, Model model, Record record) {
         if (!reader.next()) throw new MalformedInput("client", "the exchange ended before the input batch");
         VectorSchemaRoot root = reader.getRoot();
-        // The limits from the row count alone, before anything is copied.
+        // The limits and the memory from the row count alone, before anything is copied.
         InputBatch.requireWithinLimits(model, root.getRowCount(), settings.limits());
+        record.reservedBytes = reserve(ProverMemory.of(model, Math.max(1, root.getRowCount())).bytes(), root.getRowCount());
         return ArrowBatches.read(root, model.input().size(), settings.limits().maxBatch(), "input batch");
     }
 
@@ -329,8 +361,39 @@ final class ProverHost extends NoOpFlightProducer {
         listener.onCompleted();
     }
 
+    /** Reserves {@code bytes} of the memory budget for a session, or refuses with a reason; returns what it reserved. */
+    private synchronized long reserve(long bytes, int batch) {
+        long budget = settings.maxMemoryBytes();
+        if (bytes > budget) {
+            throw new MemoryExhausted(String.format(Locale.ROOT, "a batch of %d needs about %.0f MiB to prove, more than this host's --max-memory of %.0f MiB: "
+                    + "send smaller batches", batch, bytes / MIB, budget / MIB));
+        }
+        if (bytes > budget - reservedBytes) {
+            throw new MemoryExhausted(String.format(Locale.ROOT, "the host's memory is in use (--max-memory %.0f MiB, %.0f MiB free) and a batch of %d needs "
+                    + "about %.0f MiB to prove; try again later", budget / MIB, (budget - reservedBytes) / MIB, batch, bytes / MIB));
+        }
+        reservedBytes += bytes;
+        return bytes;
+    }
+
+    private synchronized void release(long bytes) {
+        reservedBytes -= bytes;
+    }
+
+    /** Bytes of --max-memory reserved by running sessions now. */
+    synchronized long reservedBytes() {
+        return reservedBytes;
+    }
+
+    private static final double MIB = 1024.0 * 1024.0;
+
     int runningSessions() {
         return running.size();
+    }
+
+    /** Sessions whose proof is running now (a running session may still be reading its input). */
+    int provingSessions() {
+        return provingNow.get();
     }
 
     /**

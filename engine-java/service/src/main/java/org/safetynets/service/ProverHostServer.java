@@ -1,5 +1,6 @@
 package org.safetynets.service;
 
+import org.apache.arrow.flight.FlightProducer;
 import org.apache.arrow.flight.FlightServer;
 import org.apache.arrow.flight.Location;
 import org.apache.arrow.memory.BufferAllocator;
@@ -10,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /**
  * A running prover host: the Flight server, its allocator and the backend, owned together and freed by
@@ -30,6 +32,17 @@ public final class ProverHostServer implements AutoCloseable {
         }
     }
 
+    /**
+     * gRPC logs every connection that fails before its first call (a client speaking TLS to a plaintext host, a port
+     * scanner) at INFO with a stack trace, through java.util.logging, which prints INFO on standard error: one client's
+     * mistake would fill the host's log. Warnings still print. Held here so the setting is not collected with the logger.
+     */
+    private static final java.util.logging.Logger TRANSPORT_LOG = java.util.logging.Logger.getLogger("io.grpc.netty.NettyServerTransport");
+
+    static {
+        TRANSPORT_LOG.setLevel(java.util.logging.Level.WARNING);
+    }
+
     private final BufferAllocator allocator;
     private final Backend backend;
     private final ProverHost host;
@@ -46,14 +59,25 @@ public final class ProverHostServer implements AutoCloseable {
     }
 
     /** Starts serving {@code models}; the server takes ownership of {@code backend} and closes it. */
+    static ProverHostServer start(Listen listen, ModelRegistry models, Backend backend, ProverHost.Settings settings, Consumer<String> log)
+            throws IOException {
+        return start(listen, models, backend, settings, log, UnaryOperator.identity());
+    }
+
+    /**
+     * As {@link #start(Listen, ModelRegistry, Backend, ProverHost.Settings, Consumer)}, serving {@code producer}
+     * applied to the host: tests put a host that tampers with what goes on the wire in front of an honest one.
+     */
     static ProverHostServer start(Listen listen, ModelRegistry models, Backend backend, ProverHost.Settings settings, Consumer<String> log,
-                                  ProverHost.Behaviour behaviour) throws IOException {
-        BufferAllocator allocator = new RootAllocator();
+                                  UnaryOperator<FlightProducer> producer) throws IOException {
+        // Arrow's buffers (batches received and sent) count against the same budget as the sessions' reservations.
+        BufferAllocator allocator = new RootAllocator(settings.maxMemoryBytes());
         try {
-            ProverHost host = new ProverHost(models, backend, allocator, settings, log, behaviour);
+            ProverHost host = new ProverHost(models, backend, allocator, settings, log);
             Location location = listen.tls() ? Location.forGrpcTls(listen.host(), listen.port()) : Location.forGrpcInsecure(listen.host(), listen.port());
-            FlightServer.Builder builder = FlightServer.builder(allocator, location, host)
+            FlightServer.Builder builder = FlightServer.builder(allocator, location, producer.apply(host))
                     .maxInboundMessageSize((int) host.maxInboundBytes());
+            PeerAddress.install(builder);
             if (listen.token() != null) builder.headerAuthenticator(new BearerTokenAuthenticator(listen.token()));
             if (listen.tls()) builder.useTls(listen.tlsCertificate().toFile(), listen.tlsKey().toFile());
             FlightServer server = builder.build();
@@ -72,6 +96,14 @@ public final class ProverHostServer implements AutoCloseable {
 
     int runningSessions() {
         return host.runningSessions();
+    }
+
+    long reservedBytes() {
+        return host.reservedBytes();
+    }
+
+    int provingSessions() {
+        return host.provingSessions();
     }
 
     /** Bytes the host's allocator holds now (zero when no session runs). */

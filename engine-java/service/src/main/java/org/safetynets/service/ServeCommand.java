@@ -53,6 +53,12 @@ final class ServeCommand implements Callable<Integer> {
             description = "On SIGTERM, how long running sessions may finish before they are stopped (default: ${DEFAULT-VALUE}).")
     long shutdownGrace;
 
+    @Option(names = "--max-memory", defaultValue = "0", paramLabel = "MIB",
+            description = {"Memory all running sessions may hold at once: each reserves its batch's estimated prover memory before it is read, "
+                    + "and one that does not fit is refused with RESOURCE_EXHAUSTED; the Arrow allocator is capped at the same size.",
+                "0 (the default): three quarters of the JVM's maximum heap (-Xmx)."})
+    long maxMemoryMib;
+
     @Option(names = "--token-file", paramLabel = "FILE", description = "Require this bearer token of every call (one line).")
     Path tokenFile;
 
@@ -83,13 +89,16 @@ final class ServeCommand implements Callable<Integer> {
             backend.close();
             throw e;
         }
-        ProverHost.Settings settings = new ProverHost.Settings(maxSessions, Duration.ofSeconds(sessionTimeout), Duration.ofSeconds(shutdownGrace), limits);
+        if (maxMemoryMib < 0) throw new org.safetynets.MalformedInput("--max-memory", "must be 0 (3/4 of the heap) or a positive number of MiB, got " + maxMemoryMib);
+        long maxMemory = maxMemoryMib == 0 ? Runtime.getRuntime().maxMemory() / 4 * 3 : Math.multiplyExact(maxMemoryMib, 1L << 20);
+        ProverHost.Settings settings = new ProverHost.Settings(maxSessions, Duration.ofSeconds(sessionTimeout), Duration.ofSeconds(shutdownGrace), limits,
+                maxMemory);
         ProverHostServer server = ProverHostServer.start(new ProverHostServer.Listen(bind, port, token, tlsCertificate, tlsKey), registry, backend,
                 settings, line -> {
                     synchronized (err) {
                         err.println(Instant.now() + " " + line);
                     }
-                }, ProverHost.Behaviour.HONEST);
+                });
         Thread hook = new Thread(() -> {
             err.println(Instant.now() + " shutting down: " + server.runningSessions() + " sessions running");
             server.close();
@@ -98,7 +107,8 @@ final class ServeCommand implements Callable<Integer> {
         }, "safetynets-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         out.println("listening on " + (tlsCertificate == null ? "grpc+tcp://" : "grpc+tls://") + bind + ":" + server.port()
-                + " (" + registry.entries().size() + " models, backend " + backend.description() + ", max " + maxSessions + " sessions"
+                + " (" + registry.entries().size() + " models, backend " + backend.description() + ", max " + maxSessions + " sessions, "
+                + (maxMemory >> 20) + " MiB for sessions"
                 + (token == null ? ", NO TOKEN: any client may use this host" : ", bearer token required") + ")");
         out.println("port " + server.port());
         out.flush();

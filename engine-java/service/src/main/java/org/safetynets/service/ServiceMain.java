@@ -14,7 +14,7 @@ import java.io.PrintWriter;
  * {@code bin/safetynets} launches for these two commands, so the verifier jar carries no Arrow or gRPC.
  * Exit codes as the CLI's: 0 ACCEPT (or success), 1 REJECT, 2 an error, including a host that cannot be reached.
  */
-@Command(name = "safetynets", subcommands = {ServeCommand.class, ClientCommand.class, CommandLine.HelpCommand.class},
+@Command(name = "safetynets", subcommands = {ServeCommand.class, ClientCommand.class, ServiceMain.Bench.class, CommandLine.HelpCommand.class},
         mixinStandardHelpOptions = true, description = "The prover host (serve) and its client (client), over Apache Arrow Flight.")
 public final class ServiceMain implements Runnable {
     @CommandLine.Spec
@@ -36,6 +36,19 @@ public final class ServiceMain implements Runnable {
         } finally {
             out.flush();
             err.flush();
+        }
+    }
+
+    /** {@code bench serve}: the host's load and fault benchmark (the CLI's jar has the other {@code bench} commands). */
+    @Command(name = "bench", mixinStandardHelpOptions = true, subcommands = BenchServeCommand.class,
+            description = "Benchmarks of the prover host; `bench compare` and the rest are in the CLI (bin/safetynets bench --help).")
+    static final class Bench implements Runnable {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public void run() {
+            spec.commandLine().usage(spec.commandLine().getErr());
         }
     }
 

@@ -55,13 +55,8 @@ class ClientCommandTest {
             assertEquals(0, models.exit(), models.err());
             assertTrue(models.out().contains("\"name\": \"demo\""));
         }
-        try (TestHost cheat = TestHost.cheating(new ProverHost.Behaviour() {
-            @Override
-            public Model model(Model served) {
-                return TestHost.OTHER;
-            }
-        })) {
-            Run rejected = run("client", "interactive", "--server", cheat.address(), "-M", files[0].toString(), "-D", files[1].toString(),
+        try (TestHost cheat = TestHost.servingOtherAsDemo()) {
+            Run rejected = run("client", "interactive", "--server", cheat.address(), "--model-name", "demo", "-M", files[0].toString(), "-D", files[1].toString(),
                     "--outputs", dir.resolve("never.json").toString());
             assertEquals(1, rejected.exit(), rejected.out() + rejected.err());
             assertTrue(rejected.out().startsWith("REJECT: "), rejected.out());

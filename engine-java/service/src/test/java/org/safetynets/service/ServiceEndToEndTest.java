@@ -1,16 +1,15 @@
 package org.safetynets.service;
 
 import org.junit.jupiter.api.Test;
-import org.safetynets.adversary.ForwardingTranscript;
+import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.complex.FixedSizeListVector;
 import org.safetynets.backend.Backend;
 import org.safetynets.backend.Backends;
 import org.safetynets.field.Fp;
-import org.safetynets.field.Fp2;
 import org.safetynets.model.DemoNetwork;
-import org.safetynets.model.Model;
 import org.safetynets.proof.Prover;
 import org.safetynets.proof.Verdict;
-import org.safetynets.transcript.Transcript;
 
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -55,6 +54,24 @@ class ServiceEndToEndTest {
     }
 
     @Test
+    void eachLogLineNamesTheClientsAddress() throws Exception {
+        try (TestHost host = TestHost.honest(); ProverClient client = host.client()) {
+            assertTrue(client.interactive(TestHost.DEMO, INPUTS).accepted());
+            assertTrue(client.prove(TestHost.DEMO, INPUTS).verdict().accepted());
+            host.awaitIdle();
+            // The client connected to localhost: the host logs a loopback address and the client's (ephemeral) port.
+            java.util.regex.Pattern peer = java.util.regex.Pattern.compile(" peer=(127\\.0\\.0\\.1|\\[0:0:0:0:0:0:0:1\\]|\\[::1\\]):([0-9]+) ");
+            assertEquals(2, host.log.size(), host.log.toString());
+            for (String line : host.log) {
+                java.util.regex.Matcher matcher = peer.matcher(line);
+                assertTrue(matcher.find(), line);
+                int port = Integer.parseInt(matcher.group(2));
+                assertTrue(port > 0 && port != host.server.port(), line);
+            }
+        }
+    }
+
+    @Test
     void modelsAreListedByNameAndDigest() throws Exception {
         try (TestHost host = TestHost.honest(); ProverClient client = host.client()) {
             var models = client.models();
@@ -63,32 +80,18 @@ class ServiceEndToEndTest {
         }
     }
 
-    // ---- cheating hosts ----
+    // ---- cheating hosts: an honest host behind a producer that changes its messages on the wire (TamperingHost) ----
 
     @Test
     void changedOutputIsRejectedInBothModes() throws Exception {
-        ProverHost.Behaviour cheat = new ProverHost.Behaviour() {
+        TamperingHost.Tamper cheat = new TamperingHost.Tamper() {
             @Override
-            public long[][] claimedOutputs(long[][] proven) {
-                long[][] changed = proven.clone();
-                changed[0] = proven[0].clone();
-                changed[0][3] += 1;
-                return changed;
-            }
-
-            @Override
-            public Transcript interactive(Transcript honest) {
-                return new ForwardingTranscript(honest) {
-                    @Override
-                    public long[] message(String label, int length, long[] values) {
-                        long[] changed = values.clone();
-                        changed[3] = Fp.add(changed[3], 1);
-                        return inner.message(label, length, changed);
-                    }
-                };
+            public void outputs(VectorSchemaRoot outputs) {
+                BigIntVector values = (BigIntVector) ((FixedSizeListVector) outputs.getVector(0)).getDataVector();
+                values.set(3, values.get(3) + 1); // sample 0, output 3
             }
         };
-        try (TestHost host = TestHost.cheating(cheat); ProverClient client = host.client()) {
+        try (TestHost host = TestHost.tampering(cheat); ProverClient client = host.client()) {
             assertRejected(client.prove(TestHost.DEMO, INPUTS).verdict());
             assertRejected(client.interactive(TestHost.DEMO, INPUTS));
         }
@@ -96,34 +99,27 @@ class ServiceEndToEndTest {
 
     @Test
     void changedRoundMessageIsRejectedInBothModes() throws Exception {
-        ProverHost.Behaviour cheat = new ProverHost.Behaviour() {
+        AtomicInteger extensionMessages = new AtomicInteger();
+        TamperingHost.Tamper cheat = new TamperingHost.Tamper() {
             @Override
-            public byte[] proofFile(byte[] honest) {
-                byte[] changed = honest.clone();
-                int at = changed.length - 8 * 20; // a word of a late round message, kept canonical (low byte)
-                changed[at] ^= 1;
-                return changed;
-            }
-
-            @Override
-            public Transcript interactive(Transcript honest) {
-                AtomicInteger count = new AtomicInteger();
-                return new ForwardingTranscript(honest) {
-                    @Override
-                    public Fp2[] extensionMessage(String label, int length, Fp2[] values) {
-                        if (count.incrementAndGet() == 5) {
-                            Fp2[] changed = values.clone();
-                            changed[0] = changed[0].add(Fp2.ONE);
-                            return inner.extensionMessage(label, length, changed);
-                        }
-                        return inner.extensionMessage(label, length, values);
-                    }
-                };
+            public Frame frame(Frame frame) {
+                if (frame.kind() == Frame.Kind.PROOF_CHUNK) {
+                    byte[] changed = frame.payload().clone(); // the demo's proof is one chunk
+                    changed[changed.length - 8 * 20] ^= 1;    // a word of a late round message, kept canonical (low byte)
+                    return new Frame(frame.kind(), frame.label(), changed);
+                }
+                if (frame.kind() == Frame.Kind.EXTENSION_MESSAGE && extensionMessages.incrementAndGet() == 5) {
+                    long[] words = frame.words("test");
+                    words[0] = Fp.add(words[0], 1);             // the real part of the message's first value
+                    return Frame.words(frame.kind(), frame.label(), words);
+                }
+                return frame;
             }
         };
-        try (TestHost host = TestHost.cheating(cheat); ProverClient client = host.client()) {
+        try (TestHost host = TestHost.tampering(cheat); ProverClient client = host.client()) {
             assertRejected(client.prove(TestHost.DEMO, INPUTS).verdict());
             assertRejected(client.interactive(TestHost.DEMO, INPUTS));
+            assertTrue(extensionMessages.get() >= 5, "the interactive exchange had " + extensionMessages.get() + " extension messages");
             host.awaitIdle();
             assertTrue(host.log.stream().anyMatch(line -> line.contains("client verdict: REJECT")), host.log.toString());
         }
@@ -131,15 +127,10 @@ class ServiceEndToEndTest {
 
     @Test
     void anotherModelsWeightsAreRejectedInBothModes() throws Exception {
-        ProverHost.Behaviour cheat = new ProverHost.Behaviour() {
-            @Override
-            public Model model(Model served) {
-                return TestHost.OTHER;
-            }
-        };
-        try (TestHost host = TestHost.cheating(cheat); ProverClient client = host.client()) {
-            assertRejected(client.prove(TestHost.DEMO, INPUTS).verdict());
-            assertRejected(client.interactive(TestHost.DEMO, INPUTS));
+        // The host serves another model under the name the client asks for; the client verifies with its own copy.
+        try (TestHost host = TestHost.servingOtherAsDemo(); ProverClient client = host.client()) {
+            assertRejected(client.prove("demo", TestHost.DEMO, INPUTS).verdict());
+            assertRejected(client.interactive("demo", TestHost.DEMO, INPUTS));
         }
     }
 

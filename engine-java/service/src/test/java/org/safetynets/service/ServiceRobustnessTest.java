@@ -19,6 +19,7 @@ import org.apache.arrow.vector.types.pojo.Schema;
 import org.junit.jupiter.api.Test;
 import org.safetynets.Limits;
 import org.safetynets.model.DemoNetwork;
+import org.safetynets.proof.ProverMemory;
 import org.safetynets.proof.Verdict;
 
 import java.nio.charset.StandardCharsets;
@@ -44,7 +45,7 @@ class ServiceRobustnessTest {
 
     @Test
     void callsWithoutTheTokenAreRefused() throws Exception {
-        try (TestHost host = new TestHost("s3cret-token", 4, Duration.ofSeconds(30), ProverHost.Behaviour.HONEST)) {
+        try (TestHost host = new TestHost("s3cret-token", 4, Duration.ofSeconds(30))) {
             ProverClient.Options base = ProverClient.Options.DEFAULTS.withTimeout(Duration.ofSeconds(30));
             try (ProverClient none = ProverClient.connect(host.address(), base)) {
                 assertStatus(FlightStatusCode.UNAUTHENTICATED, () -> none.models());
@@ -84,7 +85,7 @@ class ServiceRobustnessTest {
 
     @Test
     void batchesOverTheLimitAreRefusedFromTheirRowCount() throws Exception {
-        try (TestHost host = new TestHost(null, 4, Duration.ofSeconds(30), Limits.DEFAULTS.withMaxBatch(2), ProverHost.Behaviour.HONEST);
+        try (TestHost host = new TestHost(null, 4, Duration.ofSeconds(30), Limits.DEFAULTS.withMaxBatch(2));
              BufferAllocator allocator = new RootAllocator();
              FlightClient raw = FlightClient.builder(allocator, Location.forGrpcInsecure("localhost", host.server.port())).build()) {
             refused(raw, allocator, "{\"mode\": \"prove\", \"model\": \"demo\"}", a -> ArrowBatches.write(a, WIDTH, DemoNetwork.inputs(1, 3)), "--max-batch");
@@ -121,7 +122,7 @@ class ServiceRobustnessTest {
 
     @Test
     void aFullHostRefusesAtOnceAndATimedOutSessionFreesItsSlot() throws Exception {
-        try (TestHost host = new TestHost(null, 1, Duration.ofSeconds(2), ProverHost.Behaviour.HONEST);
+        try (TestHost host = new TestHost(null, 1, Duration.ofSeconds(2));
              BufferAllocator allocator = new RootAllocator();
              FlightClient raw = FlightClient.builder(allocator, Location.forGrpcInsecure("localhost", host.server.port())).build();
              ProverClient client = host.client()) {
@@ -143,14 +144,11 @@ class ServiceRobustnessTest {
 
     @Test
     void aClientThatDisappearsFreesItsSession() throws Exception {
-        try (TestHost host = new TestHost(null, 1, Duration.ofSeconds(60), ProverHost.Behaviour.HONEST)) {
+        try (TestHost host = new TestHost(null, 1, Duration.ofSeconds(60))) {
             try (BufferAllocator allocator = new RootAllocator();
                  FlightClient raw = FlightClient.builder(allocator, Location.forGrpcInsecure("localhost", host.server.port())).build();
                  VectorSchemaRoot input = ArrowBatches.write(allocator, WIDTH, INPUTS)) {
-                FlightClient.ExchangeReaderWriter exchange = raw.doExchange(command("{\"mode\": \"interactive\", \"model\": \"demo\"}"));
-                exchange.getWriter().start(input);
-                exchange.getWriter().putNext();
-                assertTrue(exchange.getReader().next());
+                FlightClient.ExchangeReaderWriter exchange = startInteractive(raw, input);
                 assertEquals(1, host.server.runningSessions());
                 exchange.getReader().cancel("gone", null); // the client goes away mid-exchange
                 exchange.close();
@@ -194,7 +192,7 @@ class ServiceRobustnessTest {
 
     @Test
     void shutdownStopsARunningSessionAndFreesEverything() throws Exception {
-        TestHost host = new TestHost(null, 2, Duration.ofSeconds(60), ProverHost.Behaviour.HONEST);
+        TestHost host = new TestHost(null, 2, Duration.ofSeconds(60));
         try (BufferAllocator allocator = new RootAllocator();
              FlightClient raw = FlightClient.builder(allocator, Location.forGrpcInsecure("localhost", host.server.port())).build();
              FlightClient.ExchangeReaderWriter stalled = raw.doExchange(command("{\"mode\": \"interactive\", \"model\": \"demo\"}"));
@@ -212,7 +210,95 @@ class ServiceRobustnessTest {
         assertTrue(host.log.stream().anyMatch(line -> line.contains("shutting down")), host.log.toString());
     }
 
+    /** A proof-file request for a batch large enough that its proof runs for a while (seconds here), left running. */
+    private static FlightClient.ExchangeReaderWriter startLongProof(FlightClient raw, BufferAllocator allocator, TestHost host) throws Exception {
+        FlightClient.ExchangeReaderWriter exchange = raw.doExchange(command("{\"mode\": \"prove\", \"model\": \"demo\"}"));
+        try (VectorSchemaRoot input = ArrowBatches.write(allocator, WIDTH, DemoNetwork.inputs(13, 2048))) {
+            exchange.getWriter().start(input);
+            exchange.getWriter().putNext();
+            exchange.getWriter().completed();
+        }
+        for (int i = 0; i < 1200 && host.server.provingSessions() == 0; i++) Thread.sleep(25);
+        assertEquals(1, host.server.provingSessions(), "the proof did not start: " + host.log);
+        return exchange;
+    }
+
+    @Test
+    void aClientThatCancelsStopsItsRunningProof() throws Exception {
+        try (TestHost host = TestHost.honest();
+             BufferAllocator allocator = new RootAllocator();
+             FlightClient raw = FlightClient.builder(allocator, Location.forGrpcInsecure("localhost", host.server.port())).build()) {
+            FlightClient.ExchangeReaderWriter exchange = startLongProof(raw, allocator, host);
+            exchange.getReader().cancel("the client gives up", null);
+            exchange.close();
+            host.awaitIdle();
+            // Abandoned at a cancellation point (after inference or a layer), not proved to the end and then dropped.
+            assertTrue(host.log.stream().anyMatch(line -> line.contains("result=cancelled by the client; proof abandoned after")), host.log.toString());
+            try (ProverClient client = host.client()) {
+                assertTrue(client.prove(TestHost.DEMO, INPUTS).verdict().accepted());
+            }
+        }
+    }
+
+    @Test
+    void shutdownStopsARunningProof() throws Exception {
+        TestHost host = new TestHost(TestHost.plaintext(null), new ProverHost.Settings(2, Duration.ofSeconds(60), Duration.ZERO, Limits.DEFAULTS,
+                TestHost.MEMORY));
+        try (BufferAllocator allocator = new RootAllocator();
+             FlightClient raw = FlightClient.builder(allocator, Location.forGrpcInsecure("localhost", host.server.port())).build()) {
+            FlightClient.ExchangeReaderWriter exchange = startLongProof(raw, allocator, host);
+            host.server.close(); // no grace: the running proof is stopped at its next cancellation point
+            assertEquals(0, host.server.runningSessions());
+            FlightRuntimeException e = assertThrows(FlightRuntimeException.class, () -> exchange.getReader().next());
+            assertEquals(FlightStatusCode.UNAVAILABLE, e.status().code(), e.toString());
+            exchange.close();
+        }
+        assertTrue(host.log.stream().anyMatch(line -> line.contains("result=stopped: the host is shutting down; proof abandoned after")), host.log.toString());
+    }
+
+    @Test
+    void requestsBeyondTheMemoryBudgetAreRefused() throws Exception {
+        long small = ProverMemory.of(TestHost.DEMO, INPUTS.length).bytes();
+        // Room for one session of INPUTS at a time, not two, and never for a batch of 64.
+        long budget = small + small / 2;
+        assertTrue(ProverMemory.of(TestHost.DEMO, 64).bytes() > budget);
+        try (TestHost host = new TestHost(TestHost.plaintext(null), new ProverHost.Settings(4, Duration.ofSeconds(30), Duration.ofSeconds(2),
+                Limits.DEFAULTS, budget))) {
+            try (ProverClient client = host.client()) {
+                FlightRuntimeException never = assertThrows(FlightRuntimeException.class, () -> client.prove(TestHost.DEMO, DemoNetwork.inputs(1, 64)));
+                assertEquals(FlightStatusCode.RESOURCE_EXHAUSTED, never.status().code(), never.getMessage());
+                assertTrue(never.getMessage().contains("more than this host's --max-memory"), never.getMessage());
+            }
+            try (BufferAllocator allocator = new RootAllocator();
+                 FlightClient raw = FlightClient.builder(allocator, Location.forGrpcInsecure("localhost", host.server.port())).build();
+                 VectorSchemaRoot input = ArrowBatches.write(allocator, WIDTH, INPUTS)) {
+                FlightClient.ExchangeReaderWriter stalled = startInteractive(raw, input); // it holds its reservation, waiting for a challenge
+                assertEquals(small, host.server.reservedBytes());
+                try (ProverClient client = host.client()) {
+                    FlightRuntimeException busy = assertThrows(FlightRuntimeException.class, () -> client.prove(TestHost.DEMO, INPUTS));
+                    assertEquals(FlightStatusCode.RESOURCE_EXHAUSTED, busy.status().code(), busy.getMessage());
+                    assertTrue(busy.getMessage().contains("memory is in use"), busy.getMessage());
+                    stalled.getReader().cancel("done", null);
+                    stalled.close();
+                    host.awaitIdle();
+                    assertEquals(0, host.server.reservedBytes());
+                    assertTrue(client.prove(TestHost.DEMO, INPUTS).verdict().accepted());
+                }
+            }
+            assertEquals(0, host.server.reservedBytes());
+        }
+    }
+
     // ---- helpers ----
+
+    /** An interactive exchange of {@code input}, after the host's first message: the host now waits for a challenge. */
+    private static FlightClient.ExchangeReaderWriter startInteractive(FlightClient raw, VectorSchemaRoot input) {
+        FlightClient.ExchangeReaderWriter exchange = raw.doExchange(command("{\"mode\": \"interactive\", \"model\": \"demo\"}"));
+        exchange.getWriter().start(input);
+        exchange.getWriter().putNext();
+        assertTrue(exchange.getReader().next());
+        return exchange;
+    }
 
     private static FlightDescriptor command(String json) {
         return FlightDescriptor.command(json.getBytes(StandardCharsets.UTF_8));
@@ -236,7 +322,7 @@ class ServiceRobustnessTest {
     }
 
     /** A FixedSizeList column of {@code width} values of {@code type}, two rows, the second null when {@code nullRow}. */
-    private static VectorSchemaRoot list(BufferAllocator allocator, ArrowType type, int width, boolean nullRow) {
+    static VectorSchemaRoot list(BufferAllocator allocator, ArrowType type, int width, boolean nullRow) {
         Field value = new Field("value", FieldType.nullable(type), null);
         Field sample = new Field("sample", FieldType.nullable(new ArrowType.FixedSizeList(width)), List.of(value));
         VectorSchemaRoot root = VectorSchemaRoot.create(new Schema(List.of(sample)), allocator);

@@ -1,0 +1,118 @@
+package org.safetynets.service;
+
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.ipc.ArrowFileReader;
+import org.apache.arrow.vector.ipc.ArrowFileWriter;
+import org.apache.arrow.vector.ipc.SeekableReadChannel;
+import org.apache.arrow.vector.util.ByteArrayReadableSeekableByteChannel;
+import org.safetynets.Limits;
+import org.safetynets.MalformedInput;
+import org.safetynets.cli.TensorFormat;
+import org.safetynets.model.Model;
+import org.safetynets.proof.InputBatch;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.channels.Channels;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Input batches and outputs as Arrow IPC files ({@code .arrow}, the IPC file format that {@code pyarrow.ipc.new_file},
+ * {@code pyarrow.feather.write_feather}, Polars' {@code write_ipc} and DuckDB write), in the columns the prover host
+ * sends ({@link ArrowBatches}): one row per sample, one column {@code sample} of type {@code FixedSizeList<Int64>(width)},
+ * not null, in one or more record batches. Verified outputs carry the schema metadata {@code safetynets.verified=true},
+ * {@code safetynets.model=sha256:...} and {@code safetynets.output_scale=S}. Registered for the CLI as a
+ * {@link TensorFormat}, so the CLI's jar carries no Arrow.
+ */
+public final class ArrowTensorFormat implements TensorFormat {
+    static final String VERIFIED = "safetynets.verified";
+    static final String MODEL = "safetynets.model";
+    static final String OUTPUT_SCALE = "safetynets.output_scale";
+
+    @Override
+    public String extension() {
+        return ".arrow";
+    }
+
+    @Override
+    public long[][] readInputs(byte[] bytes, String source, Model model, Limits limits) {
+        long[][] rows = read(bytes, source, model.input().size(), limits.maxBatch());
+        try {
+            InputBatch.of(model, rows, limits); // the input range and the limits, checked where every input batch is
+        } catch (MalformedInput e) {
+            throw new MalformedInput(source, e.getMessage());
+        }
+        return rows;
+    }
+
+    @Override
+    public byte[] writeOutputs(long[][] outputs) {
+        return write(outputs, null);
+    }
+
+    @Override
+    public byte[] writeVerifiedOutputs(Model model, long[][] outputs) {
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put(VERIFIED, "true");
+        metadata.put(MODEL, ModelRegistry.digest(model));
+        metadata.put(OUTPUT_SCALE, String.format(Locale.ROOT, "%s", model.outputScale()));
+        return write(outputs, metadata);
+    }
+
+    @Override
+    public long[][] readOutputs(byte[] bytes, String source, int width, int maxRows) {
+        return read(bytes, source, width, maxRows);
+    }
+
+    /** One record batch of {@code rows}, as an IPC file. */
+    static byte[] write(long[][] rows, Map<String, String> metadata) {
+        int width = rows[0].length;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (BufferAllocator allocator = new RootAllocator();
+             VectorSchemaRoot root = ArrowBatches.write(allocator, ArrowBatches.schema(width, metadata), rows);
+             ArrowFileWriter writer = new ArrowFileWriter(root, null, Channels.newChannel(out))) {
+            writer.start();
+            writer.writeBatch();
+            writer.end();
+        } catch (IOException e) {
+            throw new IllegalStateException("writing an Arrow file to memory failed", e);
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * The rows of every record batch in an IPC file, each checked by {@link ArrowBatches#read} (one FixedSizeList<Int64>
+     * column of {@code width}, no nulls); at most {@code maxRows} in all.
+     */
+    static long[][] read(byte[] bytes, String source, int width, int maxRows) {
+        List<long[]> rows = new ArrayList<>();
+        try (BufferAllocator allocator = new RootAllocator();
+             ArrowFileReader reader = new ArrowFileReader(new SeekableReadChannel(new ByteArrayReadableSeekableByteChannel(bytes)), allocator)) {
+            VectorSchemaRoot root = reader.getVectorSchemaRoot();
+            int batches = reader.getRecordBlocks().size();
+            for (int i = 0; i < batches; i++) {
+                if (!reader.loadNextBatch()) break;
+                if (root.getRowCount() == 0) continue;
+                int room = maxRows - rows.size();
+                if (root.getRowCount() > room) {
+                    throw new MalformedInput(source, "holds more than the " + maxRows + " samples allowed (--max-batch)");
+                }
+                rows.addAll(List.of(ArrowBatches.read(root, width, room, source + " (record batch " + i + ")")));
+            }
+        } catch (MalformedInput e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            // Arrow's own decoders throw IOException, IllegalArgumentException, IndexOutOfBoundsException and more on bad bytes.
+            throw new MalformedInput(source, "is not a readable Arrow IPC file (.arrow is the IPC file format, as pyarrow.ipc.new_file writes): "
+                    + org.safetynets.cli.Main.oneLine(String.valueOf(e.getMessage())));
+        }
+        if (rows.isEmpty()) throw new MalformedInput(source, "holds no samples");
+        return rows.toArray(new long[0][]);
+    }
+}

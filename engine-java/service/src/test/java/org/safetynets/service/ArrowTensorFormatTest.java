@@ -1,0 +1,182 @@
+package org.safetynets.service;
+
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.ipc.ArrowFileReader;
+import org.apache.arrow.vector.ipc.ArrowFileWriter;
+import org.apache.arrow.vector.ipc.SeekableReadChannel;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.util.ByteArrayReadableSeekableByteChannel;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.safetynets.Limits;
+import org.safetynets.MalformedInput;
+import org.safetynets.backend.Backend;
+import org.safetynets.backend.Backends;
+import org.safetynets.cli.Main;
+import org.safetynets.model.DemoNetwork;
+import org.safetynets.model.Model;
+import org.safetynets.model.ModelCodec;
+import org.safetynets.proof.Prover;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.channels.Channels;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.function.Function;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Arrow IPC files (.arrow) as input batches and outputs: written and read back with Arrow Java, refused with a
+ * MalformedInput naming the file when malformed, and used end to end by prove, verify and client.
+ */
+class ArrowTensorFormatTest {
+    private static final Model MODEL = TestHost.DEMO;
+    private static final int WIDTH = MODEL.input().size();
+    private static final ArrowTensorFormat FORMAT = new ArrowTensorFormat();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void inputsRoundTripInOneOrSeveralRecordBatches() throws Exception {
+        long[][] inputs = DemoNetwork.inputs(3, 5);
+        byte[] file = FORMAT.writeOutputs(inputs); // the same columns whatever the rows are
+        assertArrayEquals(inputs, FORMAT.readInputs(file, "x.arrow", MODEL, Limits.DEFAULTS));
+        // pyarrow and Polars may split a table into several record batches: the rows are concatenated in order.
+        byte[] twoBatches;
+        try (BufferAllocator allocator = new RootAllocator();
+             VectorSchemaRoot root = ArrowBatches.write(allocator, WIDTH, Arrays.copyOfRange(inputs, 0, 2))) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            try (ArrowFileWriter writer = new ArrowFileWriter(root, null, Channels.newChannel(out))) {
+                writer.start();
+                writer.writeBatch();
+                ArrowBatches.fill(root, WIDTH, Arrays.copyOfRange(inputs, 2, 5));
+                writer.writeBatch();
+                writer.end();
+            }
+            twoBatches = out.toByteArray();
+        }
+        assertArrayEquals(inputs, FORMAT.readInputs(twoBatches, "x.arrow", MODEL, Limits.DEFAULTS));
+        MalformedInput tooMany = assertThrows(MalformedInput.class,
+                () -> FORMAT.readInputs(twoBatches, "x.arrow", MODEL, Limits.DEFAULTS.withMaxBatch(4)));
+        assertTrue(tooMany.getMessage().contains("--max-batch"), tooMany.getMessage());
+    }
+
+    @Test
+    void verifiedOutputsCarryTheModelAndScale() throws Exception {
+        long[][] outputs = {{1, -2, 3}, {Long.MAX_VALUE, Long.MIN_VALUE, 0}};
+        byte[] file = FORMAT.writeVerifiedOutputs(MODEL, outputs);
+        assertArrayEquals(outputs, FORMAT.readOutputs(file, "v.arrow", 3, 10));
+        try (BufferAllocator allocator = new RootAllocator();
+             ArrowFileReader reader = new ArrowFileReader(new SeekableReadChannel(new ByteArrayReadableSeekableByteChannel(file)), allocator)) {
+            var metadata = reader.getVectorSchemaRoot().getSchema().getCustomMetadata();
+            assertEquals("true", metadata.get(ArrowTensorFormat.VERIFIED));
+            assertEquals(ModelRegistry.digest(MODEL), metadata.get(ArrowTensorFormat.MODEL));
+            assertEquals(MODEL.outputScale(), Double.parseDouble(metadata.get(ArrowTensorFormat.OUTPUT_SCALE)));
+        }
+    }
+
+    @Test
+    void malformedFilesAreRefusedNamingTheFile() throws Exception {
+        refused(ipc(allocator -> ServiceRobustnessTest.list(allocator, new ArrowType.Int(32, true), WIDTH, false)), "Int64");
+        refused(ipc(allocator -> ServiceRobustnessTest.list(allocator, new ArrowType.Int(64, true), WIDTH - 1, false)), "the model takes " + WIDTH);
+        refused(ipc(allocator -> ServiceRobustnessTest.list(allocator, new ArrowType.Int(64, true), WIDTH, true)), "null");
+        refused("not an arrow file".getBytes(), "not a readable Arrow IPC file");
+        byte[] good = FORMAT.writeOutputs(DemoNetwork.inputs(1, 2));
+        refused(Arrays.copyOf(good, good.length - 20), "not a readable Arrow IPC file"); // truncated
+        long[][] outOfRange = DemoNetwork.inputs(1, 2);
+        outOfRange[1][7] = MODEL.inputMax() + 1;
+        refused(FORMAT.writeOutputs(outOfRange), "input range");
+    }
+
+    private static void refused(byte[] file, String reason) {
+        MalformedInput e = assertThrows(MalformedInput.class, () -> FORMAT.readInputs(file, "bad.arrow", MODEL, Limits.DEFAULTS));
+        assertTrue(e.getMessage().startsWith("bad.arrow"), e.getMessage());
+        assertTrue(e.getMessage().contains(reason), e.getMessage());
+    }
+
+    private static byte[] ipc(Function<BufferAllocator, VectorSchemaRoot> batch) throws Exception {
+        try (BufferAllocator allocator = new RootAllocator(); VectorSchemaRoot root = batch.apply(allocator)) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            try (ArrowFileWriter writer = new ArrowFileWriter(root, null, Channels.newChannel(out))) {
+                writer.start();
+                writer.writeBatch();
+                writer.end();
+            }
+            return out.toByteArray();
+        }
+    }
+
+    private record Run(int exit, String out, String err) {
+    }
+
+    private static Run cli(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exit = Main.execute(new PrintWriter(out), new PrintWriter(err), args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    /** prove, verify and client with .arrow inputs and outputs, through the CLI as bin/safetynets runs it with Arrow. */
+    @Test
+    void proveVerifyAndClientReadAndWriteArrowFiles() throws Exception {
+        long[][] inputs = DemoNetwork.inputs(9, 3);
+        long[][] expected;
+        try (Backend backend = Backends.open("cpu", 1, reason -> { })) {
+            expected = Prover.infer(MODEL, inputs, backend);
+        }
+        Path model = dir.resolve("model.snm");
+        Files.write(model, ModelCodec.encode(MODEL));
+        Path input = dir.resolve("input.arrow");
+        Files.write(input, FORMAT.writeOutputs(inputs));
+        Path proof = dir.resolve("proof.bin");
+        Path claimed = dir.resolve("claimed.arrow");
+        Run prove = cli("prove", "-M", model.toString(), "-D", input.toString(), "-O", proof.toString(), "--outputs", claimed.toString(), "--backend", "cpu");
+        assertEquals(0, prove.exit(), prove.out() + prove.err());
+        assertArrayEquals(expected, FORMAT.readOutputs(Files.readAllBytes(claimed), "claimed.arrow", expected[0].length, 3));
+
+        Path verified = dir.resolve("verified.arrow");
+        Run verify = cli("verify", "-M", model.toString(), "-D", input.toString(), "-P", proof.toString(), "--expect", claimed.toString(),
+                "--outputs", verified.toString());
+        assertEquals(0, verify.exit(), verify.out() + verify.err());
+        assertArrayEquals(expected, FORMAT.readOutputs(Files.readAllBytes(verified), "verified.arrow", expected[0].length, 3));
+
+        // A host's claimed outputs that are not the proven ones: REJECT, and no verified file.
+        long[][] changed = Arrays.stream(expected).map(long[]::clone).toArray(long[][]::new);
+        changed[2][1] += 1;
+        Files.write(claimed, FORMAT.writeOutputs(changed));
+        Path never = dir.resolve("never.arrow");
+        Run reject = cli("verify", "-M", model.toString(), "-D", input.toString(), "-P", proof.toString(), "--expect", claimed.toString(),
+                "--outputs", never.toString());
+        assertEquals(1, reject.exit(), reject.out() + reject.err());
+        assertTrue(reject.out().startsWith("REJECT: ") && reject.out().contains("sample 2 output 1"), reject.out());
+        assertTrue(Files.notExists(never));
+
+        // A malformed .arrow input: one line, exit 2.
+        Path bad = dir.resolve("bad.arrow");
+        Files.writeString(bad, "{\"input_data\": [[0]]}");
+        Run malformed = cli("prove", "-M", model.toString(), "-D", bad.toString(), "-O", dir.resolve("p2.bin").toString(), "--backend", "cpu");
+        assertEquals(2, malformed.exit(), malformed.out() + malformed.err());
+        assertTrue(malformed.err().startsWith("error: " + bad + ": is not a readable Arrow IPC file"), malformed.err());
+        assertEquals(1, malformed.err().strip().lines().count(), malformed.err());
+
+        try (TestHost host = TestHost.honest()) {
+            Path clientOutputs = dir.resolve("client.arrow");
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            int exit = ServiceMain.execute(new PrintWriter(out), new PrintWriter(err), "client", "interactive", "--server", host.address(),
+                    "-M", model.toString(), "-D", input.toString(), "--outputs", clientOutputs.toString());
+            assertEquals(0, exit, out + " " + err);
+            assertArrayEquals(expected, FORMAT.readOutputs(Files.readAllBytes(clientOutputs), "client.arrow", expected[0].length, 3));
+        }
+    }
+}
