@@ -29,7 +29,7 @@ import java.util.List;
  *
  * <p>Both are written one sample per line; the bytes depend on the values alone.
  */
-final class TensorJson {
+public final class TensorJson {
     private static final JsonMapper MAPPER = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
@@ -72,7 +72,7 @@ final class TensorJson {
     }
 
     /** Each sample's index of its largest output (the first, on ties). */
-    static long[] argmax(long[][] outputs) {
+    public static long[] argmax(long[][] outputs) {
         long[] best = new long[outputs.length];
         for (int b = 0; b < outputs.length; b++) {
             int index = 0;
