@@ -92,6 +92,11 @@ public final class SparkMain implements Runnable {
                     .config("spark.ui.showConsoleProgress", "false");
             if (master != null) builder.master(master);
             else if (System.getProperty("spark.master") == null) builder.master("local[*]");
+            if (System.getProperty("spark.master") == null && System.getProperty("spark.sql.shuffle.partitions") == null) {
+                // Local mode: Spark's default of 200 shuffle partitions is 200 tiny tasks per stage on a few cores; a
+                // batch is the unit of work, so a few partitions per core keep both slots busy. spark-submit's --conf wins.
+                builder.config("spark.sql.shuffle.partitions", Integer.toString(2 * Runtime.getRuntime().availableProcessors()));
+            }
             return builder.getOrCreate();
         }
     }
