@@ -7,7 +7,7 @@ import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.IntegralType;
-import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 import org.safetynets.MalformedInput;
 
 import java.util.ArrayList;
@@ -69,19 +69,29 @@ public final class Batching {
         }
     }
 
-    /** Every input row with its batch id ({@link Tables#ASSIGNED}); {@code inputs} as {@link #normalize} returns them. */
+    /**
+     * Every input row with its batch id (columns batch_id, id, sample); {@code inputs} as {@link #normalize} returns
+     * them. Only the ids are sorted and numbered (zipWithIndex numbers the rows of the sorted ids in their global order,
+     * whatever the partitions); the id-to-batch table, 16 bytes a sample, is joined back to the samples, as a broadcast
+     * while it is under Spark's broadcast threshold, so the samples themselves cross the network once, when they are
+     * grouped into batches.
+     */
     public static Dataset<Row> assign(Dataset<Row> inputs, int batchSize) {
-        // zipWithIndex numbers the rows of the sorted data set in its global order, whatever its partitions.
-        JavaRDD<Row> assigned = inputs.orderBy(Tables.ID).javaRDD().zipWithIndex()
-                .map(indexed -> Tables.row(Tables.ASSIGNED, indexed._2() / batchSize, indexed._1().getLong(0), indexed._1().get(1)));
-        return inputs.sparkSession().createDataFrame(assigned, Tables.ASSIGNED);
+        JavaRDD<Row> batchOfId = inputs.select(Tables.ID).orderBy(Tables.ID).javaRDD().zipWithIndex()
+                .map(indexed -> Tables.row(BATCH_OF_ID, indexed._1().getLong(0), indexed._2() / batchSize));
+        return inputs.join(inputs.sparkSession().createDataFrame(batchOfId, BATCH_OF_ID), Tables.ID)
+                .select(Tables.BATCH_ID, Tables.ID, Tables.SAMPLE);
     }
+
+    private static final StructType BATCH_OF_ID = new StructType()
+            .add(Tables.ID, DataTypes.LongType, false)
+            .add(Tables.BATCH_ID, DataTypes.LongType, false);
 
     /** One batch's samples in the order its proof binds them: ascending id. */
     public record Batch(long[] ids, long[][] samples) {
     }
 
-    /** Collects one batch's rows ({@link Tables#ASSIGNED}) and sorts them by id. */
+    /** Collects one batch's rows (batch_id, id, sample, as {@link #assign} gives them) and sorts them by id. */
     public static Batch collect(Iterator<Row> rows) {
         List<Row> list = new ArrayList<>();
         rows.forEachRemaining(list::add);

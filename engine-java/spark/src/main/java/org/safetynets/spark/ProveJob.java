@@ -19,7 +19,6 @@ import org.safetynets.proof.Proof;
 import org.safetynets.proof.ProofCodec;
 import org.safetynets.proof.Prover;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -31,7 +30,7 @@ import java.util.List;
  *
  * <pre>{@code
  * Dataset<Row> proven = ProveJob.prove(Batching.normalize(spark.read().parquet("inputs"), "inputs"), modelFileBytes, 256, "auto");
- * ProveJob.write(proven, Path.of("proven"));     // proven/proofs, proven/outputs
+ * ProveJob.write(proven, "proven");     // proven/proofs, proven/outputs
  * }</pre>
  */
 public final class ProveJob {
@@ -94,11 +93,11 @@ public final class ProveJob {
      * the two writes, so each batch is proven once; a task Spark retries recomputes the same batch (the grouping and
      * the proof are deterministic) and Spark's commit protocol keeps only one attempt's file, so no row is doubled.
      */
-    public static void write(Dataset<Row> proven, Path out) {
+    public static void write(Dataset<Row> proven, String out) {
         Dataset<Row> kept = proven.persist(StorageLevel.MEMORY_AND_DISK());
         try {
-            kept.drop(Tables.OUTPUTS).write().mode(SaveMode.ErrorIfExists).parquet(out.resolve(PROOFS_TABLE).toString());
-            sampleOutputs(kept).write().mode(SaveMode.ErrorIfExists).parquet(out.resolve(OUTPUTS_TABLE).toString());
+            kept.drop(Tables.OUTPUTS).write().mode(SaveMode.ErrorIfExists).parquet(Tables.path(out, PROOFS_TABLE));
+            sampleOutputs(kept).write().mode(SaveMode.ErrorIfExists).parquet(Tables.path(out, OUTPUTS_TABLE));
         } finally {
             kept.unpersist();
         }

@@ -112,14 +112,23 @@ public final class SparkMain implements Runnable {
         return bytes;
     }
 
-    static void requireNew(Path path, String option) {
-        if (Files.exists(path)) throw new MalformedInput(option, path + " exists; the jobs write new tables only");
+    /** A table location: a local path, or a URI Spark reads (hdfs://, s3a://, file://), which only Spark can check. */
+    static boolean local(String location) {
+        return !location.contains("://");
     }
 
-    static Dataset<Row> readInputs(SparkSession spark, Path path) {
-        if (!Files.exists(path)) throw new MalformedInput(path.toString(), "does not exist");
-        Dataset<Row> inputs = Batching.normalize(spark.read().parquet(path.toString()), path.toString());
-        Batching.requireUniqueIds(inputs, path.toString());
+    static void requireNew(String location, String option) {
+        if (local(location) && Files.exists(Path.of(location))) throw new MalformedInput(option, location + " exists; the jobs write new tables only");
+    }
+
+    static void requireExists(String location, String option) {
+        if (local(location) && !Files.exists(Path.of(location))) throw new MalformedInput(option, location + " does not exist");
+    }
+
+    static Dataset<Row> readInputs(SparkSession spark, String location) {
+        requireExists(location, "--input");
+        Dataset<Row> inputs = Batching.normalize(spark.read().parquet(location), location);
+        Batching.requireUniqueIds(inputs, location);
         return inputs;
     }
 
@@ -135,7 +144,7 @@ public final class SparkMain implements Runnable {
         @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "The first N test images (0: all).")
         int limit;
         @Option(names = {"-O", "--out"}, required = true, paramLabel = "DIR", description = "The inputs table to write (a new directory).")
-        Path out;
+        String out;
         @CommandLine.Mixin
         SessionOptions session;
 
@@ -153,7 +162,7 @@ public final class SparkMain implements Runnable {
             List<Row> rows = new ArrayList<>(n);
             for (int i = 0; i < n; i++) rows.add(RowFactory.create((long) i, levels[i]));
             try (SparkSession spark = session.open("safetynets import-mnist")) {
-                spark.createDataFrame(rows, Tables.INPUTS).write().mode(SaveMode.ErrorIfExists).parquet(out.toString());
+                spark.createDataFrame(rows, Tables.INPUTS).write().mode(SaveMode.ErrorIfExists).parquet(out);
             }
             spec.commandLine().getOut().println("wrote " + n + " samples to " + out);
             return Main.OK;
@@ -169,32 +178,39 @@ public final class SparkMain implements Runnable {
         @Option(names = {"-M", "--model"}, required = true, paramLabel = "MODEL.snm", description = "The model.")
         Path model;
         @Option(names = {"-D", "--input"}, required = true, paramLabel = "TABLE", description = "Inputs (Parquet): id (integer), sample (array of integers).")
-        Path input;
+        String input;
         @Option(names = "--batch", defaultValue = "256", paramLabel = "N", description = "Samples per proof, a power of two (default: ${DEFAULT-VALUE}).")
         int batch;
         @Option(names = "--backend", defaultValue = "auto", paramLabel = "NAME",
                 description = "auto (default): the task's GPU when Spark assigned one, else the CPU backend with the task's cores; or cpu, opencl, cuda.")
         String backend;
         @Option(names = {"-O", "--out"}, required = true, paramLabel = "DIR", description = "Where to write the proofs and outputs tables (a new directory).")
-        Path out;
+        String out;
         @CommandLine.Mixin
         SessionOptions session;
 
         @Override
         public Integer call() throws Exception {
             requireNew(out, "--out");
+            requireExists(input, "--input");
             Batching.requireBatchSize(batch, Limits.DEFAULTS.maxBatch());
             byte[] modelFile = readModel(model);
             try (SparkSession spark = session.open("safetynets prove")) {
                 long start = System.nanoTime();
                 ProveJob.write(ProveJob.prove(readInputs(spark, input), modelFile, batch, backend), out);
                 double seconds = (System.nanoTime() - start) / 1e9;
-                Row totals = spark.read().parquet(out.resolve(ProveJob.PROOFS_TABLE).toString())
+                Row totals = spark.read().parquet(Tables.path(out, ProveJob.PROOFS_TABLE))
                         .agg(org.apache.spark.sql.functions.count(col(Tables.BATCH_ID)), sum(col(Tables.BATCH_SIZE)), sum(col(Tables.PROVER_MS))).first();
                 long samples = totals.isNullAt(1) ? 0 : totals.getLong(1);
                 spec.commandLine().getOut().printf("proved %d samples in %d batches of up to %d in %.1f s (%.0f samples/s; prover time %.1f s in all): %s, %s%n",
                         samples, totals.getLong(0), batch, seconds, samples / seconds, totals.isNullAt(2) ? 0.0 : totals.getDouble(2) / 1e3,
-                        out.resolve(ProveJob.PROOFS_TABLE), out.resolve(ProveJob.OUTPUTS_TABLE));
+                        Tables.path(out, ProveJob.PROOFS_TABLE), Tables.path(out, ProveJob.OUTPUTS_TABLE));
+                List<String> backends = new ArrayList<>();
+                for (Row row : spark.read().parquet(Tables.path(out, ProveJob.PROOFS_TABLE)).select(Tables.BACKEND).distinct()
+                        .orderBy(Tables.BACKEND).limit(10).collectAsList()) {
+                    backends.add(row.getString(0));
+                }
+                spec.commandLine().getOut().println("backends: " + String.join("; ", backends));
             }
             return Main.OK;
         }
@@ -210,13 +226,13 @@ public final class SparkMain implements Runnable {
         @Option(names = {"-M", "--model"}, required = true, paramLabel = "MODEL.snm", description = "Your copy of the model.")
         Path model;
         @Option(names = {"-D", "--input"}, required = true, paramLabel = "TABLE", description = "The inputs table the proofs are of.")
-        Path input;
+        String input;
         @Option(names = {"-P", "--proven"}, required = true, paramLabel = "DIR", description = "The prove job's --out directory.")
-        Path proven;
+        String proven;
         @Option(names = "--batch", defaultValue = "256", paramLabel = "N", description = "The batch size the prove job was asked for (default: ${DEFAULT-VALUE}).")
         int batch;
         @Option(names = {"-O", "--out"}, required = true, paramLabel = "DIR", description = "Where to write the verdicts and verified outputs (a new directory).")
-        Path out;
+        String out;
         @CommandLine.Mixin
         SessionOptions session;
 
@@ -225,22 +241,21 @@ public final class SparkMain implements Runnable {
             requireNew(out, "--out");
             Batching.requireBatchSize(batch, Limits.DEFAULTS.maxBatch());
             byte[] modelFile = readModel(model);
-            for (String table : List.of(ProveJob.PROOFS_TABLE, ProveJob.OUTPUTS_TABLE)) {
-                if (!Files.isDirectory(proven.resolve(table))) throw new MalformedInput("--proven", proven.resolve(table) + " does not exist");
-            }
+            requireExists(input, "--input");
+            for (String name : List.of(ProveJob.PROOFS_TABLE, ProveJob.OUTPUTS_TABLE)) requireExists(Tables.path(proven, name), "--proven");
             PrintWriter printed = spec.commandLine().getOut();
             try (SparkSession spark = session.open("safetynets verify")) {
-                Dataset<Row> checked = VerifyJob.verify(readInputs(spark, input), spark.read().parquet(proven.resolve(ProveJob.PROOFS_TABLE).toString()),
-                        spark.read().parquet(proven.resolve(ProveJob.OUTPUTS_TABLE).toString()), modelFile, batch);
-                Path verdicts = out.resolve(VerifyJob.VERDICTS_TABLE);
-                VerifyJob.Counts counts = VerifyJob.write(checked, verdicts, out.resolve(VerifyJob.VERIFIED_OUTPUTS_TABLE));
-                for (Row rejected : spark.read().parquet(verdicts.toString()).where(col(Tables.VERDICT).equalTo(Tables.REJECT))
+                Dataset<Row> checked = VerifyJob.verify(readInputs(spark, input), spark.read().parquet(Tables.path(proven, ProveJob.PROOFS_TABLE)),
+                        spark.read().parquet(Tables.path(proven, ProveJob.OUTPUTS_TABLE)), modelFile, batch);
+                String verdicts = Tables.path(out, VerifyJob.VERDICTS_TABLE);
+                VerifyJob.Counts counts = VerifyJob.write(checked, verdicts, Tables.path(out, VerifyJob.VERIFIED_OUTPUTS_TABLE));
+                for (Row rejected : spark.read().parquet(verdicts).where(col(Tables.VERDICT).equalTo(Tables.REJECT))
                         .orderBy(Tables.BATCH_ID).limit(20).collectAsList()) {
                     printed.println("batch " + rejected.getAs(Tables.BATCH_ID) + ": REJECT: " + Main.oneLine(new org.safetynets.proof.Verdict.Rejected(
                             rejected.getAs(Tables.REASON), rejected.getAs(Tables.LAYER), rejected.getAs(Tables.ROUND)).describe()));
                 }
                 printed.println(counts.describe());
-                printed.println("verdicts: " + verdicts + (counts.accepted() > 0 ? ", verified outputs: " + out.resolve(VerifyJob.VERIFIED_OUTPUTS_TABLE) : ""));
+                printed.println("verdicts: " + verdicts + (counts.accepted() > 0 ? ", verified outputs: " + Tables.path(out, VerifyJob.VERIFIED_OUTPUTS_TABLE) : ""));
                 return counts.allAccepted() ? Main.OK : Main.REJECTED;
             }
         }

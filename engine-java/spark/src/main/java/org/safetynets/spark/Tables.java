@@ -14,6 +14,11 @@ public final class Tables {
     private Tables() {
     }
 
+    /** The table {@code name} under {@code location} (a local directory or a URI such as hdfs://...). */
+    public static String path(String location, String name) {
+        return location.endsWith("/") ? location + name : location + "/" + name;
+    }
+
     /**
      * A row of {@code schema} that keeps its schema. Spark may hand a row a job function returned straight to the next
      * function without encoding it, and a plain {@code RowFactory} row cannot then be read by column name.
@@ -30,13 +35,8 @@ public final class Tables {
             .add(ID, DataTypes.LongType, false)
             .add(SAMPLE, DataTypes.createArrayType(DataTypes.LongType, false), false);
 
-    /** An input row with the batch the deterministic grouping gave it (see {@link Batching}). */
+    /** The batch a sample belongs to (see {@link Batching}). */
     public static final String BATCH_ID = "batch_id";
-
-    public static final StructType ASSIGNED = new StructType()
-            .add(BATCH_ID, DataTypes.LongType, false)
-            .add(ID, DataTypes.LongType, false)
-            .add(SAMPLE, DataTypes.createArrayType(DataTypes.LongType, false), false);
 
     /** Proofs: one row per batch. {@code sample_ids} are in the order the proof binds them (ascending). */
     public static final String MODEL_DIGEST = "model_digest";

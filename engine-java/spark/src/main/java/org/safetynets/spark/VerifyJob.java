@@ -18,7 +18,6 @@ import org.safetynets.model.ModelCodec;
 import org.safetynets.proof.Verdict;
 import org.safetynets.proof.Verifier;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -152,14 +151,14 @@ public final class VerifyJob {
      * sample of an accepted batch), and returns the counts. The checked batches are kept between the writes, so each
      * proof is verified once.
      */
-    public static Counts write(Dataset<Row> checked, Path verdicts, Path verifiedOutputs) {
+    public static Counts write(Dataset<Row> checked, String verdicts, String verifiedOutputs) {
         Dataset<Row> kept = checked.persist(StorageLevel.MEMORY_AND_DISK());
         try {
             kept.select(Arrays.stream(Tables.VERDICTS.fieldNames()).map(name -> col(name)).toArray(org.apache.spark.sql.Column[]::new))
-                    .write().mode(SaveMode.ErrorIfExists).parquet(verdicts.toString());
+                    .write().mode(SaveMode.ErrorIfExists).parquet(verdicts);
             Dataset<Row> accepted = kept.where(col(Tables.VERDICT).equalTo(Tables.ACCEPT));
             if (verifiedOutputs != null) {
-                ProveJob.sampleOutputs(accepted).write().mode(SaveMode.ErrorIfExists).parquet(verifiedOutputs.toString());
+                ProveJob.sampleOutputs(accepted).write().mode(SaveMode.ErrorIfExists).parquet(verifiedOutputs);
             }
             Row totals = kept.agg(
                     org.apache.spark.sql.functions.count(col(Tables.BATCH_ID)),

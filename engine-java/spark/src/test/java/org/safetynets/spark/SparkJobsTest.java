@@ -80,7 +80,7 @@ class SparkJobsTest {
         for (int i = SAMPLES - 1; i >= 0; i--) rows.add(RowFactory.create((long) i, samples[i]));
         inputs = Batching.normalize(spark.createDataFrame(rows, Tables.INPUTS).repartition(3), "test inputs");
         proven = dir.resolve("proven");
-        ProveJob.write(ProveJob.prove(inputs, modelFile, BATCH, "auto"), proven);
+        ProveJob.write(ProveJob.prove(inputs, modelFile, BATCH, "auto"), proven.toString());
     }
 
     @AfterAll
@@ -94,7 +94,7 @@ class SparkJobsTest {
 
     static Map<Long, Row> verdicts(Path proofs, Path outputs, Path out) {
         VerifyJob.write(VerifyJob.verify(inputs, spark.read().parquet(proofs.toString()), spark.read().parquet(outputs.toString()),
-                modelFile, BATCH), out.resolve("verdicts"), out.resolve("verified"));
+                modelFile, BATCH), out.resolve("verdicts").toString(), out.resolve("verified").toString());
         Map<Long, Row> byBatch = new HashMap<>();
         for (Row row : table(out, "verdicts").collectAsList()) assertNull(byBatch.put(row.getAs(Tables.BATCH_ID), row), "one verdict per batch");
         return byBatch;
@@ -112,7 +112,7 @@ class SparkJobsTest {
     void everyBatchIsAcceptedAndTheVerifiedOutputsAreLocalInference() {
         Path out = dir.resolve("verify-honest");
         Dataset<Row> checked = VerifyJob.verify(inputs, table(proven, ProveJob.PROOFS_TABLE), table(proven, ProveJob.OUTPUTS_TABLE), modelFile, BATCH);
-        VerifyJob.Counts counts = VerifyJob.write(checked, out.resolve("verdicts"), out.resolve("verified"));
+        VerifyJob.Counts counts = VerifyJob.write(checked, out.resolve("verdicts").toString(), out.resolve("verified").toString());
         assertEquals(new VerifyJob.Counts(SAMPLES / BATCH, SAMPLES / BATCH, 0, 0, SAMPLES), counts);
         for (Row verdict : table(out, "verdicts").collectAsList()) assertEquals(Tables.ACCEPT, verdict.getAs(Tables.VERDICT), verdict::toString);
 
@@ -186,7 +186,7 @@ class SparkJobsTest {
         spark.createDataFrame(rows, Tables.PROOFS).write().parquet(forged.toString());
         Path out = dir.resolve("verify-swapped");
         VerifyJob.Counts counts = VerifyJob.write(VerifyJob.verify(inputs, spark.read().parquet(forged.toString()),
-                table(proven, ProveJob.OUTPUTS_TABLE), modelFile, BATCH), out.resolve("verdicts"), out.resolve("verified"));
+                table(proven, ProveJob.OUTPUTS_TABLE), modelFile, BATCH), out.resolve("verdicts").toString(), out.resolve("verified").toString());
         assertEquals(new VerifyJob.Counts(SAMPLES / BATCH, SAMPLES / BATCH - 3, 3, 1, SAMPLES - 3L * BATCH), counts);
         Map<Long, Row> verdicts = new HashMap<>();
         for (Row row : table(out, "verdicts").collectAsList()) verdicts.put(row.getAs(Tables.BATCH_ID), row);
@@ -204,7 +204,7 @@ class SparkJobsTest {
     @Test
     void repartitionedInputsGiveTheSameProofBytes() {
         Path again = dir.resolve("proven-repartitioned");
-        ProveJob.write(ProveJob.prove(inputs.repartition(7), modelFile, BATCH, "auto"), again);
+        ProveJob.write(ProveJob.prove(inputs.repartition(7), modelFile, BATCH, "auto"), again.toString());
         Map<Long, byte[]> first = proofBytes(proven);
         Map<Long, byte[]> second = proofBytes(again);
         assertEquals(first.keySet(), second.keySet());
@@ -219,7 +219,7 @@ class SparkJobsTest {
                 .mapPartitions((MapPartitionsFunction<Row, Row>) SparkJobsTest::failFirstAttemptAfterOneRow, Encoders.row(Tables.PROVEN_BATCHES));
         INJECTED_FAILURES.set(0);
         Path retried = dir.resolve("proven-retried");
-        ProveJob.write(failingOnce, retried);
+        ProveJob.write(failingOnce, retried.toString());
         assertEquals(1, INJECTED_FAILURES.get(), "one task failed once and was retried");
 
         Map<Long, byte[]> all = proofBytes(proven);
