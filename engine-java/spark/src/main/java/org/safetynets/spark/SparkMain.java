@@ -50,16 +50,7 @@ public final class SparkMain implements Runnable {
     }
 
     static int execute(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine commandLine = new CommandLine(new SparkMain());
-        commandLine.setOut(out);
-        commandLine.setErr(err);
-        commandLine.setExecutionExceptionHandler(SparkMain::handle);
-        try {
-            return commandLine.execute(args);
-        } finally {
-            out.flush();
-            err.flush();
-        }
+        return Main.execute(new CommandLine(new SparkMain()), SparkMain::handle, out, err, args);
     }
 
     @Override
@@ -76,10 +67,7 @@ public final class SparkMain implements Runnable {
                 return Main.ERROR;
             }
         }
-        err.println("error: internal error: " + Main.oneLine(String.valueOf(e)));
-        if (System.getenv("SAFETYNETS_DEBUG") != null) e.printStackTrace(err);
-        else err.println("(set SAFETYNETS_DEBUG=1 for the stack trace)");
-        return Main.INTERNAL_ERROR;
+        return Main.internalError(e, err);
     }
 
     /** The Spark session: spark-submit's master when it set one, else {@code --master} (default local[*]). */
