@@ -61,10 +61,18 @@ public final class Main implements Callable<Integer> {
             err.flush();
             return ERROR;
         }
-        CommandLine commandLine = new CommandLine(new Main(), new Factory(mnistLookup));
+        return execute(new CommandLine(new Main(), new Factory(mnistLookup)), Main::handle, out, err, args);
+    }
+
+    /**
+     * Runs {@code commandLine} with these streams and this handler of the exceptions its commands throw, and flushes
+     * both streams: the entry point of every jar's command line (this one, the service's, the Spark jobs').
+     */
+    public static int execute(CommandLine commandLine, CommandLine.IExecutionExceptionHandler handler, PrintWriter out, PrintWriter err,
+                              String... args) {
         commandLine.setOut(out);
         commandLine.setErr(err);
-        commandLine.setExecutionExceptionHandler(Main::handle);
+        commandLine.setExecutionExceptionHandler(handler);
         try {
             return commandLine.execute(args);
         } finally {
@@ -103,6 +111,11 @@ public final class Main implements Callable<Integer> {
             err.println("error: " + oneLine(e.getMessage()));
             return ERROR;
         }
+        return internalError(e, err);
+    }
+
+    /** An exception no command expected: one line, the stack trace only with SAFETYNETS_DEBUG set; exit code 3. */
+    public static int internalError(Exception e, PrintWriter err) {
         err.println("error: internal error: " + oneLine(String.valueOf(e)));
         if (System.getenv("SAFETYNETS_DEBUG") != null) e.printStackTrace(err);
         else err.println("(set SAFETYNETS_DEBUG=1 for the stack trace)");

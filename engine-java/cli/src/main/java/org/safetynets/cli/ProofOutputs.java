@@ -8,12 +8,12 @@ import org.safetynets.proof.Proof;
  * 8-byte little-endian field elements (see {@link org.safetynets.proof.ProofCodec}); the prover's own proof is
  * read here so {@code prove} need not run the network twice. They are established only once the proof verifies.
  */
-final class ProofOutputs {
+public final class ProofOutputs {
     private ProofOutputs() {
     }
 
     /** Signed integer outputs, batch x output features. */
-    static long[][] claimed(Proof proof) {
+    public static long[][] claimed(Proof proof) {
         int features = proof.output().size();
         byte[] body = proof.body();
         long[][] outputs = new long[proof.batch()][features];

@@ -72,7 +72,7 @@ public final class TensorJson {
     }
 
     /** Each sample's index of its largest output (the first, on ties). */
-    static long[] argmax(long[][] outputs) {
+    public static long[] argmax(long[][] outputs) {
         long[] best = new long[outputs.length];
         for (int b = 0; b < outputs.length; b++) {
             int index = 0;

@@ -27,16 +27,7 @@ public final class ServiceMain implements Runnable {
     }
 
     static int execute(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine commandLine = new CommandLine(new ServiceMain());
-        commandLine.setOut(out);
-        commandLine.setErr(err);
-        commandLine.setExecutionExceptionHandler(ServiceMain::handle);
-        try {
-            return commandLine.execute(args);
-        } finally {
-            out.flush();
-            err.flush();
-        }
+        return Main.execute(new CommandLine(new ServiceMain()), ServiceMain::handle, out, err, args);
     }
 
     /** {@code bench serve}: the host's load and fault benchmark (the CLI's jar has the other {@code bench} commands). */
@@ -67,9 +58,6 @@ public final class ServiceMain implements Runnable {
             err.println("error: the prover host (--server): " + flight.status().code() + ": " + Main.oneLine(flight.getMessage()));
             return Main.ERROR;
         }
-        err.println("error: internal error: " + Main.oneLine(String.valueOf(e)));
-        if (System.getenv("SAFETYNETS_DEBUG") != null) e.printStackTrace(err);
-        else err.println("(set SAFETYNETS_DEBUG=1 for the stack trace)");
-        return Main.INTERNAL_ERROR;
+        return Main.internalError(e, err);
     }
 }

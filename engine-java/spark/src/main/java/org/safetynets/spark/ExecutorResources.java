@@ -1,0 +1,121 @@
+package org.safetynets.spark;
+
+import org.apache.spark.TaskContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.resource.ResourceInformation;
+import org.safetynets.BackendUnavailable;
+import org.safetynets.Limits;
+import org.safetynets.backend.Backend;
+import org.safetynets.backend.Backends;
+import org.safetynets.model.Model;
+import org.safetynets.model.ModelCodec;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What an executor JVM keeps between tasks: each model decoded once (keyed by its digest, so the broadcast bytes
+ * are read and the no-overflow proof run once per executor, not per batch) and the backends it has opened (opened
+ * once per concurrent task slot and reused by every later task). These are the only per-JVM state of the jobs,
+ * and on purpose: opening a GPU context or a thread pool per batch would cost more than proving a small batch.
+ * Backends live as long as the executor; a task borrows one and gives it back when its batch is proven, so two tasks
+ * running at once never share one (a backend is not thread-safe: a device stream, a worker pool).
+ */
+public final class ExecutorResources {
+    private static final Map<String, Model> MODELS = new ConcurrentHashMap<>();
+    private static final Map<BackendChoice, ArrayDeque<Backend>> IDLE = new HashMap<>();
+
+    private ExecutorResources() {
+    }
+
+    /** "sha256:HEX" of a model's canonical encoding, the digest its proofs bind. */
+    public static String digestName(Model model) {
+        return "sha256:" + HexFormat.of().formatHex(model.digest());
+    }
+
+    /** The model with this digest, decoded from the broadcast bytes the first time this JVM needs it. */
+    public static Model model(String digest, Broadcast<byte[]> modelFile) {
+        return MODELS.computeIfAbsent(digest, key -> {
+            Model model = ModelCodec.decode(modelFile.value(), "the broadcast model", Limits.DEFAULTS);
+            if (!digestName(model).equals(key)) throw new IllegalStateException("the broadcast model's digest is not " + key);
+            return model;
+        });
+    }
+
+    /**
+     * The backend a task runs on. {@code auto}: the task's GPU when Spark assigned one (CUDA, then OpenCL; neither
+     * running is an error, never a silent fall back to the CPU on a GPU executor), else the CPU backend with the task's
+     * cores ({@code spark.task.cpus}). A named backend runs with the task's cores.
+     *
+     * @param gpuAddresses the addresses of the "gpu" resource Spark gave the task (empty: none)
+     */
+    public record BackendChoice(List<String> names, int threads, String gpuAddress) {
+        public static BackendChoice of(String requested, int taskCpus, String[] gpuAddresses) {
+            String gpu = gpuAddresses.length == 0 ? null : String.join(",", gpuAddresses);
+            if (!requested.equals("auto")) return new BackendChoice(List.of(requested), taskCpus, gpu);
+            if (gpu != null) return new BackendChoice(List.of("cuda", "opencl"), 0, gpu);
+            return new BackendChoice(List.of("cpu"), taskCpus, null);
+        }
+
+        /** For the task running on this thread. */
+        public static BackendChoice forTask(String requested) {
+            TaskContext task = TaskContext.get();
+            ResourceInformation gpu = task.resources().get("gpu").getOrElse(() -> null);
+            return of(requested, task.cpus(), gpu == null ? new String[0] : gpu.addresses());
+        }
+
+        /** What the proofs table's backend column says about where a batch was proven. */
+        public String describe(Backend backend) {
+            return gpuAddress == null ? backend.description() : backend.description() + " (Spark GPU address " + gpuAddress + ")";
+        }
+
+        Backend open() {
+            List<String> reasons = new ArrayList<>();
+            for (String name : names) {
+                try {
+                    return Backends.open(name, threads, reason -> { });
+                } catch (BackendUnavailable e) {
+                    reasons.add(e.getMessage());
+                }
+            }
+            throw new BackendUnavailable(gpuAddress == null ? String.join("; ", reasons)
+                    : "Spark assigned GPU " + gpuAddress + " but no GPU backend can run on this executor: " + String.join("; ", reasons));
+        }
+    }
+
+    /** A backend borrowed for one batch: closing it gives it back to the executor's pool. */
+    public static final class Lease implements AutoCloseable {
+        private final BackendChoice choice;
+        private final Backend backend;
+
+        private Lease(BackendChoice choice, Backend backend) {
+            this.choice = choice;
+            this.backend = backend;
+        }
+
+        public Backend backend() {
+            return backend;
+        }
+
+        @Override
+        public void close() {
+            synchronized (IDLE) {
+                IDLE.computeIfAbsent(choice, key -> new ArrayDeque<>()).push(backend);
+            }
+        }
+    }
+
+    /** An idle backend of this choice, or a newly opened one when every one opened so far is busy. */
+    public static Lease borrow(BackendChoice choice) {
+        synchronized (IDLE) {
+            ArrayDeque<Backend> idle = IDLE.get(choice);
+            if (idle != null && !idle.isEmpty()) return new Lease(choice, idle.pop());
+        }
+        return new Lease(choice, choice.open());
+    }
+}
