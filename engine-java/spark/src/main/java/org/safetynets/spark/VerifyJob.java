@@ -4,14 +4,18 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.CoGroupFunction;
 import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.safetynets.Limits;
+import org.safetynets.MalformedInput;
 import org.safetynets.cli.TensorJson;
 import org.safetynets.model.Model;
 import org.safetynets.model.ModelCodec;
@@ -26,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.exists;
 import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
@@ -76,6 +81,11 @@ public final class VerifyJob {
     public static Dataset<Row> verify(Dataset<Row> inputs, Dataset<Row> proofs, Dataset<Row> claimedOutputs, byte[] modelFile, int batchSize) {
         Model model = ModelCodec.decode(modelFile, "the model", Limits.DEFAULTS);
         Batching.requireBatchSize(batchSize, Limits.DEFAULTS.maxBatch());
+        requireWellFormed(proofs, Tables.PROOFS, List.of(Tables.BATCH_ID, Tables.SAMPLE_IDS, Tables.PROOF), "the proofs table");
+        if (claimedOutputs != null) {
+            requireWellFormed(claimedOutputs, Tables.SAMPLE_OUTPUTS, List.of(Tables.SAMPLE_ID, Tables.BATCH_ID, Tables.OUTPUTS, Tables.ARGMAX),
+                    "the outputs table");
+        }
         String digest = ExecutorResources.digestName(model);
         Broadcast<byte[]> shipped = JavaSparkContext.fromSparkContext(inputs.sparkSession().sparkContext()).broadcast(modelFile);
         MapFunction<Row, Long> batchOf = row -> row.getAs(Tables.BATCH_ID);
@@ -87,6 +97,33 @@ public final class VerifyJob {
         return checked.groupByKey(batchOf, Encoders.LONG())
                 .cogroup(claimedOutputs.groupByKey(batchOf, Encoders.LONG()), (CoGroupFunction<Long, Row, Row, Row>) (batchId, checkedRows, claimed) ->
                         List.of(checkOutputs(batchId, checkedRows, claimed)).iterator(), Encoders.row(CHECKED));
+    }
+
+    /**
+     * The host's tables are untrusted input: each column the job reads must be there with the prove job's type, and
+     * no row may hold a null in it (nor an array a null element), else a MalformedInput names the table, the column
+     * and the count. A row like that cannot be assigned to a batch, so it is refused before any batch is checked
+     * rather than crashing a task.
+     */
+    static void requireWellFormed(Dataset<Row> table, StructType expected, List<String> columns, String source) {
+        Column bad = null;
+        for (String name : columns) {
+            DataType wanted = expected.apply(name).dataType();
+            if (!Arrays.asList(table.schema().fieldNames()).contains(name)) {
+                throw new MalformedInput(source, "has no column " + name + " (" + wanted.simpleString() + ")");
+            }
+            DataType found = table.schema().apply(name).dataType();
+            if (!found.simpleString().equals(wanted.simpleString())) { // simpleString leaves nullability out
+                throw new MalformedInput(source, "column " + name + " is " + found.simpleString() + ", not " + wanted.simpleString());
+            }
+            Column nullHere = col(name).isNull();
+            if (found instanceof ArrayType array) {
+                nullHere = nullHere.or(exists(col(name), x -> array.elementType() instanceof ArrayType ? x.isNull().or(exists(x, Column::isNull)) : x.isNull()));
+            }
+            bad = bad == null ? nullHere : bad.or(nullHere);
+        }
+        long rows = table.where(bad).count();
+        if (rows > 0) throw new MalformedInput(source, rows + (rows == 1 ? " row has" : " rows have") + " a null in " + String.join(", ", columns));
     }
 
     private static Row checkProof(long batchId, Iterator<Row> sampleRows, Iterator<Row> proofRows, Model model) {

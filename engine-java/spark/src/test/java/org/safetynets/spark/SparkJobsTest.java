@@ -7,11 +7,13 @@ import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.safetynets.MalformedInput;
 import org.safetynets.backend.Backend;
 import org.safetynets.backend.Backends;
 import org.safetynets.data.LabeledImages;
@@ -37,9 +39,12 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.when;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -168,6 +173,40 @@ class SparkJobsTest {
                 assertEquals(Tables.ACCEPT, entry.getValue().getAs(Tables.VERDICT), () -> entry.getValue().toString());
             }
         }
+    }
+
+    /**
+     * The host's tables are untrusted: a null batch id or proof, a null inside an outputs array, a missing column and
+     * a column of another type each give one MalformedInput naming the table, never a crashed task.
+     */
+    @Test
+    void malformedHostTablesAreRefusedWithTheTableNamed() {
+        Dataset<Row> proofs = table(proven, ProveJob.PROOFS_TABLE);
+        Dataset<Row> outputs = table(proven, ProveJob.OUTPUTS_TABLE);
+        StructType nullable = new StructType(java.util.Arrays.stream(Tables.PROOFS.fields())
+                .map(f -> new org.apache.spark.sql.types.StructField(f.name(), f.dataType(), true, f.metadata()))
+                .toArray(org.apache.spark.sql.types.StructField[]::new));
+        List<Row> rows = new ArrayList<>(proofs.collectAsList());
+        Row first = rows.get(0);
+        Object[] nulled = new Object[first.size()];
+        for (int i = 0; i < nulled.length; i++) nulled[i] = i == first.fieldIndex(Tables.PROOF) ? null : first.get(i);
+        rows.set(0, RowFactory.create(nulled));
+        Dataset<Row> nullProof = spark.createDataFrame(rows, nullable);
+        MalformedInput e = assertThrows(MalformedInput.class, () -> VerifyJob.verify(inputs, nullProof, outputs, modelFile, BATCH));
+        assertTrue(e.getMessage().contains("the proofs table: 1 row has a null in batch_id, sample_ids, proof"), e.getMessage());
+
+        Dataset<Row> nullElement = outputs.withColumn(Tables.OUTPUTS,
+                when(col(Tables.SAMPLE_ID).equalTo(7), org.apache.spark.sql.functions.array(lit(1L), lit(null).cast("bigint")))
+                        .otherwise(col(Tables.OUTPUTS)));
+        e = assertThrows(MalformedInput.class, () -> VerifyJob.verify(inputs, proofs, nullElement, modelFile, BATCH));
+        assertTrue(e.getMessage().contains("the outputs table: 1 row has a null in sample_id, batch_id, outputs, argmax"), e.getMessage());
+
+        e = assertThrows(MalformedInput.class, () -> VerifyJob.verify(inputs, proofs.drop(Tables.SAMPLE_IDS), outputs, modelFile, BATCH));
+        assertTrue(e.getMessage().contains("the proofs table: has no column sample_ids (array<bigint>)"), e.getMessage());
+
+        Dataset<Row> longArgmax = outputs.withColumn(Tables.ARGMAX, col(Tables.ARGMAX).cast("bigint"));
+        e = assertThrows(MalformedInput.class, () -> VerifyJob.verify(inputs, proofs, longArgmax, modelFile, BATCH));
+        assertTrue(e.getMessage().contains("the outputs table: column argmax is bigint, not int"), e.getMessage());
     }
 
     @Test
