@@ -26,19 +26,23 @@ public final class CpuBackend implements Backend {
     private final AtomicInteger openTensors = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    /** Whether the proof's memory-wide kernels run on SIMD lanes ({@link SimdKernels}); same results either way. */
-    private final boolean simd;
+    /** Whether each of the proof's memory-wide kernels runs on SIMD lanes ({@link SimdKernels}); same results either way. */
+    private final KernelChoice kernels;
 
     /** @param threads worker threads, at least 1 (1 runs every kernel on the caller's thread) */
     public CpuBackend(int threads) {
         this(threads, Simd.byDefault());
     }
 
-    /** @param simd whether to run the SIMD kernels; requires {@link Simd#usable()} */
+    /** @param simd whether to run the SIMD kernels on every call they can take; requires {@link Simd#usable()} */
     CpuBackend(int threads, boolean simd) {
-        if (simd && !Simd.usable()) throw new IllegalStateException("SIMD kernels need --add-modules jdk.incubator.vector");
+        this(threads, simd ? KernelChoice.always() : KernelChoice.scalar());
+    }
+
+    CpuBackend(int threads, KernelChoice kernels) {
+        if (kernels.anySimd() && !Simd.usable()) throw new IllegalStateException("SIMD kernels need --add-modules jdk.incubator.vector");
         this.pool = new WorkerPool(threads);
-        this.simd = simd;
+        this.kernels = kernels;
     }
 
     /** A host array owned by one backend; counted while open so that {@link #close()} can report leaks. */
@@ -111,7 +115,7 @@ public final class CpuBackend implements Backend {
     @Override
     public String description() {
         int threads = pool.threads();
-        return "cpu: " + threads + (threads == 1 ? " thread" : " threads") + " (Java, " + Simd.describe(simd) + ")";
+        return "cpu: " + threads + (threads == 1 ? " thread" : " threads") + " (Java, " + kernels.describe() + ")";
     }
 
     @Override
@@ -291,6 +295,7 @@ public final class CpuBackend implements Backend {
         long work = (long) rows * cols;
         if (rows >= 4 * pool.threads()) {
             long[] out = new long[rows];
+            boolean simd = kernels.simd(work);
             pool.forRange(rows, work, (from, to) -> {
                 if (simd) {
                     SimdKernels.Buffers buffers = new SimdKernels.Buffers();
@@ -324,7 +329,7 @@ public final class CpuBackend implements Backend {
         requireCanonical(r, "fold challenge");
         long[] t = data(table, 2L * half, "folded table");
         // Writes only [0, half) and reads [half, 2*half) unchanged, so chunks are independent.
-        if (simd && half % Simd.CHUNK == 0) {
+        if (half % Simd.CHUNK == 0 && kernels.simd(2L * half)) {
             pool.forRange(half / Simd.CHUNK, half,
                     (from, to) -> SimdKernels.fold(t, half, r, from * Simd.CHUNK, to * Simd.CHUNK, new SimdKernels.Buffers()));
             return;
@@ -343,7 +348,8 @@ public final class CpuBackend implements Backend {
     /** The x^2 sum-check without a table of the weight: see {@link CpuSquareRounds}. */
     @Override
     public SquareRounds squareRounds(Fp2[] zeroWeights, Fp2[] oneWeights, DeviceTensor values) {
-        return new CpuSquareRounds(pool, zeroWeights, oneWeights, data(values), true, simd);
+        long[] table = data(values);
+        return new CpuSquareRounds(pool, zeroWeights, oneWeights, table, true, kernels.simd(table.length));
     }
 
     /**

@@ -4,8 +4,8 @@ package org.safetynets.cpu;
  * Whether {@link CpuBackend} runs {@link SimdKernels}. They need the incubating Vector API, which a JVM only has when
  * started with {@code --add-modules jdk.incubator.vector} (bin/safetynets, the benchmarks and the tests do), and they
  * only pay with 8 lanes of 64 bits (AVX-512): with AVX2's 4 lanes the limb products cost as much as scalar ones.
- * The system property {@value #PROPERTY} overrides the choice: {@code off}, {@code on} (any lane count), or
- * {@code auto} (the default).
+ * The system property {@value #PROPERTY} overrides the choice: {@code off}, {@code on} (any lane count, every call),
+ * or {@code auto} (the default: 8 lanes, and then by work size, see {@link KernelChoice}).
  */
 final class Simd {
     static final String PROPERTY = "safetynets.cpu.simd";
@@ -21,12 +21,15 @@ final class Simd {
         return MODULE_PRESENT && CHUNK % SimdKernels.lanes() == 0;
     }
 
-    /** What a backend opened without an explicit choice uses; the setting must be valid ({@link #settingError()}). */
-    static boolean byDefault() {
+    /**
+     * What a backend opened without an explicit choice uses; the setting must be valid ({@link #settingError()}):
+     * on {@code auto} with 8 lanes, SIMD by work size ({@link KernelChoice#byWorkSize()}).
+     */
+    static KernelChoice byDefault() {
         return switch (setting()) {
-            case "off" -> false;
-            case "on" -> usable();
-            default -> usable() && SimdKernels.lanes() >= 8;
+            case "off" -> KernelChoice.scalar();
+            case "on" -> usable() ? KernelChoice.always() : KernelChoice.scalar();
+            default -> usable() && SimdKernels.lanes() >= 8 ? KernelChoice.byWorkSize() : KernelChoice.scalar();
         };
     }
 

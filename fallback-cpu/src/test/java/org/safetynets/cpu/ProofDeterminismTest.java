@@ -40,7 +40,13 @@ class ProofDeterminismTest {
         }
         // The scalar kernels, as on a JVM without the Vector API (the default above uses SIMD where it pays).
         assertArrayEquals(reference, proveWith(new CpuBackend(2, false), model, inputs), "scalar kernels");
-        if (Simd.usable()) assertArrayEquals(reference, proveWith(new CpuBackend(2, true), model, inputs), "SIMD kernels");
+        if (Simd.usable()) {
+            assertArrayEquals(reference, proveWith(new CpuBackend(2, true), model, inputs), "SIMD kernels");
+            // The default's choice by work size, moving from scalar to SIMD kernels in the middle of the proof.
+            for (long warmUp : new long[] {1_000, 30_000, 200_000}) {
+                assertArrayEquals(reference, proveWith(new CpuBackend(2, KernelChoice.afterWarmUp(warmUp)), model, inputs), "warm-up " + warmUp);
+            }
+        }
         assertTrue(Verifier.verify(model, inputs, reference).accepted());
     }
 

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -30,11 +31,17 @@ class LauncherTest {
     }
 
     private static String launch(Path root, String... args) throws IOException, InterruptedException {
+        return launch(root, java.util.Map.of("SAFETYNETS_CACHE", root.resolve("cache").toString()), args);
+    }
+
+    private static String launch(Path root, java.util.Map<String, String> environment, String... args) throws IOException, InterruptedException {
         List<String> command = new java.util.ArrayList<>(List.of("bash", root.resolve("bin/safetynets").toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().put("JAVA_HOME", root.resolve("jdk").toString());
         builder.environment().remove("SAFETYNETS_JAVA_OPTS");
+        builder.environment().remove("SAFETYNETS_CDS");
+        builder.environment().putAll(environment);
         Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(process.waitFor(30, TimeUnit.SECONDS));
@@ -44,24 +51,57 @@ class LauncherTest {
 
     @Test
     void helpTrainRunsTrainsOwnHelpLikeTrainDashDashHelp(@TempDir Path root) throws Exception {
-        Path bin = repositoryBin();
-        assertNotNull(bin, "bin/safetynets not found above " + Path.of("").toAbsolutePath());
-        assumeTrue(Files.isExecutable(Path.of("/bin/bash")) || Files.isExecutable(Path.of("/usr/bin/bash")), "no bash here");
-        Files.createDirectories(root.resolve("bin"));
-        for (String script : new String[] {"safetynets", "java-env.sh"}) Files.copy(bin.resolve(script), root.resolve("bin").resolve(script));
+        scratchTree(root);
         Files.createDirectories(root.resolve("engine-java/train/target/lib"));
         Files.createFile(root.resolve("engine-java/train/target/safetynets-train.jar"));
-        Files.createDirectories(root.resolve("engine-java/cli/target"));
-        Files.createFile(root.resolve("engine-java/cli/target/safetynets.jar"));
-        Path java = Files.createDirectories(root.resolve("jdk/bin")).resolve("java");
-        Files.writeString(java, "#!/bin/sh\necho \"$@\"\n");
-        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
 
         String trainHelp = launch(root, "train", "--help");
         assertTrue(trainHelp.endsWith("org.safetynets.train.TrainMain --help"), trainHelp);
         assertEquals(trainHelp, launch(root, "help", "train"));
         // Any other help stays with the main jar.
         assertTrue(launch(root, "help", "prove").endsWith("safetynets.jar help prove"));
+    }
+
+    /** A scratch tree whose stand-in java prints its arguments and, like a JVM asked to, writes the CDS archive. */
+    private static Path scratchTree(Path root) throws IOException {
+        Path bin = repositoryBin();
+        assertNotNull(bin, "bin/safetynets not found above " + Path.of("").toAbsolutePath());
+        assumeTrue(Files.isExecutable(Path.of("/bin/bash")) || Files.isExecutable(Path.of("/usr/bin/bash")), "no bash here");
+        Files.createDirectories(root.resolve("bin"));
+        for (String script : new String[] {"safetynets", "java-env.sh"}) Files.copy(bin.resolve(script), root.resolve("bin").resolve(script));
+        Files.createDirectories(root.resolve("engine-java/cli/target"));
+        Files.createFile(root.resolve("engine-java/cli/target/safetynets.jar"));
+        Path java = Files.createDirectories(root.resolve("jdk/bin")).resolve("java");
+        Files.writeString(java, "#!/bin/sh\nfor a in \"$@\"; do case \"$a\" in -XX:ArchiveClassesAtExit=*) echo archive > \"${a#*=}\" ;; esac; done\n"
+                + "echo \"$@\"\n");
+        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return root;
+    }
+
+    @Test
+    void theFirstProveWritesTheCdsArchiveAndLaterCommandsMapIt(@TempDir Path root) throws Exception {
+        scratchTree(root);
+        Path cache = root.resolve("cache");
+        String first = launch(root, "prove", "-M", "m.snm");
+        assertTrue(first.contains("-XX:ArchiveClassesAtExit=" + cache + "/cds-"), first);
+        assertTrue(first.contains("-Xlog:cds=off"), first); // a stale archive or a failed dump says nothing
+        assertTrue(first.endsWith("safetynets.jar prove -M m.snm"), first);
+        List<Path> archives;
+        try (var files = Files.list(cache)) {
+            archives = files.toList();
+        }
+        assertEquals(1, archives.size(), archives::toString); // renamed into place, no temporary left
+        assertTrue(archives.get(0).getFileName().toString().matches("cds-[0-9]+\\.jsa"), archives::toString);
+        for (String command : new String[] {"prove", "inspect"}) {
+            String later = launch(root, command);
+            assertTrue(later.contains("-XX:SharedArchiveFile=" + archives.get(0)), later);
+            assertFalse(later.contains("ArchiveClassesAtExit"), later);
+        }
+        // Off, or a cache directory that cannot be made: no archive option at all, and the command still runs.
+        assertFalse(launch(root, java.util.Map.of("SAFETYNETS_CDS", "off", "SAFETYNETS_CACHE", cache.toString()), "prove").contains("-XX:"));
+        String unwritable = launch(root, java.util.Map.of("SAFETYNETS_CACHE", archives.get(0).resolve("under-a-file").toString()), "prove");
+        assertFalse(unwritable.contains("-XX:"), unwritable);
+        assertTrue(unwritable.endsWith("safetynets.jar prove"), unwritable);
     }
 
     @Test

@@ -26,11 +26,18 @@ import java.util.stream.Collectors;
  * All take 1 x 28 x 28 inputs (MNIST). Every x^2 doubles the bit width of the values, so the random models use
  * ternary weights {-1, 0, 1}, small biases, and the largest input range (and, if needed, the sparsest weights)
  * for which {@link ValueBounds} proves that no value leaves the field's signed range.
+ *
+ * <p>The paper's TIMIT network, {@link #TIMIT_FC_WIDTHS} (1845 -> 2000 -> 2000 -> 2000 -> 183, x^2 after each
+ * hidden layer), is not a constant here: {@code train} has no TIMIT data. {@link #denseFullyConnected} builds it,
+ * and the fully connected MNIST shapes, with every weight nonzero for benchmarks ({@link #denseModel}).
  */
 public enum PaperArchitecture {
     MNIST_CNN("mnist-cnn", "conv 5x5 1->16, x^2, sum pool 2, conv 5x5 16->16, x^2, sum pool 2, dense 784->10"),
     MNIST_FC3("mnist-fc3", "dense 784->1000, x^2, dense 1000->1000, x^2, dense 1000->10"),
     MNIST_FC4("mnist-fc4", "dense 784->1000, x^2, dense 1000->1000, x^2, dense 1000->1000, x^2, dense 1000->10");
+
+    /** The TIMIT network's layer widths, input first (Ghodsi, Gu, Garg 2017, section 5). */
+    public static final int[] TIMIT_FC_WIDTHS = {1845, 2000, 2000, 2000, 183};
 
     /** MNIST images: one channel, 28 x 28. */
     public static final Shape INPUT = new Shape(1, 28, 28);
@@ -111,6 +118,71 @@ public enum PaperArchitecture {
             }
         }
         throw new IllegalStateException(cliName + ": no random ternary model fits the field"); // unreachable for these shapes
+    }
+
+    /**
+     * This fully connected shape with every weight nonzero: {@link #denseFullyConnected} over 1 x 28 x 28 inputs.
+     *
+     * @throws IllegalArgumentException for the CNN, whose {@link #randomModel} is dense already
+     */
+    public Model denseModel(long seed) {
+        if (this == MNIST_CNN) throw new IllegalArgumentException("mnist-cnn: randomModel is dense already");
+        int hidden = this == MNIST_FC3 ? 2 : 3;
+        int[] widths = new int[hidden + 2];
+        widths[0] = INPUT.size();
+        for (int i = 1; i <= hidden; i++) widths[i] = FC_HIDDEN;
+        widths[hidden + 1] = CLASSES;
+        return denseFullyConnected(cliName + "-dense-seed" + seed, INPUT, widths, seed);
+    }
+
+    /**
+     * A fully connected x^2 network (dense, x^2, ..., dense; {@code widths[0]} = the input size) in which every
+     * weight is +1 or -1, so that inference does every multiply-add of the shape: the CPU backend skips zero
+     * weights, and the sparse ternary models of {@link #randomModel} do about 1% of their shape's work.
+     *
+     * <p>Why the inputs are one point: with fan-in 2000 and nonzero integer weights, each dense layer adds 11 bits
+     * to any interval of width at least 1 and each x^2 doubles it, so no input range wider than a point lets
+     * {@link ValueBounds} prove a network of three x^2 layers within the field. The model declares the input range
+     * [1, 1]; the analysis is then exact, and each bias is chosen so that each hidden value is a seeded random
+     * integer in [-7, 7] other than 0 (nonzero, so that no zero-skipping pass of the prover gets an easier table
+     * than a trained network would give it). Costs depend on the shapes and on which entries are zero, not on the
+     * values.
+     */
+    public static Model denseFullyConnected(String name, Shape input, int[] widths, long seed) {
+        if (widths.length < 2 || widths[0] != input.size()) {
+            throw new IllegalArgumentException("widths must start with the input size " + input.size() + ": " + Arrays.toString(widths));
+        }
+        SplittableRandom random = new SplittableRandom(seed);
+        List<Layer> layers = new ArrayList<>();
+        if (input.channels() != input.size()) layers.add(new Flatten());
+        long[] values = new long[widths[0]];
+        Arrays.fill(values, 1);
+        for (int l = 1; l < widths.length; l++) {
+            int in = widths[l - 1];
+            int out = widths[l];
+            long[] weights = new long[out * in];
+            long[] bias = new long[out];
+            long[] next = new long[out];
+            for (int o = 0; o < out; o++) {
+                long sum = 0;
+                for (int j = 0; j < in; j++) {
+                    long w = random.nextBoolean() ? 1 : -1;
+                    weights[o * in + j] = w;
+                    sum += w * values[j];
+                }
+                long target = random.nextInt(1, 8) * (random.nextBoolean() ? 1 : -1);
+                bias[o] = target - sum;
+                next[o] = target;
+            }
+            layers.add(new Dense(out, in, weights, bias, 1));
+            boolean hidden = l < widths.length - 1;
+            if (hidden) {
+                layers.add(new Square());
+                for (int o = 0; o < out; o++) next[o] *= next[o];
+            }
+            values = next;
+        }
+        return new Model(name, input, 1, 1, 1, layers);
     }
 
     private List<Layer> randomLayers(SplittableRandom random, int densityDivisor) {

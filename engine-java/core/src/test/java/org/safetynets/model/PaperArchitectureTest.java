@@ -52,4 +52,44 @@ class PaperArchitectureTest {
         MalformedInput e = assertThrows(MalformedInput.class, () -> PaperArchitecture.forName("lenet"));
         assertTrue(e.getMessage().contains("mnist-cnn"), e.getMessage());
     }
+
+    @Test
+    void denseModelsHaveEveryWeightNonzeroAndTheHiddenValuesTheBuilderPromises() {
+        Model fc3 = PaperArchitecture.MNIST_FC3.denseModel(5);
+        assertEquals(PaperArchitecture.INPUT, fc3.input());
+        assertEquals(Shape.vector(10), fc3.output());
+        assertEquals(PaperArchitecture.MNIST_FC3.layers().size(), fc3.layers().size());
+        Model timit = PaperArchitecture.denseFullyConnected("timit", Shape.vector(45), new int[] {45, 60, 60, 60, 7}, 5);
+        for (Model model : new Model[] {fc3, timit}) {
+            assertEquals(1, model.inputMin());
+            assertEquals(1, model.inputMax());
+            // the integer forward pass on the one valid input, written out: every hidden value before x^2 in [-7, 7] \ {0}
+            long[] values = new long[model.input().size()];
+            Arrays.fill(values, 1);
+            int denseLayers = 0;
+            for (Layer layer : model.layers()) {
+                if (layer instanceof Dense d) {
+                    denseLayers++;
+                    long[] next = new long[d.outputs()];
+                    for (int o = 0; o < d.outputs(); o++) {
+                        long sum = d.bias()[o];
+                        for (int j = 0; j < d.inputs(); j++) {
+                            assertEquals(1, Math.abs(d.weight(o, j)), "weight " + o + "," + j);
+                            sum += d.weight(o, j) * values[j];
+                        }
+                        assertTrue(sum != 0 && Math.abs(sum) <= 7, "value " + sum);
+                        next[o] = sum;
+                    }
+                    values = next;
+                } else if (layer instanceof Square) {
+                    for (int i = 0; i < values.length; i++) values[i] *= values[i];
+                }
+            }
+            assertEquals(model == fc3 ? 3 : 4, denseLayers);
+        }
+        assertEquals(Shape.vector(7), timit.output());
+        assertArrayEquals(fc3.digest(), PaperArchitecture.MNIST_FC3.denseModel(5).digest());
+        assertThrows(IllegalArgumentException.class, () -> PaperArchitecture.MNIST_CNN.denseModel(1));
+        assertThrows(IllegalArgumentException.class, () -> PaperArchitecture.denseFullyConnected("x", Shape.vector(4), new int[] {5, 3}, 1));
+    }
 }

@@ -4,6 +4,7 @@ import org.safetynets.MalformedInput;
 import org.safetynets.model.DemoNetwork;
 import org.safetynets.model.Model;
 import org.safetynets.model.PaperArchitecture;
+import org.safetynets.tensor.Shape;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,33 +17,40 @@ import java.util.function.Supplier;
  * {@link #NETWORKS}.
  */
 public final class Workloads {
+    private static final String DENSE = " (every weight +-1, every input 1: see PaperArchitecture.denseFullyConnected)";
     private static final List<Workload.Network> NETWORKS = List.of(
             new Workload.Network("demo-cnn", "DemoNetwork.build(1): conv 5x5 1->8, x^2, pool 2, conv 5x5 8->16, x^2, pool 2, dense 784->10",
                     () -> DemoNetwork.build(1), batch -> DemoNetwork.inputs(1, batch)),
-            paper(PaperArchitecture.MNIST_CNN),
-            paper(PaperArchitecture.MNIST_FC3),
-            paper(PaperArchitecture.MNIST_FC4));
+            paper(PaperArchitecture.MNIST_CNN.cliName(), PaperArchitecture.MNIST_CNN.summary() + " (random ternary weights, seed 1)",
+                    () -> PaperArchitecture.MNIST_CNN.randomModel(1)),
+            paper(PaperArchitecture.MNIST_FC3.cliName(), PaperArchitecture.MNIST_FC3.summary() + DENSE,
+                    () -> PaperArchitecture.MNIST_FC3.denseModel(1)),
+            paper(PaperArchitecture.MNIST_FC4.cliName(), PaperArchitecture.MNIST_FC4.summary() + DENSE,
+                    () -> PaperArchitecture.MNIST_FC4.denseModel(1)),
+            paper("timit-fc", "dense 1845->2000, x^2, dense 2000->2000, x^2, dense 2000->2000, x^2, dense 2000->183" + DENSE,
+                    () -> PaperArchitecture.denseFullyConnected("timit-fc-dense-seed1", Shape.vector(PaperArchitecture.TIMIT_FC_WIDTHS[0]),
+                            PaperArchitecture.TIMIT_FC_WIDTHS, 1)));
+
 
     private Workloads() {
     }
 
     /**
-     * A paper architecture with seeded random weights of its shape (a trained model replaces them once one is
-     * shipped), and uniform random inputs in the range its builder chose. Built on first use: the fully
-     * connected ones hold millions of weights.
+     * A paper architecture with seeded weights of its shape (a trained model replaces them once one is shipped), and
+     * uniform random inputs in the range its builder chose. Built on first use: the fully connected ones hold
+     * millions of weights.
      */
-    private static Workload.Network paper(PaperArchitecture architecture) {
+    private static Workload.Network paper(String name, String description, Supplier<Model> builder) {
         Supplier<Model> model = new Supplier<>() {
             private Model built;
 
             @Override
             public synchronized Model get() {
-                if (built == null) built = architecture.randomModel(1);
+                if (built == null) built = builder.get();
                 return built;
             }
         };
-        return new Workload.Network(architecture.cliName(), architecture.summary() + " (random ternary weights, seed 1)", model,
-                batch -> Inputs.uniform(model.get(), batch, 1));
+        return new Workload.Network(name, description, model, batch -> Inputs.uniform(model.get(), batch, 1));
     }
 
     /** Every built-in name: the networks, then the matrix product. */

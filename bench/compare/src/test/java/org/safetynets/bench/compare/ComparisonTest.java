@@ -140,6 +140,6 @@ class ComparisonTest {
 
     @Test
     void thePapersNetworksAreBuiltInWorkloads() {
-        assertEquals(List.of("demo-cnn", "mnist-cnn", "mnist-fc3", "mnist-fc4", "matmul"), Workloads.names());
+        assertEquals(List.of("demo-cnn", "mnist-cnn", "mnist-fc3", "mnist-fc4", "timit-fc", "matmul"), Workloads.names());
     }
 }
