@@ -12,9 +12,12 @@ class ProverProfileTest {
     void accountsForEveryBackendCallOfTheProver() {
         ProverProfile.Result result = ProverProfile.measure("cpu", 1, 3, 0, 2);
         List<ProverProfile.Row> rows = result.rows();
-        // The demo CNN's layers: conv, x^2 + pool, conv, x^2 + pool, dense. Forward pass: two conv2d, two square, one matmul.
+        // The demo CNN's layers: conv, x^2 + pool, conv, x^2 + pool, dense. Forward pass: two conv2d, two fused
+        // square-then-pool steps, one matmul; every activation but the output is compacted once the next layer has read it.
         assertEquals(2, calls(rows, "forward pass", "conv2d"));
-        assertEquals(2, calls(rows, "forward pass", "square"));
+        assertEquals(2, calls(rows, "forward pass", "squareThenSumPool"));
+        assertEquals(0, calls(rows, "forward pass", "square"), "the squares are pooled, never stored");
+        assertEquals(5, calls(rows, "forward pass", "compact"));
         assertEquals(1, calls(rows, "forward pass", "matmul"));
         assertEquals(0, calls(rows, "proof", "conv2d"), "the proof does not run inference again");
         // Each x^2 + pool layer's sum-check has one round per variable; the batch of 3 pads to 4 (2 batch variables).

@@ -45,19 +45,44 @@ public final class CpuBackend implements Backend {
         this.kernels = kernels;
     }
 
-    /** A host array owned by one backend; counted while open so that {@link #close()} can report leaks. */
+    /**
+     * A host array owned by one backend; counted while open so that {@link #close()} can report leaks. Between the
+     * forward pass and its use in the backward pass it may be held compact ({@link CompactValues}): the first
+     * kernel that reads it widens it back to field elements for good (it is then read once or twice and closed).
+     */
     private final class CpuTensor implements DeviceTensor {
         private long[] data;
+        /** The narrow array while compact, else null; at most one of data and compact is set. */
+        private Object compact;
+        private final int length;
 
         CpuTensor(long[] data) {
             this.data = data;
+            this.length = data.length;
             openTensors.incrementAndGet();
         }
 
-        long[] data() {
-            long[] d = data;
-            if (d == null) throw new IllegalStateException("tensor used after close");
-            return d;
+        synchronized long[] data() {
+            if (data == null) {
+                if (compact == null) throw new IllegalStateException("tensor used after close");
+                data = CompactValues.widen(pool, compact);
+                compact = null;
+            }
+            return data;
+        }
+
+        synchronized void compact(long magnitude) {
+            if (compact != null) return;
+            Object narrow = CompactValues.narrow(pool, data(), magnitude);
+            if (narrow != null) {
+                compact = narrow;
+                data = null;
+            }
+        }
+
+        /** Bytes per element as held now: 8 for field elements, 1, 2 or 4 while compact. */
+        synchronized int bytesPerElement() {
+            return compact instanceof byte[] ? 1 : compact instanceof short[] ? 2 : compact instanceof int[] ? 4 : Long.BYTES;
         }
 
         CpuBackend owner() {
@@ -66,23 +91,28 @@ public final class CpuBackend implements Backend {
 
         @Override
         public int length() {
-            return data().length;
+            return length;
         }
 
         @Override
         public synchronized void close() {
-            if (data != null) {
+            if (data != null || compact != null) {
                 data = null;
+                compact = null;
                 openTensors.decrementAndGet();
             }
         }
     }
 
     private long[] data(DeviceTensor tensor) {
+        return own(tensor).data();
+    }
+
+    private CpuTensor own(DeviceTensor tensor) {
         if (!(tensor instanceof CpuTensor t) || t.owner() != this) {
             throw new IllegalArgumentException("tensor does not belong to this cpu backend");
         }
-        return t.data();
+        return t;
     }
 
     private long[] data(DeviceTensor tensor, long minLength, String what) {
@@ -100,6 +130,11 @@ public final class CpuBackend implements Backend {
 
     private void ensureOpen() {
         if (closed.get()) throw new IllegalStateException("cpu backend is closed");
+    }
+
+    /** How many bytes each element of {@code tensor} takes as it is held now (see {@link #compact}). */
+    int bytesPerElement(DeviceTensor tensor) {
+        return own(tensor).bytesPerElement();
     }
 
     /** Tensors created and not yet closed. */
@@ -187,6 +222,11 @@ public final class CpuBackend implements Backend {
 
     @Override
     public DeviceTensor sumPool(DeviceTensor input, PoolGeometry g) {
+        return wrap(sumPool(input, g, false));
+    }
+
+    /** The pooled sums of the input's entries, or of their squares. */
+    private long[] sumPool(DeviceTensor input, PoolGeometry g, boolean squares) {
         Layout in = g.input();
         Layout out = g.output();
         long[] x = data(input, in.size(), "pool input");
@@ -204,12 +244,30 @@ public final class CpuBackend implements Backend {
                     for (int w = 0; w < inShape.paddedWidth(); w++) {
                         int src = in.index(c, h, w, 0);
                         int dst = out.index(c, oh, w / s, 0);
-                        for (int b = 0; b < bp; b++) y[dst + b] = Fp.add(y[dst + b], x[src + b]);
+                        if (squares) {
+                            for (int b = 0; b < bp; b++) y[dst + b] = Fp.add(y[dst + b], Fp.mul(x[src + b], x[src + b]));
+                        } else {
+                            for (int b = 0; b < bp; b++) y[dst + b] = Fp.add(y[dst + b], x[src + b]);
+                        }
                     }
                 }
             }
         });
-        return wrap(y);
+        return y;
+    }
+
+    /** sumPool(square(x)) in one pass: the squared tensor is never stored. */
+    @Override
+    public DeviceTensor squareThenSumPool(DeviceTensor input, PoolGeometry g) {
+        return wrap(sumPool(input, g, true));
+    }
+
+    /** Keeps the tensor as bytes, shorts or ints while the bound allows ({@link CompactValues}). */
+    @Override
+    public DeviceTensor compact(DeviceTensor tensor, long magnitude) {
+        if (magnitude < 0) throw new IllegalArgumentException("negative bound " + magnitude);
+        own(tensor).compact(magnitude);
+        return tensor;
     }
 
     // ---- proving -----------------------------------------------------------------------------------------

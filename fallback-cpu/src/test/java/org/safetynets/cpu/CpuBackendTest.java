@@ -7,6 +7,12 @@ import org.safetynets.backend.Backend;
 import org.safetynets.backend.BackendContractTest;
 import org.safetynets.backend.Backends;
 import org.safetynets.backend.DeviceTensor;
+import org.safetynets.layer.Network;
+import org.safetynets.model.PaperArchitecture;
+import org.safetynets.model.Model;
+import org.safetynets.model.ValueBounds;
+import org.safetynets.proof.InputBatch;
+import org.safetynets.model.TestModels;
 import org.safetynets.tensor.ConvGeometry;
 import org.safetynets.tensor.Layout;
 import org.safetynets.tensor.Shape;
@@ -179,6 +185,61 @@ class CpuBackendTest {
             assertEquals(0, backend.openTensors());
             assertThrows(IllegalStateException.class, () -> backend.download(t));
             assertThrows(IllegalArgumentException.class, () -> backend.upload(new long[]{P}));
+        }
+    }
+
+    @Test
+    void compactHoldsTheNarrowestTypeOfTheBoundAndChecksIt() {
+        try (CpuBackend backend = new CpuBackend(2)) {
+            long[] bounds = {0, 127, 128, 32_767, 32_768, Integer.MAX_VALUE, Integer.MAX_VALUE + 1L};
+            int[] expected = {1, 1, 2, 2, 4, 4, 8};
+            for (int i = 0; i < bounds.length; i++) {
+                long b = bounds[i];
+                long[] x = {Math.floorMod(b, P), Math.floorMod(-b, P), 0};
+                try (DeviceTensor t = backend.compact(backend.upload(x), b)) {
+                    assertEquals(expected[i], backend.bytesPerElement(t), "bound " + b);
+                    assertArrayEquals(x, backend.download(t), "bound " + b);
+                    assertEquals(8, backend.bytesPerElement(t), "widened once read, bound " + b);
+                }
+            }
+            // A value beyond the bound it is compacted under is an error, not a silently wrapped byte.
+            try (DeviceTensor t = backend.upload(new long[] {0, 128, 5})) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> backend.compact(t, 127));
+                assertEquals("element 1 is 128, beyond the bound 127 it was compacted under", e.getMessage());
+                assertThrows(IllegalArgumentException.class, () -> backend.compact(t, -1));
+                assertArrayEquals(new long[] {0, 128, 5}, backend.download(t));
+            }
+            assertEquals(0, backend.openTensors());
+        }
+    }
+
+    /**
+     * The prover's forward pass leaves every activation it keeps for the backward pass in the narrowest type its proven
+     * bound allows (the paper's MNIST CNN: the input and the first convolution in bytes, ...), and the output as field
+     * elements.
+     */
+    @Test
+    void forwardPassKeepsEachActivationInTheNarrowestTypeOfItsBound() {
+        Model model = PaperArchitecture.MNIST_CNN.randomModel(1);
+        Network network = Network.compile(model, 4);
+        List<ValueBounds.LayerBound> bounds = ValueBounds.analyze(model.input(), model.inputMin(), model.inputMax(), model.layers()).layers();
+        try (CpuBackend backend = new CpuBackend(2)) {
+            List<DeviceTensor> activations = network.forward(backend, backend.upload(InputBatch.of(model, TestModels.inputs(model, 4, 1)).padded()));
+            try {
+                List<Network.Step> steps = network.steps();
+                for (int i = 0; i < steps.size(); i++) {
+                    long magnitude = i == 0 ? Math.max(Math.abs(model.inputMin()), model.inputMax()) : steps.get(i - 1).outputMagnitude();
+                    int bytes = magnitude <= Byte.MAX_VALUE ? 1 : magnitude <= Short.MAX_VALUE ? 2 : magnitude <= Integer.MAX_VALUE ? 4 : 8;
+                    assertEquals(bytes, backend.bytesPerElement(activations.get(i)), "activation " + i + " (bound " + magnitude + ")");
+                }
+                assertEquals(8, backend.bytesPerElement(activations.get(steps.size())), "the output");
+                // Each step's bound is the model's bound after its last layer (x^2 then pool: the pool's).
+                assertEquals(bounds.get(0).magnitude().longValueExact(), steps.get(0).outputMagnitude());
+                assertEquals(bounds.get(2).magnitude().longValueExact(), steps.get(1).outputMagnitude());
+            } finally {
+                for (DeviceTensor t : activations) t.close();
+            }
+            assertEquals(0, backend.openTensors());
         }
     }
 }

@@ -49,6 +49,31 @@ public interface Backend extends AutoCloseable {
 
     DeviceTensor sumPool(DeviceTensor input, PoolGeometry geometry);
 
+    /**
+     * sumPool(square(input)): the x^2 -> pool pattern's forward step. A backend may fuse it, so that the squared
+     * tensor (as large as the input) never exists; the default squares, then pools.
+     */
+    default DeviceTensor squareThenSumPool(DeviceTensor input, PoolGeometry geometry) {
+        try (DeviceTensor squared = square(input)) {
+            return sumPool(squared, geometry);
+        }
+    }
+
+    // ---- storage -----------------------------------------------------------------------------------------
+
+    /**
+     * A hint that every element of {@code tensor} embeds a signed integer of magnitude at most {@code magnitude}
+     * (the no-overflow analysis proves such a bound for every activation): the backend may store it in fewer bytes
+     * until it is next used, as a byte, short or int per element instead of an 8-byte field element. Every operation
+     * then reads exactly the same field elements. Returns the tensor to use from now on; the default keeps it as it
+     * is. The prover compacts each activation once the forward pass has no further use for it.
+     *
+     * @throws IllegalArgumentException if an element is not within the bound (the caller's bound was wrong)
+     */
+    default DeviceTensor compact(DeviceTensor tensor, long magnitude) {
+        return tensor;
+    }
+
     // ---- proving -----------------------------------------------------------------------------------------
 
     /** eq(point, x) for every x in {0,1}^k (see {@code Multilinear.eqTable}): the product table with eq weights. */

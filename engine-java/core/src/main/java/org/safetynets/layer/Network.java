@@ -9,6 +9,7 @@ import org.safetynets.model.Layer;
 import org.safetynets.model.Model;
 import org.safetynets.model.Square;
 import org.safetynets.model.SumPool;
+import org.safetynets.model.ValueBounds;
 import org.safetynets.tensor.Layout;
 import org.safetynets.tensor.PoolGeometry;
 
@@ -17,8 +18,11 @@ import java.util.List;
 
 /** A model laid out for one batch size: the chain of layer protocols, from the input to the output. */
 public final class Network {
-    /** One protocol step and the 1-based index of the model layer it implements (for messages). */
-    public record Step(int modelLayer, String kind, LayerProtocol protocol) {
+    /**
+     * One protocol step, the 1-based index of the (first) model layer it implements (for messages), and the largest
+     * magnitude its output can take over every valid input (from {@link ValueBounds}).
+     */
+    public record Step(int modelLayer, String kind, LayerProtocol protocol, long outputMagnitude) {
     }
 
     private final Model model;
@@ -26,6 +30,8 @@ public final class Network {
     private final List<Step> steps;
     private final Layout input;
     private final Layout output;
+    /** The largest magnitude of an input value. */
+    private final long inputMagnitude;
 
     private Network(Model model, int batch) {
         this.model = model;
@@ -34,6 +40,8 @@ public final class Network {
         List<Step> chain = new ArrayList<>();
         Layout layout = input;
         List<Layer> layers = model.layers();
+        List<ValueBounds.LayerBound> bounds = ValueBounds.analyze(model.input(), model.inputMin(), model.inputMax(), layers).layers();
+        this.inputMagnitude = Math.max(Math.abs(model.inputMin()), Math.abs(model.inputMax()));
         for (int i = 0; i < layers.size(); i++) {
             Layer layer = layers.get(i);
             int index = i + 1;
@@ -57,7 +65,8 @@ public final class Network {
             } else {
                 throw new IllegalStateException("unknown layer " + layer);
             }
-            chain.add(new Step(index, kind, protocol));
+            // the model proves every bound within (p-1)/2 < 2^63, so it fits a long; i is the step's last model layer
+            chain.add(new Step(index, kind, protocol, bounds.get(i).magnitude().longValueExact()));
             layout = protocol.output();
         }
         this.steps = List.copyOf(chain);
@@ -89,14 +98,40 @@ public final class Network {
     }
 
     /**
-     * Plain inference in the field: activations[0] is the input as given, activations[i] the output of step i.
-     * The caller owns (and closes) every returned tensor, including the input it passed in.
+     * Plain inference in the field, keeping what the proof needs: activations[0] is the input as given,
+     * activations[i] the output of step i. Each activation but the last is handed to {@link Backend#compact} with
+     * its proven bound once the next step has read it, so that the backend may hold it in the narrowest type that
+     * bound allows until the backward pass needs it. The caller owns (and closes) every returned tensor, including
+     * the input it passed in (which may come back compacted).
      */
     public List<DeviceTensor> forward(Backend backend, DeviceTensor paddedInput) {
         List<DeviceTensor> activations = new ArrayList<>();
         activations.add(paddedInput);
-        for (Step step : steps) activations.add(step.protocol().infer(backend, activations.get(activations.size() - 1)));
+        try {
+            for (int i = 0; i < steps.size(); i++) {
+                DeviceTensor last = activations.get(i);
+                activations.add(steps.get(i).protocol().infer(backend, last));
+                activations.set(i, backend.compact(last, i == 0 ? inputMagnitude : steps.get(i - 1).outputMagnitude()));
+            }
+        } catch (RuntimeException | Error e) {
+            for (DeviceTensor t : activations.subList(1, activations.size())) t.close();
+            throw e;
+        }
         return activations;
+    }
+
+    /**
+     * Plain inference in the field, keeping nothing but the output: each intermediate activation is closed as soon
+     * as the next step has read it. The caller owns the output, and still owns (and closes) the input.
+     */
+    public DeviceTensor infer(Backend backend, DeviceTensor paddedInput) {
+        DeviceTensor current = paddedInput;
+        for (Step step : steps) {
+            DeviceTensor next = step.protocol().infer(backend, current);
+            if (current != paddedInput) current.close();
+            current = next;
+        }
+        return current;
     }
 
     /** 8-byte words the prover sends: the outputs (one word each, in F_p), then every layer's messages (in F_p^2). */

@@ -49,11 +49,7 @@ public final class SquareProtocol implements LayerProtocol {
 
     @Override
     public DeviceTensor infer(Backend backend, DeviceTensor input) {
-        DeviceTensor squared = backend.square(input);
-        if (pool == null) return squared;
-        try (squared) {
-            return backend.sumPool(squared, pool);
-        }
+        return pool == null ? backend.square(input) : backend.squareThenSumPool(input, pool);
     }
 
     /**

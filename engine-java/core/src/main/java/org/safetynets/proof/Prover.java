@@ -83,12 +83,10 @@ public final class Prover {
     public static long[][] infer(Model model, long[][] samples, Backend backend) {
         long[] input = InputBatch.of(model, samples).padded();
         Network network = Network.compile(model, samples.length);
-        List<DeviceTensor> activations = network.forward(backend, backend.upload(input));
-        try {
-            long[] padded = backend.download(activations.get(activations.size() - 1));
-            return ProofSchedule.signedOutputs(network, ProofSchedule.flattenOutputs(network, padded));
-        } finally {
-            for (DeviceTensor t : activations) t.close();
+        long[] padded;
+        try (DeviceTensor uploaded = backend.upload(input); DeviceTensor output = network.infer(backend, uploaded)) {
+            padded = backend.download(output);
         }
+        return ProofSchedule.signedOutputs(network, ProofSchedule.flattenOutputs(network, padded));
     }
 }

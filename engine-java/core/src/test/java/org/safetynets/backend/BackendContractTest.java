@@ -348,6 +348,67 @@ public abstract class BackendContractTest {
                 }
     }
 
+    @Test
+    void squareThenSumPoolPoolsTheSquares() {
+        Shape[] shapes = {new Shape(3, 5, 7), new Shape(1, 4, 4), new Shape(2, 9, 6)};
+        for (Shape shape : shapes)
+            for (int window : new int[]{2, 4})
+                for (int batch : new int[]{1, 3, 64})
+                    for (Values kind : new Values[]{Values.EDGES, Values.SMALL}) {
+                        PoolGeometry g = new PoolGeometry(new Layout(shape, batch), window);
+                        long[] x = paddedTensor(g.input(), kind);
+                        long[] squares = new long[x.length];
+                        for (int i = 0; i < x.length; i++) squares[i] = mul(x[i], x[i]);
+                        try (DeviceTensor t = backend.upload(x); DeviceTensor y = backend.squareThenSumPool(t, g)) {
+                            assertArrayEquals(expectedPool(squares, g), backend.download(y),
+                                    shape + " window " + window + " batch " + batch + " " + kind);
+                        }
+                    }
+    }
+
+    /**
+     * A compacted tensor reads back as the same field elements, through download, get and a kernel, and can still be
+     * folded in place, for bounds at and around every narrow width (values at the bound itself and its negation).
+     */
+    @Test
+    void compactKeepsEveryValue() {
+        long[] bounds = {0, 1, 55, 127, 128, 32_767, 32_768, (1L << 31) - 1, 1L << 31, 1L << 40, (P - 1) / 2};
+        for (long bound : bounds)
+            for (int n : new int[]{1, 7, 40_000}) {
+                long[] x = new long[n];
+                for (int i = 0; i < n; i++) {
+                    long v = switch (i % 4) {
+                        case 0 -> bound;
+                        case 1 -> -bound;
+                        case 2 -> 0;
+                        default -> bound == 0 ? 0 : Math.floorMod(random.nextLong(), 2 * bound + 1) - bound;
+                    };
+                    x[i] = signed(v);
+                }
+                String what = "bound " + bound + ", " + n + " values";
+                try (DeviceTensor t = backend.compact(backend.upload(x), bound)) {
+                    assertEquals(n, t.length(), what);
+                    assertEquals(x[n - 1], backend.get(t, n - 1), what);
+                    assertArrayEquals(x, backend.download(t), what);
+                }
+                try (DeviceTensor t = backend.compact(backend.upload(x), bound); DeviceTensor sq = backend.square(t)) {
+                    long[] expected = new long[n];
+                    for (int i = 0; i < n; i++) expected[i] = mul(x[i], x[i]);
+                    assertArrayEquals(expected, backend.download(sq), what + ", squared");
+                }
+                if (n % 2 == 0) {
+                    long r = randomElement();
+                    try (DeviceTensor t = backend.compact(backend.upload(x), bound)) {
+                        backend.fold(t, n / 2, r);
+                        long[] folded = backend.download(t);
+                        for (int i = 0; i < n / 2; i++) {
+                            assertEquals(add(x[i], mul(r, sub(x[i + n / 2], x[i]))), folded[i], what + ", folded at " + i);
+                        }
+                    }
+                }
+            }
+    }
+
     private static long[] expectedPool(long[] x, PoolGeometry g) {
         Layout in = g.input();
         Layout out = g.output();

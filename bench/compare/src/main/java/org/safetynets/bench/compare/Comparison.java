@@ -214,8 +214,14 @@ public final class Comparison {
         hostRows.add(host);
         for (int i = 0; i < n; i++) {
             Backend b = backends.get(i);
+            long resident = -1;
+            // The child opens the backend by name: one found by ServiceLoader (not a test's wrapper), on a system with /proc.
+            if (ProcessPeak.available() && Backends.providers().stream().anyMatch(p -> p.name().equals(b.name()))) {
+                progress.accept(step + where + ": peak resident memory of proving it in a process of its own on " + b.name());
+                resident = ProcessPeak.measure(model, samples, b.name(), options.threads());
+            }
             rows.add(new Row(workload.name(), b.name(), b.description(), batch, host, new Timings(field[i]), new Timings(prover[i]),
-                    baseline[i], peak[i], devicePeak[i], 0, ""));
+                    baseline[i], peak[i], devicePeak[i], resident, 0, ""));
         }
     }
 
@@ -319,7 +325,7 @@ public final class Comparison {
             for (int i = 0; i < n; i++) {
                 Backend backend = backends.get(i);
                 rows.add(new Row(workload.name(), backend.name(), backend.description(), size, host, new Timings(field[i]), null,
-                        baseline[i], peak[i], devicePeak[i], workload.macs(), "no proof: prover n/a; batch = matrix size"));
+                        baseline[i], peak[i], devicePeak[i], -1, workload.macs(), "no proof: prover n/a; batch = matrix size"));
             }
         } finally {
             for (DeviceTensor t : resident) t.close();

@@ -20,7 +20,8 @@ public final class ReportCsv {
             "field_median_s", "field_min_s", "field_max_s",
             "prover_median_s", "prover_min_s", "prover_max_s",
             "prover_over_field", "prover_over_float", "field_over_float", "field_over_verifier",
-            "heap_baseline_bytes", "peak_heap_bytes", "device_peak_bytes", "field_macs_per_s",
+            "heap_baseline_bytes", "peak_heap_bytes", "device_peak_bytes", "peak_resident_bytes", "peak_resident_bytes_per_sample",
+            "field_macs_per_s",
             "backend_description", "note");
 
     private ReportCsv() {
@@ -35,7 +36,7 @@ public final class ReportCsv {
                         median(h.floatInference()), min(h.floatInference()), max(h.floatInference()),
                         median(h.verifier()), min(h.verifier()), max(h.verifier()),
                         h.floatOverVerifier(), count(h.proofBytes()),
-                        null, null, null, null, null, null, null, null, null, null, null, null, null, null, "", h.note());
+                        null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, "", h.note());
             }
             for (Row r : report.rowsOf(workload)) {
                 line(out, r.workload(), r.backend(), r.batch(), r.measured() ? runs : null,
@@ -44,6 +45,7 @@ public final class ReportCsv {
                         median(r.prover()), min(r.prover()), max(r.prover()),
                         r.proverOverField(), r.proverOverFloat(), r.fieldOverFloat(), r.fieldOverVerifier(),
                         count(r.heapBaselineBytes()), count(r.peakHeapBytes()), count(r.devicePeakBytes()),
+                        count(r.peakResidentBytes()), r.peakResidentBytesPerSample(),
                         r.fieldMacsPerSecond(), r.backendDescription(), r.note());
             }
         }

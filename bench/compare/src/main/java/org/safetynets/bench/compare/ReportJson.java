@@ -67,6 +67,8 @@ public final class ReportJson {
             count(row, "heap_baseline_bytes", r.heapBaselineBytes());
             count(row, "peak_heap_bytes", r.peakHeapBytes());
             count(row, "device_peak_bytes", r.devicePeakBytes());
+            count(row, "peak_resident_bytes", r.peakResidentBytes());
+            number(row, "peak_resident_bytes_per_sample", r.peakResidentBytesPerSample());
             number(row, "field_macs_per_s", r.fieldMacsPerSecond());
             row.put("note", r.note());
         }

@@ -50,7 +50,8 @@ public final class ReportTable {
             out.append('\n').append(times.render("  "));
             TextTable figures = product
                     ? new TextTable("backend", "size", "field MAC/s", "field/float", "peak heap", "device peak")
-                    : new TextTable("backend", "batch", "prover/field", "prover/float", "field/verifier", "peak heap", "device peak");
+                    : new TextTable("backend", "batch", "prover/field", "prover/float", "field/verifier", "peak resident", "per sample",
+                            "peak heap", "device peak");
             for (Row r : rows) {
                 if (!r.measured()) continue;
                 if (product) {
@@ -58,7 +59,8 @@ public final class ReportTable {
                             bytes(r.peakHeapBytes()), device(r.devicePeakBytes()));
                 } else {
                     figures.add(r.backend(), Integer.toString(r.batch()), ratio(r.proverOverField()), ratio(r.proverOverFloat()),
-                            ratio(r.fieldOverVerifier()), bytes(r.peakHeapBytes()), device(r.devicePeakBytes()));
+                            ratio(r.fieldOverVerifier()), bytes(r.peakResidentBytes()), perSample(r.peakResidentBytesPerSample()),
+                            bytes(r.peakHeapBytes()), device(r.devicePeakBytes()));
                 }
             }
             out.append('\n').append(figures.render("  "));
@@ -86,6 +88,10 @@ public final class ReportTable {
         if (b < 0) return "-";
         if (b < 1024 * 1024) return String.format("%.1f KiB", b / 1024.0);
         return String.format("%.1f MiB", b / (1024.0 * 1024.0));
+    }
+
+    private static String perSample(double b) {
+        return Double.isNaN(b) ? "-" : bytes(Math.round(b));
     }
 
     private static String device(long b) {

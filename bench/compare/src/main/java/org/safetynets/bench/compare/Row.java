@@ -13,12 +13,15 @@ package org.safetynets.bench.compare;
  * @param heapBaselineBytes  heap used (after a collection) just before the prover ran
  * @param peakHeapBytes   the most heap used during any prover run (field product for the matrix product)
  * @param devicePeakBytes the backend's own device-memory high-water mark during the prover, where it reports one
+ * @param peakResidentBytes the peak resident memory (VmHWM) of a process of its own that reads the batch, proves it once on
+ *                        the backend and verifies the proof ({@link ProcessPeak}); -1 where not measured
  * @param macs            multiply-accumulates of one run, for the matrix product (0 otherwise)
  */
 public record Row(String workload, String backend, String backendDescription, int batch, HostRow host, Timings fieldInference,
-                  Timings prover, long heapBaselineBytes, long peakHeapBytes, long devicePeakBytes, double macs, String note) {
+                  Timings prover, long heapBaselineBytes, long peakHeapBytes, long devicePeakBytes, long peakResidentBytes, double macs,
+                  String note) {
     public static Row skipped(String workload, String backend, String backendDescription, int batch, HostRow host, String note) {
-        return new Row(workload, backend, backendDescription, batch, host, null, null, -1, -1, -1, 0, note);
+        return new Row(workload, backend, backendDescription, batch, host, null, null, -1, -1, -1, -1, 0, note);
     }
 
     public boolean measured() {
@@ -43,6 +46,11 @@ public record Row(String workload, String backend, String backendDescription, in
     /** How much cheaper checking the proof is than running the network in the field. */
     public double fieldOverVerifier() {
         return ratio(fieldInference, host.verifier());
+    }
+
+    /** {@link #peakResidentBytes} per sample of the batch; NaN where not measured. */
+    public double peakResidentBytesPerSample() {
+        return peakResidentBytes < 0 ? Double.NaN : (double) peakResidentBytes / batch;
     }
 
     /** Field multiply-accumulates per second of the backend, for the matrix product; NaN otherwise. */

@@ -13,6 +13,7 @@ import org.safetynets.tensor.Shape;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -22,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The harness on the CPU backend (the one on this module's test class path), on workloads small enough for a unit test. */
 class ComparisonTest {
@@ -44,6 +46,14 @@ class ComparisonTest {
             assertTrue(row.host().proofBytes() > 0);
             assertTrue(row.peakHeapBytes() >= row.heapBaselineBytes() && row.heapBaselineBytes() > 0, row::toString);
             assertEquals(-1, row.devicePeakBytes(), "the CPU backend keeps tensors in the heap and reports no device memory");
+            if (ProcessPeak.available()) {
+                // A whole JVM that proved and verified: its resident peak is tens of MiB at least, and below the machine's memory.
+                assertTrue(row.peakResidentBytes() > 16L << 20, row::toString);
+                assertTrue(row.peakResidentBytes() < Runtime.getRuntime().maxMemory() * 4 + (1L << 30), row::toString);
+                assertEquals((double) row.peakResidentBytes() / row.batch(), row.peakResidentBytesPerSample(), 1e-9);
+            } else {
+                assertEquals(-1, row.peakResidentBytes());
+            }
             assertEquals(row.prover().median() / row.fieldInference().median(), row.proverOverField(), 1e-12);
         }
         assertEquals(List.of(1, 5), report.rows().stream().map(Row::batch).toList());
@@ -96,6 +106,7 @@ class ComparisonTest {
                     List.of(cpu, device), line -> { });
             for (Row row : report.rowsOf("tiny")) {
                 if (!row.backend().equals("queueing")) continue;
+                assertEquals(-1, row.peakResidentBytes(), "a backend no process can open by name is not measured in one");
                 assertTrue(row.fieldInference().min() >= DEVICE_SECONDS, "field inference stopped the clock before synchronize(): " + row);
                 assertTrue(row.prover().min() >= DEVICE_SECONDS, "the prover stopped the clock before synchronize(): " + row);
             }
@@ -141,5 +152,17 @@ class ComparisonTest {
     @Test
     void thePapersNetworksAreBuiltInWorkloads() {
         assertEquals(List.of("demo-cnn", "mnist-cnn", "mnist-fc3", "mnist-fc4", "timit-fc", "matmul"), Workloads.names());
+    }
+
+    @Test
+    void theProcessPeakIsTheKernelsHighWaterMarkOfAProcessThatHeldMore() throws Exception {
+        assumeTrue(ProcessPeak.available(), "no /proc/self/status here");
+        long before = ProcessPeak.peakResidentBytes().orElseThrow();
+        // Touch 64 MiB more than this JVM has ever held resident: its high-water mark must rise by about that much.
+        long[] held = new long[(int) ((before + (64L << 20)) / Long.BYTES)];
+        Arrays.fill(held, 1);
+        long after = ProcessPeak.peakResidentBytes().orElseThrow();
+        assertTrue(after >= before + (32L << 20), before + " -> " + after + " bytes");
+        assertEquals(1, held[held.length - 1]); // and held until measured
     }
 }
