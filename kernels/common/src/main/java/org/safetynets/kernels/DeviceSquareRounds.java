@@ -51,10 +51,10 @@ final class DeviceSquareRounds implements SquareRounds {
         if (low != lowVariables) { // the same factor serves every round that binds a variable above it
             if (lowFactor != null) lowFactor.close();
             lowFactor = null;
-            lowFactor = backend.upload(interleaved(Multilinear.productTable(zero, one, 0, low)));
+            lowFactor = backend.upload(KernelBackend.interleaved(Multilinear.productTable(zero, one, 0, low)));
             lowVariables = low;
         }
-        Fp2[] q = backend.squareSums(table, 1 << m, lowFactor, low, interleaved(Multilinear.productTable(zero, one, low, m)),
+        Fp2[] q = backend.squareSums(table, 1 << m, lowFactor, low, KernelBackend.interleaved(Multilinear.productTable(zero, one, low, m)),
                 derive ? 0b101 : 0b111);
         Fp2 q1 = derive ? SquareRounds.q1FromClaim(claim, zero[m], one[m], bound, q[0]) : q[1];
         return SquareRounds.roundFromSums(zero[m], one[m], bound, q[0], q1, q[derive ? 1 : 2]);
@@ -82,15 +82,5 @@ final class DeviceSquareRounds implements SquareRounds {
         if (!table.isBase()) table.close();
         if (lowFactor != null) lowFactor.close();
         lowFactor = null;
-    }
-
-    /** re, im, re, im, ...: the layout square_sums reads its weight factors in. */
-    private static long[] interleaved(long[][] parts) {
-        long[] out = new long[2 * parts[0].length];
-        for (int i = 0; i < parts[0].length; i++) {
-            out[2 * i] = parts[0][i];
-            out[2 * i + 1] = parts[1][i];
-        }
-        return out;
     }
 }

@@ -873,12 +873,22 @@ public abstract class KernelBackend<B> implements Backend {
         return out;
     }
 
-    /** re, im, re, im, ...: the layout product_table_part_ext reads. */
+    /** re, im, re, im, ...: the layout the F_p^2 kernels read small operands in (product_table_part_ext, square_sums). */
     private static long[] interleaved(Fp2[] values) {
         long[] out = new long[2 * values.length];
         for (int i = 0; i < values.length; i++) {
             out[2 * i] = values[i].re();
             out[2 * i + 1] = values[i].im();
+        }
+        return out;
+    }
+
+    /** The same layout from the parts {re, im} of a table ({@code Multilinear.productTable}'s result). */
+    static long[] interleaved(long[][] parts) {
+        long[] out = new long[2 * parts[0].length];
+        for (int i = 0; i < parts[0].length; i++) {
+            out[2 * i] = parts[0][i];
+            out[2 * i + 1] = parts[1][i];
         }
         return out;
     }
