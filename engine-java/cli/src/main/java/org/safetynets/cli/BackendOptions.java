@@ -6,13 +6,19 @@ import org.safetynets.backend.Backends;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
+import java.util.OptionalInt;
 
-/** {@code --backend} and {@code --threads}, shared by the commands that run the network (and the service's {@code serve}). */
+/** {@code --backend}, {@code --device} and {@code --threads}, shared by the commands that run the network (and the service's {@code serve}). */
 public final class BackendOptions {
     @Option(names = "--backend", paramLabel = "NAME", defaultValue = "auto",
             description = "Backend to run on: cpu, opencl, cuda, or auto (the first available; default: ${DEFAULT-VALUE}). "
                     + "`safetynets backends` lists them.")
     String backend;
+
+    @Option(names = "--device", paramLabel = "N",
+            description = "Run on this device of the named backend (cuda or opencl), by its number in `safetynets backends`; "
+                    + "default: the backend's own choice (the first usable GPU).")
+    Integer device;
 
     /** How many host threads per available processor {@code --threads} may ask for. */
     static final int THREADS_PER_PROCESSOR = 4;
@@ -40,6 +46,19 @@ public final class BackendOptions {
     }
 
     /**
+     * MalformedInput unless {@code --device} is absent, or a number at least 0 with a backend named: a device number
+     * indexes one backend's list, so under auto it would pick a device of whichever backend came first.
+     */
+    static OptionalInt requireDevice(String backend, Integer device) {
+        if (device == null) return OptionalInt.empty();
+        if (device < 0) throw new MalformedInput("--device", "must be a device number from `safetynets backends` (0 or more), got " + device);
+        if (backend.equals("auto")) {
+            throw new MalformedInput("--device", "needs --backend cuda or --backend opencl: device numbers belong to one backend's list");
+        }
+        return OptionalInt.of(device);
+    }
+
+    /**
      * Opens the chosen backend. An explicit choice that cannot run here is an error with the reason. Under auto, a
      * backend skipped because it cannot run here (no NVIDIA driver, no OpenCL device) is the machine, not news: it
      * is not printed on every run; {@code safetynets backends} lists each backend with its reason, and with
@@ -47,8 +66,9 @@ public final class BackendOptions {
      */
     public Backend open(PrintWriter err) {
         requireThreads(threads);
+        OptionalInt deviceNumber = requireDevice(backend, device);
         boolean debug = System.getenv("SAFETYNETS_DEBUG") != null;
-        Backend opened = Backends.open(backend, threads, reason -> {
+        Backend opened = Backends.open(backend, threads, deviceNumber, reason -> {
             if (debug) err.println("debug: " + reason);
         });
         err.flush();

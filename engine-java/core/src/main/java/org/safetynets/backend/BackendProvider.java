@@ -1,5 +1,7 @@
 package org.safetynets.backend;
 
+import org.safetynets.BackendUnavailable;
+
 import java.util.List;
 
 /**
@@ -26,4 +28,14 @@ public interface BackendProvider {
 
     /** @param threads host threads to use, or 0 for every core */
     Backend open(int threads);
+
+    /**
+     * Opens the backend on one device, named by its number in {@link #devices()} (what {@code safetynets backends}
+     * prints), instead of the one {@link #open(int)} would choose: a host with several GPUs runs one prover per GPU,
+     * and a Spark executor must use the GPU Spark assigned to its task, not the first. A device that is not there or
+     * cannot be used is a {@link BackendUnavailable} naming it. A backend without devices refuses every number.
+     */
+    default Backend open(int threads, int device) {
+        throw new BackendUnavailable("backend '" + name() + "' runs on the host's cores and has no device " + device + " to choose");
+    }
 }

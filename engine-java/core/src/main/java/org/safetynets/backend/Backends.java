@@ -5,6 +5,7 @@ import org.safetynets.BackendUnavailable;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.ServiceLoader;
 import java.util.function.Consumer;
 
@@ -30,6 +31,21 @@ public final class Backends {
     }
 
     /**
+     * {@link #open(String, int, Consumer)}, on the given device of the named backend when {@code device} is present
+     * (see {@link BackendProvider#open(int, int)}). A device number belongs to one backend's list, so it needs a
+     * backend's name, not "auto".
+     */
+    public static Backend open(String name, int threads, OptionalInt device, Consumer<String> warnings) {
+        return open(name, threads, device, warnings, providers());
+    }
+
+    static Backend open(String name, int threads, OptionalInt device, Consumer<String> warnings, List<BackendProvider> providers) {
+        if (device.isEmpty()) return open(name, threads, warnings, providers);
+        if (name.equals("auto")) throw new IllegalArgumentException("a device number needs a backend's name, not auto");
+        return available(name, providers).open(threads, device.getAsInt());
+    }
+
+    /**
      * {@link #open(String, int, Consumer)} over the given providers, in auto's order. Under "auto" a provider that
      * reports itself available but then fails to open with {@link BackendUnavailable} (a device whose kernels do
      * not build, say) is skipped like one that reports a reason.
@@ -49,6 +65,11 @@ public final class Backends {
             }
             throw new BackendUnavailable("no backend is available (found: " + names(providers) + ")");
         }
+        return available(name, providers).open(threads);
+    }
+
+    /** The provider called {@code name} when it can run here, else the reason and the list of those that can. */
+    private static BackendProvider available(String name, List<BackendProvider> providers) {
         for (BackendProvider provider : providers) {
             if (provider.name().equals(name)) {
                 String reason = provider.unavailableReason();
@@ -56,7 +77,7 @@ public final class Backends {
                     throw new BackendUnavailable("backend '" + name + "' is unavailable: " + reason
                             + "; available: " + availableNames(providers));
                 }
-                return provider.open(threads);
+                return provider;
             }
         }
         throw new BackendUnavailable("unknown backend '" + name + "'; available: " + availableNames(providers) + " or auto");

@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -78,13 +79,30 @@ public final class ExecutorResources {
             List<String> reasons = new ArrayList<>();
             for (String name : names) {
                 try {
-                    return Backends.open(name, threads, reason -> { });
+                    return Backends.open(name, threads, device(name), reason -> { });
                 } catch (BackendUnavailable e) {
                     reasons.add(e.getMessage());
                 }
             }
             throw new BackendUnavailable(gpuAddress == null ? String.join("; ", reasons)
                     : "Spark assigned GPU " + gpuAddress + " but no GPU backend can run on this executor: " + String.join("; ", reasons));
+        }
+
+        /**
+         * The device a GPU backend opens: the first address Spark assigned (a task that asked for several GPUs proves
+         * on one; a batch is not split across devices). Spark's GPU discovery script lists {@code nvidia-smi}'s
+         * indices, which are CUDA's device numbers when the executors run with CUDA_DEVICE_ORDER=PCI_BUS_ID (see the
+         * README); without an address, or for the CPU backend, the backend's own choice.
+         */
+        OptionalInt device(String backend) {
+            if (gpuAddress == null || backend.equals("cpu")) return OptionalInt.empty();
+            String first = gpuAddress.split(",", -1)[0].strip();
+            try {
+                return OptionalInt.of(Integer.parseInt(first));
+            } catch (NumberFormatException e) {
+                throw new BackendUnavailable("Spark assigned GPU address '" + first + "', which is not a device number: "
+                        + "the GPU discovery script must list device numbers (nvidia-smi's indices)");
+            }
         }
     }
 

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.safetynets.BackendUnavailable;
 
 import java.util.List;
+import java.util.OptionalInt;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -33,6 +34,22 @@ class ExecutorResourcesTest {
         ExecutorResources.BackendChoice choice = new ExecutorResources.BackendChoice(List.of("no-such-gpu-backend"), 0, "7");
         BackendUnavailable e = assertThrows(BackendUnavailable.class, choice::open);
         assertTrue(e.getMessage().startsWith("Spark assigned GPU 7 but no GPU backend can run on this executor: "), e.getMessage());
+    }
+
+    @Test
+    void aGpuBackendOpensTheFirstAssignedAddressAndTheCpuBackendNone() {
+        ExecutorResources.BackendChoice two = ExecutorResources.BackendChoice.of("auto", 4, new String[] {"3", "5"});
+        assertEquals(OptionalInt.of(3), two.device("cuda"));
+        assertEquals(OptionalInt.of(3), two.device("opencl"));
+        assertEquals(OptionalInt.empty(), ExecutorResources.BackendChoice.of("cpu", 2, new String[] {"3"}).device("cpu"));
+        assertEquals(OptionalInt.empty(), ExecutorResources.BackendChoice.of("auto", 2, new String[0]).device("cpu"));
+    }
+
+    @Test
+    void anAddressThatIsNotADeviceNumberFailsTheTaskNamingIt() {
+        ExecutorResources.BackendChoice choice = ExecutorResources.BackendChoice.of("auto", 4, new String[] {"GPU-7f3a"});
+        BackendUnavailable e = assertThrows(BackendUnavailable.class, () -> choice.device("cuda"));
+        assertTrue(e.getMessage().startsWith("Spark assigned GPU address 'GPU-7f3a', which is not a device number"), e.getMessage());
     }
 
     @Test

@@ -3,6 +3,7 @@ package org.safetynets.cuda;
 import org.safetynets.BackendUnavailable;
 import org.safetynets.backend.Backend;
 import org.safetynets.backend.BackendProvider;
+import org.safetynets.backend.DeviceNumber;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -51,5 +52,15 @@ public final class CudaBackendProvider implements BackendProvider {
         CudaDevices.Probe probe = CudaDevices.probe();
         if (probe.chosen() == null) throw new BackendUnavailable("backend 'cuda' is unavailable: " + probe.unavailableReason());
         return new CudaBackend(probe.chosen(), probe.driverVersion());
+    }
+
+    /** On the device numbered {@code device} in {@link #devices()}, when it is there and usable. */
+    @Override
+    public Backend open(int threads, int device) {
+        if (threads < 0) throw new IllegalArgumentException("threads must be 0 (all cores) or positive: " + threads);
+        CudaDevices.Probe probe = CudaDevices.probe();
+        CudaDevices.Device chosen = DeviceNumber.pick("cuda", probe.devices(), device, CudaDevices.Device::ordinal,
+                CudaDevices.Device::unusableReason, CudaDevices.Device::describe);
+        return new CudaBackend(chosen, probe.driverVersion());
     }
 }

@@ -3,6 +3,7 @@ package org.safetynets.opencl;
 import org.safetynets.BackendUnavailable;
 import org.safetynets.backend.Backend;
 import org.safetynets.backend.BackendProvider;
+import org.safetynets.backend.DeviceNumber;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -55,5 +56,15 @@ public final class OpenClBackendProvider implements BackendProvider {
         OpenClDevices.Probe probe = OpenClDevices.probe();
         if (probe.chosen() == null) throw new BackendUnavailable("backend 'opencl' is unavailable: " + probe.unavailableReason());
         return new OpenClBackend(probe.chosen());
+    }
+
+    /** On the device numbered {@code device} in {@link #devices()}, when it is there and usable. */
+    @Override
+    public Backend open(int threads, int device) {
+        if (threads < 0) throw new IllegalArgumentException("threads must be 0 (all cores) or positive: " + threads);
+        OpenClDevices.Probe probe = OpenClDevices.probe();
+        OpenClDevices.Device chosen = DeviceNumber.pick("opencl", probe.devices(), device, OpenClDevices.Device::index,
+                OpenClDevices.Device::unusableReason, OpenClDevices.Device::describe);
+        return new OpenClBackend(chosen);
     }
 }

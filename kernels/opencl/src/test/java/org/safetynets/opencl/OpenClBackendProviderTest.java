@@ -1,16 +1,20 @@
 package org.safetynets.opencl;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.safetynets.BackendUnavailable;
 import org.safetynets.backend.Backend;
 import org.safetynets.backend.BackendProvider;
 import org.safetynets.backend.Backends;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The provider as ServiceLoader and the CLI see it: registered, never throwing, consistent with its devices. */
@@ -64,5 +68,21 @@ class OpenClBackendProviderTest {
                 assertEquals(List.of("backend opencl skipped: " + reason), warnings);
             }
         }
+    }
+
+    /** {@code --device N}: each usable device listed opens by its number; a number past the list is named. */
+    @Test
+    void opensTheDeviceItIsGivenByNumber() {
+        OpenClDevices.Probe probe = OpenClDevices.probe();
+        Assumptions.assumeTrue(probe.chosen() != null, () -> "no OpenCL device: " + probe.unavailableReason());
+        for (OpenClDevices.Device device : probe.devices()) {
+            if (!device.usable()) continue;
+            try (Backend backend = Backends.open("opencl", 0, OptionalInt.of(device.index()), w -> { })) {
+                assertTrue(backend.description().contains(device.name()), backend.description() + " / " + device.name());
+            }
+        }
+        int past = probe.devices().size();
+        BackendUnavailable e = assertThrows(BackendUnavailable.class, () -> Backends.open("opencl", 0, OptionalInt.of(past), w -> { }));
+        assertTrue(e.getMessage().startsWith("backend 'opencl' has no device " + past + " (its devices: 0"), e.getMessage());
     }
 }
