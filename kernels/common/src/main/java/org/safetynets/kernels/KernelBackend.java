@@ -70,10 +70,14 @@ public abstract class KernelBackend<B> implements Backend {
             "outer_product_ext", "fold_ext", "fold_base_ext", "round_ext", "square_sums");
     /** conv2d_signed over 8 batch entries in OpenCL's long8 (kernels/src/opencl/vector.cl): only where asked for. */
     public static final String VECTOR_CONVOLUTION = "conv2d_signed8";
+    /** square_sums over 8 pairs per work-item in ulong8 with 32-bit limb products (vector.cl): only where asked for. */
+    public static final String VECTOR_SQUARE_SUMS = "square_sums8";
+    /** The kernels of kernels/src/opencl/vector.cl, launched only by a backend that asks for vector kernels. */
+    public static final List<String> VECTOR_KERNELS = List.of(VECTOR_CONVOLUTION, VECTOR_SQUARE_SUMS);
 
     /** Groups a reduction launches: enough to fill every compute unit several times over. */
     private final int reductionGroups;
-    private final boolean vectorConvolution;
+    private final boolean vectorKernels;
     // Insertion order, so that a leak report frees tensors in the order they were made.
     private final Set<Tensor> open = new LinkedHashSet<>();
     private long toDevice;
@@ -94,12 +98,12 @@ public abstract class KernelBackend<B> implements Backend {
     /**
      * @param computeUnits the device's compute units (OpenCL) or streaming multiprocessors (CUDA): reductions launch
      *                     16 groups per unit, between 16 and 1024 in all
-     * @param vectorConvolution whether the signed convolution may use {@link #VECTOR_CONVOLUTION} when the padded batch
-     *                          is a multiple of 8
+     * @param vectorKernels whether the {@link #VECTOR_KERNELS} may be used: the signed convolution when the padded
+     *                      batch is a multiple of 8, the x^2 sum-check's sums when its blocks hold 8 pairs or more
      */
-    protected KernelBackend(int computeUnits, boolean vectorConvolution) {
+    protected KernelBackend(int computeUnits, boolean vectorKernels) {
         this.reductionGroups = Math.min(1024, Math.max(16, 16 * computeUnits));
-        this.vectorConvolution = vectorConvolution;
+        this.vectorKernels = vectorKernels;
     }
 
     // ---- what a device API supplies ----------------------------------------------------------------------
@@ -485,7 +489,7 @@ public abstract class KernelBackend<B> implements Backend {
             int bp = g.input().paddedBatch();
             // (b, output position, output channel): a work-group shares one (co, oh, ow), see device/inference.h.
             boolean signed = SignedPath.useSigned(chunk, taps) && chunk >= g.kernel();
-            boolean vector = vectorConvolution && signed && bp % 8 == 0;
+            boolean vector = vectorKernels && signed && bp % 8 == 0;
             String kernelName = vector ? VECTOR_CONVOLUTION : signed ? "conv2d_signed" : "conv2d";
             Launch launch = new Launch(kernelName).mem(k).mem(x).mem(y).u32(in.channels()).u32(in.height())
                     .u32(in.width()).u32(in.paddedHeight()).u32(in.paddedWidth()).u32(g.outChannels()).u32(g.outputHeight())
@@ -745,24 +749,28 @@ public abstract class KernelBackend<B> implements Backend {
             fold(table.re(), half, r.re());
             return table;
         }
+        if (table.isBase()) return foldIntoNewParts(table.re(), half, r);
         Tensor re = tensor(table.re(), 2L * half, "folded table (real part)");
-        if (table.isBase()) {
-            Tensor foldedRe = newTensor(half, "folded table (real part, " + half + " elements)");
-            try {
-                Tensor foldedIm = newTensor(half, "folded table (imaginary part, " + half + " elements)");
-                new Launch("fold_base_ext").mem(re).u32(half).u64(r.re()).u64(r.im()).mem(foldedRe).mem(foldedIm)
-                        .run(half, ELEMENTWISE_GROUP);
-                return new ExtTensor(foldedRe, foldedIm);
-            } catch (RuntimeException e) {
-                foldedRe.close();
-                throw e;
-            }
-        }
         Tensor im = tensor(table.im(), 2L * half, "folded table (imaginary part)");
         new Launch("fold_ext").mem(re).mem(im).u32(half).u64(r.re()).u64(r.im()).run(half, ELEMENTWISE_GROUP);
         re.maxMagnitude = -1;
         im.maxMagnitude = -1;
         return table;
+    }
+
+    /** A table of F_p folded by any challenge into new F_p^2 parts of {@code half} entries; the table is left alone. */
+    synchronized ExtTensor foldIntoNewParts(DeviceTensor table, int half, Fp2 r) {
+        Tensor re = tensor(table, 2L * half, "folded table (real part)");
+        Tensor foldedRe = newTensor(half, "folded table (real part, " + half + " elements)");
+        try {
+            Tensor foldedIm = newTensor(half, "folded table (imaginary part, " + half + " elements)");
+            new Launch("fold_base_ext").mem(re).u32(half).u64(r.re()).u64(r.im()).mem(foldedRe).mem(foldedIm)
+                    .run(half, ELEMENTWISE_GROUP);
+            return new ExtTensor(foldedRe, foldedIm);
+        } catch (RuntimeException e) {
+            foldedRe.close();
+            throw e;
+        }
     }
 
     /**
@@ -836,30 +844,61 @@ public abstract class KernelBackend<B> implements Backend {
         return new DeviceSquareRounds(this, zeroWeights, oneWeights, values);
     }
 
+    /** The live table after a {@link #squareSums} launch (the old one, or new parts it folded into) and q. */
+    record SquareSums(ExtTensor table, Fp2[] q) {
+    }
+
     /**
-     * One launch of square_sums: q(t) = sum over i < pairs of W(i) a_t(i)^2 for t in {0, 1, 2} where bit t of
-     * {@code pointMask} is set, W(i) = high[i >> lowBits] * low[i mod 2^lowBits] (both interleaved re, im), in that
-     * order of t. The low factor is a tensor (it stays the same while the rounds bind higher variables), the high
-     * factor is sent with the launch.
+     * One launch of square_sums: q(t) = sum over i < pairs of W(i) a_t(i)^2 for t = 0, [1 where {@code withOne},] 2, in
+     * that order, W(i) = high[i >> lowBits] * low[i mod 2^lowBits] (both interleaved re, im). With a {@code pending}
+     * challenge, A is {@code table} (4 pairs entries) folded by it in the same pass: in place where the table has an
+     * imaginary part, else into new parts (the base table is a witness its owner keeps), which the result holds and
+     * the caller then owns. Without one, {@code table} is A, of F_p. The low factor is a tensor (it stays the same
+     * while the rounds bind higher variables), the high factor is sent with the launch.
      */
-    synchronized Fp2[] squareSums(ExtTensor table, int pairs, DeviceTensor low, int lowBits, long[] high, int pointMask) {
+    synchronized SquareSums squareSums(ExtTensor table, Fp2 pending, int pairs, DeviceTensor low, int lowBits, long[] high,
+                                       boolean withOne) {
         if (pairs < 1 || (long) high.length << lowBits != 2L * pairs) {
             throw new IllegalArgumentException("a high weight factor of " + high.length / 2 + " entries for " + pairs
                     + " pairs and 2^" + lowBits + " low entries");
         }
-        if (pointMask < 1 || pointMask > 0b111) throw new IllegalArgumentException("point mask " + pointMask);
+        if (pending == null && !table.isBase()) throw new IllegalArgumentException("an F_p^2 table with no challenge to fold");
         for (long v : high) requireCanonical(v, "square sums weight");
         Tensor lowFactor = tensor(low, 2L << lowBits, "x^2 sum-check low weight factor");
-        Tensor re = tensor(table.re(), 2L * pairs, "x^2 sum-check table (real part)");
-        Tensor im = table.isBase() ? re : tensor(table.im(), 2L * pairs, "x^2 sum-check table (imaginary part)");
-        int points = Integer.bitCount(pointMask);
-        Launch launch = new Launch("square_sums").mem(re).mem(im).u32(table.isBase() ? 0 : 1).u32(pairs)
-                .mem(lowFactor).u32(lowBits).mem(first.put(high)).u32(pointMask);
-        // One group per block at most: a group takes whole blocks (they share a high weight).
-        long[] sums = reduce(launch, (long) (pairs >> lowBits) * GROUP, 2 * points);
-        Fp2[] out = new Fp2[points];
-        for (int t = 0; t < points; t++) out[t] = new Fp2(sums[2 * t], sums[2 * t + 1]);
-        return out;
+        long live = (pending == null ? 2L : 4L) * pairs;
+        Tensor re = tensor(table.re(), live, "x^2 sum-check table (real part)");
+        Tensor im = table.isBase() ? re : tensor(table.im(), live, "x^2 sum-check table (imaginary part)");
+        ExtTensor out = table;
+        Tensor outRe = re;
+        Tensor outIm = im;
+        if (pending != null && table.isBase()) {
+            outRe = newTensor(2 * pairs, "folded x^2 sum-check table (real part, " + 2 * pairs + " elements)");
+            try {
+                outIm = newTensor(2 * pairs, "folded x^2 sum-check table (imaginary part, " + 2 * pairs + " elements)");
+            } catch (RuntimeException e) {
+                outRe.close();
+                throw e;
+            }
+            out = new ExtTensor(outRe, outIm);
+        } else if (pending != null) {
+            re.maxMagnitude = -1;
+            im.maxMagnitude = -1;
+        }
+        Fp2 r = pending == null ? Fp2.ZERO : pending;
+        try {
+            Launch launch = new Launch(vectorKernels && lowBits >= 3 ? VECTOR_SQUARE_SUMS : "square_sums").mem(re).mem(im).u32(table.isBase() ? 0 : 1).u32(pending == null ? 0 : 1)
+                    .u64(r.re()).u64(r.im()).mem(outRe).mem(outIm).u32(pairs).mem(lowFactor).u32(lowBits).mem(first.put(high))
+                    .u32(withOne ? 1 : 0);
+            int points = withOne ? 3 : 2;
+            // One group per block at most: a group takes whole blocks (they share a high weight).
+            long[] sums = reduce(launch, (long) (pairs >> lowBits) * GROUP, 2 * points);
+            Fp2[] q = new Fp2[points];
+            for (int t = 0; t < points; t++) q[t] = new Fp2(sums[2 * t], sums[2 * t + 1]);
+            return new SquareSums(out, q);
+        } catch (RuntimeException e) {
+            if (out != table) out.close();
+            throw e;
+        }
     }
 
     private static boolean allBase(Fp2[] values) {

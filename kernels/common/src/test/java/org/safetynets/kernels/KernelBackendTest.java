@@ -246,6 +246,11 @@ public abstract class KernelBackendTest {
      */
     @Test
     void squareRoundsOverManyBlocksMatchTheReference() {
+        squareRoundsOverManyBlocksMatchTheReference(backend);
+    }
+
+    /** The test above on {@code device}: a backend of the same device made with other kernel choices. */
+    protected void squareRoundsOverManyBlocksMatchTheReference(KernelBackend<?> device) {
         int k = 17;
         Fp2[] zero = new Fp2[k];
         Fp2[] one = new Fp2[k];
@@ -258,22 +263,22 @@ public abstract class KernelBackendTest {
         one[7] = Fp2.ZERO;
         long[] values = values(1 << k, () -> random.nextInt(4) == 0 ? randomElement() : (random.nextLong(1 << 20) - (1 << 19) + P) % P);
         for (int i = 0; i < values.length; i++) if ((i / 512) % 5 == 2) values[i] = 0;
-        try (DeviceTensor here = backend.upload(values); DeviceTensor there = reference.upload(values);
-             SquareRounds device = backend.squareRounds(zero, one, here);
+        try (DeviceTensor here = device.upload(values); DeviceTensor there = reference.upload(values);
+             SquareRounds rounds = device.squareRounds(zero, one, here);
              SquareRounds expected = reference.squareRounds(zero, one, there)) {
             Fp2 claim = null;
             for (int m = k - 1; m >= 0; m--) {
                 Fp2[] round = expected.roundPolynomial(claim);
                 if (claim == null) claim = round[0].add(round[1]);
-                assertArrayEquals(round, device.roundPolynomial(claim), "round " + m);
+                assertArrayEquals(round, rounds.roundPolynomial(claim), "round " + m);
                 Fp2 r = m % 4 == 1 ? Fp2.of(randomElement()) : new Fp2(randomElement(), randomElement());
                 expected.bind(r);
-                device.bind(r);
+                rounds.bind(r);
                 claim = Univariate.evaluate(round, r);
             }
-            assertEquals(expected.finalValue(), device.finalValue());
+            assertEquals(expected.finalValue(), rounds.finalValue());
         }
-        assertEquals(0, backend.openTensors());
+        assertEquals(0, device.openTensors());
     }
 
     /** Eq tables, folds and rounds over F_p^2 run on the device: a round returns only its coordinates. */
