@@ -6,6 +6,7 @@ import org.safetynets.backend.ExtTensor;
 import org.safetynets.backend.SquareRounds;
 import org.safetynets.field.Fp;
 import org.safetynets.field.Fp2;
+import org.safetynets.poly.Multilinear;
 import org.safetynets.tensor.ConvGeometry;
 import org.safetynets.tensor.Layout;
 import org.safetynets.tensor.PoolGeometry;
@@ -513,9 +514,10 @@ public abstract class KernelBackend<B> implements Backend {
         if (bias.length < s.channels()) throw new IllegalArgumentException("bias has " + bias.length + " entries for " + s.channels() + " channels");
         long[] used = Arrays.copyOf(bias, s.channels());
         for (long beta : used) requireCanonical(beta, "bias");
-        long real = (long) s.size() * layout.batch();
-        new Launch("add_bias").mem(y).mem(first.put(used)).u32(s.height()).u32(s.width()).u32(s.paddedHeight())
-                .u32(s.paddedWidth()).u32(layout.batch()).u32(layout.paddedBatch()).u32(real).run(real, ELEMENTWISE_GROUP);
+        int padded = layout.size();
+        new Launch("add_bias").mem(y).mem(first.put(used)).u32(s.channels()).u32(s.height()).u32(s.width()).u32(layout.batch())
+                .u32(Multilinear.log2(s.paddedHeight())).u32(Multilinear.log2(s.paddedWidth()))
+                .u32(Multilinear.log2(layout.paddedBatch())).u32(padded).run(padded, ELEMENTWISE_GROUP);
         y.maxMagnitude = -1;
     }
 
@@ -529,14 +531,25 @@ public abstract class KernelBackend<B> implements Backend {
 
     @Override
     public synchronized DeviceTensor sumPool(DeviceTensor input, PoolGeometry g) {
+        return sumPool(input, g, false);
+    }
+
+    /** One pass: the squares are pooled as they are read, never stored as a tensor of their own. */
+    @Override
+    public synchronized DeviceTensor squareThenSumPool(DeviceTensor input, PoolGeometry g) {
+        return sumPool(input, g, true);
+    }
+
+    private DeviceTensor sumPool(DeviceTensor input, PoolGeometry g, boolean squared) {
         Layout in = g.input();
         Layout out = g.output();
         Tensor x = tensor(input, in.size(), "pool input");
         Tensor y = newTensor(out.size(), "pool output (" + out.shape() + " x batch " + out.batch() + ")");
         int s = g.window();
         // The output's padded extent is the input's divided by the window (powers of two, window <= extent).
-        new Launch("sum_pool").mem(x).mem(y).u32(s).u32(in.shape().paddedHeight() / s).u32(in.shape().paddedWidth() / s)
-                .u32(in.paddedBatch()).u32(out.size()).run(out.size(), ELEMENTWISE_GROUP);
+        new Launch("sum_pool").mem(x).mem(y).u32(Multilinear.log2(s)).u32(Multilinear.log2(in.shape().paddedHeight() / s))
+                .u32(Multilinear.log2(in.shape().paddedWidth() / s)).u32(Multilinear.log2(in.paddedBatch())).u32(out.size())
+                .u32(squared ? 1 : 0).run(out.size(), ELEMENTWISE_GROUP);
         return y;
     }
 

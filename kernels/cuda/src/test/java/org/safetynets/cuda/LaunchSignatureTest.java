@@ -166,6 +166,7 @@ class LaunchSignatureTest {
             PoolGeometry pool = new PoolGeometry(new Layout(new Shape(2, 8, 8), 3), 4);
             try (DeviceTensor x = b.upload(new long[pool.input().size()]); DeviceTensor eq = b.upload(new long[pool.output().size()])) {
                 b.sumPool(x, pool).close();
+                b.squareThenSumPool(x, pool).close();
                 b.poolOffsetSums(x, eq, pool);
             }
             b.productTable(new long[11], new long[11]).close();
