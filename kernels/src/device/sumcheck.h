@@ -303,3 +303,48 @@ KERNEL void conv_patch_sums(GLOBAL const u64 *x, GLOBAL const u64 *eqRows, GLOBA
     u64 total = group_sum(scratch, acc);
     if (LOCAL_ID(0) == 0) U[u] = fp_reduce(total);
 }
+
+/*
+ * conv_patch_sums over F_p^2: the input x has the parts (xRe, xIm) (hasIm = 0: a table of F_p, xIm never read), the
+ * eq tables are interleaved (re, im), and U's parts go to (uRe, uIm). Per term, e = eqRows[oh] eqCols[ow] (three base
+ * products) weighs x lazily, as square_weigh_ext: re += er xr + (p - ei) xi, im += er xi + ei xr (two terms over F_p).
+ */
+KERNEL void conv_patch_sums_ext(GLOBAL const u64 *xRe, GLOBAL const u64 *xIm, u32 hasIm, GLOBAL const u64 *eqRows,
+                                GLOBAL const u64 *eqCols, GLOBAL const i32 *g, GLOBAL u64 *uRe, GLOBAL u64 *uIm) {
+    LOCAL u64 scratch[SN_GROUP];
+    u32 u = GROUP_ID(0);
+    i32 kp = g[CG_KP];
+    i32 ci = u / (kp * kp);
+    i32 kh = (u / kp) % kp;
+    i32 kw = u % kp;
+    u64 accRe = 0;
+    u64 accIm = 0;
+    if (ci < g[CG_CIN] && kh < g[CG_K] && kw < g[CG_K]) {
+        i32 outW = g[CG_OW];
+        i32 positions = g[CG_OH] * outW;
+        for (i32 q = LOCAL_ID(0); q < positions; q += SN_GROUP) {
+            i32 oh = q / outW;
+            i32 ow = q % outW;
+            i32 ih = oh * g[CG_STRIDE] + kh - g[CG_PAD];
+            i32 iw = ow * g[CG_STRIDE] + kw - g[CG_PAD];
+            if (ih < 0 || ih >= g[CG_H] || iw < 0 || iw >= g[CG_W]) continue;
+            fp2 e = fp2_mul(fp2_make(eqRows[2 * oh], eqRows[2 * oh + 1]), fp2_make(eqCols[2 * ow], eqCols[2 * ow + 1]));
+            i32 at = (ci * g[CG_HP] + ih) * g[CG_WP] + iw;
+            u64 xr = xRe[at];
+            if (hasIm) {
+                u64 xi = xIm[at];
+                accRe = fp_fold(accRe) + fp_term(e.re, xr) + fp_term(fp_sub(0, e.im), xi);
+                accIm = fp_fold(accIm) + fp_term(e.re, xi) + fp_term(e.im, xr);
+            } else {
+                accRe = fp_mac(accRe, e.re, xr);
+                accIm = fp_mac(accIm, e.im, xr);
+            }
+        }
+    }
+    u64 totalRe = group_sum(scratch, fp_fold(accRe)); /* group_sum takes values below 2^63 */
+    u64 totalIm = group_sum(scratch, fp_fold(accIm));
+    if (LOCAL_ID(0) == 0) {
+        uRe[u] = fp_reduce(totalRe);
+        uIm[u] = fp_reduce(totalIm);
+    }
+}

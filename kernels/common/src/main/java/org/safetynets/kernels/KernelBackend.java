@@ -68,7 +68,7 @@ public abstract class KernelBackend<B> implements Backend {
             "matmul_signed", "conv2d", "conv2d_signed", "add_bias", "square", "sum_pool", "product_table_part",
             "outer_product", "fold", "row_combination", "sum_slices", "column_combination", "column_combination_narrow",
             "round_general", "round_pair", "pool_offset_sums", "conv_patch_sums", "product_table_part_ext",
-            "outer_product_ext", "fold_ext", "fold_base_ext", "round_ext", "square_sums");
+            "outer_product_ext", "fold_ext", "fold_base_ext", "round_ext", "square_sums", "conv_patch_sums_ext");
     /** conv2d_signed over 8 batch entries in OpenCL's long8 (kernels/src/opencl/vector.cl): only where asked for. */
     public static final String VECTOR_CONVOLUTION = "conv2d_signed8";
     /** square_sums over 8 pairs per work-item in ulong8 with 32-bit limb products (vector.cl): only where asked for. */
@@ -725,6 +725,47 @@ public abstract class KernelBackend<B> implements Backend {
     // ---- Backend: F_p^2 ----------------------------------------------------------------------------------
     // Tables a challenge touched keep both parts on the device: the product (eq) tables of the verifier's points are
     // built there, folds by F_p^2 challenges run in place, and a round returns only its 2 (degree + 1) coordinates.
+
+    /** conv_patch_sums_ext: U over F_p^2 in one launch, where Backend's default makes up to eight base ones and adds them on the host. */
+    @Override
+    public synchronized ExtTensor convPatchSums(ExtTensor x, Fp2[] eqRows, Fp2[] eqCols, ConvGeometry g) {
+        if (x.isBase() && allBase(eqRows) && allBase(eqCols)) return ExtTensor.base(convPatchSums(x.re(), reals(eqRows), reals(eqCols), g));
+        Shape in = g.input().shape();
+        Tensor xRe = tensor(x.re(), in.paddedSize(), "conv patch input (real part)");
+        Tensor xIm = x.isBase() ? xRe : tensor(x.im(), in.paddedSize(), "conv patch input (imaginary part)");
+        int outH = g.outputHeight();
+        int outW = g.outputWidth();
+        if (eqRows.length < outH || eqCols.length < outW) {
+            throw new IllegalArgumentException("eq tables of " + eqRows.length + " and " + eqCols.length
+                    + " entries for a " + outH + "x" + outW + " output");
+        }
+        long[] rows = interleaved(Arrays.copyOf(eqRows, outH));
+        long[] cols = interleaved(Arrays.copyOf(eqCols, outW));
+        for (long v : rows) requireCanonical(v, "eq row weight");
+        for (long v : cols) requireCanonical(v, "eq column weight");
+        ExtTensor u = newExtTensor(g.kernelColumns(), "conv patch sums");
+        try {
+            // One group per kernel column: the kernel takes its column from GROUP_ID(0).
+            new Launch("conv_patch_sums_ext").mem(xRe).mem(xIm).u32(x.isBase() ? 0 : 1).mem(first.put(rows))
+                    .mem(second.put(cols)).mem(geometry.put(convGeometry(g))).mem(tensor(u.re())).mem(tensor(u.im()))
+                    .run((long) g.kernelColumns() * GROUP, GROUP);
+            return u;
+        } catch (RuntimeException ex) {
+            u.close();
+            throw ex;
+        }
+    }
+
+    /** Both parts of a new table of F_p^2, or neither. */
+    private ExtTensor newExtTensor(int length, String what) {
+        Tensor re = newTensor(length, what + " (real part, " + length + " elements)");
+        try {
+            return new ExtTensor(re, newTensor(length, what + " (imaginary part, " + length + " elements)"));
+        } catch (RuntimeException e) {
+            re.close();
+            throw e;
+        }
+    }
 
     @Override
     public synchronized ExtTensor productTable(Fp2[] zeroWeights, Fp2[] oneWeights) {

@@ -167,6 +167,7 @@ public abstract class KernelBackendTest {
             long[] x = values(g.input().size(), this::randomElement);
             long[] eq = values(g.output().size(), this::randomElement);
             assertSame(new long[][] {x}, (on, t) -> on.sumPool(t[0], g), "pool " + g);
+            assertSame(new long[][] {x}, (on, t) -> on.squareThenSumPool(t[0], g), "x^2 then pool " + g);
             try (DeviceTensor rx = reference.upload(x); DeviceTensor re = reference.upload(eq);
                  DeviceTensor dx = backend.upload(x); DeviceTensor de = backend.upload(eq)) {
                 assertArrayEquals(reference.poolOffsetSums(rx, re, g), backend.poolOffsetSums(dx, de, g), "offsets " + g);
@@ -185,6 +186,39 @@ public abstract class KernelBackendTest {
             reference.fold(theirs, 1 << 19, r);
             assertArrayEquals(reference.download(theirs), backend.download(mine));
         }
+    }
+
+    /**
+     * Conv patch sums over F_p^2 (one device launch) against the reference's sum of base patch sums, for an input of
+     * F_p and of F_p^2 and eq weights of F_p^2 and of F_p: the demo CNN's second convolution (16 x 16 outputs of which
+     * 14 x 14 real), stride and padding, and a kernel wider than the input's rows.
+     */
+    @Test
+    void extensionConvPatchSumsMatchTheReference() {
+        ConvGeometry[] geometries = {new ConvGeometry(new Layout(new Shape(8, 14, 14), 4), 16, 5, 1, 2),
+            new ConvGeometry(new Layout(new Shape(3, 9, 6), 2), 2, 3, 2, 1), new ConvGeometry(new Layout(new Shape(2, 3, 5), 1), 1, 5, 1, 2)};
+        for (ConvGeometry g : geometries) {
+            Shape in = g.input().shape();
+            long[] re = values(in.paddedSize(), this::randomElement);
+            long[] im = values(in.paddedSize(), this::randomElement);
+            for (int kind = 0; kind < 4; kind++) {
+                boolean baseInput = kind == 1;
+                boolean baseRows = kind == 2;
+                boolean baseCols = kind == 3;
+                Fp2[] rows = new Fp2[g.output().shape().paddedHeight()];
+                Fp2[] cols = new Fp2[g.output().shape().paddedWidth()];
+                for (int i = 0; i < rows.length; i++) rows[i] = new Fp2(randomElement(), baseRows ? 0 : randomElement());
+                for (int i = 0; i < cols.length; i++) cols[i] = new Fp2(randomElement(), baseCols ? 0 : randomElement());
+                try (ExtTensor xHere = backend.upload(re, baseInput ? null : im); ExtTensor xThere = reference.upload(re, baseInput ? null : im);
+                     ExtTensor uHere = backend.convPatchSums(xHere, rows, cols, g); ExtTensor uThere = reference.convPatchSums(xThere, rows, cols, g)) {
+                    long[][] expected = parts(reference, uThere);
+                    long[][] actual = parts(backend, uHere);
+                    assertArrayEquals(expected[0], actual[0], g + " kind " + kind + ", real part");
+                    assertArrayEquals(expected[1], actual[1], g + " kind " + kind + ", imaginary part");
+                }
+            }
+        }
+        assertEquals(0, backend.openTensors());
     }
 
     /** Both parts of a table, or its real part alone where {@code im} is null, downloaded from {@code on}. */

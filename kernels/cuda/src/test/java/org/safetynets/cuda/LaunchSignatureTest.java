@@ -16,6 +16,7 @@ import org.safetynets.tensor.PoolGeometry;
 import org.safetynets.tensor.Shape;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -91,7 +92,7 @@ class LaunchSignatureTest {
 
         @Override
         protected void copyFromDevice(Integer memory, long offset, long[] into) {
-            java.util.Arrays.fill(into, readValue);
+            Arrays.fill(into, readValue);
         }
 
         @Override
@@ -156,6 +157,14 @@ class LaunchSignatureTest {
                 long[] cols = new long[conv.outputWidth()];
                 try (DeviceTensor x = b.upload(new long[conv.input().shape().paddedSize()])) {
                     b.convPatchSums(x, rows, cols, conv).close();
+                }
+                Fp2[] extRows = new Fp2[conv.outputHeight()];
+                Fp2[] extCols = new Fp2[conv.outputWidth()];
+                Arrays.fill(extRows, new Fp2(1, 2));
+                Arrays.fill(extCols, Fp2.ONE);
+                try (ExtTensor x = new ExtTensor(b.upload(new long[conv.input().shape().paddedSize()]),
+                        b.upload(new long[conv.input().shape().paddedSize()]))) {
+                    b.convPatchSums(x, extRows, extCols, conv).close(); // conv_patch_sums_ext
                 }
             }
             Layout layout = new Layout(new Shape(3, 4, 4), 5);
