@@ -68,7 +68,8 @@ public abstract class KernelBackend<B> implements Backend {
             "matmul_signed", "conv2d", "conv2d_signed", "add_bias", "square", "sum_pool", "product_table_part",
             "outer_product", "fold", "row_combination", "sum_slices", "column_combination", "column_combination_narrow",
             "round_general", "round_pair", "pool_offset_sums", "conv_patch_sums", "product_table_part_ext",
-            "outer_product_ext", "fold_ext", "fold_base_ext", "round_ext", "square_sums", "conv_patch_sums_ext");
+            "outer_product_ext", "fold_ext", "fold_base_ext", "round_ext", "square_sums", "conv_patch_sums_ext",
+            "ext_from_products");
     /** conv2d_signed over 8 batch entries in OpenCL's long8 (kernels/src/opencl/vector.cl): only where asked for. */
     public static final String VECTOR_CONVOLUTION = "conv2d_signed8";
     /** square_sums over 8 pairs per work-item in ulong8 with 32-bit limb products (vector.cl): only where asked for. */
@@ -725,6 +726,48 @@ public abstract class KernelBackend<B> implements Backend {
     // ---- Backend: F_p^2 ----------------------------------------------------------------------------------
     // Tables a challenge touched keep both parts on the device: the product (eq) tables of the verifier's points are
     // built there, folds by F_p^2 challenges run in place, and a round returns only its 2 (degree + 1) coordinates.
+
+    /** Over F_p^2 on the device: where both operands have imaginary parts, four base combinations added there. */
+    @Override
+    public synchronized ExtTensor rowCombination(ExtTensor weights, ExtTensor matrix, int rows, int cols) {
+        if (weights.isBase() || matrix.isBase()) return Backend.super.rowCombination(weights, matrix, rows, cols);
+        return extensionBilinear(weights, matrix, (a, b) -> rowCombination(a, b, rows, cols));
+    }
+
+    /** Over F_p^2 on the device, as {@link #rowCombination(ExtTensor, ExtTensor, int, int)}. */
+    @Override
+    public synchronized ExtTensor columnCombination(ExtTensor matrix, ExtTensor weights, int rows, int cols) {
+        if (weights.isBase() || matrix.isBase()) return Backend.super.columnCombination(matrix, weights, rows, cols);
+        return extensionBilinear(matrix, weights, (a, b) -> columnCombination(a, b, rows, cols));
+    }
+
+    private interface BaseBilinear {
+        DeviceTensor apply(DeviceTensor a, DeviceTensor b);
+    }
+
+    /**
+     * (a_re + i a_im)(b_re + i b_im) for an operation bilinear over F_p, both operands with imaginary parts: its four
+     * base products combined on the device by ext_from_products, so nothing leaves it (Backend's default adds them on
+     * the host).
+     */
+    private ExtTensor extensionBilinear(ExtTensor a, ExtTensor b, BaseBilinear op) {
+        List<DeviceTensor> made = new ArrayList<>(4);
+        try {
+            made.add(op.apply(a.re(), b.re()));
+            made.add(op.apply(a.im(), b.im()));
+            made.add(op.apply(a.re(), b.im()));
+            made.add(op.apply(a.im(), b.re()));
+            int n = made.get(0).length();
+            new Launch("ext_from_products").mem(tensor(made.get(0))).mem(tensor(made.get(1))).mem(tensor(made.get(2)))
+                    .mem(tensor(made.get(3))).u32(n).run(n, ELEMENTWISE_GROUP);
+            made.get(1).close();
+            made.get(3).close();
+            return new ExtTensor(made.get(0), made.get(2));
+        } catch (RuntimeException e) {
+            for (DeviceTensor t : made) t.close();
+            throw e;
+        }
+    }
 
     /** conv_patch_sums_ext: U over F_p^2 in one launch, where Backend's default makes up to eight base ones and adds them on the host. */
     @Override

@@ -160,6 +160,31 @@ public abstract class KernelBackendTest {
         }
     }
 
+    /** eq^T M and M eq with both operands over F_p^2 (combined on the device) against the reference's by-parts sums. */
+    @Test
+    void extensionCombinationsOfTallWideAndSquareMatrices() {
+        int[][] dims = {{20_000, 5}, {5, 20_000}, {700, 300}, {16, 1024}};
+        for (int[] d : dims) {
+            int rows = d[0], cols = d[1];
+            long[][] m = {values(rows * cols, this::randomElement), values(rows * cols, this::randomElement)};
+            long[][] er = {values(rows, this::randomElement), values(rows, this::randomElement)};
+            long[][] ec = {values(cols, this::randomElement), values(cols, this::randomElement)};
+            try (ExtTensor mHere = backend.upload(m[0], m[1]); ExtTensor mThere = reference.upload(m[0], m[1]);
+                 ExtTensor rHere = backend.upload(er[0], er[1]); ExtTensor rThere = reference.upload(er[0], er[1]);
+                 ExtTensor cHere = backend.upload(ec[0], ec[1]); ExtTensor cThere = reference.upload(ec[0], ec[1]);
+                 ExtTensor rowHere = backend.rowCombination(rHere, mHere, rows, cols);
+                 ExtTensor rowThere = reference.rowCombination(rThere, mThere, rows, cols);
+                 ExtTensor colHere = backend.columnCombination(mHere, cHere, rows, cols);
+                 ExtTensor colThere = reference.columnCombination(mThere, cThere, rows, cols)) {
+                assertArrayEquals(parts(reference, rowThere)[0], parts(backend, rowHere)[0], "row " + rows + "x" + cols + ", real part");
+                assertArrayEquals(parts(reference, rowThere)[1], parts(backend, rowHere)[1], "row " + rows + "x" + cols + ", imaginary part");
+                assertArrayEquals(parts(reference, colThere)[0], parts(backend, colHere)[0], "column " + rows + "x" + cols + ", real part");
+                assertArrayEquals(parts(reference, colThere)[1], parts(backend, colHere)[1], "column " + rows + "x" + cols + ", imaginary part");
+            }
+        }
+        assertEquals(0, backend.openTensors());
+    }
+
     @Test
     void poolWithWideWindowAndLargeBatch() {
         for (PoolGeometry g : new PoolGeometry[] {new PoolGeometry(new Layout(new Shape(3, 17, 9), 70), 8),

@@ -181,6 +181,10 @@ class LaunchSignatureTest {
             b.productTable(new long[11], new long[11]).close();
             b.eqTable(new long[] {1, 2, 3}).close();
             b.fold(d, 512, 7);
+            try (ExtTensor w = new ExtTensor(b.upload(new long[64]), b.upload(new long[64]));
+                 ExtTensor m = new ExtTensor(b.upload(new long[64 * 32]), b.upload(new long[64 * 32]))) {
+                b.rowCombination(w, m, 64, 32).close(); // four base ones, then ext_from_products
+            }
             b.rowCombination(a, c, 64, 32).close(); // one slice
             b.rowCombination(a, c, 2048, 2).close(); // slices, then sum_slices
             b.rowCombination(a, c, 0, 8).close(); // the empty sum
