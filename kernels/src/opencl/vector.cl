@@ -193,3 +193,24 @@ KERNEL void square_sums8(GLOBAL u64 *re, GLOBAL u64 *im, u32 hasIm, u32 fold, u6
     else square_sums8_share(re, im, outRe, outIm, 1, 1, c, d, pairs, low, lowBits, high, withOne, acc);
     square_sums_partials(scratch, acc, withOne, partials);
 }
+
+/*
+ * M * weights with one work-item per row, 8 columns at a time in ulong8 lanes with limb products (column_combination_narrow
+ * of tables.h on a CPU device's vector unit): out[i] = sum over j of M[i, j] e[j], for the real part of the weights and,
+ * where hasIm is set, their imaginary part in the same pass over M (outIm; never written otherwise). cols a multiple of 8.
+ */
+KERNEL void column_combination8(GLOBAL const u64 *M, GLOBAL const u64 *eRe, GLOBAL const u64 *eIm, u32 hasIm, u32 rows,
+                                u32 cols, GLOBAL u64 *outRe, GLOBAL u64 *outIm) {
+    u32 i = GLOBAL_ID(0);
+    if (i >= rows) return;
+    GLOBAL const u64 *row = M + (u64) i * cols;
+    ulong8 accRe = 0;
+    ulong8 accIm = 0;
+    for (u32 j = 0; j < cols; j += 8) {
+        ulong8 m = vload8(0, row + j);
+        accRe = fp8_fold(accRe) + fp8_term(m, vload8(0, eRe + j));
+        if (hasIm) accIm = fp8_fold(accIm) + fp8_term(m, vload8(0, eIm + j));
+    }
+    outRe[i] = fp8_sum(accRe);
+    if (hasIm) outIm[i] = fp8_sum(accIm);
+}

@@ -74,8 +74,10 @@ public abstract class KernelBackend<B> implements Backend {
     public static final String VECTOR_CONVOLUTION = "conv2d_signed8";
     /** square_sums over 8 pairs per work-item in ulong8 with 32-bit limb products (vector.cl): only where asked for. */
     public static final String VECTOR_SQUARE_SUMS = "square_sums8";
+    /** M eq over 8 columns at a time in ulong8, both parts of F_p^2 weights in one pass (vector.cl): only where asked for. */
+    public static final String VECTOR_COLUMN_COMBINATION = "column_combination8";
     /** The kernels of kernels/src/opencl/vector.cl, launched only by a backend that asks for vector kernels. */
-    public static final List<String> VECTOR_KERNELS = List.of(VECTOR_CONVOLUTION, VECTOR_SQUARE_SUMS);
+    public static final List<String> VECTOR_KERNELS = List.of(VECTOR_CONVOLUTION, VECTOR_SQUARE_SUMS, VECTOR_COLUMN_COMBINATION);
 
     /** Groups a reduction launches: enough to fill every compute unit several times over. */
     private final int reductionGroups;
@@ -101,7 +103,8 @@ public abstract class KernelBackend<B> implements Backend {
      * @param computeUnits the device's compute units (OpenCL) or streaming multiprocessors (CUDA): reductions launch
      *                     16 groups per unit, between 16 and 1024 in all
      * @param vectorKernels whether the {@link #VECTOR_KERNELS} may be used: the signed convolution when the padded
-     *                      batch is a multiple of 8, the x^2 sum-check's sums when its blocks hold 8 pairs or more
+     *                      batch is a multiple of 8, the x^2 sum-check's sums when its blocks hold 8 pairs or more,
+     *                      M eq when the row-per-work-item kernel serves and the columns are a multiple of 8
      */
     protected KernelBackend(int computeUnits, boolean vectorKernels) {
         this.reductionGroups = Math.min(1024, Math.max(16, 16 * computeUnits));
@@ -615,7 +618,9 @@ public abstract class KernelBackend<B> implements Backend {
         Tensor e = tensor(weights, cols, "column weights");
         Tensor out = newTensor(rows, "column combination (" + rows + " elements)");
         try {
-            if (cols <= NARROW_COLUMNS || rows >= ROWS_PER_ITEM_FROM) {
+            if (vectorColumns(rows, cols)) {
+                new Launch(VECTOR_COLUMN_COMBINATION).mem(m).mem(e).mem(e).u32(0).u32(rows).u32(cols).mem(out).mem(out).run(rows, GROUP);
+            } else if (cols <= NARROW_COLUMNS || rows >= ROWS_PER_ITEM_FROM) {
                 new Launch("column_combination_narrow").mem(m).mem(e).u32(rows).u32(cols).mem(out).run(rows, GROUP);
             } else {
                 // One group per row: the kernel takes its row from GROUP_ID(0).
@@ -734,11 +739,33 @@ public abstract class KernelBackend<B> implements Backend {
         return extensionBilinear(weights, matrix, (a, b) -> rowCombination(a, b, rows, cols));
     }
 
-    /** Over F_p^2 on the device, as {@link #rowCombination(ExtTensor, ExtTensor, int, int)}. */
+    /**
+     * Over F_p^2 on the device, as {@link #rowCombination(ExtTensor, ExtTensor, int, int)}; a base matrix with F_p^2
+     * weights, where the vector kernel serves, in one pass over the matrix for both parts.
+     */
     @Override
     public synchronized ExtTensor columnCombination(ExtTensor matrix, ExtTensor weights, int rows, int cols) {
+        if (matrix.isBase() && !weights.isBase() && vectorColumns(rows, cols)) {
+            Tensor m = tensor(matrix.re(), (long) rows * cols, "matrix");
+            Tensor eRe = tensor(weights.re(), cols, "column weights (real part)");
+            Tensor eIm = tensor(weights.im(), cols, "column weights (imaginary part)");
+            ExtTensor out = newExtTensor(rows, "column combination");
+            try {
+                new Launch(VECTOR_COLUMN_COMBINATION).mem(m).mem(eRe).mem(eIm).u32(1).u32(rows).u32(cols)
+                        .mem(tensor(out.re())).mem(tensor(out.im())).run(rows, GROUP);
+                return out;
+            } catch (RuntimeException ex) {
+                out.close();
+                throw ex;
+            }
+        }
         if (weights.isBase() || matrix.isBase()) return Backend.super.columnCombination(matrix, weights, rows, cols);
         return extensionBilinear(matrix, weights, (a, b) -> columnCombination(a, b, rows, cols));
+    }
+
+    /** Whether M eq runs {@link #VECTOR_COLUMN_COMBINATION}: one work-item per row (as the narrow kernel), 8 columns at a time. */
+    private boolean vectorColumns(int rows, int cols) {
+        return vectorKernels && cols > 0 && cols % 8 == 0 && (cols <= NARROW_COLUMNS || rows >= ROWS_PER_ITEM_FROM);
     }
 
     private interface BaseBilinear {

@@ -149,7 +149,7 @@ public abstract class KernelBackendTest {
 
     @Test
     void combinationsOfTallWideAndSquareMatrices() {
-        int[][] dims = {{20_000, 5}, {5, 20_000}, {700, 300}, {4096, 17}, {16, 1024}};
+        int[][] dims = {{20_000, 5}, {5, 20_000}, {700, 300}, {4096, 17}, {16, 1024}, {2048, 256}, {3000, 8}};
         for (int[] d : dims) {
             int rows = d[0], cols = d[1];
             long[] m = values(rows * cols, this::randomElement);
@@ -160,10 +160,13 @@ public abstract class KernelBackendTest {
         }
     }
 
-    /** eq^T M and M eq with both operands over F_p^2 (combined on the device) against the reference's by-parts sums. */
+    /**
+     * eq^T M and M eq with both operands over F_p^2 (combined on the device), and M eq of a base matrix with F_p^2
+     * weights (one pass for both parts where the vector kernel serves), against the reference's by-parts sums.
+     */
     @Test
     void extensionCombinationsOfTallWideAndSquareMatrices() {
-        int[][] dims = {{20_000, 5}, {5, 20_000}, {700, 300}, {16, 1024}};
+        int[][] dims = {{20_000, 5}, {5, 20_000}, {700, 300}, {16, 1024}, {2048, 256}, {3000, 8}};
         for (int[] d : dims) {
             int rows = d[0], cols = d[1];
             long[][] m = {values(rows * cols, this::randomElement), values(rows * cols, this::randomElement)};
@@ -180,6 +183,13 @@ public abstract class KernelBackendTest {
                 assertArrayEquals(parts(reference, rowThere)[1], parts(backend, rowHere)[1], "row " + rows + "x" + cols + ", imaginary part");
                 assertArrayEquals(parts(reference, colThere)[0], parts(backend, colHere)[0], "column " + rows + "x" + cols + ", real part");
                 assertArrayEquals(parts(reference, colThere)[1], parts(backend, colHere)[1], "column " + rows + "x" + cols + ", imaginary part");
+            }
+            try (ExtTensor mHere = backend.upload(m[0], null); ExtTensor mThere = reference.upload(m[0], null);
+                 ExtTensor cHere = backend.upload(ec[0], ec[1]); ExtTensor cThere = reference.upload(ec[0], ec[1]);
+                 ExtTensor colHere = backend.columnCombination(mHere, cHere, rows, cols);
+                 ExtTensor colThere = reference.columnCombination(mThere, cThere, rows, cols)) {
+                assertArrayEquals(parts(reference, colThere)[0], parts(backend, colHere)[0], "base column " + rows + "x" + cols + ", real part");
+                assertArrayEquals(parts(reference, colThere)[1], parts(backend, colHere)[1], "base column " + rows + "x" + cols + ", imaginary part");
             }
         }
         assertEquals(0, backend.openTensors());
