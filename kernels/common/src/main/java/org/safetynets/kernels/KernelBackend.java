@@ -373,6 +373,7 @@ public abstract class KernelBackend<B> implements Backend {
         int groups = reductionGroups(items);
         B partial = partials.ensure((long) groups * width, 8);
         launch.mem(partial).run((long) groups * GROUP, GROUP);
+        if (groups == 1) return read(partial, 0, width); // one group's canonical partials are the sums: no second launch
         B result = results.ensure(width, 8);
         // reduce_sums runs as a single group: every group's partial is read by one of its GROUP work-items.
         new Launch("reduce_sums").mem(partial).u32(groups).u32(width).mem(result).run(GROUP, GROUP);
