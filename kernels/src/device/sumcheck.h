@@ -273,6 +273,28 @@ KERNEL void pool_offset_sums(GLOBAL const u64 *X, GLOBAL const u64 *eq, u32 s, u
     }
 }
 
+/* Kernel column u = (ci*kp + kh)*kp + kw of conv2d's geometry g (CG_*): whether it is real (ci, kh, kw not padding). */
+DEVICE int conv_patch_column(GLOBAL const i32 *g, u32 u, i32 *ci, i32 *kh, i32 *kw) {
+    i32 kp = g[CG_KP];
+    *ci = u / (kp * kp);
+    *kh = (u / kp) % kp;
+    *kw = u % kp;
+    return *ci < g[CG_CIN] && *kh < g[CG_K] && *kw < g[CG_K];
+}
+
+/*
+ * The padded input feature that output position q = oh*outW + ow (oh, ow set here) reads through kernel column
+ * (ci, kh, kw), or -1 outside the input.
+ */
+DEVICE i32 conv_patch_input(GLOBAL const i32 *g, i32 ci, i32 kh, i32 kw, i32 q, i32 *oh, i32 *ow) {
+    *oh = q / g[CG_OW];
+    *ow = q % g[CG_OW];
+    i32 ih = *oh * g[CG_STRIDE] + kh - g[CG_PAD];
+    i32 iw = *ow * g[CG_STRIDE] + kw - g[CG_PAD];
+    if (ih < 0 || ih >= g[CG_H] || iw < 0 || iw >= g[CG_W]) return -1;
+    return (ci * g[CG_HP] + ih) * g[CG_WP] + iw;
+}
+
 /*
  * The conv sub-protocol's patch sums, one work-group per kernel column u = (ci*kp + kh)*kp + kw:
  * U[u] = sum over real output positions (oh, ow) of eqRows[oh] * eqCols[ow] * x[ci, oh*stride + kh - pad, ow*stride + kw - pad]
@@ -283,21 +305,13 @@ KERNEL void conv_patch_sums(GLOBAL const u64 *x, GLOBAL const u64 *eqRows, GLOBA
                             GLOBAL u64 *U) {
     LOCAL u64 scratch[SN_GROUP];
     u32 u = GROUP_ID(0);
-    i32 kp = g[CG_KP];
-    i32 ci = u / (kp * kp);
-    i32 kh = (u / kp) % kp;
-    i32 kw = u % kp;
+    i32 ci, kh, kw;
     u64 acc = 0;
-    if (ci < g[CG_CIN] && kh < g[CG_K] && kw < g[CG_K]) {
-        i32 outW = g[CG_OW];
-        i32 positions = g[CG_OH] * outW;
-        for (i32 q = LOCAL_ID(0); q < positions; q += SN_GROUP) {
-            i32 oh = q / outW;
-            i32 ow = q % outW;
-            i32 ih = oh * g[CG_STRIDE] + kh - g[CG_PAD];
-            i32 iw = ow * g[CG_STRIDE] + kw - g[CG_PAD];
-            if (ih < 0 || ih >= g[CG_H] || iw < 0 || iw >= g[CG_W]) continue;
-            acc = fp_mac(acc, fp_mul(eqRows[oh], eqCols[ow]), x[(ci * g[CG_HP] + ih) * g[CG_WP] + iw]);
+    if (conv_patch_column(g, u, &ci, &kh, &kw)) {
+        for (i32 q = LOCAL_ID(0); q < g[CG_OH] * g[CG_OW]; q += SN_GROUP) {
+            i32 oh, ow;
+            i32 at = conv_patch_input(g, ci, kh, kw, q, &oh, &ow);
+            if (at >= 0) acc = fp_mac(acc, fp_mul(eqRows[oh], eqCols[ow]), x[at]);
         }
     }
     u64 total = group_sum(scratch, acc);
@@ -313,23 +327,15 @@ KERNEL void conv_patch_sums_ext(GLOBAL const u64 *xRe, GLOBAL const u64 *xIm, u3
                                 GLOBAL const u64 *eqCols, GLOBAL const i32 *g, GLOBAL u64 *uRe, GLOBAL u64 *uIm) {
     LOCAL u64 scratch[SN_GROUP];
     u32 u = GROUP_ID(0);
-    i32 kp = g[CG_KP];
-    i32 ci = u / (kp * kp);
-    i32 kh = (u / kp) % kp;
-    i32 kw = u % kp;
+    i32 ci, kh, kw;
     u64 accRe = 0;
     u64 accIm = 0;
-    if (ci < g[CG_CIN] && kh < g[CG_K] && kw < g[CG_K]) {
-        i32 outW = g[CG_OW];
-        i32 positions = g[CG_OH] * outW;
-        for (i32 q = LOCAL_ID(0); q < positions; q += SN_GROUP) {
-            i32 oh = q / outW;
-            i32 ow = q % outW;
-            i32 ih = oh * g[CG_STRIDE] + kh - g[CG_PAD];
-            i32 iw = ow * g[CG_STRIDE] + kw - g[CG_PAD];
-            if (ih < 0 || ih >= g[CG_H] || iw < 0 || iw >= g[CG_W]) continue;
+    if (conv_patch_column(g, u, &ci, &kh, &kw)) {
+        for (i32 q = LOCAL_ID(0); q < g[CG_OH] * g[CG_OW]; q += SN_GROUP) {
+            i32 oh, ow;
+            i32 at = conv_patch_input(g, ci, kh, kw, q, &oh, &ow);
+            if (at < 0) continue;
             fp2 e = fp2_mul(fp2_make(eqRows[2 * oh], eqRows[2 * oh + 1]), fp2_make(eqCols[2 * ow], eqCols[2 * ow + 1]));
-            i32 at = (ci * g[CG_HP] + ih) * g[CG_WP] + iw;
             u64 xr = xRe[at];
             if (hasIm) {
                 u64 xi = xIm[at];
