@@ -76,8 +76,11 @@ public abstract class KernelBackend<B> implements Backend {
     public static final String VECTOR_SQUARE_SUMS = "square_sums8";
     /** M eq over 8 columns at a time in ulong8, both parts of F_p^2 weights in one pass (vector.cl): only where asked for. */
     public static final String VECTOR_COLUMN_COMBINATION = "column_combination8";
+    /** sum_pool over 8 batch entries per work-item in ulong8 (vector.cl): only where asked for. */
+    public static final String VECTOR_SUM_POOL = "sum_pool8";
     /** The kernels of kernels/src/opencl/vector.cl, launched only by a backend that asks for vector kernels. */
-    public static final List<String> VECTOR_KERNELS = List.of(VECTOR_CONVOLUTION, VECTOR_SQUARE_SUMS, VECTOR_COLUMN_COMBINATION);
+    public static final List<String> VECTOR_KERNELS = List.of(VECTOR_CONVOLUTION, VECTOR_SQUARE_SUMS, VECTOR_COLUMN_COMBINATION,
+            VECTOR_SUM_POOL);
 
     /** Groups a reduction launches: enough to fill every compute unit several times over. */
     private final int reductionGroups;
@@ -104,7 +107,8 @@ public abstract class KernelBackend<B> implements Backend {
      *                     16 groups per unit, between 16 and 1024 in all
      * @param vectorKernels whether the {@link #VECTOR_KERNELS} may be used: the signed convolution when the padded
      *                      batch is a multiple of 8, the x^2 sum-check's sums when its blocks hold 8 pairs or more,
-     *                      M eq when the row-per-work-item kernel serves and the columns are a multiple of 8
+     *                      M eq when the row-per-work-item kernel serves and the columns are a multiple of 8, sum
+     *                      pooling when the padded batch is a multiple of 8
      */
     protected KernelBackend(int computeUnits, boolean vectorKernels) {
         this.reductionGroups = Math.min(1024, Math.max(16, 16 * computeUnits));
@@ -552,9 +556,10 @@ public abstract class KernelBackend<B> implements Backend {
         Tensor y = newTensor(out.size(), "pool output (" + out.shape() + " x batch " + out.batch() + ")");
         int s = g.window();
         // The output's padded extent is the input's divided by the window (powers of two, window <= extent).
-        new Launch("sum_pool").mem(x).mem(y).u32(Multilinear.log2(s)).u32(Multilinear.log2(in.shape().paddedHeight() / s))
+        boolean vector = vectorKernels && in.paddedBatch() % 8 == 0;
+        new Launch(vector ? VECTOR_SUM_POOL : "sum_pool").mem(x).mem(y).u32(Multilinear.log2(s)).u32(Multilinear.log2(in.shape().paddedHeight() / s))
                 .u32(Multilinear.log2(in.shape().paddedWidth() / s)).u32(Multilinear.log2(in.paddedBatch())).u32(out.size())
-                .u32(squared ? 1 : 0).run(out.size(), ELEMENTWISE_GROUP);
+                .u32(squared ? 1 : 0).run(vector ? out.size() / 8 : out.size(), ELEMENTWISE_GROUP);
         return y;
     }
 
