@@ -180,6 +180,22 @@ KERNEL void square(GLOBAL const u64 *X, GLOBAL u64 *Y, u32 n) {
 }
 
 /*
+ * For sum_pool's output entry i = (c, oh, ow, b): the index in X of its window's first entry (c, oh*s, ow*s, b), and
+ * in *rowStride, *columnStride the index steps of dh and dw. Coordinates are bit fields of i (see sum_pool).
+ */
+DEVICE u64 sum_pool_window(u32 i, u32 sBits, u32 outHpBits, u32 outWpBits, u32 bpBits, u64 *rowStride, u64 *columnStride) {
+    u32 b = i & ((1u << bpBits) - 1);
+    u32 ow = (i >> bpBits) & ((1u << outWpBits) - 1);
+    u32 oh = (i >> (bpBits + outWpBits)) & ((1u << outHpBits) - 1);
+    u32 c = i >> (bpBits + outWpBits + outHpBits);
+    u32 wpBits = outWpBits + sBits;
+    u32 hpBits = outHpBits + sBits;
+    *rowStride = (u64) 1 << (wpBits + bpBits);
+    *columnStride = (u64) 1 << bpBits;
+    return ((((u64) ((c << hpBits) + (oh << sBits)) << wpBits) + (ow << sBits)) << bpBits) + b;
+}
+
+/*
  * One work-item per entry of the padded output (n of them): Y[c, oh, ow, b] = sum over dh, dw < s of
  * X[c, oh*s + dh, ow*s + dw, b], or of its square where squared is set (x^2 then pooling, without the squares as a
  * tensor). s = 2^sBits; the output's padded height and width (2^outHpBits, 2^outWpBits) are the input's divided by s,
@@ -189,20 +205,12 @@ KERNEL void sum_pool(GLOBAL const u64 *X, GLOBAL u64 *Y, u32 sBits, u32 outHpBit
                      u32 squared) {
     u32 i = GLOBAL_ID(0);
     if (i >= n) return;
-    u32 b = i & ((1u << bpBits) - 1);
-    u32 ow = (i >> bpBits) & ((1u << outWpBits) - 1);
-    u32 oh = (i >> (bpBits + outWpBits)) & ((1u << outHpBits) - 1);
-    u32 c = i >> (bpBits + outWpBits + outHpBits);
-    u32 s = 1u << sBits;
-    u32 wpBits = outWpBits + sBits;
-    u32 hpBits = outHpBits + sBits;
+    u64 rowStride, columnStride;
+    GLOBAL const u64 *window = X + sum_pool_window(i, sBits, outHpBits, outWpBits, bpBits, &rowStride, &columnStride);
     u64 sum = 0;
-    for (u32 dh = 0; dh < s; dh++) {
-        GLOBAL const u64 *row = X + ((((u64) ((c << hpBits) + (oh << sBits) + dh) << wpBits) + (ow << sBits)) << bpBits) + b;
-        for (u32 dw = 0; dw < s; dw++) {
-            u64 x = row[(u64) dw << bpBits];
-            sum = squared ? fp_mac(sum, x, x) : fp_fold(sum) + x;
-        }
+    for (u32 o = 0; o < (1u << (2 * sBits)); o++) { /* window offset o = dh*s + dw */
+        u64 x = window[(o >> sBits) * rowStride + (o & ((1u << sBits) - 1)) * columnStride];
+        sum = squared ? fp_mac(sum, x, x) : fp_fold(sum) + x;
     }
     Y[i] = fp_reduce(sum);
 }

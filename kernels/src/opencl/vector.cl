@@ -224,20 +224,12 @@ KERNEL void sum_pool8(GLOBAL const u64 *X, GLOBAL u64 *Y, u32 sBits, u32 outHpBi
                       u32 squared) {
     u32 i = GLOBAL_ID(0) * 8;
     if (i >= n) return;
-    u32 b = i & ((1u << bpBits) - 1);
-    u32 ow = (i >> bpBits) & ((1u << outWpBits) - 1);
-    u32 oh = (i >> (bpBits + outWpBits)) & ((1u << outHpBits) - 1);
-    u32 c = i >> (bpBits + outWpBits + outHpBits);
-    u32 s = 1u << sBits;
-    u32 wpBits = outWpBits + sBits;
-    u32 hpBits = outHpBits + sBits;
+    u64 rowStride, columnStride;
+    GLOBAL const u64 *window = X + sum_pool_window(i, sBits, outHpBits, outWpBits, bpBits, &rowStride, &columnStride);
     ulong8 sum = 0;
-    for (u32 dh = 0; dh < s; dh++) {
-        GLOBAL const u64 *row = X + ((((u64) ((c << hpBits) + (oh << sBits) + dh) << wpBits) + (ow << sBits)) << bpBits) + b;
-        for (u32 dw = 0; dw < s; dw++) {
-            ulong8 x = vload8(0, row + ((u64) dw << bpBits));
-            sum = fp8_fold(sum) + (squared ? fp8_term(x, x) : x);
-        }
+    for (u32 o = 0; o < (1u << (2 * sBits)); o++) { /* window offset o = dh*s + dw */
+        ulong8 x = vload8(0, window + (o >> sBits) * rowStride + (o & ((1u << sBits) - 1)) * columnStride);
+        sum = fp8_fold(sum) + (squared ? fp8_term(x, x) : x);
     }
     ulong8 r = fp8_fold(sum);
     vstore8(select(r, r - SN_P, r >= SN_P), 0, Y + i);
