@@ -157,18 +157,21 @@ KERNEL void conv2d_signed(GLOBAL const u64 *K, GLOBAL const u64 *X, GLOBAL u64 *
     Y[at] = i64_to_field(acc);
 }
 
-/* In place: Y[c, h, w, b] += bias[c] at every real position (c < C, h < H, w < W, b < batch); n = C*H*W*batch. */
-KERNEL void add_bias(GLOBAL u64 *Y, GLOBAL const u64 *bias, u32 H, u32 W, u32 Hp, u32 Wp, u32 batch, u32 bp, u32 n) {
+/*
+ * In place: Y[c, h, w, b] += bias[c] at every real position (c < C, h < H, w < W, b < batch), one work-item per
+ * padded entry (n = Cp*Hp*Wp*bp of them). The padded extents are powers of two, so the coordinates are bit fields
+ * of the index (wpBits, hpBits, bpBits wide): shifts, where divisions by the real extents cost more than the
+ * padding's idle work-items.
+ */
+KERNEL void add_bias(GLOBAL u64 *Y, GLOBAL const u64 *bias, u32 C, u32 H, u32 W, u32 batch, u32 hpBits, u32 wpBits,
+                     u32 bpBits, u32 n) {
     u32 i = GLOBAL_ID(0);
     if (i >= n) return;
-    u32 b = i % batch;
-    u32 rest = i / batch;
-    u32 w = rest % W;
-    rest /= W;
-    u32 h = rest % H;
-    u32 c = rest / H;
-    u64 at = ((u64) (c * Hp + h) * Wp + w) * bp + b;
-    Y[at] = fp_add(Y[at], bias[c]);
+    u32 b = i & ((1u << bpBits) - 1);
+    u32 w = (i >> bpBits) & ((1u << wpBits) - 1);
+    u32 h = (i >> (bpBits + wpBits)) & ((1u << hpBits) - 1);
+    u32 c = i >> (bpBits + wpBits + hpBits);
+    if (b < batch && w < W && h < H && c < C) Y[i] = fp_add(Y[i], bias[c]);
 }
 
 KERNEL void square(GLOBAL const u64 *X, GLOBAL u64 *Y, u32 n) {
@@ -177,23 +180,37 @@ KERNEL void square(GLOBAL const u64 *X, GLOBAL u64 *Y, u32 n) {
 }
 
 /*
- * One work-item per entry of the padded output (n of them): Y[c, oh, ow, b] = sum over dh, dw < s of
- * X[c, oh*s + dh, ow*s + dw, b]; the output's padded height and width are the input's divided by s.
+ * For sum_pool's output entry i = (c, oh, ow, b): the index in X of its window's first entry (c, oh*s, ow*s, b), and
+ * in *rowStride, *columnStride the index steps of dh and dw. Coordinates are bit fields of i (see sum_pool).
  */
-KERNEL void sum_pool(GLOBAL const u64 *X, GLOBAL u64 *Y, u32 s, u32 outHp, u32 outWp, u32 bp, u32 n) {
+DEVICE u64 sum_pool_window(u32 i, u32 sBits, u32 outHpBits, u32 outWpBits, u32 bpBits, u64 *rowStride, u64 *columnStride) {
+    u32 b = i & ((1u << bpBits) - 1);
+    u32 ow = (i >> bpBits) & ((1u << outWpBits) - 1);
+    u32 oh = (i >> (bpBits + outWpBits)) & ((1u << outHpBits) - 1);
+    u32 c = i >> (bpBits + outWpBits + outHpBits);
+    u32 wpBits = outWpBits + sBits;
+    u32 hpBits = outHpBits + sBits;
+    *rowStride = (u64) 1 << (wpBits + bpBits);
+    *columnStride = (u64) 1 << bpBits;
+    return ((((u64) ((c << hpBits) + (oh << sBits)) << wpBits) + (ow << sBits)) << bpBits) + b;
+}
+
+/*
+ * One work-item per entry of the padded output (n of them): Y[c, oh, ow, b] = sum over dh, dw < s of
+ * X[c, oh*s + dh, ow*s + dw, b], or of its square where squared is set (x^2 then pooling, without the squares as a
+ * tensor). s = 2^sBits; the output's padded height and width (2^outHpBits, 2^outWpBits) are the input's divided by s,
+ * and the padded batch is 2^bpBits, so coordinates are bit fields of the index.
+ */
+KERNEL void sum_pool(GLOBAL const u64 *X, GLOBAL u64 *Y, u32 sBits, u32 outHpBits, u32 outWpBits, u32 bpBits, u32 n,
+                     u32 squared) {
     u32 i = GLOBAL_ID(0);
     if (i >= n) return;
-    u32 b = i % bp;
-    u32 rest = i / bp;
-    u32 ow = rest % outWp;
-    rest /= outWp;
-    u32 oh = rest % outHp;
-    u32 c = rest / outHp;
-    u32 hp = outHp * s;
-    u32 wp = outWp * s;
+    u64 rowStride, columnStride;
+    GLOBAL const u64 *window = X + sum_pool_window(i, sBits, outHpBits, outWpBits, bpBits, &rowStride, &columnStride);
     u64 sum = 0;
-    for (u32 dh = 0; dh < s; dh++) {
-        for (u32 dw = 0; dw < s; dw++) sum = fp_add(sum, X[((u64) (c * hp + oh * s + dh) * wp + ow * s + dw) * bp + b]);
+    for (u32 o = 0; o < (1u << (2 * sBits)); o++) { /* window offset o = dh*s + dw */
+        u64 x = window[(o >> sBits) * rowStride + (o & ((1u << sBits) - 1)) * columnStride];
+        sum = squared ? fp_mac(sum, x, x) : fp_fold(sum) + x;
     }
-    Y[i] = sum;
+    Y[i] = fp_reduce(sum);
 }

@@ -79,6 +79,17 @@ KERNEL void fold_base_ext(GLOBAL const u64 *T, u32 halfSize, u64 c, u64 d, GLOBA
 }
 
 /*
+ * The parts of a product bilinear over F_p of two F_p^2 operands, (a + b i)(c + d i), from its four base products, in
+ * place: re[k] = ac[k] - bd[k] (ac becomes the real part), im[k] = ad[k] + bc[k] (ad becomes the imaginary part).
+ */
+KERNEL void ext_from_products(GLOBAL u64 *ac, GLOBAL const u64 *bd, GLOBAL u64 *ad, GLOBAL const u64 *bc, u32 n) {
+    u32 k = GLOBAL_ID(0);
+    if (k >= n) return;
+    ac[k] = fp_sub(ac[k], bd[k]);
+    ad[k] = fp_add(ad[k], bc[k]);
+}
+
+/*
  * weights^T * M in slices of rows: out[s*cols + j] = sum over rows i in slice s ([s*perSlice, (s+1)*perSlice) cut
  * at rows) of e[i] * M[i, j]. Work-items along dimension 0 are consecutive columns, so reads of M coalesce.
  */

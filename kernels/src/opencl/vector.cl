@@ -55,3 +55,182 @@ KERNEL void conv2d_signed8(GLOBAL const u64 *K, GLOBAL const u64 *X, GLOBAL u64 
     }
     vstore8(field8(acc), 0, out);
 }
+
+/* ---- F_p on 8 lanes: 32-bit limb products, which a CPU device's vector unit multiplies (mul_hi on ulong8 is 8 scalar products) */
+
+DEVICE ulong8 fp8_add(ulong8 a, ulong8 b) {
+    ulong8 s = a + b;
+    return select(s, s - SN_P, s >= SN_P);
+}
+
+DEVICE ulong8 fp8_sub(ulong8 a, ulong8 b) {
+    return select(a - b, a + SN_P - b, a < b);
+}
+
+/*
+ * Below 2^61 + 4 and congruent to a*b, for canonical a, b: with a = a1 2^32 + a0 and b likewise (a1, b1 < 2^29),
+ * a*b = p11 2^64 + p01 2^32 + p00 and 2^61 = 1, so 2^64 = 8 and p01 2^32 = (p01 >> 29) + (p01 mod 2^29) 2^32; the
+ * five limbs add to less than 2^63 (p00 < 2^64 split at bit 61, p01 < 2^62, p11 < 2^58), folded once.
+ */
+DEVICE ulong8 fp8_term(ulong8 a, ulong8 b) {
+    ulong8 a0 = a & 0xFFFFFFFFUL;
+    ulong8 a1 = a >> 32;
+    ulong8 b0 = b & 0xFFFFFFFFUL;
+    ulong8 b1 = b >> 32;
+    ulong8 p00 = a0 * b0;
+    ulong8 p01 = a0 * b1 + a1 * b0;
+    ulong8 s = (p00 & SN_P) + (p00 >> 61) + ((p01 & 0x1FFFFFFFUL) << 32) + (p01 >> 29) + ((a1 * b1) << 3);
+    return (s & SN_P) + (s >> 61);
+}
+
+DEVICE ulong8 fp8_mul(ulong8 a, ulong8 b) {
+    ulong8 r = fp8_term(a, b);
+    return select(r, r - SN_P, r >= SN_P);
+}
+
+DEVICE ulong8 fp8_fold(ulong8 x) {
+    return (x & SN_P) + (x >> 61);
+}
+
+/* The canonical sum of 8 lanes below 2^64 each. */
+DEVICE u64 fp8_sum(ulong8 x) {
+    ulong8 r = fp8_fold(x); /* below 2^61 + 8: eight of them below 2^64 */
+    return fp_reduce(r.s0 + r.s1 + r.s2 + r.s3 + r.s4 + r.s5 + r.s6 + r.s7);
+}
+
+/* (re, im) of 8 entries of F_p^2 folded by r = c + d i: low + r (high - low), as square_fold_ext. */
+DEVICE void fp8_fold_ext(GLOBAL const u64 *re, GLOBAL const u64 *im, u32 at, u32 distance, u64 c, u64 d, ulong8 *outRe,
+                         ulong8 *outIm) {
+    ulong8 lowRe = vload8(0, re + at);
+    ulong8 lowIm = vload8(0, im + at);
+    ulong8 dre = fp8_sub(vload8(0, re + at + distance), lowRe);
+    ulong8 dim = fp8_sub(vload8(0, im + at + distance), lowIm);
+    /* (c + d i)(dre + dim i) = (c dre - d dim) + ((c + d)(dre + dim) - c dre - d dim) i, as fp2_mul */
+    ulong8 ac = fp8_mul((ulong8) c, dre);
+    ulong8 bd = fp8_mul((ulong8) d, dim);
+    ulong8 cross = fp8_mul((ulong8) fp_add(c, d), fp8_add(dre, dim));
+    *outRe = fp8_add(lowRe, fp8_sub(ac, bd));
+    *outIm = fp8_add(lowIm, fp8_sub(fp8_sub(cross, ac), bd));
+}
+
+DEVICE void fp8_fold_base(GLOBAL const u64 *T, u32 at, u32 distance, u64 c, u64 d, ulong8 *outRe, ulong8 *outIm) {
+    ulong8 low = vload8(0, T + at);
+    ulong8 step = fp8_sub(vload8(0, T + at + distance), low);
+    *outRe = fp8_add(low, fp8_mul((ulong8) c, step));
+    *outIm = fp8_mul((ulong8) d, step);
+}
+
+/* acc += w x^2 on 8 lanes of F_p^2, unreduced below 2^64, as square_weigh_ext (nwi = p - wi). */
+DEVICE void fp8_weigh_ext(ulong8 xr, ulong8 xi, ulong8 wr, ulong8 wi, ulong8 nwi, ulong8 *accRe, ulong8 *accIm) {
+    ulong8 sr = fp8_mul(fp8_add(xr, xi), fp8_sub(xr, xi));
+    ulong8 ab = fp8_mul(xr, xi);
+    ulong8 si = fp8_add(ab, ab);
+    *accRe = fp8_fold(*accRe) + fp8_term(wr, sr) + fp8_term(nwi, si);
+    *accIm = fp8_fold(*accIm) + fp8_term(wr, si) + fp8_term(wi, sr);
+}
+
+DEVICE void fp8_weigh_base(ulong8 x, ulong8 wr, ulong8 wi, ulong8 *accRe, ulong8 *accIm) {
+    ulong8 s = fp8_mul(x, x);
+    *accRe = fp8_fold(*accRe) + fp8_term(wr, s);
+    *accIm = fp8_fold(*accIm) + fp8_term(wi, s);
+}
+
+/* One work-item's share of square_sums8, 8 consecutive pairs at a time (see square_sums_share). */
+DEVICE void square_sums8_share(GLOBAL u64 *re, GLOBAL u64 *im, GLOBAL u64 *outRe, GLOBAL u64 *outIm, u32 hasIm, u32 fold,
+                               u64 c, u64 d, u32 pairs, GLOBAL const u64 *low, u32 lowBits, GLOBAL const u64 *high,
+                               u32 withOne, u64 *acc) {
+    u32 blockSize = 1u << lowBits;
+    u32 blocks = pairs >> lowBits;
+    for (u32 b = GROUP_ID(0); b < blocks; b += NUM_GROUPS(0)) {
+        ulong8 block[6] = {0, 0, 0, 0, 0, 0};
+        for (u32 j = 8 * LOCAL_ID(0); j < blockSize; j += 8 * SN_GROUP) {
+            u32 i = (b << lowBits) + j;
+            /* the low weights are interleaved (re, im): 16 values for 8 entries */
+            ulong16 w = vload16(0, low + 2 * j);
+            ulong8 wr = w.even;
+            ulong8 wi = w.odd;
+            if (fold) {
+                ulong8 x0r, x0i, x1r, x1i;
+                if (hasIm) {
+                    fp8_fold_ext(re, im, i, 2 * pairs, c, d, &x0r, &x0i);
+                    fp8_fold_ext(re, im, i + pairs, 2 * pairs, c, d, &x1r, &x1i);
+                } else {
+                    fp8_fold_base(re, i, 2 * pairs, c, d, &x0r, &x0i);
+                    fp8_fold_base(re, i + pairs, 2 * pairs, c, d, &x1r, &x1i);
+                }
+                vstore8(x0r, 0, outRe + i);
+                vstore8(x0i, 0, outIm + i);
+                vstore8(x1r, 0, outRe + i + pairs);
+                vstore8(x1i, 0, outIm + i + pairs);
+                ulong8 nwi = fp8_sub((ulong8) 0, wi);
+                fp8_weigh_ext(x0r, x0i, wr, wi, nwi, &block[0], &block[1]);
+                if (withOne) fp8_weigh_ext(x1r, x1i, wr, wi, nwi, &block[2], &block[3]);
+                fp8_weigh_ext(fp8_sub(fp8_add(x1r, x1r), x0r), fp8_sub(fp8_add(x1i, x1i), x0i), wr, wi, nwi, &block[4], &block[5]);
+            } else {
+                ulong8 x0 = vload8(0, re + i);
+                ulong8 x1 = vload8(0, re + i + pairs);
+                fp8_weigh_base(x0, wr, wi, &block[0], &block[1]);
+                if (withOne) fp8_weigh_base(x1, wr, wi, &block[2], &block[3]);
+                fp8_weigh_base(fp8_sub(fp8_add(x1, x1), x0), wr, wi, &block[4], &block[5]);
+            }
+        }
+        fp2 h = fp2_make(high[2 * b], high[2 * b + 1]);
+        for (u32 t = 0; t < 3; t++) square_weigh_block(h, fp8_sum(block[2 * t]), fp8_sum(block[2 * t + 1]), &acc[2 * t], &acc[2 * t + 1]);
+    }
+}
+
+/*
+ * square_sums (device/sumcheck.h) with each work-item taking 8 consecutive pairs as ulong8 lanes: the same arguments,
+ * the same partials. Needs blocks of at least 8 pairs (lowBits >= 3).
+ */
+KERNEL void square_sums8(GLOBAL u64 *re, GLOBAL u64 *im, u32 hasIm, u32 fold, u64 c, u64 d, GLOBAL u64 *outRe,
+                         GLOBAL u64 *outIm, u32 pairs, GLOBAL const u64 *low, u32 lowBits, GLOBAL const u64 *high,
+                         u32 withOne, GLOBAL u64 *partials) {
+    LOCAL u64 scratch[SN_GROUP];
+    u64 acc[6] = {0, 0, 0, 0, 0, 0};
+    if (!fold) square_sums8_share(re, im, outRe, outIm, 0, 0, c, d, pairs, low, lowBits, high, withOne, acc);
+    else if (!hasIm) square_sums8_share(re, im, outRe, outIm, 0, 1, c, d, pairs, low, lowBits, high, withOne, acc);
+    else square_sums8_share(re, im, outRe, outIm, 1, 1, c, d, pairs, low, lowBits, high, withOne, acc);
+    square_sums_partials(scratch, acc, withOne, partials);
+}
+
+/*
+ * M * weights with one work-item per row, 8 columns at a time in ulong8 lanes with limb products (column_combination_narrow
+ * of tables.h on a CPU device's vector unit): out[i] = sum over j of M[i, j] e[j], for the real part of the weights and,
+ * where hasIm is set, their imaginary part in the same pass over M (outIm; never written otherwise). cols a multiple of 8.
+ */
+KERNEL void column_combination8(GLOBAL const u64 *M, GLOBAL const u64 *eRe, GLOBAL const u64 *eIm, u32 hasIm, u32 rows,
+                                u32 cols, GLOBAL u64 *outRe, GLOBAL u64 *outIm) {
+    u32 i = GLOBAL_ID(0);
+    if (i >= rows) return;
+    GLOBAL const u64 *row = M + (u64) i * cols;
+    ulong8 accRe = 0;
+    ulong8 accIm = 0;
+    for (u32 j = 0; j < cols; j += 8) {
+        ulong8 m = vload8(0, row + j);
+        accRe = fp8_fold(accRe) + fp8_term(m, vload8(0, eRe + j));
+        if (hasIm) accIm = fp8_fold(accIm) + fp8_term(m, vload8(0, eIm + j));
+    }
+    outRe[i] = fp8_sum(accRe);
+    if (hasIm) outIm[i] = fp8_sum(accIm);
+}
+
+/*
+ * sum_pool (device/inference.h) with each work-item computing 8 consecutive batch entries of one output position in
+ * ulong8 lanes (the squares, where squared is set, as limb products): the same arguments; n/8 work-items. The padded
+ * batch 2^bpBits is a multiple of 8.
+ */
+KERNEL void sum_pool8(GLOBAL const u64 *X, GLOBAL u64 *Y, u32 sBits, u32 outHpBits, u32 outWpBits, u32 bpBits, u32 n,
+                      u32 squared) {
+    u32 i = GLOBAL_ID(0) * 8;
+    if (i >= n) return;
+    u64 rowStride, columnStride;
+    GLOBAL const u64 *window = X + sum_pool_window(i, sBits, outHpBits, outWpBits, bpBits, &rowStride, &columnStride);
+    ulong8 sum = 0;
+    for (u32 o = 0; o < (1u << (2 * sBits)); o++) { /* window offset o = dh*s + dw */
+        ulong8 x = vload8(0, window + (o >> sBits) * rowStride + (o & ((1u << sBits) - 1)) * columnStride);
+        sum = fp8_fold(sum) + (squared ? fp8_term(x, x) : x);
+    }
+    ulong8 r = fp8_fold(sum);
+    vstore8(select(r, r - SN_P, r >= SN_P), 0, Y + i);
+}

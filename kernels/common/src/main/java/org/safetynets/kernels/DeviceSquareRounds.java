@@ -8,7 +8,8 @@ import org.safetynets.poly.Multilinear;
 
 /**
  * The x^2 sum-check's rounds on a device: claim = sum over x of E(x) A(x)^2 with E(x) = prod_j f_j(x_j). Each round
- * is one launch of the square_sums kernel over the live table, with the weight of the lower variables E_low sent as
+ * is one launch of the square_sums kernel over the live table, which first folds the previous round's challenge into
+ * it in the same pass (a bind only records the challenge), with the weight of the lower variables E_low sent as
  * two small product tables (high (x) low, {@link #LOW_WEIGHT_VARIABLES} variables in the low one, which is sent once
  * and serves every round that binds a variable above it) rather than kept as a
  * table as large as A: the generic rounds ({@code Backend.squareRounds}'s default) fold such a table every round and
@@ -25,6 +26,8 @@ final class DeviceSquareRounds implements SquareRounds {
     private final Fp2[] one;
     /** The live table: the caller's values until a challenge touches them, then F_p^2 parts this object owns. */
     private ExtTensor table;
+    /** The challenge bound but not yet folded into {@link #table} (the next round's launch folds it), or null. */
+    private Fp2 pending;
     /** The next variable to bind, from k - 1 down; -1 once all are bound. */
     private int variable;
     private Fp2 bound = Fp2.ONE;
@@ -54,8 +57,11 @@ final class DeviceSquareRounds implements SquareRounds {
             lowFactor = backend.upload(KernelBackend.interleaved(Multilinear.productTable(zero, one, 0, low)));
             lowVariables = low;
         }
-        Fp2[] q = backend.squareSums(table, 1 << m, lowFactor, low, KernelBackend.interleaved(Multilinear.productTable(zero, one, low, m)),
-                derive ? 0b101 : 0b111);
+        KernelBackend.SquareSums sums = backend.squareSums(table, pending, 1 << m, lowFactor, low,
+                KernelBackend.interleaved(Multilinear.productTable(zero, one, low, m)), !derive);
+        adopt(sums.table());
+        pending = null;
+        Fp2[] q = sums.q();
         Fp2 q1 = derive ? SquareRounds.q1FromClaim(claim, zero[m], one[m], bound, q[0]) : q[1];
         return SquareRounds.roundFromSums(zero[m], one[m], bound, q[0], q1, q[derive ? 1 : 2]);
     }
@@ -65,15 +71,29 @@ final class DeviceSquareRounds implements SquareRounds {
         int m = variable;
         if (m < 0) throw new IllegalStateException("every variable is bound");
         bound = bound.mul(zero[m].add(r.mul(one[m].sub(zero[m]))));
-        ExtTensor folded = backend.fold(table, 1 << m, r);
-        if (folded != table && !table.isBase()) table.close();
-        table = folded;
+        if (pending != null) foldPending(); // two binds without a round between: the first challenge is folded alone
+        pending = r;
         variable--;
+    }
+
+    /** Folds the pending challenge into the table by a fold pass of its own (the last challenge, or a bind repeated). */
+    private void foldPending() {
+        int half = 1 << (variable + 1); // the live table has 2^(variable + 2) entries
+        // a base table is the caller's: even a challenge of F_p folds it into new parts
+        adopt(table.isBase() ? backend.foldIntoNewParts(table.re(), half, pending) : backend.fold(table, half, pending));
+        pending = null;
+    }
+
+    /** Makes {@code live} the table, closing the old one when it was this object's own and is replaced. */
+    private void adopt(ExtTensor live) {
+        if (live != table && !table.isBase()) table.close();
+        table = live;
     }
 
     @Override
     public Fp2 finalValue() {
         if (variable >= 0) throw new IllegalStateException((variable + 1) + " variables still live");
+        if (pending != null) foldPending();
         return backend.get(table, 0);
     }
 

@@ -6,6 +6,7 @@ import org.safetynets.backend.ExtTensor;
 import org.safetynets.backend.SquareRounds;
 import org.safetynets.field.Fp;
 import org.safetynets.field.Fp2;
+import org.safetynets.poly.Multilinear;
 import org.safetynets.tensor.ConvGeometry;
 import org.safetynets.tensor.Layout;
 import org.safetynets.tensor.PoolGeometry;
@@ -67,13 +68,23 @@ public abstract class KernelBackend<B> implements Backend {
             "matmul_signed", "conv2d", "conv2d_signed", "add_bias", "square", "sum_pool", "product_table_part",
             "outer_product", "fold", "row_combination", "sum_slices", "column_combination", "column_combination_narrow",
             "round_general", "round_pair", "pool_offset_sums", "conv_patch_sums", "product_table_part_ext",
-            "outer_product_ext", "fold_ext", "fold_base_ext", "round_ext", "square_sums");
+            "outer_product_ext", "fold_ext", "fold_base_ext", "round_ext", "square_sums", "conv_patch_sums_ext",
+            "ext_from_products");
     /** conv2d_signed over 8 batch entries in OpenCL's long8 (kernels/src/opencl/vector.cl): only where asked for. */
     public static final String VECTOR_CONVOLUTION = "conv2d_signed8";
+    /** square_sums over 8 pairs per work-item in ulong8 with 32-bit limb products (vector.cl): only where asked for. */
+    public static final String VECTOR_SQUARE_SUMS = "square_sums8";
+    /** M eq over 8 columns at a time in ulong8, both parts of F_p^2 weights in one pass (vector.cl): only where asked for. */
+    public static final String VECTOR_COLUMN_COMBINATION = "column_combination8";
+    /** sum_pool over 8 batch entries per work-item in ulong8 (vector.cl): only where asked for. */
+    public static final String VECTOR_SUM_POOL = "sum_pool8";
+    /** The kernels of kernels/src/opencl/vector.cl, launched only by a backend that asks for vector kernels. */
+    public static final List<String> VECTOR_KERNELS = List.of(VECTOR_CONVOLUTION, VECTOR_SQUARE_SUMS, VECTOR_COLUMN_COMBINATION,
+            VECTOR_SUM_POOL);
 
     /** Groups a reduction launches: enough to fill every compute unit several times over. */
     private final int reductionGroups;
-    private final boolean vectorConvolution;
+    private final boolean vectorKernels;
     // Insertion order, so that a leak report frees tensors in the order they were made.
     private final Set<Tensor> open = new LinkedHashSet<>();
     private long toDevice;
@@ -94,12 +105,14 @@ public abstract class KernelBackend<B> implements Backend {
     /**
      * @param computeUnits the device's compute units (OpenCL) or streaming multiprocessors (CUDA): reductions launch
      *                     16 groups per unit, between 16 and 1024 in all
-     * @param vectorConvolution whether the signed convolution may use {@link #VECTOR_CONVOLUTION} when the padded batch
-     *                          is a multiple of 8
+     * @param vectorKernels whether the {@link #VECTOR_KERNELS} may be used: the signed convolution when the padded
+     *                      batch is a multiple of 8, the x^2 sum-check's sums when its blocks hold 8 pairs or more,
+     *                      M eq when the row-per-work-item kernel serves and the columns are a multiple of 8, sum
+     *                      pooling when the padded batch is a multiple of 8
      */
-    protected KernelBackend(int computeUnits, boolean vectorConvolution) {
+    protected KernelBackend(int computeUnits, boolean vectorKernels) {
         this.reductionGroups = Math.min(1024, Math.max(16, 16 * computeUnits));
-        this.vectorConvolution = vectorConvolution;
+        this.vectorKernels = vectorKernels;
     }
 
     // ---- what a device API supplies ----------------------------------------------------------------------
@@ -364,6 +377,7 @@ public abstract class KernelBackend<B> implements Backend {
         int groups = reductionGroups(items);
         B partial = partials.ensure((long) groups * width, 8);
         launch.mem(partial).run((long) groups * GROUP, GROUP);
+        if (groups == 1) return read(partial, 0, width); // one group's canonical partials are the sums: no second launch
         B result = results.ensure(width, 8);
         // reduce_sums runs as a single group: every group's partial is read by one of its GROUP work-items.
         new Launch("reduce_sums").mem(partial).u32(groups).u32(width).mem(result).run(GROUP, GROUP);
@@ -485,7 +499,7 @@ public abstract class KernelBackend<B> implements Backend {
             int bp = g.input().paddedBatch();
             // (b, output position, output channel): a work-group shares one (co, oh, ow), see device/inference.h.
             boolean signed = SignedPath.useSigned(chunk, taps) && chunk >= g.kernel();
-            boolean vector = vectorConvolution && signed && bp % 8 == 0;
+            boolean vector = vectorKernels && signed && bp % 8 == 0;
             String kernelName = vector ? VECTOR_CONVOLUTION : signed ? "conv2d_signed" : "conv2d";
             Launch launch = new Launch(kernelName).mem(k).mem(x).mem(y).u32(in.channels()).u32(in.height())
                     .u32(in.width()).u32(in.paddedHeight()).u32(in.paddedWidth()).u32(g.outChannels()).u32(g.outputHeight())
@@ -509,9 +523,10 @@ public abstract class KernelBackend<B> implements Backend {
         if (bias.length < s.channels()) throw new IllegalArgumentException("bias has " + bias.length + " entries for " + s.channels() + " channels");
         long[] used = Arrays.copyOf(bias, s.channels());
         for (long beta : used) requireCanonical(beta, "bias");
-        long real = (long) s.size() * layout.batch();
-        new Launch("add_bias").mem(y).mem(first.put(used)).u32(s.height()).u32(s.width()).u32(s.paddedHeight())
-                .u32(s.paddedWidth()).u32(layout.batch()).u32(layout.paddedBatch()).u32(real).run(real, ELEMENTWISE_GROUP);
+        int padded = layout.size();
+        new Launch("add_bias").mem(y).mem(first.put(used)).u32(s.channels()).u32(s.height()).u32(s.width()).u32(layout.batch())
+                .u32(Multilinear.log2(s.paddedHeight())).u32(Multilinear.log2(s.paddedWidth()))
+                .u32(Multilinear.log2(layout.paddedBatch())).u32(padded).run(padded, ELEMENTWISE_GROUP);
         y.maxMagnitude = -1;
     }
 
@@ -525,14 +540,26 @@ public abstract class KernelBackend<B> implements Backend {
 
     @Override
     public synchronized DeviceTensor sumPool(DeviceTensor input, PoolGeometry g) {
+        return sumPool(input, g, false);
+    }
+
+    /** One pass: the squares are pooled as they are read, never stored as a tensor of their own. */
+    @Override
+    public synchronized DeviceTensor squareThenSumPool(DeviceTensor input, PoolGeometry g) {
+        return sumPool(input, g, true);
+    }
+
+    private DeviceTensor sumPool(DeviceTensor input, PoolGeometry g, boolean squared) {
         Layout in = g.input();
         Layout out = g.output();
         Tensor x = tensor(input, in.size(), "pool input");
         Tensor y = newTensor(out.size(), "pool output (" + out.shape() + " x batch " + out.batch() + ")");
         int s = g.window();
         // The output's padded extent is the input's divided by the window (powers of two, window <= extent).
-        new Launch("sum_pool").mem(x).mem(y).u32(s).u32(in.shape().paddedHeight() / s).u32(in.shape().paddedWidth() / s)
-                .u32(in.paddedBatch()).u32(out.size()).run(out.size(), ELEMENTWISE_GROUP);
+        boolean vector = vectorKernels && in.paddedBatch() % 8 == 0;
+        new Launch(vector ? VECTOR_SUM_POOL : "sum_pool").mem(x).mem(y).u32(Multilinear.log2(s)).u32(Multilinear.log2(in.shape().paddedHeight() / s))
+                .u32(Multilinear.log2(in.shape().paddedWidth() / s)).u32(Multilinear.log2(in.paddedBatch())).u32(out.size())
+                .u32(squared ? 1 : 0).run(vector ? out.size() / 8 : out.size(), ELEMENTWISE_GROUP);
         return y;
     }
 
@@ -597,7 +624,9 @@ public abstract class KernelBackend<B> implements Backend {
         Tensor e = tensor(weights, cols, "column weights");
         Tensor out = newTensor(rows, "column combination (" + rows + " elements)");
         try {
-            if (cols <= NARROW_COLUMNS || rows >= ROWS_PER_ITEM_FROM) {
+            if (vectorColumns(rows, cols)) {
+                new Launch(VECTOR_COLUMN_COMBINATION).mem(m).mem(e).mem(e).u32(0).u32(rows).u32(cols).mem(out).mem(out).run(rows, GROUP);
+            } else if (cols <= NARROW_COLUMNS || rows >= ROWS_PER_ITEM_FROM) {
                 new Launch("column_combination_narrow").mem(m).mem(e).u32(rows).u32(cols).mem(out).run(rows, GROUP);
             } else {
                 // One group per row: the kernel takes its row from GROUP_ID(0).
@@ -709,6 +738,111 @@ public abstract class KernelBackend<B> implements Backend {
     // Tables a challenge touched keep both parts on the device: the product (eq) tables of the verifier's points are
     // built there, folds by F_p^2 challenges run in place, and a round returns only its 2 (degree + 1) coordinates.
 
+    /** Over F_p^2 on the device: where both operands have imaginary parts, four base combinations added there. */
+    @Override
+    public synchronized ExtTensor rowCombination(ExtTensor weights, ExtTensor matrix, int rows, int cols) {
+        if (weights.isBase() || matrix.isBase()) return Backend.super.rowCombination(weights, matrix, rows, cols);
+        return extensionBilinear(weights, matrix, (a, b) -> rowCombination(a, b, rows, cols));
+    }
+
+    /**
+     * Over F_p^2 on the device, as {@link #rowCombination(ExtTensor, ExtTensor, int, int)}; a base matrix with F_p^2
+     * weights, where the vector kernel serves, in one pass over the matrix for both parts.
+     */
+    @Override
+    public synchronized ExtTensor columnCombination(ExtTensor matrix, ExtTensor weights, int rows, int cols) {
+        if (matrix.isBase() && !weights.isBase() && vectorColumns(rows, cols)) {
+            Tensor m = tensor(matrix.re(), (long) rows * cols, "matrix");
+            Tensor eRe = tensor(weights.re(), cols, "column weights (real part)");
+            Tensor eIm = tensor(weights.im(), cols, "column weights (imaginary part)");
+            ExtTensor out = newExtTensor(rows, "column combination");
+            try {
+                new Launch(VECTOR_COLUMN_COMBINATION).mem(m).mem(eRe).mem(eIm).u32(1).u32(rows).u32(cols)
+                        .mem(tensor(out.re())).mem(tensor(out.im())).run(rows, GROUP);
+                return out;
+            } catch (RuntimeException ex) {
+                out.close();
+                throw ex;
+            }
+        }
+        if (weights.isBase() || matrix.isBase()) return Backend.super.columnCombination(matrix, weights, rows, cols);
+        return extensionBilinear(matrix, weights, (a, b) -> columnCombination(a, b, rows, cols));
+    }
+
+    /** Whether M eq runs {@link #VECTOR_COLUMN_COMBINATION}: one work-item per row (as the narrow kernel), 8 columns at a time. */
+    private boolean vectorColumns(int rows, int cols) {
+        return vectorKernels && cols > 0 && cols % 8 == 0 && (cols <= NARROW_COLUMNS || rows >= ROWS_PER_ITEM_FROM);
+    }
+
+    private interface BaseBilinear {
+        DeviceTensor apply(DeviceTensor a, DeviceTensor b);
+    }
+
+    /**
+     * (a_re + i a_im)(b_re + i b_im) for an operation bilinear over F_p, both operands with imaginary parts: its four
+     * base products combined on the device by ext_from_products, so nothing leaves it (Backend's default adds them on
+     * the host).
+     */
+    private ExtTensor extensionBilinear(ExtTensor a, ExtTensor b, BaseBilinear op) {
+        List<DeviceTensor> made = new ArrayList<>(4);
+        try {
+            made.add(op.apply(a.re(), b.re()));
+            made.add(op.apply(a.im(), b.im()));
+            made.add(op.apply(a.re(), b.im()));
+            made.add(op.apply(a.im(), b.re()));
+            int n = made.get(0).length();
+            new Launch("ext_from_products").mem(tensor(made.get(0))).mem(tensor(made.get(1))).mem(tensor(made.get(2)))
+                    .mem(tensor(made.get(3))).u32(n).run(n, ELEMENTWISE_GROUP);
+            made.get(1).close();
+            made.get(3).close();
+            return new ExtTensor(made.get(0), made.get(2));
+        } catch (RuntimeException e) {
+            for (DeviceTensor t : made) t.close();
+            throw e;
+        }
+    }
+
+    /** conv_patch_sums_ext: U over F_p^2 in one launch, where Backend's default makes up to eight base ones and adds them on the host. */
+    @Override
+    public synchronized ExtTensor convPatchSums(ExtTensor x, Fp2[] eqRows, Fp2[] eqCols, ConvGeometry g) {
+        if (x.isBase() && allBase(eqRows) && allBase(eqCols)) return ExtTensor.base(convPatchSums(x.re(), reals(eqRows), reals(eqCols), g));
+        Shape in = g.input().shape();
+        Tensor xRe = tensor(x.re(), in.paddedSize(), "conv patch input (real part)");
+        Tensor xIm = x.isBase() ? xRe : tensor(x.im(), in.paddedSize(), "conv patch input (imaginary part)");
+        int outH = g.outputHeight();
+        int outW = g.outputWidth();
+        if (eqRows.length < outH || eqCols.length < outW) {
+            throw new IllegalArgumentException("eq tables of " + eqRows.length + " and " + eqCols.length
+                    + " entries for a " + outH + "x" + outW + " output");
+        }
+        long[] rows = interleaved(Arrays.copyOf(eqRows, outH));
+        long[] cols = interleaved(Arrays.copyOf(eqCols, outW));
+        for (long v : rows) requireCanonical(v, "eq row weight");
+        for (long v : cols) requireCanonical(v, "eq column weight");
+        ExtTensor u = newExtTensor(g.kernelColumns(), "conv patch sums");
+        try {
+            // One group per kernel column: the kernel takes its column from GROUP_ID(0).
+            new Launch("conv_patch_sums_ext").mem(xRe).mem(xIm).u32(x.isBase() ? 0 : 1).mem(first.put(rows))
+                    .mem(second.put(cols)).mem(geometry.put(convGeometry(g))).mem(tensor(u.re())).mem(tensor(u.im()))
+                    .run((long) g.kernelColumns() * GROUP, GROUP);
+            return u;
+        } catch (RuntimeException ex) {
+            u.close();
+            throw ex;
+        }
+    }
+
+    /** Both parts of a new table of F_p^2, or neither. */
+    private ExtTensor newExtTensor(int length, String what) {
+        Tensor re = newTensor(length, what + " (real part, " + length + " elements)");
+        try {
+            return new ExtTensor(re, newTensor(length, what + " (imaginary part, " + length + " elements)"));
+        } catch (RuntimeException e) {
+            re.close();
+            throw e;
+        }
+    }
+
     @Override
     public synchronized ExtTensor productTable(Fp2[] zeroWeights, Fp2[] oneWeights) {
         if (zeroWeights.length != oneWeights.length) throw new IllegalArgumentException("weights of different lengths");
@@ -745,24 +879,28 @@ public abstract class KernelBackend<B> implements Backend {
             fold(table.re(), half, r.re());
             return table;
         }
+        if (table.isBase()) return foldIntoNewParts(table.re(), half, r);
         Tensor re = tensor(table.re(), 2L * half, "folded table (real part)");
-        if (table.isBase()) {
-            Tensor foldedRe = newTensor(half, "folded table (real part, " + half + " elements)");
-            try {
-                Tensor foldedIm = newTensor(half, "folded table (imaginary part, " + half + " elements)");
-                new Launch("fold_base_ext").mem(re).u32(half).u64(r.re()).u64(r.im()).mem(foldedRe).mem(foldedIm)
-                        .run(half, ELEMENTWISE_GROUP);
-                return new ExtTensor(foldedRe, foldedIm);
-            } catch (RuntimeException e) {
-                foldedRe.close();
-                throw e;
-            }
-        }
         Tensor im = tensor(table.im(), 2L * half, "folded table (imaginary part)");
         new Launch("fold_ext").mem(re).mem(im).u32(half).u64(r.re()).u64(r.im()).run(half, ELEMENTWISE_GROUP);
         re.maxMagnitude = -1;
         im.maxMagnitude = -1;
         return table;
+    }
+
+    /** A table of F_p folded by any challenge into new F_p^2 parts of {@code half} entries; the table is left alone. */
+    synchronized ExtTensor foldIntoNewParts(DeviceTensor table, int half, Fp2 r) {
+        Tensor re = tensor(table, 2L * half, "folded table (real part)");
+        Tensor foldedRe = newTensor(half, "folded table (real part, " + half + " elements)");
+        try {
+            Tensor foldedIm = newTensor(half, "folded table (imaginary part, " + half + " elements)");
+            new Launch("fold_base_ext").mem(re).u32(half).u64(r.re()).u64(r.im()).mem(foldedRe).mem(foldedIm)
+                    .run(half, ELEMENTWISE_GROUP);
+            return new ExtTensor(foldedRe, foldedIm);
+        } catch (RuntimeException e) {
+            foldedRe.close();
+            throw e;
+        }
     }
 
     /**
@@ -836,30 +974,61 @@ public abstract class KernelBackend<B> implements Backend {
         return new DeviceSquareRounds(this, zeroWeights, oneWeights, values);
     }
 
+    /** The live table after a {@link #squareSums} launch (the old one, or new parts it folded into) and q. */
+    record SquareSums(ExtTensor table, Fp2[] q) {
+    }
+
     /**
-     * One launch of square_sums: q(t) = sum over i < pairs of W(i) a_t(i)^2 for t in {0, 1, 2} where bit t of
-     * {@code pointMask} is set, W(i) = high[i >> lowBits] * low[i mod 2^lowBits] (both interleaved re, im), in that
-     * order of t. The low factor is a tensor (it stays the same while the rounds bind higher variables), the high
-     * factor is sent with the launch.
+     * One launch of square_sums: q(t) = sum over i < pairs of W(i) a_t(i)^2 for t = 0, [1 where {@code withOne},] 2, in
+     * that order, W(i) = high[i >> lowBits] * low[i mod 2^lowBits] (both interleaved re, im). With a {@code pending}
+     * challenge, A is {@code table} (4 pairs entries) folded by it in the same pass: in place where the table has an
+     * imaginary part, else into new parts (the base table is a witness its owner keeps), which the result holds and
+     * the caller then owns. Without one, {@code table} is A, of F_p. The low factor is a tensor (it stays the same
+     * while the rounds bind higher variables), the high factor is sent with the launch.
      */
-    synchronized Fp2[] squareSums(ExtTensor table, int pairs, DeviceTensor low, int lowBits, long[] high, int pointMask) {
+    synchronized SquareSums squareSums(ExtTensor table, Fp2 pending, int pairs, DeviceTensor low, int lowBits, long[] high,
+                                       boolean withOne) {
         if (pairs < 1 || (long) high.length << lowBits != 2L * pairs) {
             throw new IllegalArgumentException("a high weight factor of " + high.length / 2 + " entries for " + pairs
                     + " pairs and 2^" + lowBits + " low entries");
         }
-        if (pointMask < 1 || pointMask > 0b111) throw new IllegalArgumentException("point mask " + pointMask);
+        if (pending == null && !table.isBase()) throw new IllegalArgumentException("an F_p^2 table with no challenge to fold");
         for (long v : high) requireCanonical(v, "square sums weight");
         Tensor lowFactor = tensor(low, 2L << lowBits, "x^2 sum-check low weight factor");
-        Tensor re = tensor(table.re(), 2L * pairs, "x^2 sum-check table (real part)");
-        Tensor im = table.isBase() ? re : tensor(table.im(), 2L * pairs, "x^2 sum-check table (imaginary part)");
-        int points = Integer.bitCount(pointMask);
-        Launch launch = new Launch("square_sums").mem(re).mem(im).u32(table.isBase() ? 0 : 1).u32(pairs)
-                .mem(lowFactor).u32(lowBits).mem(first.put(high)).u32(pointMask);
-        // One group per block at most: a group takes whole blocks (they share a high weight).
-        long[] sums = reduce(launch, (long) (pairs >> lowBits) * GROUP, 2 * points);
-        Fp2[] out = new Fp2[points];
-        for (int t = 0; t < points; t++) out[t] = new Fp2(sums[2 * t], sums[2 * t + 1]);
-        return out;
+        long live = (pending == null ? 2L : 4L) * pairs;
+        Tensor re = tensor(table.re(), live, "x^2 sum-check table (real part)");
+        Tensor im = table.isBase() ? re : tensor(table.im(), live, "x^2 sum-check table (imaginary part)");
+        ExtTensor out = table;
+        Tensor outRe = re;
+        Tensor outIm = im;
+        if (pending != null && table.isBase()) {
+            outRe = newTensor(2 * pairs, "folded x^2 sum-check table (real part, " + 2 * pairs + " elements)");
+            try {
+                outIm = newTensor(2 * pairs, "folded x^2 sum-check table (imaginary part, " + 2 * pairs + " elements)");
+            } catch (RuntimeException e) {
+                outRe.close();
+                throw e;
+            }
+            out = new ExtTensor(outRe, outIm);
+        } else if (pending != null) {
+            re.maxMagnitude = -1;
+            im.maxMagnitude = -1;
+        }
+        Fp2 r = pending == null ? Fp2.ZERO : pending;
+        try {
+            Launch launch = new Launch(vectorKernels && lowBits >= 3 ? VECTOR_SQUARE_SUMS : "square_sums").mem(re).mem(im).u32(table.isBase() ? 0 : 1).u32(pending == null ? 0 : 1)
+                    .u64(r.re()).u64(r.im()).mem(outRe).mem(outIm).u32(pairs).mem(lowFactor).u32(lowBits).mem(first.put(high))
+                    .u32(withOne ? 1 : 0);
+            int points = withOne ? 3 : 2;
+            // One group per block at most: a group takes whole blocks (they share a high weight).
+            long[] sums = reduce(launch, (long) (pairs >> lowBits) * GROUP, 2 * points);
+            Fp2[] q = new Fp2[points];
+            for (int t = 0; t < points; t++) q[t] = new Fp2(sums[2 * t], sums[2 * t + 1]);
+            return new SquareSums(out, q);
+        } catch (RuntimeException e) {
+            if (out != table) out.close();
+            throw e;
+        }
     }
 
     private static boolean allBase(Fp2[] values) {

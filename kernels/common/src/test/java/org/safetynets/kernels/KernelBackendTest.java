@@ -149,7 +149,7 @@ public abstract class KernelBackendTest {
 
     @Test
     void combinationsOfTallWideAndSquareMatrices() {
-        int[][] dims = {{20_000, 5}, {5, 20_000}, {700, 300}, {4096, 17}, {16, 1024}};
+        int[][] dims = {{20_000, 5}, {5, 20_000}, {700, 300}, {4096, 17}, {16, 1024}, {2048, 256}, {3000, 8}};
         for (int[] d : dims) {
             int rows = d[0], cols = d[1];
             long[] m = values(rows * cols, this::randomElement);
@@ -160,6 +160,41 @@ public abstract class KernelBackendTest {
         }
     }
 
+    /**
+     * eq^T M and M eq with both operands over F_p^2 (combined on the device), and M eq of a base matrix with F_p^2
+     * weights (one pass for both parts where the vector kernel serves), against the reference's by-parts sums.
+     */
+    @Test
+    void extensionCombinationsOfTallWideAndSquareMatrices() {
+        int[][] dims = {{20_000, 5}, {5, 20_000}, {700, 300}, {16, 1024}, {2048, 256}, {3000, 8}};
+        for (int[] d : dims) {
+            int rows = d[0], cols = d[1];
+            long[][] m = {values(rows * cols, this::randomElement), values(rows * cols, this::randomElement)};
+            long[][] er = {values(rows, this::randomElement), values(rows, this::randomElement)};
+            long[][] ec = {values(cols, this::randomElement), values(cols, this::randomElement)};
+            try (ExtTensor mHere = backend.upload(m[0], m[1]); ExtTensor mThere = reference.upload(m[0], m[1]);
+                 ExtTensor rHere = backend.upload(er[0], er[1]); ExtTensor rThere = reference.upload(er[0], er[1]);
+                 ExtTensor cHere = backend.upload(ec[0], ec[1]); ExtTensor cThere = reference.upload(ec[0], ec[1]);
+                 ExtTensor rowHere = backend.rowCombination(rHere, mHere, rows, cols);
+                 ExtTensor rowThere = reference.rowCombination(rThere, mThere, rows, cols);
+                 ExtTensor colHere = backend.columnCombination(mHere, cHere, rows, cols);
+                 ExtTensor colThere = reference.columnCombination(mThere, cThere, rows, cols)) {
+                assertArrayEquals(parts(reference, rowThere)[0], parts(backend, rowHere)[0], "row " + rows + "x" + cols + ", real part");
+                assertArrayEquals(parts(reference, rowThere)[1], parts(backend, rowHere)[1], "row " + rows + "x" + cols + ", imaginary part");
+                assertArrayEquals(parts(reference, colThere)[0], parts(backend, colHere)[0], "column " + rows + "x" + cols + ", real part");
+                assertArrayEquals(parts(reference, colThere)[1], parts(backend, colHere)[1], "column " + rows + "x" + cols + ", imaginary part");
+            }
+            try (ExtTensor mHere = backend.upload(m[0], null); ExtTensor mThere = reference.upload(m[0], null);
+                 ExtTensor cHere = backend.upload(ec[0], ec[1]); ExtTensor cThere = reference.upload(ec[0], ec[1]);
+                 ExtTensor colHere = backend.columnCombination(mHere, cHere, rows, cols);
+                 ExtTensor colThere = reference.columnCombination(mThere, cThere, rows, cols)) {
+                assertArrayEquals(parts(reference, colThere)[0], parts(backend, colHere)[0], "base column " + rows + "x" + cols + ", real part");
+                assertArrayEquals(parts(reference, colThere)[1], parts(backend, colHere)[1], "base column " + rows + "x" + cols + ", imaginary part");
+            }
+        }
+        assertEquals(0, backend.openTensors());
+    }
+
     @Test
     void poolWithWideWindowAndLargeBatch() {
         for (PoolGeometry g : new PoolGeometry[] {new PoolGeometry(new Layout(new Shape(3, 17, 9), 70), 8),
@@ -167,6 +202,7 @@ public abstract class KernelBackendTest {
             long[] x = values(g.input().size(), this::randomElement);
             long[] eq = values(g.output().size(), this::randomElement);
             assertSame(new long[][] {x}, (on, t) -> on.sumPool(t[0], g), "pool " + g);
+            assertSame(new long[][] {x}, (on, t) -> on.squareThenSumPool(t[0], g), "x^2 then pool " + g);
             try (DeviceTensor rx = reference.upload(x); DeviceTensor re = reference.upload(eq);
                  DeviceTensor dx = backend.upload(x); DeviceTensor de = backend.upload(eq)) {
                 assertArrayEquals(reference.poolOffsetSums(rx, re, g), backend.poolOffsetSums(dx, de, g), "offsets " + g);
@@ -185,6 +221,39 @@ public abstract class KernelBackendTest {
             reference.fold(theirs, 1 << 19, r);
             assertArrayEquals(reference.download(theirs), backend.download(mine));
         }
+    }
+
+    /**
+     * Conv patch sums over F_p^2 (one device launch) against the reference's sum of base patch sums, for an input of
+     * F_p and of F_p^2 and eq weights of F_p^2 and of F_p: the demo CNN's second convolution (16 x 16 outputs of which
+     * 14 x 14 real), stride and padding, and a kernel wider than the input's rows.
+     */
+    @Test
+    void extensionConvPatchSumsMatchTheReference() {
+        ConvGeometry[] geometries = {new ConvGeometry(new Layout(new Shape(8, 14, 14), 4), 16, 5, 1, 2),
+            new ConvGeometry(new Layout(new Shape(3, 9, 6), 2), 2, 3, 2, 1), new ConvGeometry(new Layout(new Shape(2, 3, 5), 1), 1, 5, 1, 2)};
+        for (ConvGeometry g : geometries) {
+            Shape in = g.input().shape();
+            long[] re = values(in.paddedSize(), this::randomElement);
+            long[] im = values(in.paddedSize(), this::randomElement);
+            for (int kind = 0; kind < 4; kind++) {
+                boolean baseInput = kind == 1;
+                boolean baseRows = kind == 2;
+                boolean baseCols = kind == 3;
+                Fp2[] rows = new Fp2[g.output().shape().paddedHeight()];
+                Fp2[] cols = new Fp2[g.output().shape().paddedWidth()];
+                for (int i = 0; i < rows.length; i++) rows[i] = new Fp2(randomElement(), baseRows ? 0 : randomElement());
+                for (int i = 0; i < cols.length; i++) cols[i] = new Fp2(randomElement(), baseCols ? 0 : randomElement());
+                try (ExtTensor xHere = backend.upload(re, baseInput ? null : im); ExtTensor xThere = reference.upload(re, baseInput ? null : im);
+                     ExtTensor uHere = backend.convPatchSums(xHere, rows, cols, g); ExtTensor uThere = reference.convPatchSums(xThere, rows, cols, g)) {
+                    long[][] expected = parts(reference, uThere);
+                    long[][] actual = parts(backend, uHere);
+                    assertArrayEquals(expected[0], actual[0], g + " kind " + kind + ", real part");
+                    assertArrayEquals(expected[1], actual[1], g + " kind " + kind + ", imaginary part");
+                }
+            }
+        }
+        assertEquals(0, backend.openTensors());
     }
 
     /** Both parts of a table, or its real part alone where {@code im} is null, downloaded from {@code on}. */
@@ -246,6 +315,11 @@ public abstract class KernelBackendTest {
      */
     @Test
     void squareRoundsOverManyBlocksMatchTheReference() {
+        squareRoundsOverManyBlocksMatchTheReference(backend);
+    }
+
+    /** The test above on {@code device}: a backend of the same device made with other kernel choices. */
+    protected void squareRoundsOverManyBlocksMatchTheReference(KernelBackend<?> device) {
         int k = 17;
         Fp2[] zero = new Fp2[k];
         Fp2[] one = new Fp2[k];
@@ -258,22 +332,22 @@ public abstract class KernelBackendTest {
         one[7] = Fp2.ZERO;
         long[] values = values(1 << k, () -> random.nextInt(4) == 0 ? randomElement() : (random.nextLong(1 << 20) - (1 << 19) + P) % P);
         for (int i = 0; i < values.length; i++) if ((i / 512) % 5 == 2) values[i] = 0;
-        try (DeviceTensor here = backend.upload(values); DeviceTensor there = reference.upload(values);
-             SquareRounds device = backend.squareRounds(zero, one, here);
+        try (DeviceTensor here = device.upload(values); DeviceTensor there = reference.upload(values);
+             SquareRounds rounds = device.squareRounds(zero, one, here);
              SquareRounds expected = reference.squareRounds(zero, one, there)) {
             Fp2 claim = null;
             for (int m = k - 1; m >= 0; m--) {
                 Fp2[] round = expected.roundPolynomial(claim);
                 if (claim == null) claim = round[0].add(round[1]);
-                assertArrayEquals(round, device.roundPolynomial(claim), "round " + m);
+                assertArrayEquals(round, rounds.roundPolynomial(claim), "round " + m);
                 Fp2 r = m % 4 == 1 ? Fp2.of(randomElement()) : new Fp2(randomElement(), randomElement());
                 expected.bind(r);
-                device.bind(r);
+                rounds.bind(r);
                 claim = Univariate.evaluate(round, r);
             }
-            assertEquals(expected.finalValue(), device.finalValue());
+            assertEquals(expected.finalValue(), rounds.finalValue());
         }
-        assertEquals(0, backend.openTensors());
+        assertEquals(0, device.openTensors());
     }
 
     /** Eq tables, folds and rounds over F_p^2 run on the device: a round returns only its coordinates. */

@@ -16,6 +16,7 @@ import org.safetynets.tensor.PoolGeometry;
 import org.safetynets.tensor.Shape;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -91,7 +92,7 @@ class LaunchSignatureTest {
 
         @Override
         protected void copyFromDevice(Integer memory, long offset, long[] into) {
-            java.util.Arrays.fill(into, readValue);
+            Arrays.fill(into, readValue);
         }
 
         @Override
@@ -157,6 +158,14 @@ class LaunchSignatureTest {
                 try (DeviceTensor x = b.upload(new long[conv.input().shape().paddedSize()])) {
                     b.convPatchSums(x, rows, cols, conv).close();
                 }
+                Fp2[] extRows = new Fp2[conv.outputHeight()];
+                Fp2[] extCols = new Fp2[conv.outputWidth()];
+                Arrays.fill(extRows, new Fp2(1, 2));
+                Arrays.fill(extCols, Fp2.ONE);
+                try (ExtTensor x = new ExtTensor(b.upload(new long[conv.input().shape().paddedSize()]),
+                        b.upload(new long[conv.input().shape().paddedSize()]))) {
+                    b.convPatchSums(x, extRows, extCols, conv).close(); // conv_patch_sums_ext
+                }
             }
             Layout layout = new Layout(new Shape(3, 4, 4), 5);
             try (DeviceTensor y = b.upload(new long[layout.size()])) {
@@ -166,11 +175,16 @@ class LaunchSignatureTest {
             PoolGeometry pool = new PoolGeometry(new Layout(new Shape(2, 8, 8), 3), 4);
             try (DeviceTensor x = b.upload(new long[pool.input().size()]); DeviceTensor eq = b.upload(new long[pool.output().size()])) {
                 b.sumPool(x, pool).close();
+                b.squareThenSumPool(x, pool).close();
                 b.poolOffsetSums(x, eq, pool);
             }
             b.productTable(new long[11], new long[11]).close();
             b.eqTable(new long[] {1, 2, 3}).close();
             b.fold(d, 512, 7);
+            try (ExtTensor w = new ExtTensor(b.upload(new long[64]), b.upload(new long[64]));
+                 ExtTensor m = new ExtTensor(b.upload(new long[64 * 32]), b.upload(new long[64 * 32]))) {
+                b.rowCombination(w, m, 64, 32).close(); // four base ones, then ext_from_products
+            }
             b.rowCombination(a, c, 64, 32).close(); // one slice
             b.rowCombination(a, c, 2048, 2).close(); // slices, then sum_slices
             b.rowCombination(a, c, 0, 8).close(); // the empty sum

@@ -47,13 +47,18 @@ public final class OpenClBackend extends KernelBackend<cl_mem> {
     private final Map<String, cl_kernel> kernels = new HashMap<>();
 
     OpenClBackend(OpenClDevices.Device device) {
-        super(device.computeUnits(), true);
+        this(device, true);
+    }
+
+    /** @param vectorKernels whether to launch the {@link #VECTOR_KERNELS} (tests turn them off to run the shared ones) */
+    OpenClBackend(OpenClDevices.Device device, boolean vectorKernels) {
+        super(device.computeUnits(), vectorKernels);
         this.device = device;
         this.built = OpenClProgram.forDevice(device);
         this.queue = clCreateCommandQueue(built.context(), device.id(), 0, null);
         try {
             for (String name : KERNELS) kernels.put(name, clCreateKernel(built.program(), name, null));
-            kernels.put(VECTOR_CONVOLUTION, clCreateKernel(built.program(), VECTOR_CONVOLUTION, null));
+            for (String name : VECTOR_KERNELS) kernels.put(name, clCreateKernel(built.program(), name, null));
         } catch (RuntimeException e) {
             releaseDevice();
             throw e;

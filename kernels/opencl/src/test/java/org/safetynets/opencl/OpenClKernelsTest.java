@@ -24,6 +24,17 @@ class OpenClKernelsTest extends KernelBackendTest {
         return OpenClRequirement.open();
     }
 
+    /**
+     * The shared square_sums kernel (what CUDA runs) over many blocks, which the vector kernel square_sums8 serves on a
+     * CPU device: without vector kernels, every round but the last three would otherwise go untested here.
+     */
+    @Test
+    void sharedSquareSumsKernelOverManyBlocksMatchesTheReference() {
+        try (OpenClBackend scalar = new OpenClBackend(OpenClDevices.probe().chosen(), false)) {
+            squareRoundsOverManyBlocksMatchTheReference(scalar);
+        }
+    }
+
     @Test
     void tensorLargerThanTheDeviceAllowsIsATypedErrorNamingIt() {
         // One element above the device's own largest allocation (CL_DEVICE_MAX_MEM_ALLOC_SIZE: 2 GiB on one POCL, 8 GiB
