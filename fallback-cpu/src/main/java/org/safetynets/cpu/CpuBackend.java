@@ -562,6 +562,85 @@ public final class CpuBackend implements Backend {
         return wrap(u);
     }
 
+    /**
+     * The patch sums over F_p^2 in one pass: u[tap] = sum over output positions of W[oh, ow] x[tap's pixel], W = eqRows[oh]
+     * eqCols[ow]. Each tap's F_p^2 dot product is three base dot products (Karatsuba): with sums of the parts
+     * ws = W.re + W.im and xs = x.re + x.im, re = (W.re x.re) - (W.im x.im) and im = (ws xs) - (W.re x.re) - (W.im x.im);
+     * a base x needs two. The default takes eight base calls (one per choice of parts), each with its own weight table.
+     */
+    @Override
+    public ExtTensor convPatchSums(ExtTensor x, Fp2[] eqRows, Fp2[] eqCols, ConvGeometry g) {
+        Shape in = g.input().shape();
+        int outH = g.outputHeight();
+        int outW = g.outputWidth();
+        if (eqRows.length < outH || eqCols.length < outW) {
+            throw new IllegalArgumentException("eq tables of " + eqRows.length + " and " + eqCols.length
+                    + " entries for a " + outH + "x" + outW + " output");
+        }
+        long[] xRe = data(x.re(), in.paddedSize(), "conv patch input (real part)");
+        long[] xIm = x.isBase() ? null : data(x.im(), in.paddedSize(), "conv patch input (imaginary part)");
+        long[] xSum = null;
+        if (xIm != null) {
+            xSum = new long[in.paddedSize()];
+            for (int i = 0; i < xSum.length; i++) xSum[i] = Fp.add(xRe[i], xIm[i]);
+        }
+        long[] weightRe = new long[outH * outW];
+        long[] weightIm = new long[outH * outW];
+        long[] weightSum = new long[outH * outW];
+        for (int oh = 0; oh < outH; oh++) {
+            for (int ow = 0; ow < outW; ow++) {
+                Fp2 w = eqRows[oh].mul(eqCols[ow]);
+                weightRe[oh * outW + ow] = w.re();
+                weightIm[oh * outW + ow] = w.im();
+                weightSum[oh * outW + ow] = Fp.add(w.re(), w.im());
+            }
+        }
+        int k = g.kernel();
+        int kp = g.paddedKernel();
+        int stride = g.stride();
+        int pad = g.padding();
+        long[] uRe = new long[g.kernelColumns()];
+        long[] uIm = new long[g.kernelColumns()];
+        int taps = in.channels() * k * k;
+        long[] xs = xSum;
+        pool.forRange(taps, (long) taps * outH * outW * (xIm == null ? 2 : 3), (from, to) -> {
+            for (int tap = from; tap < to; tap++) {
+                int ci = tap / (k * k);
+                int kh = (tap / k) % k;
+                int kw = tap % k;
+                // Output columns whose input column ow*stride + kw - pad lies in [0, W).
+                int lo = Math.max(0, Math.floorDiv(pad - kw + stride - 1, stride));
+                int hi = Math.min(outW, Math.floorDiv(in.width() - 1 + pad - kw, stride) + 1);
+                long rr = 0; // sum W.re x.re
+                long ii = 0; // sum W.im x.im (base x: sum W.im x.re)
+                long ss = 0; // sum ws xs
+                for (int oh = 0; oh < outH && lo < hi; oh++) {
+                    int ih = g.inputCoordinate(oh, kh, in.height());
+                    if (ih < 0) continue;
+                    int xAt = in.paddedIndex(ci, ih, lo * stride + kw - pad);
+                    int wAt = oh * outW + lo;
+                    rr = Fp.add(rr, LazyField.dot(weightRe, wAt, xRe, xAt, stride, hi - lo));
+                    if (xIm == null) {
+                        ii = Fp.add(ii, LazyField.dot(weightIm, wAt, xRe, xAt, stride, hi - lo));
+                    } else {
+                        ii = Fp.add(ii, LazyField.dot(weightIm, wAt, xIm, xAt, stride, hi - lo));
+                        ss = Fp.add(ss, LazyField.dot(weightSum, wAt, xs, xAt, stride, hi - lo));
+                    }
+                }
+                int at = (ci * kp + kh) * kp + kw;
+                if (xIm == null) {
+                    uRe[at] = rr;
+                    uIm[at] = ii;
+                } else {
+                    uRe[at] = Fp.sub(rr, ii);
+                    uIm[at] = Fp.sub(Fp.sub(ss, rr), ii);
+                }
+            }
+        });
+        DeviceTensor re = wrap(uRe);
+        return new ExtTensor(re, wrap(uIm));
+    }
+
     private static void requireCanonical(long value, String what) {
         if (!Fp.isCanonical(value)) throw new IllegalArgumentException(what + " " + value + " is not a canonical field element");
     }
