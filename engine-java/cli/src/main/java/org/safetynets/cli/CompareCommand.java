@@ -53,7 +53,7 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--warmup", paramLabel = "N", defaultValue = "2", description = "Untimed runs first, at least (default: ${DEFAULT-VALUE}).")
     int warmup;
 
-    @Option(names = "--warmup-time", paramLabel = "SECONDS", defaultValue = "8",
+    @Option(names = "--warmup-time", paramLabel = "SECONDS", defaultValue = "15",
             description = "And untimed runs for at least this long per workload and batch, so that small batches reach the JIT's "
                     + "compiled code and the CPU backend's SIMD kernels (default: ${DEFAULT-VALUE}; 0 for the count alone).")
     double warmupSeconds;

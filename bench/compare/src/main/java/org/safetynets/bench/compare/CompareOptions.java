@@ -18,8 +18,6 @@ import java.util.List;
  */
 public record CompareOptions(List<Integer> batches, int runs, int warmup, double warmupSeconds, List<String> backends, List<Workload> workloads, int threads) {
     public static final List<Integer> DEFAULT_BATCHES = List.of(1, 16, 256, 4096);
-    /** The default {@code warmupSeconds}: see {@link WarmUp}. */
-    public static final double DEFAULT_WARMUP_SECONDS = 8;
 
     public CompareOptions {
         batches = List.copyOf(batches);

@@ -9,7 +9,9 @@ package org.safetynets.bench.compare;
  * proofs of the shipped MNIST CNN: its kernels move from scalar to SIMD code after 8 Mi table elements, a proof of one
  * sample hands it about 30 Ki, and C2 then compiles the SIMD kernels (bench/README.md, "bench compare"). Warm-up
  * repetitions skip the garbage collections that start each timed call (they only keep one call's garbage off
- * another's clock), so they run at the job's own pace: about 15 ms a repetition at batch 1 here.
+ * another's clock), so they run at the job's own pace: about 27 ms a repetition at batch 1 here (float inference,
+ * field inference, the prover and the verifier), so the CLI's default of 15 s runs about 550 (8 s, about 300, left
+ * the first timed runs in the middle of the switch to SIMD).
  */
 final class WarmUp {
     private final int minimumRuns;
