@@ -458,6 +458,41 @@ public final class CpuBackend implements Backend {
         return table;
     }
 
+    /**
+     * M weights for a base M (the prover's activations) and F_p^2 weights, as the layer protocols combine a batch: one
+     * pass over M, each row's two dot products back to back while it is in cache. The default takes two passes.
+     */
+    @Override
+    public ExtTensor columnCombination(ExtTensor matrix, ExtTensor weights, int rows, int cols) {
+        if (!matrix.isBase() || weights.isBase() || rows < 4 * pool.threads()) {
+            return Backend.super.columnCombination(matrix, weights, rows, cols);
+        }
+        if (cols < 0) throw new IllegalArgumentException("negative matrix dimension");
+        long[] m = data(matrix.re(), (long) rows * cols, "matrix");
+        long[] eRe = data(weights.re(), cols, "column weights (real part)");
+        long[] eIm = data(weights.im(), cols, "column weights (imaginary part)");
+        long work = 2L * rows * cols;
+        long[] re = new long[rows];
+        long[] im = new long[rows];
+        boolean simd = kernels.simd(work);
+        pool.forRange(rows, work, (from, to) -> {
+            if (simd) {
+                SimdKernels.Buffers buffers = new SimdKernels.Buffers();
+                for (int i = from; i < to; i++) {
+                    re[i] = SimdKernels.dot(m, i * cols, eRe, 0, cols, buffers);
+                    im[i] = SimdKernels.dot(m, i * cols, eIm, 0, cols, buffers);
+                }
+            } else {
+                for (int i = from; i < to; i++) {
+                    re[i] = LazyField.dot(m, i * cols, eRe, 0, 1, cols);
+                    im[i] = LazyField.dot(m, i * cols, eIm, 0, 1, cols);
+                }
+            }
+        });
+        DeviceTensor realPart = wrap(re);
+        return new ExtTensor(realPart, wrap(im));
+    }
+
     @Override
     public Fp2[] roundEvaluations(ExtTensor[] tables, int[] factors, int half, int degree) {
         if (degree < 0 || half < 0) throw new IllegalArgumentException("negative degree or size");

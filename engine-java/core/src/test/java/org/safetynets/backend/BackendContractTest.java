@@ -777,6 +777,39 @@ public abstract class BackendContractTest {
     }
 
     @Test
+    void extensionRowAndColumnCombinationsMatchDefinition() {
+        int[][] shapes = {{1, 1}, {3, 5}, {9, 4}, {64, 7}, {33, 256}};
+        for (int[] shape : shapes)
+            for (int parts = 0; parts < 4; parts++) {
+                int rows = shape[0];
+                int cols = shape[1];
+                boolean baseMatrix = (parts & 1) == 1;
+                boolean baseWeights = (parts & 2) == 2;
+                Fp2[] m = baseMatrix ? baseValues(values(rows * cols, Values.EDGES)) : extensionValues(rows * cols, true);
+                Fp2[] rowWeights = baseWeights ? baseValues(values(rows, Values.RANDOM)) : extensionValues(rows, true);
+                Fp2[] colWeights = baseWeights ? baseValues(values(cols, Values.RANDOM)) : extensionValues(cols, true);
+                Fp2[] expectedRow = new Fp2[cols];
+                Fp2[] expectedCol = new Fp2[rows];
+                java.util.Arrays.fill(expectedRow, Fp2.ZERO);
+                java.util.Arrays.fill(expectedCol, Fp2.ZERO);
+                for (int r = 0; r < rows; r++)
+                    for (int c = 0; c < cols; c++) {
+                        expectedRow[c] = expectedRow[c].add(rowWeights[r].mul(m[r * cols + c]));
+                        expectedCol[r] = expectedCol[r].add(m[r * cols + c].mul(colWeights[c]));
+                    }
+                String what = rows + "x" + cols + (baseMatrix ? " base matrix" : "") + (baseWeights ? " base weights" : "");
+                try (ExtTensor tm = uploadExtension(m, baseMatrix);
+                     ExtTensor er = uploadExtension(rowWeights, baseWeights);
+                     ExtTensor ec = uploadExtension(colWeights, baseWeights);
+                     ExtTensor row = backend.rowCombination(er, tm, rows, cols);
+                     ExtTensor col = backend.columnCombination(tm, ec, rows, cols)) {
+                    assertArrayEquals(expectedRow, downloadExtension(row, cols), "eq^T M " + what);
+                    assertArrayEquals(expectedCol, downloadExtension(col, rows), "M eq " + what);
+                }
+            }
+    }
+
+    @Test
     void extensionFoldBindsTheHighestVariable() {
         for (int half : new int[] {1, 3, 20_000, 1 << 14}) {
             for (boolean base : new boolean[] {false, true}) {
