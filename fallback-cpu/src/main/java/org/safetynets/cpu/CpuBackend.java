@@ -559,42 +559,14 @@ public final class CpuBackend implements Backend {
     public DeviceTensor convPatchSums(DeviceTensor x, long[] eqRows, long[] eqCols, ConvGeometry g) {
         Shape in = g.input().shape();
         long[] xs = data(x, in.paddedSize(), "conv patch input");
-        int outH = g.outputHeight();
+        requirePatchWeights(eqRows.length, eqCols.length, g);
         int outW = g.outputWidth();
-        if (eqRows.length < outH || eqCols.length < outW) {
-            throw new IllegalArgumentException("eq tables of " + eqRows.length + " and " + eqCols.length
-                    + " entries for a " + outH + "x" + outW + " output");
-        }
         // weight[oh*outW + ow] = eqRows[oh] * eqCols[ow], once per output position.
-        long[] weight = new long[outH * outW];
-        for (int oh = 0; oh < outH; oh++) {
+        long[] weight = new long[g.outputHeight() * outW];
+        for (int oh = 0; oh < g.outputHeight(); oh++) {
             for (int ow = 0; ow < outW; ow++) weight[oh * outW + ow] = Fp.mul(eqRows[oh], eqCols[ow]);
         }
-        int k = g.kernel();
-        int kp = g.paddedKernel();
-        int stride = g.stride();
-        int pad = g.padding();
-        long[] u = new long[g.kernelColumns()];
-        int taps = in.channels() * k * k;
-        pool.forRange(taps, (long) taps * outH * outW, (from, to) -> {
-            for (int tap = from; tap < to; tap++) {
-                int ci = tap / (k * k);
-                int kh = (tap / k) % k;
-                int kw = tap % k;
-                // Output columns whose input column ow*stride + kw - pad lies in [0, W).
-                int lo = Math.max(0, Math.floorDiv(pad - kw + stride - 1, stride));
-                int hi = Math.min(outW, Math.floorDiv(in.width() - 1 + pad - kw, stride) + 1);
-                long sum = 0;
-                for (int oh = 0; oh < outH && lo < hi; oh++) {
-                    int ih = g.inputCoordinate(oh, kh, in.height());
-                    if (ih < 0) continue;
-                    int xAt = in.paddedIndex(ci, ih, lo * stride + kw - pad);
-                    sum = Fp.add(sum, LazyField.dot(weight, oh * outW + lo, xs, xAt, stride, hi - lo));
-                }
-                u[(ci * kp + kh) * kp + kw] = sum;
-            }
-        });
-        return wrap(u);
+        return wrap(patchSums(g, new long[][] {weight}, new long[][] {xs})[0]);
     }
 
     /**
@@ -606,19 +578,11 @@ public final class CpuBackend implements Backend {
     @Override
     public ExtTensor convPatchSums(ExtTensor x, Fp2[] eqRows, Fp2[] eqCols, ConvGeometry g) {
         Shape in = g.input().shape();
-        int outH = g.outputHeight();
-        int outW = g.outputWidth();
-        if (eqRows.length < outH || eqCols.length < outW) {
-            throw new IllegalArgumentException("eq tables of " + eqRows.length + " and " + eqCols.length
-                    + " entries for a " + outH + "x" + outW + " output");
-        }
+        requirePatchWeights(eqRows.length, eqCols.length, g);
         long[] xRe = data(x.re(), in.paddedSize(), "conv patch input (real part)");
         long[] xIm = x.isBase() ? null : data(x.im(), in.paddedSize(), "conv patch input (imaginary part)");
-        long[] xSum = null;
-        if (xIm != null) {
-            xSum = new long[in.paddedSize()];
-            for (int i = 0; i < xSum.length; i++) xSum[i] = Fp.add(xRe[i], xIm[i]);
-        }
+        int outH = g.outputHeight();
+        int outW = g.outputWidth();
         long[] weightRe = new long[outH * outW];
         long[] weightIm = new long[outH * outW];
         long[] weightSum = new long[outH * outW];
@@ -630,15 +594,54 @@ public final class CpuBackend implements Backend {
                 weightSum[oh * outW + ow] = Fp.add(w.re(), w.im());
             }
         }
+        long[] uRe;
+        long[] uIm;
+        if (xIm == null) {
+            long[][] u = patchSums(g, new long[][] {weightRe, weightIm}, new long[][] {xRe, xRe});
+            uRe = u[0];
+            uIm = u[1];
+        } else {
+            long[] xSum = new long[in.paddedSize()];
+            for (int i = 0; i < xSum.length; i++) xSum[i] = Fp.add(xRe[i], xIm[i]);
+            long[][] u = patchSums(g, new long[][] {weightRe, weightIm, weightSum}, new long[][] {xRe, xIm, xSum});
+            uRe = u[0];
+            uIm = u[2];
+            for (int i = 0; i < uRe.length; i++) {
+                long rr = uRe[i];
+                long ii = u[1][i];
+                uRe[i] = Fp.sub(rr, ii);
+                uIm[i] = Fp.sub(Fp.sub(uIm[i], rr), ii);
+            }
+        }
+        DeviceTensor re = wrap(uRe);
+        return new ExtTensor(re, wrap(uIm));
+    }
+
+    private static void requirePatchWeights(int rows, int cols, ConvGeometry g) {
+        if (rows < g.outputHeight() || cols < g.outputWidth()) {
+            throw new IllegalArgumentException("eq tables of " + rows + " and " + cols
+                    + " entries for a " + g.outputHeight() + "x" + g.outputWidth() + " output");
+        }
+    }
+
+    /**
+     * For each pair p of (weights[p] over the output positions, xs[p] over the padded input) and each tap (ci, kh, kw):
+     * u[p][tap] = sum over output positions (oh, ow) whose input pixel lies in the image of weights[p][oh*outW + ow] *
+     * xs[p][ci, oh*stride + kh - pad, ow*stride + kw - pad]; each row of a tap is one strided dot product per pair.
+     */
+    private long[][] patchSums(ConvGeometry g, long[][] weights, long[][] xs) {
+        Shape in = g.input().shape();
+        int outH = g.outputHeight();
+        int outW = g.outputWidth();
         int k = g.kernel();
         int kp = g.paddedKernel();
         int stride = g.stride();
         int pad = g.padding();
-        long[] uRe = new long[g.kernelColumns()];
-        long[] uIm = new long[g.kernelColumns()];
+        int pairs = weights.length;
+        long[][] u = new long[pairs][g.kernelColumns()];
         int taps = in.channels() * k * k;
-        long[] xs = xSum;
-        pool.forRange(taps, (long) taps * outH * outW * (xIm == null ? 2 : 3), (from, to) -> {
+        pool.forRange(taps, (long) taps * outH * outW * pairs, (from, to) -> {
+            long[] sums = new long[pairs];
             for (int tap = from; tap < to; tap++) {
                 int ci = tap / (k * k);
                 int kh = (tap / k) % k;
@@ -646,34 +649,19 @@ public final class CpuBackend implements Backend {
                 // Output columns whose input column ow*stride + kw - pad lies in [0, W).
                 int lo = Math.max(0, Math.floorDiv(pad - kw + stride - 1, stride));
                 int hi = Math.min(outW, Math.floorDiv(in.width() - 1 + pad - kw, stride) + 1);
-                long rr = 0; // sum W.re x.re
-                long ii = 0; // sum W.im x.im (base x: sum W.im x.re)
-                long ss = 0; // sum ws xs
+                java.util.Arrays.fill(sums, 0);
                 for (int oh = 0; oh < outH && lo < hi; oh++) {
                     int ih = g.inputCoordinate(oh, kh, in.height());
                     if (ih < 0) continue;
                     int xAt = in.paddedIndex(ci, ih, lo * stride + kw - pad);
-                    int wAt = oh * outW + lo;
-                    rr = Fp.add(rr, LazyField.dot(weightRe, wAt, xRe, xAt, stride, hi - lo));
-                    if (xIm == null) {
-                        ii = Fp.add(ii, LazyField.dot(weightIm, wAt, xRe, xAt, stride, hi - lo));
-                    } else {
-                        ii = Fp.add(ii, LazyField.dot(weightIm, wAt, xIm, xAt, stride, hi - lo));
-                        ss = Fp.add(ss, LazyField.dot(weightSum, wAt, xs, xAt, stride, hi - lo));
+                    for (int p = 0; p < pairs; p++) {
+                        sums[p] = Fp.add(sums[p], LazyField.dot(weights[p], oh * outW + lo, xs[p], xAt, stride, hi - lo));
                     }
                 }
-                int at = (ci * kp + kh) * kp + kw;
-                if (xIm == null) {
-                    uRe[at] = rr;
-                    uIm[at] = ii;
-                } else {
-                    uRe[at] = Fp.sub(rr, ii);
-                    uIm[at] = Fp.sub(Fp.sub(ss, rr), ii);
-                }
+                for (int p = 0; p < pairs; p++) u[p][(ci * kp + kh) * kp + kw] = sums[p];
             }
         });
-        DeviceTensor re = wrap(uRe);
-        return new ExtTensor(re, wrap(uIm));
+        return u;
     }
 
     private static void requireCanonical(long value, String what) {
