@@ -98,7 +98,7 @@ run() {
   echo "== bench compare --backends cpu,cuda"
   set +e
   "${cli[@]}" bench compare --backends cpu,cuda --batches "${GPU_CHECK_BATCHES:-1,64,1024}" --matrix-size 1024 \
-      --warmup 1 --runs 3 --no-plot -O "$results/compare" 2>&1 | tee "$results/compare.txt"
+      --warmup 1 --warmup-time 5 --runs 3 --no-plot -O "$results/compare" 2>&1 | tee "$results/compare.txt"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
   bench=("$java" -cp "$lib/safetynets.jar:$lib/safetynets-bench-0.1.0-SNAPSHOT.jar" org.safetynets.bench.CoreBenchmark)

@@ -29,6 +29,16 @@ public final class CpuBackend implements Backend {
     /** Whether each of the proof's memory-wide kernels runs on SIMD lanes ({@link SimdKernels}); same results either way. */
     private final KernelChoice kernels;
 
+    /**
+     * Tensors of at least this many elements are held compact between the passes ({@link #compact}); smaller ones stay
+     * field elements. Compacting and widening back cost about 4 ns an element here (demo CNN, batch 256: 14 ms of a
+     * 92 ms proof for tensors of 2 Mi elements and less), and below 2^23 elements the saving (under 56 MiB a tensor)
+     * is small beside the JVM's own young generation; the batches where memory binds (thousands of samples) have
+     * tensors far above it (the shipped model's first convolution output is 2^24 elements at batch 1,024).
+     */
+    static final long COMPACT_MIN_ELEMENTS = 1L << 23;
+    private final long compactMinElements;
+
     /** @param threads worker threads, at least 1 (1 runs every kernel on the caller's thread) */
     public CpuBackend(int threads) {
         this(threads, Simd.byDefault());
@@ -40,9 +50,16 @@ public final class CpuBackend implements Backend {
     }
 
     CpuBackend(int threads, KernelChoice kernels) {
+        this(threads, kernels, COMPACT_MIN_ELEMENTS);
+    }
+
+    /** @param compactMinElements the smallest tensor {@link #compact} narrows (0: every one) */
+    CpuBackend(int threads, KernelChoice kernels, long compactMinElements) {
         if (kernels.anySimd() && !Simd.usable()) throw new IllegalStateException("SIMD kernels need --add-modules jdk.incubator.vector");
+        if (compactMinElements < 0) throw new IllegalArgumentException("negative compaction size: " + compactMinElements);
         this.pool = new WorkerPool(threads);
         this.kernels = kernels;
+        this.compactMinElements = compactMinElements;
     }
 
     /**
@@ -262,11 +279,15 @@ public final class CpuBackend implements Backend {
         return wrap(sumPool(input, g, true));
     }
 
-    /** Keeps the tensor as bytes, shorts or ints while the bound allows ({@link CompactValues}). */
+    /**
+     * Keeps the tensor as bytes, shorts or ints while the bound allows ({@link CompactValues}), if it has at least
+     * {@link #COMPACT_MIN_ELEMENTS} elements.
+     */
     @Override
     public DeviceTensor compact(DeviceTensor tensor, long magnitude) {
         if (magnitude < 0) throw new IllegalArgumentException("negative bound " + magnitude);
-        own(tensor).compact(magnitude);
+        CpuTensor own = own(tensor);
+        if (own.length() >= compactMinElements) own.compact(magnitude);
         return tensor;
     }
 
@@ -437,6 +458,41 @@ public final class CpuBackend implements Backend {
         return table;
     }
 
+    /**
+     * M weights for a base M (the prover's activations) and F_p^2 weights, as the layer protocols combine a batch: one
+     * pass over M, each row's two dot products back to back while it is in cache. The default takes two passes.
+     */
+    @Override
+    public ExtTensor columnCombination(ExtTensor matrix, ExtTensor weights, int rows, int cols) {
+        if (!matrix.isBase() || weights.isBase() || rows < 4 * pool.threads()) {
+            return Backend.super.columnCombination(matrix, weights, rows, cols);
+        }
+        if (cols < 0) throw new IllegalArgumentException("negative matrix dimension");
+        long[] m = data(matrix.re(), (long) rows * cols, "matrix");
+        long[] eRe = data(weights.re(), cols, "column weights (real part)");
+        long[] eIm = data(weights.im(), cols, "column weights (imaginary part)");
+        long work = 2L * rows * cols;
+        long[] re = new long[rows];
+        long[] im = new long[rows];
+        boolean simd = kernels.simd(work);
+        pool.forRange(rows, work, (from, to) -> {
+            if (simd) {
+                SimdKernels.Buffers buffers = new SimdKernels.Buffers();
+                for (int i = from; i < to; i++) {
+                    re[i] = SimdKernels.dot(m, i * cols, eRe, 0, cols, buffers);
+                    im[i] = SimdKernels.dot(m, i * cols, eIm, 0, cols, buffers);
+                }
+            } else {
+                for (int i = from; i < to; i++) {
+                    re[i] = LazyField.dot(m, i * cols, eRe, 0, 1, cols);
+                    im[i] = LazyField.dot(m, i * cols, eIm, 0, 1, cols);
+                }
+            }
+        });
+        DeviceTensor realPart = wrap(re);
+        return new ExtTensor(realPart, wrap(im));
+    }
+
     @Override
     public Fp2[] roundEvaluations(ExtTensor[] tables, int[] factors, int half, int degree) {
         if (degree < 0 || half < 0) throw new IllegalArgumentException("negative degree or size");
@@ -503,24 +559,89 @@ public final class CpuBackend implements Backend {
     public DeviceTensor convPatchSums(DeviceTensor x, long[] eqRows, long[] eqCols, ConvGeometry g) {
         Shape in = g.input().shape();
         long[] xs = data(x, in.paddedSize(), "conv patch input");
-        int outH = g.outputHeight();
+        requirePatchWeights(eqRows.length, eqCols.length, g);
         int outW = g.outputWidth();
-        if (eqRows.length < outH || eqCols.length < outW) {
-            throw new IllegalArgumentException("eq tables of " + eqRows.length + " and " + eqCols.length
-                    + " entries for a " + outH + "x" + outW + " output");
-        }
         // weight[oh*outW + ow] = eqRows[oh] * eqCols[ow], once per output position.
-        long[] weight = new long[outH * outW];
-        for (int oh = 0; oh < outH; oh++) {
+        long[] weight = new long[g.outputHeight() * outW];
+        for (int oh = 0; oh < g.outputHeight(); oh++) {
             for (int ow = 0; ow < outW; ow++) weight[oh * outW + ow] = Fp.mul(eqRows[oh], eqCols[ow]);
         }
+        return wrap(patchSums(g, new long[][] {weight}, new long[][] {xs})[0]);
+    }
+
+    /**
+     * The patch sums over F_p^2 in one pass: u[tap] = sum over output positions of W[oh, ow] x[tap's pixel], W = eqRows[oh]
+     * eqCols[ow]. Each tap's F_p^2 dot product is three base dot products (Karatsuba): with sums of the parts
+     * ws = W.re + W.im and xs = x.re + x.im, re = (W.re x.re) - (W.im x.im) and im = (ws xs) - (W.re x.re) - (W.im x.im);
+     * a base x needs two. The default takes eight base calls (one per choice of parts), each with its own weight table.
+     */
+    @Override
+    public ExtTensor convPatchSums(ExtTensor x, Fp2[] eqRows, Fp2[] eqCols, ConvGeometry g) {
+        Shape in = g.input().shape();
+        requirePatchWeights(eqRows.length, eqCols.length, g);
+        long[] xRe = data(x.re(), in.paddedSize(), "conv patch input (real part)");
+        long[] xIm = x.isBase() ? null : data(x.im(), in.paddedSize(), "conv patch input (imaginary part)");
+        int outH = g.outputHeight();
+        int outW = g.outputWidth();
+        long[] weightRe = new long[outH * outW];
+        long[] weightIm = new long[outH * outW];
+        long[] weightSum = new long[outH * outW];
+        for (int oh = 0; oh < outH; oh++) {
+            for (int ow = 0; ow < outW; ow++) {
+                Fp2 w = eqRows[oh].mul(eqCols[ow]);
+                weightRe[oh * outW + ow] = w.re();
+                weightIm[oh * outW + ow] = w.im();
+                weightSum[oh * outW + ow] = Fp.add(w.re(), w.im());
+            }
+        }
+        long[] uRe;
+        long[] uIm;
+        if (xIm == null) {
+            long[][] u = patchSums(g, new long[][] {weightRe, weightIm}, new long[][] {xRe, xRe});
+            uRe = u[0];
+            uIm = u[1];
+        } else {
+            long[] xSum = new long[in.paddedSize()];
+            for (int i = 0; i < xSum.length; i++) xSum[i] = Fp.add(xRe[i], xIm[i]);
+            long[][] u = patchSums(g, new long[][] {weightRe, weightIm, weightSum}, new long[][] {xRe, xIm, xSum});
+            uRe = u[0];
+            uIm = u[2];
+            for (int i = 0; i < uRe.length; i++) {
+                long rr = uRe[i];
+                long ii = u[1][i];
+                uRe[i] = Fp.sub(rr, ii);
+                uIm[i] = Fp.sub(Fp.sub(uIm[i], rr), ii);
+            }
+        }
+        DeviceTensor re = wrap(uRe);
+        return new ExtTensor(re, wrap(uIm));
+    }
+
+    private static void requirePatchWeights(int rows, int cols, ConvGeometry g) {
+        if (rows < g.outputHeight() || cols < g.outputWidth()) {
+            throw new IllegalArgumentException("eq tables of " + rows + " and " + cols
+                    + " entries for a " + g.outputHeight() + "x" + g.outputWidth() + " output");
+        }
+    }
+
+    /**
+     * For each pair p of (weights[p] over the output positions, xs[p] over the padded input) and each tap (ci, kh, kw):
+     * u[p][tap] = sum over output positions (oh, ow) whose input pixel lies in the image of weights[p][oh*outW + ow] *
+     * xs[p][ci, oh*stride + kh - pad, ow*stride + kw - pad]; each row of a tap is one strided dot product per pair.
+     */
+    private long[][] patchSums(ConvGeometry g, long[][] weights, long[][] xs) {
+        Shape in = g.input().shape();
+        int outH = g.outputHeight();
+        int outW = g.outputWidth();
         int k = g.kernel();
         int kp = g.paddedKernel();
         int stride = g.stride();
         int pad = g.padding();
-        long[] u = new long[g.kernelColumns()];
+        int pairs = weights.length;
+        long[][] u = new long[pairs][g.kernelColumns()];
         int taps = in.channels() * k * k;
-        pool.forRange(taps, (long) taps * outH * outW, (from, to) -> {
+        pool.forRange(taps, (long) taps * outH * outW * pairs, (from, to) -> {
+            long[] sums = new long[pairs];
             for (int tap = from; tap < to; tap++) {
                 int ci = tap / (k * k);
                 int kh = (tap / k) % k;
@@ -528,17 +649,19 @@ public final class CpuBackend implements Backend {
                 // Output columns whose input column ow*stride + kw - pad lies in [0, W).
                 int lo = Math.max(0, Math.floorDiv(pad - kw + stride - 1, stride));
                 int hi = Math.min(outW, Math.floorDiv(in.width() - 1 + pad - kw, stride) + 1);
-                long sum = 0;
+                java.util.Arrays.fill(sums, 0);
                 for (int oh = 0; oh < outH && lo < hi; oh++) {
                     int ih = g.inputCoordinate(oh, kh, in.height());
                     if (ih < 0) continue;
                     int xAt = in.paddedIndex(ci, ih, lo * stride + kw - pad);
-                    sum = Fp.add(sum, LazyField.dot(weight, oh * outW + lo, xs, xAt, stride, hi - lo));
+                    for (int p = 0; p < pairs; p++) {
+                        sums[p] = Fp.add(sums[p], LazyField.dot(weights[p], oh * outW + lo, xs[p], xAt, stride, hi - lo));
+                    }
                 }
-                u[(ci * kp + kh) * kp + kw] = sum;
+                for (int p = 0; p < pairs; p++) u[p][(ci * kp + kh) * kp + kw] = sums[p];
             }
         });
-        return wrap(u);
+        return u;
     }
 
     private static void requireCanonical(long value, String what) {

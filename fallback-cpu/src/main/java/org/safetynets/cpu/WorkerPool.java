@@ -2,10 +2,10 @@ package org.safetynets.cpu;
 
 import org.safetynets.field.Fp;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The CPU backend's threads: a {@link ForkJoinPool} owned by one backend and shut down with it. Work is a range
@@ -85,21 +85,37 @@ final class WorkerPool implements AutoCloseable {
 
     /**
      * Runs chunk indices 0..chunks-1 on the pool's workers and on the calling thread, each taking the next index
-     * from a shared counter: the caller does not sit idle, and uneven chunks balance themselves.
+     * from a shared counter: the caller does not sit idle, and uneven chunks balance themselves. The caller returns
+     * once every chunk has run, without waiting for a helper task that found none left: on a busy machine a helper
+     * may be scheduled only after the caller has run every chunk itself, and waiting for it to start only to find
+     * nothing to do cost the small calls of a proof (a sum-check round over a few thousand pairs) more than they
+     * gained from the split.
      */
     private void dispatch(int chunks, java.util.function.IntConsumer chunk) {
-        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicInteger next = new AtomicInteger();
+        AtomicInteger unfinished = new AtomicInteger(chunks);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread caller = Thread.currentThread();
         Runnable worker = () -> {
-            for (int c = next.getAndIncrement(); c < chunks; c = next.getAndIncrement()) chunk.accept(c);
+            for (int c = next.getAndIncrement(); c < chunks; c = next.getAndIncrement()) {
+                try {
+                    chunk.accept(c);
+                } catch (Throwable t) {
+                    if (!failure.compareAndSet(null, t)) failure.get().addSuppressed(t);
+                } finally {
+                    if (unfinished.decrementAndGet() == 0) LockSupport.unpark(caller);
+                }
+            }
         };
         int helpers = Math.min(threads - 1, chunks - 1);
-        List<ForkJoinTask<?>> tasks = new ArrayList<>(helpers);
-        for (int i = 0; i < helpers; i++) tasks.add(pool.submit(worker));
-        try {
-            worker.run();
-        } finally {
-            joinAll(tasks);
-        }
+        for (int i = 0; i < helpers; i++) pool.execute(worker);
+        worker.run();
+        // every chunk has been taken; wait for those a helper is still running (unpark makes a later park return)
+        while (unfinished.get() != 0) LockSupport.park(this);
+        Throwable t = failure.get();
+        if (t instanceof RuntimeException e) throw e;
+        if (t instanceof Error e) throw e;
+        if (t != null) throw new IllegalStateException(t);
     }
 
     private int chunks(int units, long work) {
@@ -109,19 +125,6 @@ final class WorkerPool implements AutoCloseable {
 
     private static int bound(int units, int chunks, int c) {
         return (int) ((long) units * c / chunks);
-    }
-
-    private static void joinAll(List<ForkJoinTask<?>> tasks) {
-        RuntimeException failure = null;
-        for (ForkJoinTask<?> task : tasks) {
-            try {
-                task.join();
-            } catch (RuntimeException e) {
-                if (failure == null) failure = e;
-                else failure.addSuppressed(e);
-            }
-        }
-        if (failure != null) throw failure;
     }
 
     @Override

@@ -53,6 +53,15 @@ class CpuBackendTest {
         }
     }
 
+    /** Every tensor compacted, however small (the default compacts only large ones), so the kernels read narrow values. */
+    @Nested
+    class TwoThreadsCompactingEverything extends BackendContractTest {
+        @Override
+        protected Backend newBackend() {
+            return new CpuBackend(2, Simd.byDefault(), 0);
+        }
+    }
+
     /** The scalar kernels, which a JVM without the Vector API (or with -Dsafetynets.cpu.simd=off) runs. */
     @Nested
     class ScalarTwoThreads extends BackendContractTest {
@@ -190,7 +199,7 @@ class CpuBackendTest {
 
     @Test
     void compactHoldsTheNarrowestTypeOfTheBoundAndChecksIt() {
-        try (CpuBackend backend = new CpuBackend(2)) {
+        try (CpuBackend backend = new CpuBackend(2, Simd.byDefault(), 0)) {
             long[] bounds = {0, 127, 128, 32_767, 32_768, Integer.MAX_VALUE, Integer.MAX_VALUE + 1L};
             int[] expected = {1, 1, 2, 2, 4, 4, 8};
             for (int i = 0; i < bounds.length; i++) {
@@ -213,6 +222,25 @@ class CpuBackendTest {
         }
     }
 
+    /** By default a tensor below the compaction size stays field elements (compacting it would cost more than it saves). */
+    @Test
+    void compactLeavesTensorsBelowTheCompactionSizeWide() {
+        try (CpuBackend backend = new CpuBackend(2, Simd.byDefault(), 4)) {
+            try (DeviceTensor small = backend.compact(backend.upload(new long[] {1, 2, 3}), 3);
+                 DeviceTensor large = backend.compact(backend.upload(new long[] {1, 2, 3, 0}), 3)) {
+                assertEquals(8, backend.bytesPerElement(small));
+                assertEquals(1, backend.bytesPerElement(large));
+                assertArrayEquals(new long[] {1, 2, 3}, backend.download(small));
+                assertArrayEquals(new long[] {1, 2, 3, 0}, backend.download(large));
+            }
+        }
+        try (CpuBackend backend = new CpuBackend(2)) {
+            try (DeviceTensor t = backend.compact(backend.upload(new long[] {1, 2, 3}), 3)) {
+                assertEquals(8, backend.bytesPerElement(t), "default: compacts from " + CpuBackend.COMPACT_MIN_ELEMENTS + " elements");
+            }
+        }
+    }
+
     /**
      * The prover's forward pass leaves every activation it keeps for the backward pass in the narrowest type its proven
      * bound allows (the paper's MNIST CNN: the input and the first convolution in bytes, ...), and the output as field
@@ -223,7 +251,7 @@ class CpuBackendTest {
         Model model = PaperArchitecture.MNIST_CNN.randomModel(1);
         Network network = Network.compile(model, 4);
         List<ValueBounds.LayerBound> bounds = ValueBounds.analyze(model.input(), model.inputMin(), model.inputMax(), model.layers()).layers();
-        try (CpuBackend backend = new CpuBackend(2)) {
+        try (CpuBackend backend = new CpuBackend(2, Simd.byDefault(), 0)) {
             List<DeviceTensor> activations = network.forward(backend, backend.upload(InputBatch.of(model, TestModels.inputs(model, 4, 1)).padded()));
             try {
                 List<Network.Step> steps = network.steps();

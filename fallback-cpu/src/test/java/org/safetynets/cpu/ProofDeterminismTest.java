@@ -40,8 +40,11 @@ class ProofDeterminismTest {
         }
         // The scalar kernels, as on a JVM without the Vector API (the default above uses SIMD where it pays).
         assertArrayEquals(reference, proveWith(new CpuBackend(2, false), model, inputs), "scalar kernels");
+        // Every activation compacted between the passes (the default compacts only large ones), on both kernel sets.
+        assertArrayEquals(reference, proveWith(new CpuBackend(2, KernelChoice.scalar(), 0), model, inputs), "scalar kernels, compact");
         if (Simd.usable()) {
             assertArrayEquals(reference, proveWith(new CpuBackend(2, true), model, inputs), "SIMD kernels");
+            assertArrayEquals(reference, proveWith(new CpuBackend(2, KernelChoice.always(), 0), model, inputs), "SIMD kernels, compact");
             // The default's choice by work size, moving from scalar to SIMD kernels in the middle of the proof.
             for (long warmUp : new long[] {1_000, 30_000, 200_000}) {
                 assertArrayEquals(reference, proveWith(new CpuBackend(2, KernelChoice.afterWarmUp(warmUp)), model, inputs), "warm-up " + warmUp);

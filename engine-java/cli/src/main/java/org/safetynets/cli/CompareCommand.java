@@ -50,8 +50,13 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--runs", paramLabel = "N", defaultValue = "5", description = "Timed runs; medians are reported (default: ${DEFAULT-VALUE}).")
     int runs;
 
-    @Option(names = "--warmup", paramLabel = "N", defaultValue = "2", description = "Untimed runs first (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "2", description = "Untimed runs first, at least (default: ${DEFAULT-VALUE}).")
     int warmup;
+
+    @Option(names = "--warmup-time", paramLabel = "SECONDS", defaultValue = "15",
+            description = "And untimed runs for at least this long per workload and batch, so that small batches reach the JIT's "
+                    + "compiled code and the CPU backend's SIMD kernels (default: ${DEFAULT-VALUE}; 0 for the count alone).")
+    double warmupSeconds;
 
     @Option(names = "--backends", paramLabel = "NAME", split = ",",
             description = "Backends to compare (default: every available one; unavailable ones are listed with the reason).")
@@ -101,7 +106,7 @@ final class CompareCommand implements Callable<Integer> {
         if (matrixSize < 1 || matrixSize > 16384) {
             throw new MalformedInput("--matrix-size", "must be in 1..16384, got " + matrixSize);
         }
-        CompareOptions options = new CompareOptions(batches, runs, warmup, backends,
+        CompareOptions options = new CompareOptions(batches, runs, warmup, warmupSeconds, backends,
                 Workloads.select(workloads, fromFiles, matrixSize), BackendOptions.requireThreads(threads));
         requireWritableOutputs(options); // before the runs, not after them
         Report report = Comparison.run(options, line -> {

@@ -42,7 +42,7 @@ class BenchCompareTest {
         Path out = work.resolve("results");
 
         Cli run = Cli.run("bench", "compare", "-M", model.toString(), "--workloads", "matmul", "--matrix-size", "8",
-                "--batches", "1,2", "--runs", "1", "--warmup", "0", "--out", out.toString());
+                "--batches", "1,2", "--runs", "1", "--warmup", "0", "--warmup-time", "0", "--out", out.toString());
 
         assertEquals(Main.OK, run.exitCode(), run::transcript);
         List<String> backends = Backends.providers().stream().filter(p -> p.unavailableReason() == null).map(BackendProvider::name).toList();
@@ -107,7 +107,7 @@ class BenchCompareTest {
     @Test
     void theShippedTrainedModelIsAWorkloadByName(@TempDir Path work) throws Exception {
         Cli run = Cli.run("bench", "compare", "--workloads", CompareCommand.TRAINED_MNIST_CNN, "--backends", "cpu", "--batches", "2",
-                "--runs", "1", "--warmup", "0", "--no-plot", "--out", work.toString());
+                "--runs", "1", "--warmup", "0", "--warmup-time", "0", "--no-plot", "--out", work.toString());
         assertEquals(Main.OK, run.exitCode(), run::transcript);
         List<String> lines = Files.readAllLines(work.resolve("compare.csv"), StandardCharsets.UTF_8);
         assertEquals(3, lines.size(), lines::toString);

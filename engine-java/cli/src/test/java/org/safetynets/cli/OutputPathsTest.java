@@ -126,7 +126,7 @@ class OutputPathsTest {
         Path target = Files.writeString(work.resolve("elsewhere.csv"), "keep");
         Path csv = Files.createSymbolicLink(Files.createDirectories(work.resolve("results")).resolve(CompareCommand.CSV_FILE), target);
         Cli run = Cli.run("bench", "compare", "--workloads", "matmul", "--matrix-size", "8", "--batches", "1", "--runs", "1",
-                "--warmup", "0", "--backends", "cpu", "--out", work.resolve("results").toString());
+                "--warmup", "0", "--warmup-time", "0", "--backends", "cpu", "--out", work.resolve("results").toString());
         assertRefused(run, csv, LINK);
         assertTrue(Files.isSymbolicLink(csv));
         assertEquals("keep", Files.readString(target));

@@ -26,7 +26,7 @@ class ThreadsOptionTest {
         assertRefused(demo("100000"), expected + "100000");
         assertRefused(demo(Integer.toString(MOST + 1)), expected + (MOST + 1));
         assertRefused(Cli.run("bench", "compare", "--workloads", "matmul", "--matrix-size", "8", "--batches", "1", "--runs", "1",
-                "--warmup", "0", "--threads", "100000", "--no-plot"), expected + "100000");
+                "--warmup", "0", "--warmup-time", "0", "--threads", "100000", "--no-plot"), expected + "100000");
     }
 
     @Test

@@ -730,6 +730,86 @@ public abstract class BackendContractTest {
     }
 
     @Test
+    void extensionConvPatchSumsMatchDefinition() {
+        Shape[] shapes = {new Shape(3, 5, 7), new Shape(2, 7, 5), new Shape(1, 1, 1)};
+        for (Shape shape : shapes)
+            for (int kernel = 1; kernel <= 5; kernel += 2)
+                for (int padding = 0; padding < kernel; padding += 2)
+                    for (int stride = 1; stride <= 2; stride++) {
+                        if (shape.height() + 2 * padding < kernel || shape.width() + 2 * padding < kernel) continue;
+                        ConvGeometry g = new ConvGeometry(new Layout(shape, 3), 2, kernel, stride, padding);
+                        for (int parts = 0; parts < 3; parts++) checkExtensionPatchSums(g, parts);
+                    }
+    }
+
+    /** parts: 0 all in F_p^2, 1 a base input with F_p^2 weights, 2 an F_p^2 input with base weights. */
+    private void checkExtensionPatchSums(ConvGeometry g, int parts) {
+        Shape s = g.input().shape();
+        Fp2[] x = new Fp2[s.paddedSize()];
+        java.util.Arrays.fill(x, Fp2.ZERO);
+        for (int c = 0; c < s.channels(); c++)
+            for (int h = 0; h < s.height(); h++)
+                for (int w = 0; w < s.width(); w++) x[s.paddedIndex(c, h, w)] = parts == 1 ? Fp2.of(value(Values.EDGES)) : extensionValue(true);
+        Shape outShape = g.output().shape();
+        Fp2[] eqRows = parts == 2 ? baseValues(values(outShape.paddedHeight(), Values.RANDOM)) : extensionValues(outShape.paddedHeight(), true);
+        Fp2[] eqCols = extensionValues(outShape.paddedWidth(), parts == 0);
+        if (parts == 2) eqCols = baseValues(realParts(eqCols));
+        int kp = g.paddedKernel();
+        Fp2[] expected = new Fp2[g.kernelColumns()];
+        java.util.Arrays.fill(expected, Fp2.ZERO);
+        for (int ci = 0; ci < s.channels(); ci++)
+            for (int kh = 0; kh < g.kernel(); kh++)
+                for (int kw = 0; kw < g.kernel(); kw++) {
+                    Fp2 sum = Fp2.ZERO;
+                    for (int oh = 0; oh < g.outputHeight(); oh++)
+                        for (int ow = 0; ow < g.outputWidth(); ow++) {
+                            int ih = oh * g.stride() + kh - g.padding();
+                            int iw = ow * g.stride() + kw - g.padding();
+                            if (ih < 0 || ih >= s.height() || iw < 0 || iw >= s.width()) continue;
+                            sum = sum.add(eqRows[oh].mul(eqCols[ow]).mul(x[s.paddedIndex(ci, ih, iw)]));
+                        }
+                    expected[(ci * kp + kh) * kp + kw] = sum;
+                }
+        String what = g + " parts " + parts;
+        try (ExtTensor tx = uploadExtension(x, parts == 1); ExtTensor u = backend.convPatchSums(tx, eqRows, eqCols, g)) {
+            assertArrayEquals(expected, downloadExtension(u, g.kernelColumns()), what);
+        }
+    }
+
+    @Test
+    void extensionRowAndColumnCombinationsMatchDefinition() {
+        int[][] shapes = {{1, 1}, {3, 5}, {9, 4}, {64, 7}, {33, 256}};
+        for (int[] shape : shapes)
+            for (int parts = 0; parts < 4; parts++) {
+                int rows = shape[0];
+                int cols = shape[1];
+                boolean baseMatrix = (parts & 1) == 1;
+                boolean baseWeights = (parts & 2) == 2;
+                Fp2[] m = baseMatrix ? baseValues(values(rows * cols, Values.EDGES)) : extensionValues(rows * cols, true);
+                Fp2[] rowWeights = baseWeights ? baseValues(values(rows, Values.RANDOM)) : extensionValues(rows, true);
+                Fp2[] colWeights = baseWeights ? baseValues(values(cols, Values.RANDOM)) : extensionValues(cols, true);
+                Fp2[] expectedRow = new Fp2[cols];
+                Fp2[] expectedCol = new Fp2[rows];
+                java.util.Arrays.fill(expectedRow, Fp2.ZERO);
+                java.util.Arrays.fill(expectedCol, Fp2.ZERO);
+                for (int r = 0; r < rows; r++)
+                    for (int c = 0; c < cols; c++) {
+                        expectedRow[c] = expectedRow[c].add(rowWeights[r].mul(m[r * cols + c]));
+                        expectedCol[r] = expectedCol[r].add(m[r * cols + c].mul(colWeights[c]));
+                    }
+                String what = rows + "x" + cols + (baseMatrix ? " base matrix" : "") + (baseWeights ? " base weights" : "");
+                try (ExtTensor tm = uploadExtension(m, baseMatrix);
+                     ExtTensor er = uploadExtension(rowWeights, baseWeights);
+                     ExtTensor ec = uploadExtension(colWeights, baseWeights);
+                     ExtTensor row = backend.rowCombination(er, tm, rows, cols);
+                     ExtTensor col = backend.columnCombination(tm, ec, rows, cols)) {
+                    assertArrayEquals(expectedRow, downloadExtension(row, cols), "eq^T M " + what);
+                    assertArrayEquals(expectedCol, downloadExtension(col, rows), "M eq " + what);
+                }
+            }
+    }
+
+    @Test
     void extensionFoldBindsTheHighestVariable() {
         for (int half : new int[] {1, 3, 20_000, 1 << 14}) {
             for (boolean base : new boolean[] {false, true}) {

@@ -33,7 +33,7 @@ class UnivariateTest {
     @Test
     void interpolatesRandomPolynomials() {
         SplittableRandom random = new SplittableRandom(31);
-        for (int degree = 0; degree <= 5; degree++) {
+        for (int degree = 0; degree <= 10; degree++) { // past the tabulated denominators (n <= 8) too
             for (int trial = 0; trial < 200; trial++) {
                 long[] coefficients = new long[degree + 1];
                 for (int i = 0; i <= degree; i++) coefficients[i] = random.nextLong(P_LONG);
@@ -49,6 +49,27 @@ class UnivariateTest {
                 assertArrayEquals(copy, values, "evaluate must not modify its input");
             }
         }
+    }
+
+    @Test
+    void interpolatesRandomExtensionPolynomials() {
+        SplittableRandom random = new SplittableRandom(37);
+        for (int degree = 0; degree <= 10; degree++) {
+            for (int trial = 0; trial < 50; trial++) {
+                org.safetynets.field.Fp2[] coefficients = new org.safetynets.field.Fp2[degree + 1];
+                for (int i = 0; i <= degree; i++) coefficients[i] = new org.safetynets.field.Fp2(random.nextLong(P_LONG), random.nextLong(P_LONG));
+                org.safetynets.field.Fp2[] values = new org.safetynets.field.Fp2[degree + 1];
+                for (int t = 0; t <= degree; t++) values[t] = hornerExtension(coefficients, org.safetynets.field.Fp2.of(t));
+                org.safetynets.field.Fp2 x = new org.safetynets.field.Fp2(random.nextLong(P_LONG), random.nextLong(P_LONG));
+                assertEquals(hornerExtension(coefficients, x), Univariate.evaluate(values, x), "degree " + degree);
+            }
+        }
+    }
+
+    private static org.safetynets.field.Fp2 hornerExtension(org.safetynets.field.Fp2[] coefficients, org.safetynets.field.Fp2 x) {
+        org.safetynets.field.Fp2 result = org.safetynets.field.Fp2.ZERO;
+        for (int i = coefficients.length - 1; i >= 0; i--) result = result.mul(x).add(coefficients[i]);
+        return result;
     }
 
     @Test

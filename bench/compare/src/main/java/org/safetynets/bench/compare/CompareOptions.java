@@ -10,12 +10,13 @@ import java.util.List;
  *
  * @param batches    batch sizes, each run on every network workload
  * @param runs       timed repetitions; medians are reported with min and max
- * @param warmup     untimed repetitions first (JIT, thread pools, device caches)
+ * @param warmup     untimed repetitions first (JIT, thread pools, device caches), at least this many
+ * @param warmupSeconds and for at least this long, per (workload, batch): see {@link WarmUp}
  * @param backends   backend names; empty means every available one
  * @param workloads  the workloads, in report order
  * @param threads    host threads per backend, 0 for every core
  */
-public record CompareOptions(List<Integer> batches, int runs, int warmup, List<String> backends, List<Workload> workloads, int threads) {
+public record CompareOptions(List<Integer> batches, int runs, int warmup, double warmupSeconds, List<String> backends, List<Workload> workloads, int threads) {
     public static final List<Integer> DEFAULT_BATCHES = List.of(1, 16, 256, 4096);
 
     public CompareOptions {
@@ -31,6 +32,9 @@ public record CompareOptions(List<Integer> batches, int runs, int warmup, List<S
         if (batches.stream().distinct().count() != batches.size()) throw new MalformedInput("--batches", "a batch size repeats: " + batches);
         if (runs < 1) throw new MalformedInput("--runs", "must be at least 1, got " + runs);
         if (warmup < 0) throw new MalformedInput("--warmup", "must be 0 or more, got " + warmup);
+        if (!(warmupSeconds >= 0 && warmupSeconds <= 3600)) {
+            throw new MalformedInput("--warmup-time", "must be in 0..3600 seconds, got " + warmupSeconds);
+        }
         if (threads < 0) throw new MalformedInput("--threads", "must be 0 (every core) or a positive count, got " + threads);
         if (workloads.isEmpty()) throw new MalformedInput("--workloads", "selects nothing");
     }

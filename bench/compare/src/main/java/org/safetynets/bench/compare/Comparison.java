@@ -25,7 +25,7 @@ import java.util.function.Consumer;
  * batch), each repetition runs the float forward pass once, then, backend after backend, field inference and
  * the prover, then the verifier once (the proofs are byte-identical, and neither float inference nor the
  * verifier uses a backend, so each is measured and reported once). Drift in the machine's speed (other jobs,
- * turbo, thermals) thus touches every backend alike. Warm-up repetitions run first, untimed. Every timed call
+ * turbo, thermals) thus touches every backend alike. Warm-up repetitions run first, untimed ({@link WarmUp}). Every timed call
  * starts after a garbage collection, so no call pays for another's garbage, and a call on a backend ends with
  * {@link Backend#synchronize()}: a device backend returns from a kernel launch before the kernel has run.
  *
@@ -143,7 +143,7 @@ public final class Comparison {
             skipped(workload.name(), backends, batch, skip, hostRows, rows);
             return;
         }
-        progress.accept(step + where + ": " + options.warmup() + " warm-up and " + options.runs() + " timed runs on "
+        progress.accept(step + where + ": " + WarmUp.describe(options) + ", then " + options.runs() + " timed runs on "
                 + backends.size() + " backend(s), estimated heap " + MemoryEstimate.mib(estimate.bytes()));
         long[][] samples = workload.inputs().apply(batch);
         FloatInference floatNetwork = FloatInference.of(model);
@@ -158,22 +158,24 @@ public final class Comparison {
         Arrays.fill(devicePeak, -1);
         int proofBytes = -1;
         long lastProgress = System.nanoTime();
-        for (int run = -options.warmup(); run < options.runs(); run++) {
-            collectGarbage();
+        WarmUp warmUp = new WarmUp(options);
+        for (int run = 0; run < options.runs(); ) {
+            boolean timed = !warmUp.warming();
+            if (timed) collectGarbage();
             long t0 = System.nanoTime();
             double[][] floatOutputs = floatNetwork.run(samples);
             double floatTime = seconds(t0);
-            if (run >= 0) floatSeconds[run] = floatTime;
+            if (timed) floatSeconds[run] = floatTime;
             byte[] firstProof = null;
             for (int i = 0; i < n; i++) {
                 Backend backend = backends.get(i);
-                collectGarbage();
+                if (timed) collectGarbage();
                 t0 = System.nanoTime();
                 long[][] outputs = Prover.infer(model, samples, backend);
                 backend.synchronize();
                 double fieldTime = seconds(t0);
 
-                collectGarbage();
+                if (timed) collectGarbage();
                 long before = heap.used();
                 heap.reset();
                 backend.resetDevicePeak();
@@ -189,7 +191,7 @@ public final class Comparison {
                         firstProof, backends.get(0));
                 if (firstProof == null) firstProof = proof;
                 proofBytes = proof.length;
-                if (run >= 0) {
+                if (timed) {
                     field[i][run] = fieldTime;
                     prover[i][run] = proverTime;
                     baseline[i] = Math.max(baseline[i], before);
@@ -198,17 +200,20 @@ public final class Comparison {
                 }
             }
             // The proof is the same bytes from every backend (checked above), and the verifier uses none: timed once.
-            collectGarbage();
+            if (timed) collectGarbage();
             t0 = System.nanoTime();
             Verifier.verify(model, samples, firstProof);
             double verifierTime = seconds(t0);
-            if (run >= 0) verifierSeconds[run] = verifierTime;
+            if (timed) verifierSeconds[run] = verifierTime;
             // A line per run once runs are slow enough for a user to wonder; otherwise only the first and the last.
-            if (run == -options.warmup() || run == options.runs() - 1 || System.nanoTime() - lastProgress > PROGRESS_NANOS) {
-                progress.accept(step + where + ": " + (run < 0 ? "warm-up run " + (run + options.warmup() + 1) + "/" + options.warmup()
-                        : "timed run " + (run + 1) + "/" + options.runs()) + " done");
+            boolean firstRun = timed ? run == 0 && warmUp.done() == 0 : warmUp.done() == 0;
+            if (firstRun || (timed && run == options.runs() - 1) || System.nanoTime() - lastProgress > PROGRESS_NANOS) {
+                progress.accept(step + where + ": " + (timed ? "timed run " + (run + 1) + "/" + options.runs()
+                        : "warm-up run " + (warmUp.done() + 1)) + " done");
                 lastProgress = System.nanoTime();
             }
+            if (timed) run++;
+            else warmUp.ranOne();
         }
         HostRow host = new HostRow(workload.name(), batch, new Timings(floatSeconds), new Timings(verifierSeconds), proofBytes, "");
         hostRows.add(host);
@@ -261,7 +266,7 @@ public final class Comparison {
             skipped(workload.name(), backends, size, skip, hostRows, rows);
             return;
         }
-        progress.accept(step + where + ": " + options.warmup() + " warm-up and " + options.runs() + " timed runs on "
+        progress.accept(step + where + ": " + WarmUp.describe(options) + ", then " + options.runs() + " timed runs on "
                 + backends.size() + " backend(s)");
         SplittableRandom random = new SplittableRandom(0x5AFE7E75L);
         long[] a = new long[size * size];
@@ -286,15 +291,18 @@ public final class Comparison {
             long[] devicePeak = new long[n];
             Arrays.fill(devicePeak, -1);
             long[] first = null;
-            for (int run = -options.warmup(); run < options.runs(); run++) {
-                collectGarbage();
+            WarmUp warmUp = new WarmUp(options);
+            boolean checked = false;
+            for (int run = 0; run < options.runs(); ) {
+                boolean timed = !warmUp.warming();
+                if (timed) collectGarbage();
                 long t0 = System.nanoTime();
                 sink = doubleProduct(floatA, floatB, size)[size * size - 1];
                 double floatTime = seconds(t0);
-                if (run >= 0) floatSeconds[run] = floatTime;
+                if (timed) floatSeconds[run] = floatTime;
                 for (int i = 0; i < n; i++) {
                     Backend backend = backends.get(i);
-                    collectGarbage();
+                    if (timed) collectGarbage();
                     long before = heap.used();
                     heap.reset();
                     backend.resetDevicePeak();
@@ -303,8 +311,8 @@ public final class Comparison {
                     try (DeviceTensor c = backend.matmul(resident.get(2 * i), resident.get(2 * i + 1), size, size, size)) {
                         backend.synchronize(); // the product computed, not merely queued; downloading it is not its cost
                         double fieldTime = seconds(t0);
-                        if (run >= 0) field[i][run] = fieldTime;
-                        product = run == -options.warmup() ? backend.download(c) : null;
+                        if (timed) field[i][run] = fieldTime;
+                        product = checked ? null : backend.download(c); // the first repetition is checked
                     }
                     long productPeak = heap.peak();
                     OptionalLong device = backend.devicePeakBytes();
@@ -312,12 +320,15 @@ public final class Comparison {
                         checkProduct(where, backend, product, a, b, size, first, backends.get(0));
                         if (first == null) first = product;
                     }
-                    if (run >= 0) {
+                    if (timed) {
                         baseline[i] = Math.max(baseline[i], before);
                         peak[i] = Math.max(peak[i], productPeak);
                         if (device.isPresent()) devicePeak[i] = Math.max(devicePeak[i], device.getAsLong());
                     }
                 }
+                checked = true;
+                if (timed) run++;
+                else warmUp.ranOne();
             }
             HostRow host = new HostRow(workload.name(), size, new Timings(floatSeconds), null, -1,
                     "no proof: verifier n/a; batch = matrix size");

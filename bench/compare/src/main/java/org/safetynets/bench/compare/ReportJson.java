@@ -37,6 +37,7 @@ public final class ReportJson {
         report.options().batches().forEach(batches::add);
         options.put("runs", report.options().runs());
         options.put("warmup", report.options().warmup());
+        options.put("warmup_seconds", report.options().warmupSeconds());
         options.put("threads", report.options().threads());
         ArrayNode workloads = options.putArray("workloads");
         for (Workload w : report.options().workloads()) workloads.addObject().put("name", w.name()).put("description", w.description());

@@ -14,9 +14,9 @@ public final class ReportTable {
     public static String render(Report report) {
         StringBuilder out = new StringBuilder();
         Report.Environment env = report.environment();
-        out.append(String.format("bench compare: Java %s (%s), %s, %d processors, max heap %s; medians of %d runs after %d warm-up%n",
+        out.append(String.format("bench compare: Java %s (%s), %s, %d processors, max heap %s; medians of %d runs after a warm-up of at least %d runs and %.1f s%n",
                 env.java(), env.vm(), env.os(), env.processors(), MemoryEstimate.mib(env.maxHeapBytes()), report.options().runs(),
-                report.options().warmup()));
+                report.options().warmup(), report.options().warmupSeconds()));
         for (String workload : report.workloads()) {
             List<Row> rows = report.rowsOf(workload);
             List<HostRow> hostRows = report.hostRowsOf(workload);

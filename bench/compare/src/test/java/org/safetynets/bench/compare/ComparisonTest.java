@@ -36,7 +36,7 @@ class ComparisonTest {
     void measuresEveryRoleOfANetworkAndChecksWhatItMeasures() {
         List<String> progress = new ArrayList<>();
         Workload.Network tiny = Workload.Network.of("tiny", "test model", TINY, 3);
-        Report report = Comparison.run(new CompareOptions(List.of(1, 5), 2, 1, List.of("cpu"), List.of(tiny), 1), progress::add);
+        Report report = Comparison.run(new CompareOptions(List.of(1, 5), 2, 1, 0, List.of("cpu"), List.of(tiny), 1), progress::add);
         assertEquals(2, report.rows().size());
         assertEquals(report.rows().stream().map(Row::host).toList(), report.hostRows());
         for (Row row : report.rows()) {
@@ -62,7 +62,7 @@ class ComparisonTest {
 
     @Test
     void theMatrixProductHasNoProverAndCountsMultiplyAccumulates() {
-        Report report = Comparison.run(new CompareOptions(List.of(1), 1, 0, List.of(), List.of(new Workload.MatrixProduct(24)), 1), line -> { });
+        Report report = Comparison.run(new CompareOptions(List.of(1), 1, 0, 0, List.of(), List.of(new Workload.MatrixProduct(24)), 1), line -> { });
         Row row = report.rows().get(0);
         assertNull(row.prover());
         assertNull(row.host().verifier());
@@ -102,7 +102,7 @@ class ComparisonTest {
         AtomicInteger synchronizations = new AtomicInteger();
         try (Backend cpu = Backends.open("cpu", 1, line -> { })) {
             Backend device = queueingDevice(cpu, synchronizations);
-            Report report = Comparison.run(new CompareOptions(List.of(1, 2), 2, 1, List.of(), List.of(tiny, new Workload.MatrixProduct(8)), 1),
+            Report report = Comparison.run(new CompareOptions(List.of(1, 2), 2, 1, 0, List.of(), List.of(tiny, new Workload.MatrixProduct(8)), 1),
                     List.of(cpu, device), line -> { });
             for (Row row : report.rowsOf("tiny")) {
                 if (!row.backend().equals("queueing")) continue;
@@ -128,7 +128,7 @@ class ComparisonTest {
         MemoryEstimate estimate = MemoryEstimate.network(wide, 1024);
         assertTrue(estimate.bytes() > Runtime.getRuntime().maxMemory(), "the test needs a heap under " + estimate.bytes() + " bytes");
         List<String> progress = new ArrayList<>();
-        Report report = Comparison.run(new CompareOptions(List.of(1024, 4096), 1, 0, List.of("cpu"), List.of(workload), 1), progress::add);
+        Report report = Comparison.run(new CompareOptions(List.of(1024, 4096), 1, 0, 0, List.of("cpu"), List.of(workload), 1), progress::add);
         assertEquals(2, report.rows().size());
         for (Row row : report.rows()) {
             assertFalse(row.measured());
@@ -146,7 +146,7 @@ class ComparisonTest {
         assertTrue(backend.getMessage().contains("available: ") && backend.getMessage().contains("cpu"), backend.getMessage());
         MalformedInput workload = assertThrows(MalformedInput.class, () -> Workloads.select(List.of("mnist-lstm"), List.of(), 8));
         assertTrue(workload.getMessage().contains("demo-cnn") && workload.getMessage().contains("matmul"), workload.getMessage());
-        assertThrows(MalformedInput.class, () -> new CompareOptions(List.of(0), 1, 0, List.of(), Workloads.select(List.of(), List.of(), 8), 0));
+        assertThrows(MalformedInput.class, () -> new CompareOptions(List.of(0), 1, 0, 0, List.of(), Workloads.select(List.of(), List.of(), 8), 0));
     }
 
     @Test

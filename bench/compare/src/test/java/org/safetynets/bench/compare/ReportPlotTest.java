@@ -31,7 +31,7 @@ class ReportPlotTest {
 
     private static Report report() {
         Model model = new Model("net", Shape.vector(2), 0, 1, 1, List.of(new Square()));
-        CompareOptions options = new CompareOptions(BATCHES, 3, 0, List.of(), List.of(Workload.Network.of("net", "test", model, 1)), 1);
+        CompareOptions options = new CompareOptions(BATCHES, 3, 0, 0, List.of(), List.of(Workload.Network.of("net", "test", model, 1)), 1);
         List<HostRow> hostRows = new ArrayList<>();
         List<Row> rows = new ArrayList<>();
         for (int batch : BATCHES) {
