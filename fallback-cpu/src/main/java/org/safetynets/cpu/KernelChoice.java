@@ -58,6 +58,15 @@ final class KernelChoice {
         return before >= warmUp;
     }
 
+    /**
+     * Whether a call runs the SIMD kernels now, without counting it: for the forward pass's products, which follow
+     * the table kernels' warm-up rather than add to it (they would otherwise move the switch, which is tuned on
+     * the table sizes).
+     */
+    boolean simdNow() {
+        return lanes && elementsSeen.get() >= warmUp;
+    }
+
     /** Whether any call may run the SIMD kernels. */
     boolean anySimd() {
         return lanes;
