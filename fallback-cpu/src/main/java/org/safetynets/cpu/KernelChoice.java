@@ -16,7 +16,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class KernelChoice {
     /**
-     * Table elements (the sum of the sizes of the tables handed to the SIMD-capable kernels) the scalar kernels take
+     * Table elements (the sum of the sizes of the tables handed to the SIMD-capable kernels: the sum-check's tables,
+     * and the operands of the forward pass's products, whose SIMD form is {@link LimbProducts}) the scalar kernels take
      * before the SIMD ones start: four proofs of 64 samples of the shipped MNIST CNN (2 Mi elements each), one of 256.
      */
     static final long WARM_UP_ELEMENTS = 1L << 23;
@@ -56,15 +57,6 @@ final class KernelChoice {
         if (!lanes) return false;
         long before = elementsSeen.getAndAdd(elements);
         return before >= warmUp;
-    }
-
-    /**
-     * Whether a call runs the SIMD kernels now, without counting it: for the forward pass's products, which follow
-     * the table kernels' warm-up rather than add to it (they would otherwise move the switch, which is tuned on
-     * the table sizes).
-     */
-    boolean simdNow() {
-        return lanes && elementsSeen.get() >= warmUp;
     }
 
     /** Whether any call may run the SIMD kernels. */

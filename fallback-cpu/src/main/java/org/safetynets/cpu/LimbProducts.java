@@ -257,12 +257,17 @@ final class LimbProducts {
             } else {
                 twoLimbTile(x[0], x[1], base + q, terms.offsets(), terms.weights(), t0, t1, sums);
             }
+            // The output starts zero: the first block stores, later ones add.
             for (int r = 0; r < r1 - r0; r++) {
                 int o = outBase + (r0 + r) * outRowStride;
-                for (int j = 0; j < width; j++) {
-                    double high = sums[r * WIDTH + j];
-                    double low = limbs == 1 ? 0 : sums[(ROWS + r) * WIDTH + j];
-                    out[o + j] = Fp.add(out[o + j], recombine(high, low, limbs));
+                int s = r * WIDTH;
+                if (limbs == 1 && t0 == 0) {
+                    for (int j = 0; j < width; j++) out[o + j] = LazyField.canonicalOfSigned((long) sums[s + j]);
+                } else {
+                    for (int j = 0; j < width; j++) {
+                        double low = limbs == 1 ? 0 : sums[s + ROWS * WIDTH + j];
+                        out[o + j] = Fp.add(out[o + j], recombine(sums[s + j], low, limbs));
+                    }
                 }
             }
         }
