@@ -137,16 +137,17 @@ final class LimbProducts {
         }
         int spans = (cols + UNIT_WIDTH - 1) / UNIT_WIDTH;
         long work = (long) rows * inner * cols;
-        pool.forRange(groups * spans, work, (from, to) -> {
+        // Tile after tile along a span, every row group in turn: the activations a tile reads stay in cache while
+        // every group uses them.
+        pool.forRange(spans, work, (from, to) -> {
             double[] sums = new double[limbs * ROWS * WIDTH];
             for (int u = from; u < to; u++) {
-                int g = u / spans;
-                int q0 = (u % spans) * UNIT_WIDTH;
-                int r0 = g * ROWS;
-                int r1 = Math.min(rows, r0 + ROWS);
-                int q1 = Math.min(cols, q0 + UNIT_WIDTH);
-                for (int q = q0; q < q1; q += WIDTH) {
-                    tile(x, 0, q, terms[g], plan, sums, c, r0, r1, cols, q, Math.min(WIDTH, q1 - q));
+                int q1 = Math.min(cols, (u + 1) * UNIT_WIDTH);
+                for (int q = u * UNIT_WIDTH; q < q1; q += WIDTH) {
+                    for (int g = 0; g < groups; g++) {
+                        int r0 = g * ROWS;
+                        tile(x, 0, q, terms[g], plan, sums, c, r0, Math.min(rows, r0 + ROWS), cols, q, Math.min(WIDTH, q1 - q));
+                    }
                 }
             }
         });
@@ -198,19 +199,20 @@ final class LimbProducts {
         int outRows = g.outChannels();
         int outChannelStride = outLayout.index(1, 0, 0, 0);
         int outRowStride = outLayout.index(0, 1, 0, 0);
-        // Units run span-fastest, then row, then group: consecutive units share the input rows they read.
-        pool.forRange(Math.multiplyExact(groups * outH, spans), work, (from, to) -> {
+        // Units are (output row, span of its run); tile after tile along a span, every row group in turn: the
+        // activations a tile reads stay in cache while every group uses them.
+        pool.forRange(Math.multiplyExact(outH, spans), work, (from, to) -> {
             double[] sums = new double[limbs * ROWS * WIDTH];
             for (int u = from; u < to; u++) {
+                int oh = u / spans;
                 int q0 = (u % spans) * UNIT_WIDTH;
-                int oh = (u / spans) % outH;
-                int grp = u / spans / outH;
-                int r0 = grp * ROWS;
-                int r1 = Math.min(outRows, r0 + ROWS);
                 int q1 = Math.min(run, q0 + UNIT_WIDTH);
                 for (int q = q0; q < q1; q += WIDTH) {
-                    tile(x, oh * rowStride, q, byRow[grp][oh], plan, sums, y, r0, r1, outChannelStride,
-                            oh * outRowStride + q, Math.min(WIDTH, q1 - q));
+                    for (int grp = 0; grp < groups; grp++) {
+                        int r0 = grp * ROWS;
+                        tile(x, oh * rowStride, q, byRow[grp][oh], plan, sums, y, r0, Math.min(outRows, r0 + ROWS),
+                                outChannelStride, oh * outRowStride + q, Math.min(WIDTH, q1 - q));
+                    }
                 }
             }
         });
