@@ -8,7 +8,7 @@
  *   c_avx512_limbs  the limb method of the Java CPU backend (fallback-cpu LimbProducts), written with AVX-512
  *                   intrinsics: activations as one limb (the signed value) or two 31-bit limbs in double lanes,
  *                   tiles of 4 output rows x 16 outputs accumulated by fused multiply-adds, exact while every partial
- *                   sum stays within 2^53, recombined mod p once per block of terms.
+ *                   sum stays below 2^51 (the Java kernel's bound), recombined mod p once per block of terms.
  *
  *   gcc -O3 -march=native -o layer_kernels layer_kernels.c
  *   ./layer_kernels conv CIN H W BATCH COUT K PAD MAXW XBITS [repetitions=5]
@@ -47,7 +47,7 @@ typedef unsigned __int128 u128;
 #define LANES 8
 #define WIDTH (2 * LANES)
 #define LIMB_BITS 31
-#define EXACT (INT64_C(1) << 53)
+#define EXACT ((INT64_C(1) << 51) - 1)
 #define MIN_BLOCK 16
 
 static uint64_t reduce64(uint64_t x) {
@@ -211,8 +211,8 @@ static int plan(int64_t max_w, int64_t max_x, long terms, int64_t *block) {
         *block = EXACT / (max_w * max_x == 0 ? 1 : max_w * max_x);
         if (*block >= wanted) return 1;
     }
-    if (max_w <= (EXACT >> LIMB_BITS) / MIN_BLOCK) {
-        *block = (EXACT >> LIMB_BITS) / max_w;
+    if (max_w <= (INT64_C(1) << (51 - LIMB_BITS)) / MIN_BLOCK) { /* limb products below max_w * 2^31 */
+        *block = (INT64_C(1) << (51 - LIMB_BITS)) / max_w;
         return 2;
     }
     return 0;

@@ -1,6 +1,8 @@
 package org.safetynets.cpu;
 
 import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.safetynets.field.Fp;
 import org.safetynets.tensor.ConvGeometry;
@@ -13,17 +15,19 @@ import org.safetynets.tensor.Shape;
  * and term in 64-bit floating-point lanes.
  *
  * <p><b>Limbs.</b> An activation is split into limbs whose products with every weight, summed over a block of
- * terms, stay integers of magnitude at most 2^53, which a double holds exactly; a fused multiply-add of
+ * terms, stay integers of magnitude below 2^51, which a double holds exactly; a fused multiply-add of
  * integer-valued doubles whose exact result is such an integer returns it exactly, so every partial sum is the
  * exact integer. {@link Plan} picks, from the data's maxima (checked exactly, like the signed path of
  * {@link ProductKernels}):
  * <ul>
- *   <li>one limb, the signed representative s with |s| <= maxX: a block of floor(2^53 / (maxW*maxX)) terms;</li>
- *   <li>two limbs of the canonical element x = hi*2^31 + lo, hi < 2^30, lo < 2^31, whenever maxW <= 2^18: every
- *   limb product is below maxW*2^31, so a block is floor(2^53 / (maxW*2^31)) = floor(2^22 / maxW) >= 16 terms.</li>
+ *   <li>one limb, the signed representative s with |s| <= maxX: a block of floor((2^51 - 1) / (maxW*maxX)) terms;</li>
+ *   <li>two limbs of the canonical element x = hi*2^31 + lo, hi < 2^30, lo < 2^31, whenever maxW <= 2^16: every
+ *   limb product is below maxW*2^31, so a block of floor(2^20 / maxW) >= 16 terms sums below 2^51.</li>
  * </ul>
- * A block's limb sums S (|S| <= 2^53) are converted to longs and recombined mod p once: S_hi*2^31 + S_lo, where
- * multiplying a canonical h by 2^31 mod p is a rotation of its 61 bits (2^61 = 1 mod p).
+ * Why 2^51 and not 2^53: an integer d with |d| < 2^51 moves between a long and a double by one add and one
+ * reinterpretation of the bits ({@link #MAGIC}: d + 1.5*2^52 has d + 2^51 in its mantissa), which vectorises,
+ * where the conversion instructions do not here. A block's limb sums S are recombined mod p once: S_hi*2^31 + S_lo,
+ * where multiplying a canonical h by 2^31 mod p is a rotation of its 61 bits (2^61 = 1 mod p).
  *
  * <p><b>Register blocking.</b> A tile is {@value #ROWS} output rows (output channels, rows of W) by {@value #VECTORS}
  * vectors of consecutive outputs along the right operand's contiguous run (the (ow, b) run of one output row of a
@@ -37,6 +41,7 @@ import org.safetynets.tensor.Shape;
 final class LimbProducts {
     private static final VectorSpecies<Double> SPECIES = DoubleVector.SPECIES_PREFERRED;
     private static final int LANES = SPECIES.length();
+    private static final VectorSpecies<Long> LONG_SPECIES = VectorSpecies.of(long.class, SPECIES.vectorShape());
     /** Output rows per tile. */
     static final int ROWS = 4;
     /** Vectors of outputs per tile row. */
@@ -46,12 +51,15 @@ final class LimbProducts {
     /** Bits of the low limb. */
     static final int LIMB_BITS = 31;
     private static final long LOW_LIMB = (1L << LIMB_BITS) - 1;
-    /** Every partial sum of a block is an integer of magnitude at most this, held exactly by a double. */
-    static final long EXACT = 1L << 53;
+    /** Every partial sum of a block is an integer of magnitude at most this (below 2^51), held exactly by a double. */
+    static final long EXACT = (1L << 51) - 1;
+    /** 1.5*2^52: for an integer |d| < 2^51, the bits of d + MAGIC are the bits of MAGIC plus d. */
+    private static final double MAGIC = 0x1.8p52;
+    private static final long MAGIC_BITS = Double.doubleToRawLongBits(MAGIC);
     /** Below this many terms per block the limb sums' conversions stop paying for themselves. */
     static final int MIN_BLOCK = 16;
     /** The largest weight magnitude two limbs take with blocks of at least {@link #MIN_BLOCK} terms. */
-    static final long MAX_TWO_LIMB_WEIGHT = (EXACT >> LIMB_BITS) / MIN_BLOCK;
+    static final long MAX_TWO_LIMB_WEIGHT = (1L << (51 - LIMB_BITS)) / MIN_BLOCK;
     /** Outputs computed per work unit along a run: a few tiles, so that a unit is a few microseconds at least. */
     private static final int UNIT_WIDTH = 16 * WIDTH;
 
@@ -71,7 +79,8 @@ final class LimbProducts {
                 long block = EXACT / (maxW * maxX == 0 ? 1 : maxW * maxX);
                 if (block >= wanted) return new Plan(1, block);
             }
-            if (maxW <= MAX_TWO_LIMB_WEIGHT) return new Plan(2, (EXACT >> LIMB_BITS) / maxW);
+            // Limb products below maxW*2^31: a block of 2^20 / maxW sums below 2^51.
+            if (maxW <= MAX_TWO_LIMB_WEIGHT) return new Plan(2, (1L << (51 - LIMB_BITS)) / maxW);
             return null;
         }
     }
@@ -259,18 +268,50 @@ final class LimbProducts {
             } else {
                 twoLimbTile(x[0], x[1], base + q, terms.offsets(), terms.weights(), t0, t1, sums);
             }
-            // The output starts zero: the first block stores, later ones add.
+            if (width == WIDTH) {
+                recombineTile(sums, limbs, t0 == 0, out, outBase + r0 * outRowStride, outRowStride, r1 - r0);
+                continue;
+            }
             for (int r = 0; r < r1 - r0; r++) {
                 int o = outBase + (r0 + r) * outRowStride;
-                int s = r * WIDTH;
-                if (limbs == 1 && t0 == 0) {
-                    for (int j = 0; j < width; j++) out[o + j] = LazyField.canonicalOfSigned((long) sums[s + j]);
-                } else {
-                    for (int j = 0; j < width; j++) {
-                        double low = limbs == 1 ? 0 : sums[s + ROWS * WIDTH + j];
-                        out[o + j] = Fp.add(out[o + j], recombine(sums[s + j], low, limbs));
-                    }
+                for (int j = 0; j < width; j++) {
+                    double low = limbs == 1 ? 0 : sums[(ROWS + r) * WIDTH + j];
+                    out[o + j] = Fp.add(out[o + j], recombine(sums[r * WIDTH + j], low, limbs));
                 }
+            }
+        }
+    }
+
+    /**
+     * {@link #recombine} lane by lane for a whole tile, stored ({@code first}: the output starts zero) or added mod p
+     * into out[outBase + r*outRowStride + j], r < rows, j < WIDTH.
+     */
+    private static void recombineTile(double[] sums, int limbs, boolean first, long[] out, int outBase, int outRowStride, int rows) {
+        long p = LazyField.P;
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < WIDTH; j += LANES) {
+                int o = outBase + r * outRowStride + j;
+                // The sum as a long (see MAGIC), then canonicalOfSigned: (s mod 2^61) + (s >> 61) is in [-4, 2^61 + 2];
+                // add p where negative, then subtract it where the result is p or more.
+                LongVector v = DoubleVector.fromArray(SPECIES, sums, r * WIDTH + j).add(MAGIC).reinterpretAsLongs().sub(MAGIC_BITS);
+                v = v.and(p).add(v.lanewise(VectorOperators.ASHR, 61));
+                v = v.add(v.lanewise(VectorOperators.ASHR, 63).and(p)).sub(p);
+                v = v.add(v.lanewise(VectorOperators.ASHR, 63).and(p));
+                if (limbs == 2) {
+                    v = v.lanewise(VectorOperators.LSHL, LIMB_BITS).and(p).or(v.lanewise(VectorOperators.LSHR, 61 - LIMB_BITS));
+                    LongVector low = DoubleVector.fromArray(SPECIES, sums, (ROWS + r) * WIDTH + j).add(MAGIC).reinterpretAsLongs()
+                            .sub(MAGIC_BITS);
+                    low = low.and(p).add(low.lanewise(VectorOperators.ASHR, 61));
+                    low = low.add(low.lanewise(VectorOperators.ASHR, 63).and(p)).sub(p);
+                    low = low.add(low.lanewise(VectorOperators.ASHR, 63).and(p));
+                    v = v.add(low).sub(p); // two canonical values less p: in [-p, p - 2]
+                    v = v.add(v.lanewise(VectorOperators.ASHR, 63).and(p));
+                }
+                if (!first) {
+                    v = v.add(LongVector.fromArray(LONG_SPECIES, out, o)).sub(p);
+                    v = v.add(v.lanewise(VectorOperators.ASHR, 63).and(p));
+                }
+                v.intoArray(out, o);
             }
         }
     }
@@ -381,14 +422,35 @@ final class LimbProducts {
 
     // ---- limb copies -------------------------------------------------------------------------------------
 
+    /** out[o + j] = {@link #limb}(values[v + j], limbs, limb) for j < n, lanes at a time (see MAGIC). */
+    private static void copyLimbs(long[] values, int v, double[] out, int o, int n, int limbs, int limb) {
+        int j = 0;
+        if (limbs == 1) {
+            for (; j + LANES <= n; j += LANES) {
+                LongVector x = LongVector.fromArray(LONG_SPECIES, values, v + j);
+                // LazyField.signed: x - p where x > (p - 1)/2
+                LongVector s = x.sub(x.neg().add(Fp.MAX_SIGNED).lanewise(VectorOperators.ASHR, 63).and(LazyField.P));
+                s.add(MAGIC_BITS).reinterpretAsDoubles().sub(MAGIC).intoArray(out, o + j);
+            }
+        } else if (limb == 0) {
+            for (; j + LANES <= n; j += LANES) {
+                LongVector x = LongVector.fromArray(LONG_SPECIES, values, v + j);
+                x.lanewise(VectorOperators.LSHR, LIMB_BITS).add(MAGIC_BITS).reinterpretAsDoubles().sub(MAGIC).intoArray(out, o + j);
+            }
+        } else {
+            for (; j + LANES <= n; j += LANES) {
+                LongVector x = LongVector.fromArray(LONG_SPECIES, values, v + j);
+                x.and(LOW_LIMB).add(MAGIC_BITS).reinterpretAsDoubles().sub(MAGIC).intoArray(out, o + j);
+            }
+        }
+        for (; j < n; j++) out[o + j] = limb(values[v + j], limbs, limb);
+    }
+
     /** The limbs of values[0..n), one array per limb, each with {@code slack} zeros after. */
     private static double[][] limbArrays(WorkerPool pool, long[] values, int n, int limbs, int slack) {
         double[][] out = new double[limbs][n + slack];
         pool.forRange(n, n, (from, to) -> {
-            for (int l = 0; l < limbs; l++) {
-                double[] o = out[l];
-                for (int i = from; i < to; i++) o[i] = limb(values[i], limbs, l);
-            }
+            for (int l = 0; l < limbs; l++) copyLimbs(values, from, out[l], from, to - from, limbs, l);
         });
         return out;
     }
@@ -406,10 +468,7 @@ final class LimbProducts {
                 int ih = u % in.height();
                 int src = layout.index(ci, ih, 0, 0);
                 int dst = ci * channelStride + (ih + pad) * rowStride + pad * bp;
-                for (int l = 0; l < limbs; l++) {
-                    double[] o = out[l];
-                    for (int j = 0; j < rowLength; j++) o[dst + j] = limb(input[src + j], limbs, l);
-                }
+                for (int l = 0; l < limbs; l++) copyLimbs(input, src, out[l], dst, rowLength, limbs, l);
             }
         });
         return out;

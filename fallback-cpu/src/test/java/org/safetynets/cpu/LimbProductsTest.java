@@ -38,25 +38,25 @@ class LimbProductsTest {
 
     @Test
     void planPicksLimbsFromTheBounds() {
-        // Pixels against ternary weights: one limb, blocks of floor(2^53 / 3) terms.
-        assertEquals(new LimbProducts.Plan(1, (1L << 53) / 3), LimbProducts.Plan.of(1, 3, 1000));
-        // The shipped model's dense layer (40-bit activations, weights up to 32): one limb, 2^53 / 2^45 = 256 terms.
-        assertEquals(new LimbProducts.Plan(1, 256), LimbProducts.Plan.of(32, 1L << 40, 1024));
-        // 60-bit activations (a worst case after x²): two limbs, 2^22 / 46 terms a block.
-        assertEquals(new LimbProducts.Plan(2, (1L << 22) / 46), LimbProducts.Plan.of(46, 1L << 60, 1024));
+        // Pixels against ternary weights: one limb, blocks of floor((2^51 - 1) / 3) terms.
+        assertEquals(new LimbProducts.Plan(1, ((1L << 51) - 1) / 3), LimbProducts.Plan.of(1, 3, 1000));
+        // The shipped model's dense layer (40-bit activations, weights up to 32): one limb, (2^51 - 1) / 2^45 = 63 terms.
+        assertEquals(new LimbProducts.Plan(1, 63), LimbProducts.Plan.of(32, 1L << 40, 1024));
+        // 60-bit activations (a worst case after x²): two limbs, 2^20 / 46 terms a block.
+        assertEquals(new LimbProducts.Plan(2, (1L << 20) / 46), LimbProducts.Plan.of(46, 1L << 60, 1024));
     }
 
     @Test
     void planEdges() {
-        // One limb while a block of 16 terms stays within 2^53: 16 * 1 * 2^49 = 2^53 exactly.
-        assertEquals(new LimbProducts.Plan(1, 16), LimbProducts.Plan.of(1, 1L << 49, 1000));
-        // One more and the block is 15 terms: two limbs, 2^22 terms a block for weight 1.
-        assertEquals(new LimbProducts.Plan(2, 1L << 22), LimbProducts.Plan.of(1, (1L << 49) + 1, 1000));
+        // One limb while a block of 16 terms stays below 2^51: 16 * (2^47 - 1) = 2^51 - 16.
+        assertEquals(new LimbProducts.Plan(1, 16), LimbProducts.Plan.of(1, (1L << 47) - 1, 1000));
+        // One more and the block is 15 terms: two limbs, 2^20 terms a block for weight 1.
+        assertEquals(new LimbProducts.Plan(2, 1L << 20), LimbProducts.Plan.of(1, 1L << 47, 1000));
         // A short product takes one limb with a block as long as the product.
-        assertEquals(1, LimbProducts.Plan.of(1, 1L << 52, 2).limbs());
-        // Two limbs up to 2^18, with blocks of exactly 16 terms there; none past it.
-        assertEquals(new LimbProducts.Plan(2, 16), LimbProducts.Plan.of(1L << 18, P / 2, 1000));
-        assertNull(LimbProducts.Plan.of((1L << 18) + 1, P / 2, 1000));
+        assertEquals(new LimbProducts.Plan(1, 3), LimbProducts.Plan.of(1, 1L << 49, 2));
+        // Two limbs up to 2^16, with blocks of exactly 16 terms there; none past it.
+        assertEquals(new LimbProducts.Plan(2, 16), LimbProducts.Plan.of(1L << 16, P / 2, 1000));
+        assertNull(LimbProducts.Plan.of((1L << 16) + 1, P / 2, 1000));
         assertNull(LimbProducts.Plan.of(0, P / 2, 1000));
         assertNotNull(LimbProducts.Plan.of(46, P / 2, 1000));
     }
@@ -67,7 +67,7 @@ class LimbProductsTest {
             double hi = LimbProducts.limb(x, 2, 0);
             double lo = LimbProducts.limb(x, 2, 1);
             assertEquals(x, LimbProducts.recombine(hi, lo, 2), "x = " + x);
-            // One limb holds the signed representative, which a plan only chooses when it is at most 2^53.
+            // One limb holds the signed representative, which a plan only chooses when it is below 2^51.
             if (LazyField.magnitude(x) <= LimbProducts.EXACT) {
                 assertEquals(x, LimbProducts.recombine(LimbProducts.limb(x, 1, 0), 0, 1), "x = " + x);
             }
@@ -114,12 +114,12 @@ class LimbProductsTest {
                         "maxW=" + maxW + " w=" + w);
             }
         }
-        // One limb at its limit: 16 terms of 2^49, all of one sign, per block of 16.
+        // One limb at its limit: 16 terms of 2^47 - 1, all of one sign, per block of 16.
         long[] a = new long[2 * 40];
         java.util.Arrays.fill(a, P - 1);
         long[] b = new long[40 * 8];
-        java.util.Arrays.fill(b, P - (1L << 49));
-        assertEquals(new LimbProducts.Plan(1, 16), LimbProducts.Plan.of(1, 1L << 49, 40));
+        java.util.Arrays.fill(b, P - ((1L << 47) - 1));
+        assertEquals(new LimbProducts.Plan(1, 16), LimbProducts.Plan.of(1, (1L << 47) - 1, 40));
         assertArrayEquals(referenceMatmul(a, b, 2, 40, 8), ProductKernels.matmul(pool, a, b, 2, 40, 8, true));
     }
 
