@@ -3,6 +3,9 @@ package org.safetynets.cpu;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.safetynets.backend.Backend;
+import org.safetynets.backend.DeviceTensor;
+import org.safetynets.backend.ReferenceBackend;
 import org.safetynets.tensor.ConvGeometry;
 import org.safetynets.tensor.Layout;
 import org.safetynets.tensor.Shape;
@@ -17,8 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The limb products against BigInteger sums: small signed weights (negative ones, the largest magnitude two limbs
- * take), activations of every width up to p - 1, and blocks filled to their exact limit.
+ * The limb products against BigInteger sums (products) and ReferenceBackend (convolutions): small signed weights
+ * (negative ones, the largest magnitude two limbs take), activations of every width up to p - 1, and blocks filled to
+ * their exact limit.
  */
 class LimbProductsTest {
     private static final long P = (1L << 61) - 1;
@@ -124,7 +128,7 @@ class LimbProductsTest {
     }
 
     @Test
-    void convolutionAgreesWithBigIntegers() {
+    void convolutionAgreesWithTheReference() {
         SplittableRandom random = new SplittableRandom(11);
         int[][] cases = { // in channels, height, width, batch, out channels, kernel, padding
                 {1, 28, 28, 3, 8, 5, 2}, {8, 14, 14, 16, 5, 5, 2}, {3, 9, 7, 1, 6, 3, 1}, {2, 6, 5, 2, 4, 3, 0}, {1, 5, 5, 8, 1, 5, 4}};
@@ -211,28 +215,13 @@ class LimbProductsTest {
         return c;
     }
 
+    /** The convolution by ReferenceBackend, the engine's sequential reference (Fp.mul, itself checked against BigInteger). */
     private static long[] referenceConv(long[] kernel, long[] input, ConvGeometry g) {
-        Layout in = g.input();
-        Layout out = g.output();
-        Shape s = in.shape();
-        int kp = g.paddedKernel();
-        long[] y = new long[out.size()];
-        for (int co = 0; co < g.outChannels(); co++)
-            for (int oh = 0; oh < g.outputHeight(); oh++)
-                for (int ow = 0; ow < g.outputWidth(); ow++)
-                    for (int b = 0; b < in.paddedBatch(); b++) {
-                        BigInteger sum = BigInteger.ZERO;
-                        for (int ci = 0; ci < s.channels(); ci++)
-                            for (int kh = 0; kh < g.kernel(); kh++)
-                                for (int kw = 0; kw < g.kernel(); kw++) {
-                                    int ih = oh + kh - g.padding();
-                                    int iw = ow + kw - g.padding();
-                                    if (ih < 0 || ih >= s.height() || iw < 0 || iw >= s.width()) continue;
-                                    long w = kernel[co * g.kernelColumns() + (ci * kp + kh) * kp + kw];
-                                    sum = sum.add(BigInteger.valueOf(w).multiply(BigInteger.valueOf(input[in.index(ci, ih, iw, b)])));
-                                }
-                        y[out.index(co, oh, ow, b)] = sum.mod(BIG_P).longValueExact();
-                    }
-        return y;
+        try (Backend reference = new ReferenceBackend();
+             DeviceTensor k = reference.upload(kernel);
+             DeviceTensor x = reference.upload(input);
+             DeviceTensor y = reference.conv2d(k, x, g)) {
+            return reference.download(y);
+        }
     }
 }
