@@ -211,7 +211,7 @@ public final class CoreBenchmark {
 
     private static int layers(Options options, CsvReport csv) {
         System.out.printf("%n(e) The networks' layers on one core (batch %d): the Java CPU backend (1 thread, warm-up %d, median of %d) "
-                + "against C (best of %d), same operands; \"Java vs X\" = X's time / Java's%n", options.batch(), options.warmup(),
+                + "against C (best of %d), same operands; \"X / Java\" = X's best time / Java's best%n", options.batch(), options.warmup(),
                 options.runs(), options.cRepetitions());
         try (CReference reference = CReference.compile(options.compiler(), CReference.LAYER_SOURCE)) {
             System.out.println("  C: " + reference.compilerVersion());
