@@ -20,6 +20,11 @@ import static org.safetynets.cpu.LazyField.P;
  *   floor(2^62 / (maxA*maxB)) terms.</li>
  * </ul>
  * Terms with a zero left operand (a weight, an entry of A) are skipped: they add nothing.
+ *
+ * <p>These are the streaming kernels: each term's products travel through the output segment in memory. With the
+ * backend's SIMD kernels on, a product whose left operand is small (a layer's weights, at most 2^16 in magnitude)
+ * and that {@link LimbProducts} can tile (a matrix of 8 columns or more, a convolution at stride 1) goes there
+ * instead: register-blocked, exact in double lanes, for activations of any width.
  */
 final class ProductKernels {
     /** Output entries per work unit: a segment this long stays in L1 while the operand streams past. */
