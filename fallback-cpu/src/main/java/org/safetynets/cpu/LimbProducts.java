@@ -60,6 +60,8 @@ final class LimbProducts {
     static final int MIN_BLOCK = 16;
     /** The largest weight magnitude two limbs take with blocks of at least {@link #MIN_BLOCK} terms. */
     static final long MAX_TWO_LIMB_WEIGHT = (1L << (51 - LIMB_BITS)) / MIN_BLOCK;
+    /** Columns of a product's right operand copied and tiled as one work unit: a scratch of inner x SPAN limbs. */
+    private static final int SPAN = 4 * WIDTH;
     /** Outputs computed per work unit along a run: a few tiles, so that a unit is a few microseconds at least. */
     private static final int UNIT_WIDTH = 16 * WIDTH;
 
@@ -132,8 +134,6 @@ final class LimbProducts {
     static long[] matmul(WorkerPool pool, long[] a, long[] b, int rows, int inner, int cols, Plan plan) {
         long[] c = new long[Math.multiplyExact(rows, cols)];
         int limbs = plan.limbs();
-        // Each limb array has one tile's slack at the end: a tile's last vectors may run past the last row.
-        double[][] x = limbArrays(pool, b, inner * cols, limbs, WIDTH);
         int groups = (rows + ROWS - 1) / ROWS;
         Terms[] terms = new Terms[groups];
         for (int g = 0; g < groups; g++) {
@@ -141,21 +141,28 @@ final class LimbProducts {
             for (int k = 0; k < inner; k++) columns[k] = k;
             int count = nonzeroColumns(a, inner, g * ROWS, rows, columns, inner);
             int[] offsets = new int[count];
-            for (int t = 0; t < count; t++) offsets[t] = columns[t] * cols;
+            for (int t = 0; t < count; t++) offsets[t] = columns[t] * SPAN;
             terms[g] = new Terms(tileWeights(a, inner, g * ROWS, rows, columns, count), offsets, count);
         }
-        int spans = (cols + UNIT_WIDTH - 1) / UNIT_WIDTH;
+        int spans = (cols + SPAN - 1) / SPAN;
         long work = (long) rows * inner * cols;
-        // Tile after tile along a span, every row group in turn: the activations a tile reads stay in cache while
-        // every group uses them.
+        // A unit is a span of SPAN columns: its limbs are copied into a scratch of inner x SPAN (each thread reuses
+        // one, so it stays in cache and no table-sized array is allocated per call), then tile after tile along the
+        // span, every row group in turn. The scratch has one tile's slack at the end: a tile's last vectors may run
+        // past its last row (and a narrow last span's rows read stale entries past their end: outputs not stored).
         pool.forRange(spans, work, (from, to) -> {
             double[] sums = new double[limbs * ROWS * WIDTH];
+            double[][] x = new double[limbs][inner * SPAN + WIDTH];
             for (int u = from; u < to; u++) {
-                int q1 = Math.min(cols, (u + 1) * UNIT_WIDTH);
-                for (int q = u * UNIT_WIDTH; q < q1; q += WIDTH) {
+                int q0 = u * SPAN;
+                int width = Math.min(SPAN, cols - q0);
+                for (int k = 0; k < inner; k++) {
+                    for (int l = 0; l < limbs; l++) copyLimbs(b, k * cols + q0, x[l], k * SPAN, width, limbs, l);
+                }
+                for (int q = 0; q < width; q += WIDTH) {
                     for (int g = 0; g < groups; g++) {
                         int r0 = g * ROWS;
-                        tile(x, 0, q, terms[g], plan, sums, c, r0, Math.min(rows, r0 + ROWS), cols, q, Math.min(WIDTH, q1 - q));
+                        tile(x, 0, q, terms[g], plan, sums, c, r0, Math.min(rows, r0 + ROWS), cols, q0 + q, Math.min(WIDTH, width - q));
                     }
                 }
             }
@@ -444,15 +451,6 @@ final class LimbProducts {
             }
         }
         for (; j < n; j++) out[o + j] = limb(values[v + j], limbs, limb);
-    }
-
-    /** The limbs of values[0..n), one array per limb, each with {@code slack} zeros after. */
-    private static double[][] limbArrays(WorkerPool pool, long[] values, int n, int limbs, int slack) {
-        double[][] out = new double[limbs][n + slack];
-        pool.forRange(n, n, (from, to) -> {
-            for (int l = 0; l < limbs; l++) copyLimbs(values, from, out[l], from, to - from, limbs, l);
-        });
-        return out;
     }
 
     /** The limbs of the real channels of a conv input, each row (ih, all iw, all b) moved into a zero border. */
