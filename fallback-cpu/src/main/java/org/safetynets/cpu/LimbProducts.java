@@ -25,8 +25,8 @@ import org.safetynets.tensor.Shape;
  *   limb product is below maxW*2^31, so a block of floor(2^20 / maxW) >= 16 terms sums below 2^51.</li>
  * </ul>
  * Why 2^51 and not 2^53: an integer d with |d| < 2^51 moves between a long and a double by one add and one
- * reinterpretation of the bits ({@link #MAGIC}: d + 1.5*2^52 has d + 2^51 in its mantissa), which vectorises,
- * where the conversion instructions do not here. A block's limb sums S are recombined mod p once: S_hi*2^31 + S_lo,
+ * reinterpretation of the bits ({@link #MAGIC}: d + 1.5*2^52 has d + 2^51 in its mantissa), which vectorises;
+ * the Vector API's own double-to-long conversion made the tile's recombination slower than scalar code on JDK 17. A block's limb sums S are recombined mod p once: S_hi*2^31 + S_lo,
  * where multiplying a canonical h by 2^31 mod p is a rotation of its 61 bits (2^61 = 1 mod p).
  *
  * <p><b>Register blocking.</b> A tile is {@value #ROWS} output rows (output channels, rows of W) by {@value #VECTORS}
@@ -89,7 +89,10 @@ final class LimbProducts {
 
     // ---- limbs -------------------------------------------------------------------------------------------
 
-    /** Limb {@code limb} of canonical x under a plan of {@code limbs} limbs, as a double (exact: below 2^61 / 2^31). */
+    /**
+     * Limb {@code limb} of canonical x under a plan of {@code limbs} limbs, as a double: exact, since a limb of two is
+     * below 2^31 and a plan takes one limb only for magnitudes below 2^51.
+     */
     static double limb(long x, int limbs, int limb) {
         if (limbs == 1) return LazyField.signed(x);
         return limb == 0 ? x >>> LIMB_BITS : x & LOW_LIMB;
