@@ -279,7 +279,7 @@ final class LimbProducts {
                 twoLimbTile(x[0], x[1], base + q, terms.offsets(), terms.weights(), t0, t1, sums);
             }
             if (width == WIDTH) {
-                recombineTile(sums, limbs, t0 == 0, out, outBase + r0 * outRowStride, outRowStride, r1 - r0);
+                recombineTile(sums, limbs, out, outBase + r0 * outRowStride, outRowStride, r1 - r0);
                 continue;
             }
             for (int r = 0; r < r1 - r0; r++) {
@@ -293,10 +293,11 @@ final class LimbProducts {
     }
 
     /**
-     * {@link #recombine} lane by lane for a whole tile, stored ({@code first}: the output starts zero) or added mod p
-     * into out[outBase + r*outRowStride + j], r < rows, j < WIDTH.
+     * {@link #recombine} lane by lane for a whole tile, added mod p into out[outBase + r*outRowStride + j], r < rows,
+     * j < WIDTH (which starts zero). Always added, even for a tile's first block: a branch taken only by products of
+     * several blocks left C2 a rarely-taken path to deoptimise on, and such products then ran up to 10x slower.
      */
-    private static void recombineTile(double[] sums, int limbs, boolean first, long[] out, int outBase, int outRowStride, int rows) {
+    private static void recombineTile(double[] sums, int limbs, long[] out, int outBase, int outRowStride, int rows) {
         long p = LazyField.P;
         for (int r = 0; r < rows; r++) {
             for (int j = 0; j < WIDTH; j += LANES) {
@@ -317,11 +318,8 @@ final class LimbProducts {
                     v = v.add(low).sub(p); // two canonical values less p: in [-p, p - 2]
                     v = v.add(v.lanewise(VectorOperators.ASHR, 63).and(p));
                 }
-                if (!first) {
-                    v = v.add(LongVector.fromArray(LONG_SPECIES, out, o)).sub(p);
-                    v = v.add(v.lanewise(VectorOperators.ASHR, 63).and(p));
-                }
-                v.intoArray(out, o);
+                v = v.add(LongVector.fromArray(LONG_SPECIES, out, o)).sub(p);
+                v.add(v.lanewise(VectorOperators.ASHR, 63).and(p)).intoArray(out, o);
             }
         }
     }
