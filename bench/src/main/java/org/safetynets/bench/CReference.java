@@ -13,12 +13,14 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * The plain C reference ({@code bench/c/field_matmul_ref.c}, shipped inside the jar) compiled with
- * {@code gcc -O3 -march=native} into a temporary directory that {@link #close()} removes.
+ * A plain C reference from {@code bench/c} (shipped inside the jar), compiled with {@code gcc -O3 -march=native} into
+ * a temporary directory that {@link #close()} removes: {@code field_matmul_ref.c} (the matrix product of
+ * section (a)) or {@code layer_kernels.c} (the network's layers, {@link LayerComparison}).
  */
 public final class CReference implements AutoCloseable {
-    static final String SOURCE_RESOURCE = "/org/safetynets/bench/c/field_matmul_ref.c";
-    static final String SOURCE_NAME = "field_matmul_ref.c";
+    static final String MATMUL_SOURCE = "field_matmul_ref.c";
+    static final String LAYER_SOURCE = "layer_kernels.c";
+    private static final String SOURCE_DIRECTORY = "/org/safetynets/bench/c/";
     static final List<String> FLAGS = List.of("-O3", "-march=native");
 
     /** Why the C row cannot be produced here: no compiler, or it failed. */
@@ -50,8 +52,13 @@ public final class CReference implements AutoCloseable {
         this.compilerVersion = compilerVersion;
     }
 
-    /** Compiles the reference with {@code compiler} (a name looked up on PATH, or a path). */
+    /** Compiles the matrix-product reference with {@code compiler} (a name looked up on PATH, or a path). */
     public static CReference compile(String compiler) throws Unavailable {
+        return compile(compiler, MATMUL_SOURCE);
+    }
+
+    /** Compiles {@code bench/c/}{@code sourceName} with {@code compiler}. */
+    public static CReference compile(String compiler, String sourceName) throws Unavailable {
         Path executable = findExecutable(compiler);
         if (executable == null) {
             throw new Unavailable(compiler + " not found on PATH: install gcc (or pass --cc) to get the C reference row");
@@ -63,12 +70,12 @@ public final class CReference implements AutoCloseable {
             throw new Unavailable("cannot create a temporary directory: " + e.getMessage());
         }
         try {
-            Path source = directory.resolve(SOURCE_NAME);
-            try (InputStream in = CReference.class.getResourceAsStream(SOURCE_RESOURCE)) {
-                if (in == null) throw new Unavailable("the C source " + SOURCE_RESOURCE + " is missing from the jar");
+            Path source = directory.resolve(sourceName);
+            try (InputStream in = CReference.class.getResourceAsStream(SOURCE_DIRECTORY + sourceName)) {
+                if (in == null) throw new Unavailable("the C source " + SOURCE_DIRECTORY + sourceName + " is missing from the jar");
                 Files.copy(in, source, StandardCopyOption.REPLACE_EXISTING);
             }
-            Path binary = directory.resolve("field_matmul_ref");
+            Path binary = directory.resolve(sourceName.replaceFirst("\\.c$", ""));
             List<String> command = new ArrayList<>();
             command.add(executable.toString());
             command.addAll(FLAGS);
@@ -93,18 +100,26 @@ public final class CReference implements AutoCloseable {
         return compilerVersion;
     }
 
-    /** Runs the single-threaded reference; its seconds are the best of {@code repetitions}. */
+    /** Runs the single-threaded matrix-product reference; its seconds are the best of {@code repetitions}. */
     public Result run(MatmulShape shape, int repetitions) {
-        List<String> command = List.of(binary.toString(), Integer.toString(shape.m()), Integer.toString(shape.n()),
-                Integer.toString(shape.k()), "1", Integer.toString(repetitions));
+        String text = output(List.of(Integer.toString(shape.m()), Integer.toString(shape.n()), Integer.toString(shape.k()), "1",
+                Integer.toString(repetitions)));
+        String line = text.lines().filter(l -> l.startsWith("c_int128")).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no result line from the C reference: " + text.trim()));
+        return Result.parse(line);
+    }
+
+    /** Runs the compiled program with these arguments: its output, or an exception naming its exit status and output. */
+    String output(List<String> arguments) {
+        List<String> command = new ArrayList<>();
+        command.add(binary.toString());
+        command.addAll(arguments);
         try {
             ProcessOutput out = ProcessOutput.run(command);
             if (out.exitCode() != 0) {
                 throw new IllegalStateException("the C reference failed (exit " + out.exitCode() + "): " + out.text().trim());
             }
-            String line = out.text().lines().filter(l -> l.startsWith("c_int128")).findFirst()
-                    .orElseThrow(() -> new IllegalStateException("no result line from the C reference: " + out.text().trim()));
-            return Result.parse(line);
+            return out.text();
         } catch (IOException e) {
             throw new UncheckedIOException("running the C reference", e);
         }

@@ -10,7 +10,8 @@ import java.util.List;
  * <ol type="a">
  *   <li>field matrix-product throughput of the CPU backend (1 thread and all cores) against a plain C reference
  *       with 128-bit accumulation on one core, same operands, checksums compared;</li>
- *   <li>the demo CNN: plain inference, prover and verifier times, their ratios against the targets, proof size.</li>
+ *   <li>the demo CNN: plain inference, prover and verifier times, their ratios against the targets, proof size;</li>
+ *   <li>(e) the networks' conv and dense layers on one core against the C {@code __int128} and AVX-512 limb kernels.</li>
  * </ol>
  * Run it from the shaded jar: {@code java -cp bench/target/benchmarks.jar org.safetynets.bench.CoreBenchmark --help}.
  * Exit status: 0, or 1 if a checksum disagrees or a proof is rejected, 2 for bad arguments.
@@ -21,7 +22,7 @@ public final class CoreBenchmark {
 
     /** The command line, with its defaults. */
     record Options(MatmulShape size, int batch, int runs, int warmup, int threads, String backend, int cRepetitions,
-                   String compiler, Path csv, boolean matmul, boolean cnn, boolean profile, List<String> backends) {
+                   String compiler, Path csv, boolean matmul, boolean cnn, boolean profile, boolean layers, List<String> backends) {
         static final String USAGE = """
                 usage: CoreBenchmark [options]
                   --size N|MxNxK   matrix product C[MxN] = A[MxK] * B[KxN] (default 512)
@@ -32,8 +33,9 @@ public final class CoreBenchmark {
                   --backend NAME   backend to measure (default cpu)
                   --c-reps R       repetitions inside the C reference, best taken (default 5)
                   --cc PATH        C compiler (default gcc)
-                  --only PART      matmul or cnn (default: both; with --backends, "backends" runs only (c));
-                                   profile: (d), the demo CNN prover's time by backend operation
+                  --only PART      matmul, cnn or layers (default: matmul, cnn and layers; with --backends, "backends"
+                                   runs only (c)); profile: (d), the demo CNN prover's time by backend operation;
+                                   layers: (e), the networks' conv and dense layers, Java vs C, one core
                   --backends A,B   also (c): these backends side by side, per kernel and per whole proof,
                                    ratios over the first (e.g. cpu,opencl)
                   --csv FILE       also write the figures as CSV
@@ -52,6 +54,7 @@ public final class CoreBenchmark {
             boolean matmul = true;
             boolean cnn = true;
             boolean profile = false;
+            boolean layers = true;
             List<String> backends = List.of();
             for (int i = 0; i < args.length; i++) {
                 String arg = args[i];
@@ -69,12 +72,13 @@ public final class CoreBenchmark {
                     case "--cc" -> compiler = value;
                     case "--csv" -> csv = Path.of(value);
                     case "--only" -> {
-                        if (!List.of("matmul", "cnn", "backends", "profile").contains(value)) {
-                            throw new IllegalArgumentException("--only takes matmul, cnn, backends or profile, got '" + value + "'");
+                        if (!List.of("matmul", "cnn", "backends", "profile", "layers").contains(value)) {
+                            throw new IllegalArgumentException("--only takes matmul, cnn, backends, profile or layers, got '" + value + "'");
                         }
                         matmul = value.equals("matmul");
                         cnn = value.equals("cnn");
                         profile = value.equals("profile");
+                        layers = value.equals("layers");
                     }
                     case "--backends" -> {
                         backends = List.of(value.split(","));
@@ -83,7 +87,8 @@ public final class CoreBenchmark {
                     default -> throw new IllegalArgumentException("unknown option " + arg);
                 }
             }
-            return new Options(size, batch, runs, warmup, threads, backend, cRepetitions, compiler, csv, matmul, cnn, profile, backends);
+            return new Options(size, batch, runs, warmup, threads, backend, cRepetitions, compiler, csv, matmul, cnn, profile, layers,
+                    backends);
         }
 
         private static int positive(String option, String value) {
@@ -139,6 +144,7 @@ public final class CoreBenchmark {
         if (options.cnn()) status |= cnn(options, csv);
         if (!options.backends().isEmpty()) status |= backends(options, csv);
         if (options.profile()) status |= profile(options);
+        if (options.layers()) status |= layers(options, csv);
         if (options.csv() != null) {
             try {
                 csv.write(options.csv());
@@ -201,6 +207,26 @@ public final class CoreBenchmark {
         System.out.print(BackendComparison.render(result));
         BackendComparison.addCsv(csv, result, options.threads());
         return 0;
+    }
+
+    private static int layers(Options options, CsvReport csv) {
+        System.out.printf("%n(e) The networks' layers on one core (batch %d): the Java CPU backend (1 thread, warm-up %d, median of %d) "
+                + "against C (best of %d), same operands; \"X / Java\" = X's best time / Java's best%n", options.batch(), options.warmup(),
+                options.runs(), options.cRepetitions());
+        try (CReference reference = CReference.compile(options.compiler(), CReference.LAYER_SOURCE)) {
+            System.out.println("  C: " + reference.compilerVersion());
+            LayerComparison.Result result = LayerComparison.measure(reference, LayerComparison.networkLayers(options.batch()),
+                    options.warmup(), options.runs(), options.cRepetitions());
+            System.out.println("  Java: " + result.backend());
+            System.out.print(LayerComparison.render(result));
+            LayerComparison.addCsv(csv, result);
+            boolean agree = result.rows().stream().allMatch(LayerComparison.Row::agrees);
+            if (!agree) System.out.println("  CHECKSUM MISMATCH: see the rows marked DIFFER");
+            return agree ? 0 : 1;
+        } catch (CReference.Unavailable e) {
+            System.out.println("  skipped: " + e.getMessage());
+            return 0;
+        }
     }
 
     private static int profile(Options options) {

@@ -197,14 +197,14 @@ public final class CpuBackend implements Backend {
         if (rows < 0 || inner < 0 || cols < 0) throw new IllegalArgumentException("negative matrix dimension");
         long[] x = data(a, (long) rows * inner, "matmul A");
         long[] y = data(b, (long) inner * cols, "matmul B");
-        return wrap(ProductKernels.matmul(pool, x, y, rows, inner, cols));
+        return wrap(ProductKernels.matmul(pool, x, y, rows, inner, cols, kernels.simd((long) rows * inner + (long) inner * cols)));
     }
 
     @Override
     public DeviceTensor conv2d(DeviceTensor kernel, DeviceTensor input, ConvGeometry geometry) {
         long[] k = data(kernel, (long) geometry.outChannels() * geometry.kernelColumns(), "conv kernel");
         long[] x = data(input, geometry.input().size(), "conv input");
-        return wrap(ProductKernels.conv2d(pool, k, x, geometry));
+        return wrap(ProductKernels.conv2d(pool, k, x, geometry, kernels.simd((long) geometry.outChannels() * geometry.kernelColumns() + geometry.input().size())));
     }
 
     @Override

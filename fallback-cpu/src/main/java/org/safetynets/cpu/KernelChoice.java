@@ -16,7 +16,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class KernelChoice {
     /**
-     * Table elements (the sum of the sizes of the tables handed to the SIMD-capable kernels) the scalar kernels take
+     * Table elements (the sum of the sizes of the tables handed to the SIMD-capable kernels: the sum-check's tables,
+     * and the operands of the forward pass's products, whose SIMD form is {@link LimbProducts}) the scalar kernels take
      * before the SIMD ones start: four proofs of 64 samples of the shipped MNIST CNN (2 Mi elements each), one of 256.
      */
     static final long WARM_UP_ELEMENTS = 1L << 23;

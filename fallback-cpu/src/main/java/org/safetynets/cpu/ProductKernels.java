@@ -20,6 +20,11 @@ import static org.safetynets.cpu.LazyField.P;
  *   floor(2^62 / (maxA*maxB)) terms.</li>
  * </ul>
  * Terms with a zero left operand (a weight, an entry of A) are skipped: they add nothing.
+ *
+ * <p>These are the streaming kernels: each term's products travel through the output segment in memory. With the
+ * backend's SIMD kernels on, a product whose left operand is small (a layer's weights, at most 2^16 in magnitude)
+ * and that {@link LimbProducts} can tile (a matrix of 8 columns or more, a convolution at stride 1) goes there
+ * instead: register-blocked, exact in double lanes, for activations of any width.
  */
 final class ProductKernels {
     /** Output entries per work unit: a segment this long stays in L1 while the operand streams past. */
@@ -32,10 +37,17 @@ final class ProductKernels {
 
     // ---- matrix product ----------------------------------------------------------------------------------
 
-    /** C = A*B, A rows x inner, B inner x cols, row-major, canonical. */
-    static long[] matmul(WorkerPool pool, long[] a, long[] b, int rows, int inner, int cols) {
+    /**
+     * C = A*B, A rows x inner, B inner x cols, row-major, canonical. With {@code limbs} (the backend's SIMD kernels
+     * are on) and A's entries small, {@link LimbProducts} takes it.
+     */
+    static long[] matmul(WorkerPool pool, long[] a, long[] b, int rows, int inner, int cols, boolean limbs) {
+        if (rows == 0 || cols == 0 || inner == 0) return new long[Math.multiplyExact(rows, cols)];
+        if (limbs && cols >= NARROW) {
+            LimbProducts.Plan plan = limbPlan(pool, a, rows * inner, b, inner * cols, inner);
+            if (plan != null) return LimbProducts.matmul(pool, a, b, rows, inner, cols, plan);
+        }
         long[] c = new long[Math.multiplyExact(rows, cols)];
-        if (rows == 0 || cols == 0 || inner == 0) return c;
         long work = (long) rows * inner * cols;
         if (cols < NARROW) {
             pool.forRange(rows, work, (from, to) -> {
@@ -120,7 +132,12 @@ final class ProductKernels {
      * K[co, (ci*kp + kh)*kp + kw] * X[ci, oh*stride + kh - pad, ow*stride + kw - pad, b], for co < outChannels,
      * oh, ow real and every padded b. Every other entry stays zero.
      */
-    static long[] conv2d(WorkerPool pool, long[] kernel, long[] input, ConvGeometry g) {
+    static long[] conv2d(WorkerPool pool, long[] kernel, long[] input, ConvGeometry g, boolean limbs) {
+        if (limbs && g.stride() == 1) {
+            long taps = (long) g.input().shape().channels() * g.kernel() * g.kernel();
+            LimbProducts.Plan plan = limbPlan(pool, kernel, g.outChannels() * g.kernelColumns(), input, g.input().size(), taps);
+            if (plan != null) return LimbProducts.conv2d(pool, kernel, input, g, plan);
+        }
         Layout out = g.output();
         long[] y = new long[out.size()];
         Shape in = g.input().shape();
@@ -253,6 +270,16 @@ final class ProductKernels {
     }
 
     // ---- operand scans -----------------------------------------------------------------------------------
+
+    /** The limb plan for weights[0..weightCount) against activations[0..activationCount), or null. */
+    private static LimbProducts.Plan limbPlan(WorkerPool pool, long[] weights, int weightCount, long[] activations,
+                                              int activationCount, long terms) {
+        long maxW = maxMagnitude(pool, weights, weightCount, LimbProducts.MAX_TWO_LIMB_WEIGHT);
+        if (maxW == 0 || maxW > LimbProducts.MAX_TWO_LIMB_WEIGHT) return null;
+        // Exact up to the one-limb limit; past it, some magnitude above it, which is all the plan needs to know.
+        long maxX = maxMagnitude(pool, activations, activationCount, LimbProducts.EXACT / maxW);
+        return LimbProducts.Plan.of(maxW, maxX, terms);
+    }
 
     /**
      * max |signed(values[i])| over i < n, or some magnitude above {@code cap} as soon as one is seen (the
