@@ -20,52 +20,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-typedef unsigned __int128 u128;
+#include "field.h"
 
-#define P ((UINT64_C(1) << 61) - 1)
 /* Products per 128-bit accumulator before it must be reduced: 64 * (p-1)^2 + p < 2^128. */
 #define BLOCK 64
-#define SEED UINT64_C(0x5AFE7E75)
-#define CHECKSUM_BASE UINT64_C(1000003)
 /* Dot products computed side by side, sharing the loads of a row of A. */
 #define LANES 4
-
-/* Canonical form of any 64-bit value: x = hi*2^61 + lo = hi + lo (mod p), hi < 8, so one subtraction. */
-static inline uint64_t reduce64(uint64_t x) {
-    uint64_t r = (x & P) + (x >> 61);
-    return r >= P ? r - P : r;
-}
-
-/* Canonical form of any 128-bit value: x = x2*2^122 + x1*2^61 + x0 = x2 + x1 + x0 (mod p). */
-static inline uint64_t reduce128(u128 x) {
-    uint64_t x0 = (uint64_t) x & P;
-    uint64_t x1 = (uint64_t) (x >> 61) & P;
-    uint64_t x2 = (uint64_t) (x >> 122);
-    return reduce64(x0 + x1 + x2); /* < 3 * 2^61 < 2^64 */
-}
 
 static inline uint64_t mul_slow(uint64_t a, uint64_t b) {
     return (uint64_t) (((u128) a * b) % P);
 }
 
-/* splitmix64: the fill rule shared with FieldFill.java. */
-static uint64_t splitmix_state;
-
 static uint64_t next_element(void) {
-    splitmix_state += UINT64_C(0x9E3779B97F4A7C15);
-    uint64_t z = splitmix_state;
-    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-    z ^= z >> 31;
-    return reduce64(z);
-}
-
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double) ts.tv_sec + (double) ts.tv_nsec * 1e-9;
+    return reduce64(splitmix_next());
 }
 
 /* c = a * b; bt is scratch of k*n elements for B transposed, so that each dot product reads two rows. */
@@ -177,11 +145,10 @@ int main(int argc, char **argv) {
         }
     }
 
-    uint64_t checksum = 0;
-    for (long i = 0; i < m * n; i++) checksum = reduce64(mul_slow(checksum, CHECKSUM_BASE) + c[i]);
+    uint64_t hash = checksum(c, m * n);
 
     double macs = (double) m * (double) n * (double) k;
-    printf("c_int128 %ld %ld %ld %.9f %.6e %" PRIu64 "\n", m, n, k, best, macs / best, checksum);
+    printf("c_int128 %ld %ld %ld %.9f %.6e %" PRIu64 "\n", m, n, k, best, macs / best, hash);
     free(a);
     free(b);
     free(bt);

@@ -29,7 +29,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #if defined(__AVX512F__) && defined(__AVX512DQ__)
 #include <immintrin.h>
 #define HAVE_AVX512 1
@@ -37,11 +36,8 @@
 #define HAVE_AVX512 0
 #endif
 
-typedef unsigned __int128 u128;
+#include "field.h"
 
-#define P ((UINT64_C(1) << 61) - 1)
-#define SEED UINT64_C(0x5AFE7E75)
-#define CHECKSUM_BASE UINT64_C(1000003)
 #define BLOCK128 64 /* 64 * (p-1)^2 + p < 2^128 */
 #define ROWS 4
 #define LANES 8
@@ -49,15 +45,6 @@ typedef unsigned __int128 u128;
 #define LIMB_BITS 31
 #define EXACT ((INT64_C(1) << 51) - 1)
 #define MIN_BLOCK 16
-
-static uint64_t reduce64(uint64_t x) {
-    uint64_t r = (x & P) + (x >> 61);
-    return r >= P ? r - P : r;
-}
-
-static uint64_t reduce128(u128 x) {
-    return reduce64(((uint64_t) x & P) + ((uint64_t) (x >> 61) & P) + (uint64_t) (x >> 122));
-}
 
 static uint64_t add_mod(uint64_t a, uint64_t b) {
     uint64_t s = a + b;
@@ -74,42 +61,20 @@ static int64_t signed_of(uint64_t a) {
     return a > P / 2 ? (int64_t) a - (int64_t) P : (int64_t) a;
 }
 
-static uint64_t state;
-
-static uint64_t next_raw(void) {
-    state += UINT64_C(0x9E3779B97F4A7C15);
-    uint64_t z = state;
-    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-    return z ^ (z >> 31);
-}
-
 static uint64_t next_weight(long max_w) {
-    int64_t w = (int64_t) (next_raw() % (uint64_t) (2 * max_w + 1)) - max_w;
+    int64_t w = (int64_t) (splitmix_next() % (uint64_t) (2 * max_w + 1)) - max_w;
     return canonical_of_signed(w);
 }
 
 static uint64_t next_activation(int bits) {
-    uint64_t z = next_raw();
+    uint64_t z = splitmix_next();
     return bits >= 61 ? reduce64(z) : z & ((UINT64_C(1) << bits) - 1);
-}
-
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double) ts.tv_sec + (double) ts.tv_nsec * 1e-9;
 }
 
 static long pow2(long n) {
     long p = 1;
     while (p < n) p <<= 1;
     return p;
-}
-
-static uint64_t checksum(const uint64_t *y, long n) {
-    uint64_t h = 0;
-    for (long i = 0; i < n; i++) h = add_mod((uint64_t) (((u128) h * CHECKSUM_BASE) % P), y[i]);
-    return h;
 }
 
 /* A product as the kernels see it: out[r][q] = sum over terms t of W[r][t] * X[base(r-independent) + off[t] + q]. */
@@ -405,7 +370,7 @@ int main(int argc, char **argv) {
     long batch = pr.conv ? parse(argv[5], "BATCH", 1) : 0;
 
     long x_size, row_stride = 0, channel_stride = 0, terms;
-    state = SEED;
+    splitmix_state = SEED;
     if (pr.conv) {
         long cip = pow2(pr.cin), hp = pow2(pr.h), wp = pow2(pr.w), cop = pow2(pr.cout);
         pr.kp = pow2(pr.k);

@@ -21,6 +21,8 @@ public final class CReference implements AutoCloseable {
     static final String MATMUL_SOURCE = "field_matmul_ref.c";
     static final String LAYER_SOURCE = "layer_kernels.c";
     private static final String SOURCE_DIRECTORY = "/org/safetynets/bench/c/";
+    /** What both C files include: the field, the fill stream, the checksum (bench/c/field.h). */
+    static final String SHARED_HEADER = "field.h";
     static final List<String> FLAGS = List.of("-O3", "-march=native");
 
     /** Why the C row cannot be produced here: no compiler, or it failed. */
@@ -71,9 +73,12 @@ public final class CReference implements AutoCloseable {
         }
         try {
             Path source = directory.resolve(sourceName);
-            try (InputStream in = CReference.class.getResourceAsStream(SOURCE_DIRECTORY + sourceName)) {
-                if (in == null) throw new Unavailable("the C source " + SOURCE_DIRECTORY + sourceName + " is missing from the jar");
-                Files.copy(in, source, StandardCopyOption.REPLACE_EXISTING);
+            for (String name : List.of(sourceName, SHARED_HEADER)) {
+                try (InputStream in = CReference.class.getResourceAsStream(SOURCE_DIRECTORY + name)) {
+                    // A build fault, not this machine's: the tests must fail on it rather than skip as if gcc were missing.
+                    if (in == null) throw new IllegalStateException("the C source " + SOURCE_DIRECTORY + name + " is missing from the jar");
+                    Files.copy(in, directory.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+                }
             }
             Path binary = directory.resolve(sourceName.replaceFirst("\\.c$", ""));
             List<String> command = new ArrayList<>();
@@ -89,7 +94,7 @@ public final class CReference implements AutoCloseable {
         } catch (IOException e) {
             deleteQuietly(directory);
             throw new Unavailable("compiling the C reference failed: " + e.getMessage());
-        } catch (Unavailable e) {
+        } catch (Unavailable | RuntimeException e) {
             deleteQuietly(directory);
             throw e;
         }
