@@ -220,9 +220,13 @@ final class ProverHost extends NoOpFlightProducer {
             release(record.reservedBytes);
             deadline.cancel(false);
             session.finish();
-            running.remove(session);
-            slots.release();
-            log.accept(record.line());
+            try {
+                // Before the session stops counting as running: whoever waits for an idle host then finds its line.
+                log.accept(record.line());
+            } finally {
+                running.remove(session);
+                slots.release();
+            }
         }
     }
 
