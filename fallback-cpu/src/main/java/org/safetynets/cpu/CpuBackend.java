@@ -11,6 +11,7 @@ import org.safetynets.tensor.Layout;
 import org.safetynets.tensor.PoolGeometry;
 import org.safetynets.tensor.Shape;
 
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -585,13 +586,11 @@ public final class CpuBackend implements Backend {
         int outW = g.outputWidth();
         long[] weightRe = new long[outH * outW];
         long[] weightIm = new long[outH * outW];
-        long[] weightSum = new long[outH * outW];
         for (int oh = 0; oh < outH; oh++) {
             for (int ow = 0; ow < outW; ow++) {
                 Fp2 w = eqRows[oh].mul(eqCols[ow]);
                 weightRe[oh * outW + ow] = w.re();
                 weightIm[oh * outW + ow] = w.im();
-                weightSum[oh * outW + ow] = Fp.add(w.re(), w.im());
             }
         }
         long[] uRe;
@@ -601,6 +600,8 @@ public final class CpuBackend implements Backend {
             uRe = u[0];
             uIm = u[1];
         } else {
+            long[] weightSum = new long[outH * outW];
+            for (int i = 0; i < weightSum.length; i++) weightSum[i] = Fp.add(weightRe[i], weightIm[i]);
             long[] xSum = new long[in.paddedSize()];
             for (int i = 0; i < xSum.length; i++) xSum[i] = Fp.add(xRe[i], xIm[i]);
             long[][] u = patchSums(g, new long[][] {weightRe, weightIm, weightSum}, new long[][] {xRe, xIm, xSum});
@@ -649,7 +650,7 @@ public final class CpuBackend implements Backend {
                 // Output columns whose input column ow*stride + kw - pad lies in [0, W).
                 int lo = Math.max(0, Math.floorDiv(pad - kw + stride - 1, stride));
                 int hi = Math.min(outW, Math.floorDiv(in.width() - 1 + pad - kw, stride) + 1);
-                java.util.Arrays.fill(sums, 0);
+                Arrays.fill(sums, 0);
                 for (int oh = 0; oh < outH && lo < hi; oh++) {
                     int ih = g.inputCoordinate(oh, kh, in.height());
                     if (ih < 0) continue;
