@@ -3,6 +3,7 @@ package org.safetynets.bench;
 import org.safetynets.backend.Backend;
 import org.safetynets.bench.compare.TextTable;
 import org.safetynets.bench.compare.Timings;
+import org.safetynets.bench.compare.WarmUp;
 import org.safetynets.backend.Backends;
 import org.safetynets.backend.DeviceTensor;
 import org.safetynets.backend.ExtTensor;
@@ -58,12 +59,12 @@ final class BackendComparison {
     private BackendComparison() {
     }
 
-    static Result measure(List<String> names, int threads, int batch, MatmulShape matmul, int warmup, int runs) {
+    static Result measure(List<String> names, int threads, int batch, MatmulShape matmul, WarmUp.Rule warmUp, int runs) {
         List<Backend> backends = new ArrayList<>();
         try {
             for (String name : names) backends.add(Backends.open(name, threads, message -> { }));
             List<Row> rows = new ArrayList<>();
-            for (Case c : cases(batch, matmul)) rows.add(time(c, backends, warmup, runs));
+            for (Case c : cases(batch, matmul)) rows.add(time(c, backends, warmUp, runs));
             Model model = DemoNetwork.build(1);
             long[][] samples = DemoNetwork.inputs(1, batch);
             byte[] first = null;
@@ -73,8 +74,8 @@ final class BackendComparison {
                 else if (!Arrays.equals(first, proof)) throw new IllegalStateException(backend.name() + "'s proof differs from " + names.get(0) + "'s");
             }
             String cnn = "batch " + batch;
-            rows.add(time(new Case("demo CNN inference (Prover.infer)", cnn, b -> call(() -> Prover.infer(model, samples, b))), backends, warmup, runs));
-            rows.add(time(new Case("demo CNN proof (Prover.prove)", cnn, b -> call(() -> Prover.prove(model, samples, b))), backends, warmup, runs));
+            rows.add(time(new Case("demo CNN inference (Prover.infer)", cnn, b -> call(() -> Prover.infer(model, samples, b))), backends, warmUp, runs));
+            rows.add(time(new Case("demo CNN proof (Prover.prove)", cnn, b -> call(() -> Prover.prove(model, samples, b))), backends, warmUp, runs));
             long up = -1;
             long down = -1;
             String movedBy = null;
@@ -96,18 +97,24 @@ final class BackendComparison {
         }
     }
 
-    private static Row time(Case c, List<Backend> backends, int warmup, int runs) {
+    private static Row time(Case c, List<Backend> backends, WarmUp.Rule warmUp, int runs) {
         List<Prepared> prepared = new ArrayList<>();
         try {
             for (Backend backend : backends) prepared.add(c.prepare().apply(backend));
             double[][] seconds = new double[backends.size()][runs];
-            for (int run = -warmup; run < runs; run++) {
+            // each warm-up repetition runs every backend, so they share the rule's time
+            for (WarmUp w = new WarmUp(warmUp); w.warming(); w.ranOne()) {
+                for (int b = 0; b < backends.size(); b++) {
+                    prepared.get(b).run();
+                    backends.get(b).synchronize();
+                }
+            }
+            for (int run = 0; run < runs; run++) {
                 for (int b = 0; b < backends.size(); b++) {
                     long start = System.nanoTime();
                     prepared.get(b).run();
                     backends.get(b).synchronize();
-                    long end = System.nanoTime();
-                    if (run >= 0) seconds[b][run] = (end - start) * 1e-9;
+                    seconds[b][run] = (System.nanoTime() - start) * 1e-9;
                 }
             }
             List<Timings> timings = new ArrayList<>();

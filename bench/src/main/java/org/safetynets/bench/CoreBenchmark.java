@@ -1,5 +1,7 @@
 package org.safetynets.bench;
 
+import org.safetynets.bench.compare.WarmUp;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,14 +23,16 @@ public final class CoreBenchmark {
     }
 
     /** The command line, with its defaults. */
-    record Options(MatmulShape size, int batch, int runs, int warmup, int threads, String backend, int cRepetitions,
+    record Options(MatmulShape size, int batch, int runs, WarmUp.Rule warmUp, int threads, String backend, int cRepetitions,
                    String compiler, Path csv, boolean matmul, boolean cnn, boolean profile, boolean layers, List<String> backends) {
         static final String USAGE = """
                 usage: CoreBenchmark [options]
                   --size N|MxNxK   matrix product C[MxN] = A[MxK] * B[KxN] (default 512)
                   --batch B        demo CNN batch size (default 256)
                   --runs N         timed repetitions; medians are reported (default 5)
-                  --warmup N       untimed runs first, for the JIT and the thread pools (default 3)
+                  --warmup N       untimed runs first, for the JIT and the thread pools: at least N (default 3)
+                  --warmup-time S  and for at least S seconds per measurement (default 3; a count alone left
+                                   short measurements timing code the JIT had not compiled yet)
                   --threads T      the "all cores" thread count (default: available processors)
                   --backend NAME   backend to measure (default cpu)
                   --c-reps R       repetitions inside the C reference, best taken (default 5)
@@ -46,6 +50,7 @@ public final class CoreBenchmark {
             int batch = 256;
             int runs = 5;
             int warmup = 3;
+            double warmupSeconds = 3;
             int threads = Runtime.getRuntime().availableProcessors();
             String backend = "cpu";
             int cRepetitions = 5;
@@ -66,6 +71,7 @@ public final class CoreBenchmark {
                     case "--batch" -> batch = positive(arg, value);
                     case "--runs" -> runs = positive(arg, value);
                     case "--warmup" -> warmup = nonNegative(arg, value);
+                    case "--warmup-time" -> warmupSeconds = seconds(arg, value);
                     case "--threads" -> threads = positive(arg, value);
                     case "--backend" -> backend = value;
                     case "--c-reps" -> cRepetitions = positive(arg, value);
@@ -87,8 +93,19 @@ public final class CoreBenchmark {
                     default -> throw new IllegalArgumentException("unknown option " + arg);
                 }
             }
-            return new Options(size, batch, runs, warmup, threads, backend, cRepetitions, compiler, csv, matmul, cnn, profile, layers,
-                    backends);
+            return new Options(size, batch, runs, new WarmUp.Rule(warmup, warmupSeconds), threads, backend, cRepetitions, compiler, csv,
+                    matmul, cnn, profile, layers, backends);
+        }
+
+        private static double seconds(String option, String value) {
+            double v;
+            try {
+                v = Double.parseDouble(value);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(option + " takes seconds, got '" + value + "'");
+            }
+            if (!(v >= 0 && v <= 3600)) throw new IllegalArgumentException(option + " must be in 0..3600 seconds, got " + value);
+            return v;
         }
 
         private static int positive(String option, String value) {
@@ -160,8 +177,8 @@ public final class CoreBenchmark {
     private static int matmul(Options options, CsvReport csv) {
         MatmulShape shape = options.size();
         System.out.printf("%n(a) Field matrix product C = A * B mod p, %s (m x n x k), %.3g MACs; "
-                        + "Java: warm-up %d, median of %d; C: best of %d%n",
-                shape, shape.macs(), options.warmup(), options.runs(), options.cRepetitions());
+                        + "Java: %s, median of %d; C: best of %d%n",
+                shape, shape.macs(), options.warmUp().describe(), options.runs(), options.cRepetitions());
         MatmulComparison comparison = new MatmulComparison(shape);
         MatmulComparison.Row cRow = null;
         try (CReference reference = CReference.compile(options.compiler())) {
@@ -171,8 +188,8 @@ public final class CoreBenchmark {
             System.out.println("  C reference skipped: " + e.getMessage());
         }
         List<MatmulComparison.Row> javaRows = new ArrayList<>();
-        javaRows.add(comparison.javaRow(options.backend(), 1, options.warmup(), options.runs()));
-        if (options.threads() > 1) javaRows.add(comparison.javaRow(options.backend(), options.threads(), options.warmup(), options.runs()));
+        javaRows.add(comparison.javaRow(options.backend(), 1, options.warmUp(), options.runs()));
+        if (options.threads() > 1) javaRows.add(comparison.javaRow(options.backend(), options.threads(), options.warmUp(), options.runs()));
         List<MatmulComparison.Row> rows = MatmulComparison.list(cRow, javaRows);
         System.out.print(MatmulComparison.render(rows, cRow));
         MatmulComparison.addCsv(csv, shape, rows, cRow);
@@ -194,12 +211,12 @@ public final class CoreBenchmark {
 
     private static int backends(Options options, CsvReport csv) {
         System.out.printf("%n(c) Backends side by side: %s, %d threads for host backends; per kernel and per demo-CNN proof "
-                + "(batch %d); warm-up %d, median of %d, runs alternating between backends%n", String.join(", ", options.backends()),
-                options.threads(), options.batch(), options.warmup(), options.runs());
+                + "(batch %d); %s, median of %d, runs alternating between backends%n", String.join(", ", options.backends()),
+                options.threads(), options.batch(), options.warmUp().describe(), options.runs());
         BackendComparison.Result result;
         try {
             result = BackendComparison.measure(options.backends(), options.threads(), options.batch(), options.size(),
-                    options.warmup(), options.runs());
+                    options.warmUp(), options.runs());
         } catch (IllegalStateException | org.safetynets.BackendUnavailable e) {
             System.out.println("  FAILED: " + e.getMessage());
             return 1;
@@ -210,13 +227,13 @@ public final class CoreBenchmark {
     }
 
     private static int layers(Options options, CsvReport csv) {
-        System.out.printf("%n(e) The networks' layers on one core (batch %d): the Java CPU backend (1 thread, warm-up %d, median of %d) "
-                + "against C (best of %d), same operands; \"X / Java\" = X's best time / Java's best%n", options.batch(), options.warmup(),
+        System.out.printf("%n(e) The networks' layers on one core (batch %d): the Java CPU backend (1 thread, %s, median of %d) "
+                + "against C (best of %d), same operands; \"X / Java\" = X's best time / Java's best%n", options.batch(), options.warmUp().describe(),
                 options.runs(), options.cRepetitions());
         try (CReference reference = CReference.compile(options.compiler(), CReference.LAYER_SOURCE)) {
             System.out.println("  C: " + reference.compilerVersion());
             LayerComparison.Result result = LayerComparison.measure(reference, LayerComparison.networkLayers(options.batch()),
-                    options.warmup(), options.runs(), options.cRepetitions());
+                    options.warmUp(), options.runs(), options.cRepetitions());
             System.out.println("  Java: " + result.backend());
             System.out.print(LayerComparison.render(result));
             LayerComparison.addCsv(csv, result);
@@ -230,11 +247,11 @@ public final class CoreBenchmark {
     }
 
     private static int profile(Options options) {
-        System.out.printf("%n(d) Demo CNN prover by backend operation (batch %d), backend %s with %d threads; warm-up %d, "
+        System.out.printf("%n(d) Demo CNN prover by backend operation (batch %d), backend %s with %d threads; %s, "
                 + "mean of %d proofs; each backend call timed through a proxy%n", options.batch(), options.backend(),
-                options.threads(), options.warmup(), options.runs());
+                options.threads(), options.warmUp().describe(), options.runs());
         ProverProfile.Result result = ProverProfile.measure(options.backend(), options.threads(), options.batch(),
-                options.warmup(), options.runs());
+                options.warmUp(), options.runs());
         System.out.println("  backend: " + result.backend());
         System.out.print(ProverProfile.render(result));
         return 0;
@@ -242,10 +259,10 @@ public final class CoreBenchmark {
 
     private static int cnn(Options options, CsvReport csv) {
         System.out.printf("%n(b) Demo CNN (DemoNetwork.build(1), inputs(1, %d)), backend %s with %d threads; "
-                + "warm-up %d, then %d runs%n", options.batch(), options.backend(), options.threads(), options.warmup(), options.runs());
+                + "%s, then %d runs%n", options.batch(), options.backend(), options.threads(), options.warmUp().describe(), options.runs());
         DemoCnnTimings.Result result;
         try {
-            result = DemoCnnTimings.measure(options.backend(), options.threads(), options.batch(), options.warmup(), options.runs());
+            result = DemoCnnTimings.measure(options.backend(), options.threads(), options.batch(), options.warmUp(), options.runs());
         } catch (IllegalStateException e) {
             System.out.println("  FAILED: " + e.getMessage());
             return 1;

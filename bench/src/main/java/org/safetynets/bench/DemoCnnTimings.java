@@ -2,6 +2,7 @@ package org.safetynets.bench;
 
 import org.safetynets.bench.compare.TextTable;
 import org.safetynets.bench.compare.Timings;
+import org.safetynets.bench.compare.WarmUp;
 import org.safetynets.backend.Backend;
 import org.safetynets.backend.Backends;
 import org.safetynets.model.DemoNetwork;
@@ -39,40 +40,48 @@ final class DemoCnnTimings {
     }
 
     /** @throws IllegalStateException if a proof is rejected or proves other outputs than inference computes */
-    static Result measure(String backendName, int threads, int batch, int warmup, int runs) {
+    static Result measure(String backendName, int threads, int batch, WarmUp.Rule warmUp, int runs) {
         Model model = DemoNetwork.build(1);
         long[][] samples = DemoNetwork.inputs(1, batch);
         try (Backend backend = Backends.open(backendName, threads, message -> { })) {
             double[] inference = new double[runs];
             double[] prover = new double[runs];
             double[] verifier = new double[runs];
+            for (WarmUp w = new WarmUp(warmUp); w.warming(); w.ranOne()) once(model, samples, backend);
             int proofBytes = 0;
-            for (int run = -warmup; run < runs; run++) {
-                long t0 = System.nanoTime();
-                long[][] outputs = Prover.infer(model, samples, backend);
-                backend.synchronize(); // each timing ends once the device has run what was queued
-                long t1 = System.nanoTime();
-                Proof proof = Prover.prove(model, samples, backend);
-                backend.synchronize();
-                long t2 = System.nanoTime();
-                Verdict verdict = Verifier.verify(model, samples, proof);
-                long t3 = System.nanoTime();
-                if (!(verdict instanceof Verdict.Accepted accepted)) {
-                    throw new IllegalStateException("the verifier rejected an honest proof: " + ((Verdict.Rejected) verdict).describe());
-                }
-                if (!Arrays.deepEquals(accepted.outputs(), outputs)) {
-                    throw new IllegalStateException("the proof establishes other outputs than plain inference computes");
-                }
-                proofBytes = proof.encodedSize();
-                if (run >= 0) {
-                    inference[run] = (t1 - t0) * 1e-9;
-                    prover[run] = (t2 - t1) * 1e-9;
-                    verifier[run] = (t3 - t2) * 1e-9;
-                }
+            for (int run = 0; run < runs; run++) {
+                Once times = once(model, samples, backend);
+                inference[run] = times.inference();
+                prover[run] = times.prover();
+                verifier[run] = times.verifier();
+                proofBytes = times.proofBytes();
             }
             return new Result(model.name(), batch, threads, backend.description(), new Timings(inference), new Timings(prover),
                     new Timings(verifier), proofBytes);
         }
+    }
+
+    /** Seconds of one inference, proof and verification, and the proof's size. */
+    private record Once(double inference, double prover, double verifier, int proofBytes) {
+    }
+
+    private static Once once(Model model, long[][] samples, Backend backend) {
+        long t0 = System.nanoTime();
+        long[][] outputs = Prover.infer(model, samples, backend);
+        backend.synchronize(); // each timing ends once the device has run what was queued
+        long t1 = System.nanoTime();
+        Proof proof = Prover.prove(model, samples, backend);
+        backend.synchronize();
+        long t2 = System.nanoTime();
+        Verdict verdict = Verifier.verify(model, samples, proof);
+        long t3 = System.nanoTime();
+        if (!(verdict instanceof Verdict.Accepted accepted)) {
+            throw new IllegalStateException("the verifier rejected an honest proof: " + ((Verdict.Rejected) verdict).describe());
+        }
+        if (!Arrays.deepEquals(accepted.outputs(), outputs)) {
+            throw new IllegalStateException("the proof establishes other outputs than plain inference computes");
+        }
+        return new Once((t1 - t0) * 1e-9, (t2 - t1) * 1e-9, (t3 - t2) * 1e-9, proof.encodedSize());
     }
 
     static String render(Result r) {

@@ -5,6 +5,7 @@ import org.safetynets.backend.Backends;
 import org.safetynets.backend.DeviceTensor;
 import org.safetynets.bench.compare.TextTable;
 import org.safetynets.bench.compare.Timings;
+import org.safetynets.bench.compare.WarmUp;
 import org.safetynets.tensor.ConvGeometry;
 import org.safetynets.tensor.Layout;
 import org.safetynets.tensor.Shape;
@@ -98,23 +99,23 @@ final class LayerComparison {
     }
 
     /**
-     * Each layer on the Java backend with one thread (median of {@code runs} after {@code warmup}, operands resident)
+     * Each layer on the Java backend with one thread (median of {@code runs} after the warm-up, operands resident)
      * and in C (best of {@code cRepetitions} after one untimed run). The backend runs its SIMD kernels from the first
      * call ({@value #SIMD_PROPERTY}=on unless set otherwise): its default waits for a warm-up meant for cold processes.
      */
-    static Result measure(CReference reference, List<Layer> layers, int warmup, int runs, int cRepetitions) {
+    static Result measure(CReference reference, List<Layer> layers, WarmUp.Rule warmUp, int runs, int cRepetitions) {
         String before = System.getProperty(SIMD_PROPERTY);
         if (before == null) System.setProperty(SIMD_PROPERTY, "on");
         try (Backend backend = Backends.open("cpu", 1, message -> { })) {
             List<Row> rows = new ArrayList<>();
-            for (Layer layer : layers) rows.add(measure(backend, reference, layer, warmup, runs, cRepetitions));
+            for (Layer layer : layers) rows.add(measure(backend, reference, layer, warmUp, runs, cRepetitions));
             return new Result(backend.description(), reference.compilerVersion(), rows);
         } finally {
             if (before == null) System.clearProperty(SIMD_PROPERTY);
         }
     }
 
-    private static Row measure(Backend backend, CReference reference, Layer layer, int warmup, int runs, int cRepetitions) {
+    private static Row measure(Backend backend, CReference reference, Layer layer, WarmUp.Rule warmUp, int runs, int cRepetitions) {
         long[] left;
         long[] right;
         if (layer.conv() != null) {
@@ -129,7 +130,7 @@ final class LayerComparison {
         Timings java;
         long javaChecksum;
         try (DeviceTensor a = backend.upload(left); DeviceTensor b = backend.upload(right)) {
-            java = Timings.measure(warmup, runs, backend, () -> {
+            java = Timings.measure(warmUp, runs, backend, () -> {
                 try (DeviceTensor y = product(backend, layer, a, b)) {
                     // closed at once: only the product is timed
                 }

@@ -2,6 +2,7 @@ package org.safetynets.bench;
 
 import org.safetynets.bench.compare.TextTable;
 import org.safetynets.bench.compare.Timings;
+import org.safetynets.bench.compare.WarmUp;
 import org.safetynets.backend.Backend;
 import org.safetynets.backend.Backends;
 import org.safetynets.backend.DeviceTensor;
@@ -42,11 +43,11 @@ final class MatmulComparison {
      * Times {@code backend.matmul} on operands already uploaded (resident, as they are during inference), the
      * product closed after each run; the checksum is of the last run's product. Seconds are the median.
      */
-    Row javaRow(String backendName, int threads, int warmup, int runs) {
+    Row javaRow(String backendName, int threads, WarmUp.Rule warmUp, int runs) {
         try (Backend backend = Backends.open(backendName, threads, message -> { });
              DeviceTensor a = backend.upload(operands.a());
              DeviceTensor b = backend.upload(operands.b())) {
-            Timings timings = Timings.measure(warmup, runs, backend, () -> {
+            Timings timings = Timings.measure(warmUp, runs, backend, () -> {
                 try (DeviceTensor c = backend.matmul(a, b, shape.m(), shape.k(), shape.n())) {
                     // closed at once: only the product itself is timed
                 }

@@ -3,6 +3,7 @@ package org.safetynets.bench;
 import org.safetynets.backend.Backend;
 import org.safetynets.backend.Backends;
 import org.safetynets.bench.compare.TextTable;
+import org.safetynets.bench.compare.WarmUp;
 import org.safetynets.model.DemoNetwork;
 import org.safetynets.model.Model;
 import org.safetynets.proof.Prover;
@@ -36,7 +37,7 @@ final class ProverProfile {
     private ProverProfile() {
     }
 
-    static Result measure(String backendName, int threads, int batch, int warmup, int runs) {
+    static Result measure(String backendName, int threads, int batch, WarmUp.Rule warmUp, int runs) {
         Model model = DemoNetwork.build(1);
         long[][] samples = DemoNetwork.inputs(1, batch);
         Map<String, Entry> entries = new LinkedHashMap<>();
@@ -44,14 +45,19 @@ final class ProverProfile {
         String[] phase = {"forward pass"};
         try (Backend real = Backends.open(backendName, threads, message -> { })) {
             Backend timed = timing(Backend.class, real, "", real, entries, phase, recording);
+            for (WarmUp w = new WarmUp(warmUp); w.warming(); w.ranOne()) {
+                phase[0] = "forward pass";
+                Prover.prove(model, samples, timed, (what, done, total) -> phase[0] = "proof");
+                real.synchronize();
+            }
+            recording[0] = true;
             long proverNanos = 0;
-            for (int run = -warmup; run < runs; run++) {
-                recording[0] = run >= 0;
+            for (int run = 0; run < runs; run++) {
                 phase[0] = "forward pass";
                 long start = System.nanoTime();
                 Prover.prove(model, samples, timed, (what, done, total) -> phase[0] = "proof");
                 real.synchronize();
-                if (run >= 0) proverNanos += System.nanoTime() - start;
+                proverNanos += System.nanoTime() - start;
             }
             List<Row> rows = new ArrayList<>();
             long inside = 0;

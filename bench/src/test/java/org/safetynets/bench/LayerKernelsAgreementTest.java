@@ -3,6 +3,7 @@ package org.safetynets.bench;
 import org.junit.jupiter.api.Test;
 import org.safetynets.backend.Backend;
 import org.safetynets.backend.DeviceTensor;
+import org.safetynets.bench.compare.WarmUp;
 import org.safetynets.backend.ReferenceBackend;
 import org.safetynets.tensor.ConvGeometry;
 import org.safetynets.tensor.Layout;
@@ -35,7 +36,7 @@ class LayerKernelsAgreementTest {
             return;
         }
         try (reference) {
-            LayerComparison.Result result = LayerComparison.measure(reference, LAYERS, 0, 1, 1);
+            LayerComparison.Result result = LayerComparison.measure(reference, LAYERS, new WarmUp.Rule(0, 0), 1, 1);
             for (LayerComparison.Row row : result.rows()) {
                 String name = row.layer().name();
                 assertEquals(directChecksum(row.layer()), row.cChecksum(), name + ": C __int128 kernel vs ReferenceBackend");

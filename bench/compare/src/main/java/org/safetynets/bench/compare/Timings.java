@@ -32,11 +32,11 @@ public record Timings(double[] seconds) {
     }
 
     /**
-     * Runs {@code body} warm-up times untimed, then {@code runs} times timed, each timed run ending once
-     * {@code backend} has completed what the body queued ({@link Backend#synchronize()}).
+     * Runs {@code body} untimed for as long as the warm-up rule says, then {@code runs} times timed, each timed run
+     * ending once {@code backend} has completed what the body queued ({@link Backend#synchronize()}).
      */
-    public static Timings measure(int warmup, int runs, Backend backend, Runnable body) {
-        for (int i = 0; i < warmup; i++) {
+    public static Timings measure(WarmUp.Rule warmUp, int runs, Backend backend, Runnable body) {
+        for (WarmUp w = new WarmUp(warmUp); w.warming(); w.ranOne()) {
             body.run();
             backend.synchronize();
         }

@@ -13,33 +13,58 @@ package org.safetynets.bench.compare;
  * field inference, the prover and the verifier), so the CLI's default of 15 s runs about 550 (8 s, about 300, left
  * the first timed runs in the middle of the switch to SIMD).
  */
-final class WarmUp {
+public final class WarmUp {
+    /**
+     * How long a warm-up lasts: at least {@code runs} repetitions and at least {@code seconds} of them. The core
+     * benchmark ({@code bench/run-core.sh}) takes the same rule: a count alone left its short measurements (a dense
+     * layer of 0.5 ms, the demo CNN's proof) timing code the JIT had not yet compiled.
+     */
+    public record Rule(int runs, double seconds) {
+        public Rule {
+            if (runs < 0) throw new IllegalArgumentException("negative warm-up runs: " + runs);
+            if (!(seconds >= 0 && seconds <= 3600)) throw new IllegalArgumentException("warm-up seconds must be in 0..3600, got " + seconds);
+        }
+
+        /** For progress lines and report headers: what the warm-up will be. */
+        public String describe() {
+            return String.format("warm-up of at least %d runs and %.1f s", runs, seconds);
+        }
+    }
+
     private final int minimumRuns;
     private final long until;
     private int done;
 
     /** Starts the clock now. */
+    public WarmUp(Rule rule) {
+        this.minimumRuns = rule.runs();
+        this.until = System.nanoTime() + (long) (rule.seconds() * 1e9);
+    }
+
     WarmUp(CompareOptions options) {
-        this.minimumRuns = options.warmup();
-        this.until = System.nanoTime() + (long) (options.warmupSeconds() * 1e9);
+        this(rule(options));
     }
 
     /** Whether the next repetition is still a warm-up one; once false, false for good. */
-    boolean warming() {
+    public boolean warming() {
         return done < minimumRuns || System.nanoTime() - until < 0;
     }
 
-    void ranOne() {
+    public void ranOne() {
         done++;
     }
 
     /** Warm-up repetitions run so far. */
-    int done() {
+    public int done() {
         return done;
+    }
+
+    static Rule rule(CompareOptions options) {
+        return new Rule(options.warmup(), options.warmupSeconds());
     }
 
     /** For progress lines: what the warm-up will be. */
     static String describe(CompareOptions options) {
-        return String.format("warm-up of at least %d runs and %.1f s", options.warmup(), options.warmupSeconds());
+        return rule(options).describe();
     }
 }

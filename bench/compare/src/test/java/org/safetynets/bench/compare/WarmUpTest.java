@@ -45,4 +45,17 @@ class WarmUpTest {
         assertThrows(MalformedInput.class, () -> options(0, Double.NaN));
         assertThrows(MalformedInput.class, () -> options(0, 3601));
     }
+
+    @Test
+    void aRuleRefusesANegativeCountOrAnOutOfRangeTime() {
+        assertEquals("warm-up of at least 3 runs and 2.5 s", new WarmUp.Rule(3, 2.5).describe());
+        assertThrows(IllegalArgumentException.class, () -> new WarmUp.Rule(-1, 0));
+        assertThrows(IllegalArgumentException.class, () -> new WarmUp.Rule(0, -0.5));
+        assertThrows(IllegalArgumentException.class, () -> new WarmUp.Rule(0, Double.NaN));
+    }
+
+    @Test
+    void theCompareOptionsGiveTheSameRule() {
+        assertEquals(new WarmUp.Rule(4, 1.5), WarmUp.rule(options(4, 1.5)));
+    }
 }
