@@ -93,47 +93,117 @@ public final class ValueBounds {
         return new ValueBounds(result);
     }
 
+    /*
+     * Dense and conv: a term w*x over an input interval [l, h] (l <= h) lies in [w*l, w*h] for w >= 0 and [w*h, w*l]
+     * for w < 0, and a layer's interval is its bias plus the sum of its terms' intervals. Every interval a layer reads
+     * lies within the field's signed range (the analysis stops at the first layer beyond it), so its ends are longs
+     * and the sums are exact in 128 bits (ExactSum); BigInteger products per weight cost about a fifth of a proof of
+     * one sample of the shipped MNIST CNN, whose bounds are analysed per proof, and seconds for the TIMIT network.
+     */
+
     private static BigInteger[][] dense(Dense d, Shape in, BigInteger[] low, BigInteger[] high) {
         int perChannel = in.height() * in.width();
+        long[] l = longs(low);
+        long[] h = longs(high);
+        long[] weights = d.weights();
         BigInteger[] lo = new BigInteger[d.outputs()];
         BigInteger[] hi = new BigInteger[d.outputs()];
+        ExactSum sumLo = new ExactSum();
+        ExactSum sumHi = new ExactSum();
         for (int o = 0; o < d.outputs(); o++) {
-            BigInteger sumLo = BigInteger.valueOf(d.bias()[o]);
-            BigInteger sumHi = sumLo;
+            sumLo.reset(d.bias()[o]);
+            sumHi.reset(d.bias()[o]);
+            int row = o * d.inputs();
             for (int j = 0; j < d.inputs(); j++) {
-                BigInteger w = BigInteger.valueOf(d.weight(o, j));
-                int c = j / perChannel;
-                BigInteger a = w.multiply(at(low, c));
-                BigInteger b = w.multiply(at(high, c));
-                sumLo = sumLo.add(a.min(b));
-                sumHi = sumHi.add(a.max(b));
+                int c = l.length == 1 ? 0 : j / perChannel;
+                addTerm(weights[row + j], l[c], h[c], sumLo, sumHi);
             }
-            lo[o] = sumLo;
-            hi[o] = sumHi;
+            lo[o] = sumLo.value();
+            hi[o] = sumHi.value();
         }
         return new BigInteger[][] {lo, hi};
     }
 
     private static BigInteger[][] conv(Conv2d c, BigInteger[] low, BigInteger[] high) {
+        long[] l = longs(low);
+        long[] h = longs(high);
+        long[] weights = c.weights();
+        int taps = c.kernel() * c.kernel();
         BigInteger[] lo = new BigInteger[c.outChannels()];
         BigInteger[] hi = new BigInteger[c.outChannels()];
+        ExactSum sumLo = new ExactSum();
+        ExactSum sumHi = new ExactSum();
         for (int co = 0; co < c.outChannels(); co++) {
-            BigInteger sumLo = BigInteger.valueOf(c.bias()[co]);
-            BigInteger sumHi = sumLo;
-            for (int ci = 0; ci < c.inChannels(); ci++)
-                for (int kh = 0; kh < c.kernel(); kh++)
-                    for (int kw = 0; kw < c.kernel(); kw++) {
-                        BigInteger w = BigInteger.valueOf(c.weight(co, ci, kh, kw));
-                        // A tap may read zero padding instead of a value: include 0 in the term's interval.
-                        BigInteger a = w.multiply(at(low, ci));
-                        BigInteger b = w.multiply(at(high, ci));
-                        sumLo = sumLo.add(a.min(b).min(BigInteger.ZERO));
-                        sumHi = sumHi.add(a.max(b).max(BigInteger.ZERO));
-                    }
-            lo[co] = sumLo;
-            hi[co] = sumHi;
+            sumLo.reset(c.bias()[co]);
+            sumHi.reset(c.bias()[co]);
+            for (int ci = 0; ci < c.inChannels(); ci++) {
+                // A tap may read zero padding instead of a value: 0 joins every term's interval.
+                long tapLow = Math.min(l[l.length == 1 ? 0 : ci], 0);
+                long tapHigh = Math.max(h[h.length == 1 ? 0 : ci], 0);
+                int first = (co * c.inChannels() + ci) * taps; // weight(co, ci, 0, 0); (kh, kw) follow row-major
+                for (int t = first; t < first + taps; t++) addTerm(weights[t], tapLow, tapHigh, sumLo, sumHi);
+            }
+            lo[co] = sumLo.value();
+            hi[co] = sumHi.value();
         }
         return new BigInteger[][] {lo, hi};
+    }
+
+    /** Adds the interval of w*x, x in [l, h], to [sumLo, sumHi]. */
+    private static void addTerm(long w, long l, long h, ExactSum sumLo, ExactSum sumHi) {
+        if (w >= 0) {
+            sumLo.addProduct(w, l);
+            sumHi.addProduct(w, h);
+        } else {
+            sumLo.addProduct(w, h);
+            sumHi.addProduct(w, l);
+        }
+    }
+
+    /** Interval ends as longs: they lie within the field's signed range (see analyze). */
+    private static long[] longs(BigInteger[] ends) {
+        long[] out = new long[ends.length];
+        for (int i = 0; i < ends.length; i++) out[i] = ends[i].longValueExact();
+        return out;
+    }
+
+    /**
+     * An exact sum of products of longs: a signed 128-bit partial (high and low words) while its high word stays
+     * within +-2^61, then carried into a BigInteger. The product of two longs has a high word of at most 2^62 in
+     * magnitude, so adding one (and a carry) to a high word within 2^61 cannot overflow.
+     */
+    private static final class ExactSum {
+        private static final long CARRY_AT = 1L << 61;
+        private long high;
+        private long low;
+        private BigInteger carried = BigInteger.ZERO;
+
+        void reset(long start) {
+            carried = BigInteger.ZERO;
+            low = start;
+            high = start >> 63;
+        }
+
+        void addProduct(long a, long b) {
+            if (high >= CARRY_AT || high <= -CARRY_AT) {
+                carried = carried.add(value128());
+                high = 0;
+                low = 0;
+            }
+            long productLow = a * b;
+            long sumLow = low + productLow;
+            long carry = Long.compareUnsigned(sumLow, low) < 0 ? 1 : 0;
+            high += Math.multiplyHigh(a, b) + carry;
+            low = sumLow;
+        }
+
+        BigInteger value() {
+            return carried.add(value128());
+        }
+
+        private BigInteger value128() {
+            return BigInteger.valueOf(high).shiftLeft(64).add(new BigInteger(Long.toUnsignedString(low)));
+        }
     }
 
     private static BigInteger[][] square(BigInteger[] low, BigInteger[] high) {
