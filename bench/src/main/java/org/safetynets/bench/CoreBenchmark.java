@@ -24,11 +24,14 @@ public final class CoreBenchmark {
 
     /** The command line, with its defaults. */
     record Options(MatmulShape size, int batch, int runs, WarmUp.Rule warmUp, int threads, String backend, int cRepetitions,
-                   String compiler, Path csv, boolean matmul, boolean cnn, boolean profile, boolean layers, List<String> backends) {
+                   String compiler, Path csv, boolean matmul, boolean cnn, boolean profile, boolean layers, List<String> backends,
+                   BenchNetwork network) {
         static final String USAGE = """
                 usage: CoreBenchmark [options]
                   --size N|MxNxK   matrix product C[MxN] = A[MxK] * B[KxN] (default 512)
                   --batch B        demo CNN batch size (default 256)
+                  --model FILE     (b) and (d) prove this model file (e.g. the shipped MNIST CNN) with uniformly
+                                   random inputs in its input range, instead of the demo CNN
                   --runs N         timed repetitions; medians are reported (default 5)
                   --warmup N       untimed runs first, for the JIT and the thread pools: at least N (default 3)
                   --warmup-time S  and for at least S seconds per measurement (default 3; a count alone left
@@ -61,6 +64,7 @@ public final class CoreBenchmark {
             boolean profile = false;
             boolean layers = true;
             List<String> backends = List.of();
+            Path modelFile = null;
             for (int i = 0; i < args.length; i++) {
                 String arg = args[i];
                 if (arg.equals("-h") || arg.equals("--help")) throw new UsageRequested();
@@ -77,6 +81,7 @@ public final class CoreBenchmark {
                     case "--c-reps" -> cRepetitions = positive(arg, value);
                     case "--cc" -> compiler = value;
                     case "--csv" -> csv = Path.of(value);
+                    case "--model" -> modelFile = Path.of(value);
                     case "--only" -> {
                         if (!List.of("matmul", "cnn", "backends", "profile", "layers").contains(value)) {
                             throw new IllegalArgumentException("--only takes matmul, cnn, backends, profile or layers, got '" + value + "'");
@@ -94,7 +99,7 @@ public final class CoreBenchmark {
                 }
             }
             return new Options(size, batch, runs, new WarmUp.Rule(warmup, warmupSeconds), threads, backend, cRepetitions, compiler, csv,
-                    matmul, cnn, profile, layers, backends);
+                    matmul, cnn, profile, layers, backends, modelFile == null ? BenchNetwork.demo() : BenchNetwork.fromFile(modelFile));
         }
 
         private static double seconds(String option, String value) {
@@ -247,10 +252,10 @@ public final class CoreBenchmark {
     }
 
     private static int profile(Options options) {
-        System.out.printf("%n(d) Demo CNN prover by backend operation (batch %d), backend %s with %d threads; %s, "
-                + "mean of %d proofs; each backend call timed through a proxy%n", options.batch(), options.backend(),
-                options.threads(), options.warmUp().describe(), options.runs());
-        ProverProfile.Result result = ProverProfile.measure(options.backend(), options.threads(), options.batch(),
+        System.out.printf("%n(d) Prover by backend operation: %s, batch %d, backend %s with %d threads; %s, "
+                + "mean of %d proofs; each backend call timed through a proxy%n", options.network().description(), options.batch(),
+                options.backend(), options.threads(), options.warmUp().describe(), options.runs());
+        ProverProfile.Result result = ProverProfile.measure(options.network(), options.backend(), options.threads(), options.batch(),
                 options.warmUp(), options.runs());
         System.out.println("  backend: " + result.backend());
         System.out.print(ProverProfile.render(result));
@@ -258,11 +263,11 @@ public final class CoreBenchmark {
     }
 
     private static int cnn(Options options, CsvReport csv) {
-        System.out.printf("%n(b) Demo CNN (DemoNetwork.build(1), inputs(1, %d)), backend %s with %d threads; "
-                + "%s, then %d runs%n", options.batch(), options.backend(), options.threads(), options.warmUp().describe(), options.runs());
+        System.out.printf("%n(b) %s, batch %d, backend %s with %d threads; %s, then %d runs%n", options.network().description(),
+                options.batch(), options.backend(), options.threads(), options.warmUp().describe(), options.runs());
         DemoCnnTimings.Result result;
         try {
-            result = DemoCnnTimings.measure(options.backend(), options.threads(), options.batch(), options.warmUp(), options.runs());
+            result = DemoCnnTimings.measure(options.network(), options.backend(), options.threads(), options.batch(), options.warmUp(), options.runs());
         } catch (IllegalStateException e) {
             System.out.println("  FAILED: " + e.getMessage());
             return 1;

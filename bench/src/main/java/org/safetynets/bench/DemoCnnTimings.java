@@ -5,7 +5,6 @@ import org.safetynets.bench.compare.Timings;
 import org.safetynets.bench.compare.WarmUp;
 import org.safetynets.backend.Backend;
 import org.safetynets.backend.Backends;
-import org.safetynets.model.DemoNetwork;
 import org.safetynets.model.Model;
 import org.safetynets.proof.Proof;
 import org.safetynets.proof.Prover;
@@ -15,7 +14,7 @@ import org.safetynets.proof.Verifier;
 import java.util.Arrays;
 
 /**
- * Part (b) of CoreBenchmark: the demo CNN on one backend. Each run does plain field inference
+ * Part (b) of CoreBenchmark: the demo CNN (or a {@code --model} file) on one backend. Each run does plain field inference
  * ({@link Prover#infer}), a Fiat-Shamir proof ({@link Prover#prove}, which includes its own forward pass) and
  * its verification ({@link Verifier#verify} on the {@link Proof}, no backend), interleaved so that drift in the
  * machine's speed touches all three alike.
@@ -40,9 +39,9 @@ final class DemoCnnTimings {
     }
 
     /** @throws IllegalStateException if a proof is rejected or proves other outputs than inference computes */
-    static Result measure(String backendName, int threads, int batch, WarmUp.Rule warmUp, int runs) {
-        Model model = DemoNetwork.build(1);
-        long[][] samples = DemoNetwork.inputs(1, batch);
+    static Result measure(BenchNetwork network, String backendName, int threads, int batch, WarmUp.Rule warmUp, int runs) {
+        Model model = network.model();
+        long[][] samples = network.inputs().apply(batch);
         try (Backend backend = Backends.open(backendName, threads, message -> { })) {
             double[] inference = new double[runs];
             double[] prover = new double[runs];

@@ -4,7 +4,6 @@ import org.safetynets.backend.Backend;
 import org.safetynets.backend.Backends;
 import org.safetynets.bench.compare.TextTable;
 import org.safetynets.bench.compare.WarmUp;
-import org.safetynets.model.DemoNetwork;
 import org.safetynets.model.Model;
 import org.safetynets.proof.Prover;
 
@@ -16,8 +15,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Part (d) of CoreBenchmark, {@code --only profile}: where the demo CNN's prover spends its time, by backend
- * operation and by phase (the forward pass, then the proof). Every {@link Backend} call is timed through a
+ * Part (d) of CoreBenchmark, {@code --only profile}: where the prover of the demo CNN (or a {@code --model} file)
+ * spends its time, by backend operation and by phase (the forward pass, then the proof). Every {@link Backend} call is timed through a
  * proxy, so the figures are wall time inside the backend; the rest of the prover (transcript hashing, the
  * verifier-side arithmetic the prover repeats, small tables built in Java) is the "outside the backend" row.
  */
@@ -37,9 +36,9 @@ final class ProverProfile {
     private ProverProfile() {
     }
 
-    static Result measure(String backendName, int threads, int batch, WarmUp.Rule warmUp, int runs) {
-        Model model = DemoNetwork.build(1);
-        long[][] samples = DemoNetwork.inputs(1, batch);
+    static Result measure(BenchNetwork network, String backendName, int threads, int batch, WarmUp.Rule warmUp, int runs) {
+        Model model = network.model();
+        long[][] samples = network.inputs().apply(batch);
         Map<String, Entry> entries = new LinkedHashMap<>();
         boolean[] recording = {false};
         String[] phase = {"forward pass"};

@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ProverProfileTest {
     @Test
     void accountsForEveryBackendCallOfTheProver() {
-        ProverProfile.Result result = ProverProfile.measure("cpu", 1, 3, new WarmUp.Rule(0, 0), 2);
+        ProverProfile.Result result = ProverProfile.measure(BenchNetwork.demo(), "cpu", 1, 3, new WarmUp.Rule(0, 0), 2);
         List<ProverProfile.Row> rows = result.rows();
         // The demo CNN's layers: conv, x^2 + pool, conv, x^2 + pool, dense. Forward pass: two conv2d, two fused
         // square-then-pool steps, one matmul; every activation but the output is compacted once the next layer has read it.
