@@ -38,7 +38,7 @@ final class SquareLaneLoops {
     }
 
     /**
-     * The grid's rows for one v: rowLow[j] = g(0, v), rowHigh[j] = g(1, v) as signed integers, where g(0, .) is the
+     * The grid's rows for one v in {0, 1, 2}: rowLow[j] = g(0, v), rowHigh[j] = g(1, v) as signed integers, where g(0, .) is the
      * line through A[i], A[i + quarter] and g(1, .) through A[i + 2*quarter], A[i + 3*quarter], i = from + j, for
      * canonical A whose signed values are small (|g| stays below 2^31).
      */
@@ -55,54 +55,18 @@ final class SquareLaneLoops {
             x1 = x1.sub(LongVector.broadcast(SPECIES, maxSigned).sub(x1).lanewise(VectorOperators.ASHR, 63).and(P));
             x2 = x2.sub(LongVector.broadcast(SPECIES, maxSigned).sub(x2).lanewise(VectorOperators.ASHR, 63).and(P));
             x3 = x3.sub(LongVector.broadcast(SPECIES, maxSigned).sub(x3).lanewise(VectorOperators.ASHR, 63).and(P));
-            // x0 + v (x1 - x0)
-            x0.add(x1.sub(x0).mul(v)).intoArray(rowLow, j);
-            x2.add(x3.sub(x2).mul(v)).intoArray(rowHigh, j);
+            // x0 + v (x1 - x0) for v in {0, 1, 2}, with no multiply (a 64-bit lane product is several micro-ops)
+            if (v == 0) {
+                x0.intoArray(rowLow, j);
+                x2.intoArray(rowHigh, j);
+            } else if (v == 1) {
+                x1.intoArray(rowLow, j);
+                x3.intoArray(rowHigh, j);
+            } else {
+                x1.add(x1).sub(x0).intoArray(rowLow, j);
+                x3.add(x3).sub(x2).intoArray(rowHigh, j);
+            }
         }
-    }
-
-    /**
-     * Adds sum over j < n of lowRe[lowOff + j] x_j^2 into the lanes acc[accOff..] and of lowIm[...] x_j^2 into
-     * acc[accOff + LANES..], x_j = rowLow[j] + u (rowHigh[j] - rowLow[j]) in signed integers below 2^31 in magnitude:
-     * x^2 < 2^62 is exact and, below 81 * 2^54 < p for the grid's values, a valid limb operand.
-     */
-    static void weighSignedSquares(long[] rowLow, long[] rowHigh, int u, long[] lowRe, long[] lowIm, int lowOff, int n,
-                                   long[] acc, int accOff) {
-        LongVector accRe = LongVector.fromArray(SPECIES, acc, accOff);
-        LongVector accIm = LongVector.fromArray(SPECIES, acc, accOff + LANES);
-        for (int j = 0; j < n; j += LANES) {
-            LongVector l = LongVector.fromArray(SPECIES, rowLow, j);
-            LongVector x = l.add(LongVector.fromArray(SPECIES, rowHigh, j).sub(l).mul(u));
-            LongVector sq = x.mul(x);
-            LongVector s0 = sq.and(LOW32);
-            LongVector s1 = sq.lanewise(VectorOperators.LSHR, 32);
-            // lowRe * sq
-            LongVector w = LongVector.fromArray(SPECIES, lowRe, lowOff + j);
-            LongVector w0 = w.and(LOW32);
-            LongVector w1 = w.lanewise(VectorOperators.LSHR, 32);
-            LongVector p00 = w0.mul(s0);
-            LongVector p01 = w0.mul(s1).add(w1.mul(s0));
-            LongVector p11 = w1.mul(s1);
-            LongVector t = p00.and(P).add(p00.lanewise(VectorOperators.LSHR, 61))
-                    .add(p01.lanewise(VectorOperators.LSHR, 29))
-                    .add(p01.and(LOW29).lanewise(VectorOperators.LSHL, 32))
-                    .add(p11.lanewise(VectorOperators.LSHL, 3));
-            accRe = accRe.and(P).add(accRe.lanewise(VectorOperators.LSHR, 61)).add(t);
-            // lowIm * sq
-            w = LongVector.fromArray(SPECIES, lowIm, lowOff + j);
-            w0 = w.and(LOW32);
-            w1 = w.lanewise(VectorOperators.LSHR, 32);
-            p00 = w0.mul(s0);
-            p01 = w0.mul(s1).add(w1.mul(s0));
-            p11 = w1.mul(s1);
-            t = p00.and(P).add(p00.lanewise(VectorOperators.LSHR, 61))
-                    .add(p01.lanewise(VectorOperators.LSHR, 29))
-                    .add(p01.and(LOW29).lanewise(VectorOperators.LSHL, 32))
-                    .add(p11.lanewise(VectorOperators.LSHL, 3));
-            accIm = accIm.and(P).add(accIm.lanewise(VectorOperators.LSHR, 61)).add(t);
-        }
-        accRe.intoArray(acc, accOff);
-        accIm.intoArray(acc, accOff + LANES);
     }
 
     /**
@@ -332,14 +296,21 @@ final class SquareLaneLoops {
     }
 
     /**
-     * out[outOff + j] (or plus it, with {@code add}) = x_j^2, x_j = rowLow[j] + u (rowHigh[j] - rowLow[j]) in signed
+     * out[outOff + j] (or plus it, with {@code add}) = x_j^2, x_j = rowLow[j] + u (rowHigh[j] - rowLow[j]), u in {0, 1, 2}, in signed
      * integers below 2^31 in magnitude: exact. Sums of up to four of the grid's squares (each below 81 * 2^54) stay
      * below 2^63, unreduced.
      */
     static void signedSquares(long[] rowLow, long[] rowHigh, int u, int n, long[] out, int outOff, boolean add) {
         for (int j = 0; j < n; j += LANES) {
-            LongVector l = LongVector.fromArray(SPECIES, rowLow, j);
-            LongVector x = l.add(LongVector.fromArray(SPECIES, rowHigh, j).sub(l).mul(u));
+            LongVector x;
+            if (u == 0) {
+                x = LongVector.fromArray(SPECIES, rowLow, j);
+            } else if (u == 1) {
+                x = LongVector.fromArray(SPECIES, rowHigh, j);
+            } else {
+                LongVector h = LongVector.fromArray(SPECIES, rowHigh, j);
+                x = h.add(h).sub(LongVector.fromArray(SPECIES, rowLow, j));
+            }
             LongVector sq = x.mul(x);
             if (add) sq = sq.add(LongVector.fromArray(SPECIES, out, outOff + j));
             sq.intoArray(out, outOff + j);
