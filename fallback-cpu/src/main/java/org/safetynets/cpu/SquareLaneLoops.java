@@ -14,7 +14,11 @@ import org.safetynets.field.Fp;
  *
  * <p>Accumulators are arrays of lanes ({@code acc[off + lane]}), each lane folded: the unfolded limb product t
  * is below 3*2^61 + 2^34, so fold(acc) + t < 2^63 + 2^35 fits 64 bits unsigned, and one fold per step keeps it.
- * {@link #laneSum} makes a run of lanes one canonical value.
+ * {@link #laneSum} makes a run of lanes one canonical value. They are read and written back in every iteration
+ * rather than held in a vector carried from one iteration to the next: C2 (JDK 17) now and then compiles such a loop
+ * without the carried vector's exact type (PrintIntrinsics: "missing constant: vclass=DecodeN ... vlen=LoadI"), and
+ * then boxes its vectors: the F_p^2 rounds ran 3-5x slower for the rest of the process, in about one process in ten.
+ * The round trip through L1 costs nothing measurable beside the limb products.
  */
 final class SquareLaneLoops {
     private static final VectorSpecies<Long> SPECIES = LongVector.SPECIES_PREFERRED;
@@ -192,10 +196,6 @@ final class SquareLaneLoops {
      */
     static void weighExtensionSquares(long[] sqRe, long[] sqIm, int off, long[] lowRe, long[] lowIm, int lowOff, int n,
                                       long[] acc, int accOff) {
-        LongVector rr = LongVector.fromArray(SPECIES, acc, accOff);
-        LongVector ii = LongVector.fromArray(SPECIES, acc, accOff + LANES);
-        LongVector ri = LongVector.fromArray(SPECIES, acc, accOff + 2 * LANES);
-        LongVector ir = LongVector.fromArray(SPECIES, acc, accOff + 3 * LANES);
         for (int j = 0; j < n; j += LANES) {
             LongVector sr = LongVector.fromArray(SPECIES, sqRe, off + j);
             LongVector si = LongVector.fromArray(SPECIES, sqIm, off + j);
@@ -213,7 +213,8 @@ final class SquareLaneLoops {
                     .add(p01.lanewise(VectorOperators.LSHR, 29))
                     .add(p01.and(LOW29).lanewise(VectorOperators.LSHL, 32))
                     .add(p11.lanewise(VectorOperators.LSHL, 3));
-            rr = rr.and(P).add(rr.lanewise(VectorOperators.LSHR, 61)).add(term);
+            LongVector rr = LongVector.fromArray(SPECIES, acc, accOff);
+            rr.and(P).add(rr.lanewise(VectorOperators.LSHR, 61)).add(term).intoArray(acc, accOff);
             p00 = w0.mul(si0);
             p01 = w0.mul(si1).add(w1.mul(si0));
             p11 = w1.mul(si1);
@@ -221,7 +222,8 @@ final class SquareLaneLoops {
                     .add(p01.lanewise(VectorOperators.LSHR, 29))
                     .add(p01.and(LOW29).lanewise(VectorOperators.LSHL, 32))
                     .add(p11.lanewise(VectorOperators.LSHL, 3));
-            ri = ri.and(P).add(ri.lanewise(VectorOperators.LSHR, 61)).add(term);
+            LongVector ri = LongVector.fromArray(SPECIES, acc, accOff + 2 * LANES);
+            ri.and(P).add(ri.lanewise(VectorOperators.LSHR, 61)).add(term).intoArray(acc, accOff + 2 * LANES);
             w = LongVector.fromArray(SPECIES, lowIm, lowOff + j);
             w0 = w.and(LOW32);
             w1 = w.lanewise(VectorOperators.LSHR, 32);
@@ -232,7 +234,8 @@ final class SquareLaneLoops {
                     .add(p01.lanewise(VectorOperators.LSHR, 29))
                     .add(p01.and(LOW29).lanewise(VectorOperators.LSHL, 32))
                     .add(p11.lanewise(VectorOperators.LSHL, 3));
-            ii = ii.and(P).add(ii.lanewise(VectorOperators.LSHR, 61)).add(term);
+            LongVector ii = LongVector.fromArray(SPECIES, acc, accOff + LANES);
+            ii.and(P).add(ii.lanewise(VectorOperators.LSHR, 61)).add(term).intoArray(acc, accOff + LANES);
             p00 = w0.mul(sr0);
             p01 = w0.mul(sr1).add(w1.mul(sr0));
             p11 = w1.mul(sr1);
@@ -240,12 +243,9 @@ final class SquareLaneLoops {
                     .add(p01.lanewise(VectorOperators.LSHR, 29))
                     .add(p01.and(LOW29).lanewise(VectorOperators.LSHL, 32))
                     .add(p11.lanewise(VectorOperators.LSHL, 3));
-            ir = ir.and(P).add(ir.lanewise(VectorOperators.LSHR, 61)).add(term);
+            LongVector ir = LongVector.fromArray(SPECIES, acc, accOff + 3 * LANES);
+            ir.and(P).add(ir.lanewise(VectorOperators.LSHR, 61)).add(term).intoArray(acc, accOff + 3 * LANES);
         }
-        rr.intoArray(acc, accOff);
-        ii.intoArray(acc, accOff + LANES);
-        ri.intoArray(acc, accOff + 2 * LANES);
-        ir.intoArray(acc, accOff + 3 * LANES);
     }
 
     /** Base values in [-SMALL, SMALL) take {@link #smallBilinear}: four products with a 32-bit limb add up exactly. */
@@ -265,22 +265,24 @@ final class SquareLaneLoops {
     static boolean smallBilinear(long[] a, int from, int quarter, long[] wRe, long[] wIm, int n, long[] outRe, long[] outIm,
                                  int outOff) {
         LongVector maxSigned = LongVector.broadcast(SPECIES, Fp.MAX_SIGNED);
-        LongVector any = LongVector.zero(SPECIES);
+        long any = 0;
         for (int j = 0; j < n; j += LANES) {
             int i = from + j;
-            LongVector highRe = LongVector.zero(SPECIES);
-            LongVector lowRe = LongVector.zero(SPECIES);
-            LongVector highIm = LongVector.zero(SPECIES);
-            LongVector lowIm = LongVector.zero(SPECIES);
-            for (int k = 0; k < 4; k++) {
-                LongVector x = LongVector.fromArray(SPECIES, a, i + k * quarter);
-                LongVector s = x.sub(maxSigned.sub(x).lanewise(VectorOperators.ASHR, 63).and(P));
-                any = any.or(s.add(SMALL)); // in [0, 2 * SMALL) exactly when s is in range
-                highRe = highRe.add(s.mul(wRe[k] >>> 32));
-                lowRe = lowRe.add(s.mul(wRe[k] & LOW32));
-                highIm = highIm.add(s.mul(wIm[k] >>> 32));
-                lowIm = lowIm.add(s.mul(wIm[k] & LOW32));
-            }
+            // the quad's four values, written out (see the class comment: no vector carried from one iteration on)
+            LongVector x = LongVector.fromArray(SPECIES, a, i);
+            LongVector s0 = x.sub(maxSigned.sub(x).lanewise(VectorOperators.ASHR, 63).and(P));
+            x = LongVector.fromArray(SPECIES, a, i + quarter);
+            LongVector s1 = x.sub(maxSigned.sub(x).lanewise(VectorOperators.ASHR, 63).and(P));
+            x = LongVector.fromArray(SPECIES, a, i + 2 * quarter);
+            LongVector s2 = x.sub(maxSigned.sub(x).lanewise(VectorOperators.ASHR, 63).and(P));
+            x = LongVector.fromArray(SPECIES, a, i + 3 * quarter);
+            LongVector s3 = x.sub(maxSigned.sub(x).lanewise(VectorOperators.ASHR, 63).and(P));
+            // in [0, 2 * SMALL) exactly when every s is in range
+            any |= s0.add(SMALL).or(s1.add(SMALL)).or(s2.add(SMALL)).or(s3.add(SMALL)).reduceLanes(VectorOperators.OR);
+            LongVector highRe = s0.mul(wRe[0] >>> 32).add(s1.mul(wRe[1] >>> 32)).add(s2.mul(wRe[2] >>> 32)).add(s3.mul(wRe[3] >>> 32));
+            LongVector lowRe = s0.mul(wRe[0] & LOW32).add(s1.mul(wRe[1] & LOW32)).add(s2.mul(wRe[2] & LOW32)).add(s3.mul(wRe[3] & LOW32));
+            LongVector highIm = s0.mul(wIm[0] >>> 32).add(s1.mul(wIm[1] >>> 32)).add(s2.mul(wIm[2] >>> 32)).add(s3.mul(wIm[3] >>> 32));
+            LongVector lowIm = s0.mul(wIm[0] & LOW32).add(s1.mul(wIm[1] & LOW32)).add(s2.mul(wIm[2] & LOW32)).add(s3.mul(wIm[3] & LOW32));
             highRe = highRe.add(highRe.lanewise(VectorOperators.ASHR, 63).and(P)); // in [0, p)
             lowRe = lowRe.add(lowRe.lanewise(VectorOperators.ASHR, 63).and(P)); // in [0, p]
             LongVector t = lowRe.add(highRe.lanewise(VectorOperators.LSHR, 29)).add(highRe.and(LOW29).lanewise(VectorOperators.LSHL, 32));
@@ -292,7 +294,7 @@ final class SquareLaneLoops {
             f = t.and(P).add(t.lanewise(VectorOperators.LSHR, 61)).sub(P);
             f.add(f.lanewise(VectorOperators.ASHR, 63).and(P)).intoArray(outIm, outOff + j);
         }
-        return (any.reduceLanes(VectorOperators.OR) >>> SMALL_BITS_PLUS_ONE) == 0;
+        return (any >>> SMALL_BITS_PLUS_ONE) == 0;
     }
 
     /**
@@ -322,8 +324,6 @@ final class SquareLaneLoops {
      * acc[accOff + LANES..], for sums of squares S below 2^63 (folded first: below 2^61 + 4, a valid limb operand).
      */
     static void weighSums(long[] sums, int sumsOff, long[] lowRe, long[] lowIm, int lowOff, int n, long[] acc, int accOff) {
-        LongVector accRe = LongVector.fromArray(SPECIES, acc, accOff);
-        LongVector accIm = LongVector.fromArray(SPECIES, acc, accOff + LANES);
         for (int j = 0; j < n; j += LANES) {
             LongVector sq = LongVector.fromArray(SPECIES, sums, sumsOff + j);
             sq = sq.and(P).add(sq.lanewise(VectorOperators.LSHR, 61));
@@ -339,7 +339,8 @@ final class SquareLaneLoops {
                     .add(p01.lanewise(VectorOperators.LSHR, 29))
                     .add(p01.and(LOW29).lanewise(VectorOperators.LSHL, 32))
                     .add(p11.lanewise(VectorOperators.LSHL, 3));
-            accRe = accRe.and(P).add(accRe.lanewise(VectorOperators.LSHR, 61)).add(t);
+            LongVector accRe = LongVector.fromArray(SPECIES, acc, accOff);
+            accRe.and(P).add(accRe.lanewise(VectorOperators.LSHR, 61)).add(t).intoArray(acc, accOff);
             w = LongVector.fromArray(SPECIES, lowIm, lowOff + j);
             w0 = w.and(LOW32);
             w1 = w.lanewise(VectorOperators.LSHR, 32);
@@ -350,9 +351,8 @@ final class SquareLaneLoops {
                     .add(p01.lanewise(VectorOperators.LSHR, 29))
                     .add(p01.and(LOW29).lanewise(VectorOperators.LSHL, 32))
                     .add(p11.lanewise(VectorOperators.LSHL, 3));
-            accIm = accIm.and(P).add(accIm.lanewise(VectorOperators.LSHR, 61)).add(t);
+            LongVector accIm = LongVector.fromArray(SPECIES, acc, accOff + LANES);
+            accIm.and(P).add(accIm.lanewise(VectorOperators.LSHR, 61)).add(t).intoArray(acc, accOff + LANES);
         }
-        accRe.intoArray(acc, accOff);
-        accIm.intoArray(acc, accOff + LANES);
     }
 }
