@@ -212,6 +212,15 @@ KERNEL void conv2d_signed(GLOBAL const u64 *K, GLOBAL const u64 *X, GLOBAL u64 *
 /* Output channels per work-item of conv2d_limb: each activation's limbs, read once, serve this many weights. */
 #define SN_LIMB_ROWS 4
 
+/* Where output row oh reads input channel ci at kernel row kh: entry (ci, oh*stride + kh - pad, 0, b) of X, or 0
+ * (no row) where that falls in the zero padding. */
+DEVICE GLOBAL const u64 *conv_input_row(GLOBAL const u64 *X, u32 ci, u32 kh, u32 oh, u32 stride, u32 pad, u32 height,
+                                        u32 hp, u32 wp, u32 bp, u32 b) {
+    i32 ih = (i32) (oh * stride + kh) - (i32) pad;
+    if (ih < 0 || ih >= (i32) height) return 0;
+    return X + ((u64) (ci * hp + ih) * wp) * bp + b;
+}
+
 /*
  * conv2d by the limb method (field.h): K holds the small weights, X any activations; limbs and block from
  * LimbPlan.of(maxK, maxX, Cin*k*k), and the driver guarantees block >= k, so a run of k terms fits a block. Each
@@ -242,10 +251,9 @@ KERNEL void conv2d_limb(GLOBAL const u64 *K, GLOBAL const u64 *X, GLOBAL u64 *Y,
     u64 terms = 0; /* products in the limb sums since they were last recombined */
     for (u32 ci = 0; live && ci < cin; ci++) {
         for (u32 kh = 0; kh < k; kh++) {
-            i32 ih = (i32) (oh * stride + kh) - (i32) pad;
-            if (ih < 0 || ih >= (i32) height) continue;
+            GLOBAL const u64 *xRow = conv_input_row(X, ci, kh, oh, stride, pad, height, hp, wp, bp, b);
+            if (xRow == 0) continue;
             u32 column = (ci * kp + kh) * kp;
-            GLOBAL const u64 *xRow = X + ((u64) (ci * hp + ih) * wp) * bp + b;
             if (terms + k > block) {
                 for (u32 r = 0; r < SN_LIMB_ROWS; r++) {
                     acc[r] = fp_add(acc[r], fp_from_limbs(high[r], low[r], limbs));

@@ -271,10 +271,9 @@ DEVICE void conv2d_limb8_body(GLOBAL const u64 *K, GLOBAL const u64 *X, GLOBAL u
     u64 terms = 0;
     for (u32 ci = 0; live && ci < cin; ci++) {
         for (u32 kh = 0; kh < k; kh++) {
-            i32 ih = (i32) (oh * stride + kh) - (i32) pad;
-            if (ih < 0 || ih >= (i32) height) continue;
+            GLOBAL const u64 *xRow = conv_input_row(X, ci, kh, oh, stride, pad, height, hp, wp, bp, b);
+            if (xRow == 0) continue;
             u32 column = (ci * kp + kh) * kp;
-            GLOBAL const u64 *xRow = X + ((u64) (ci * hp + ih) * wp) * bp + b;
             if (terms + k > block) {
                 acc0 = fp8_add(acc0, fp8_from_limbs(high0, low0, limbs));
                 acc1 = fp8_add(acc1, fp8_from_limbs(high1, low1, limbs));

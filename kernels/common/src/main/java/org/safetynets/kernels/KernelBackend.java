@@ -130,13 +130,8 @@ public abstract class KernelBackend<B> implements Backend {
      * @param vectorKernels whether the {@link #VECTOR_KERNELS} may be used: the signed convolution when the padded
      *                      batch is a multiple of 8, the x^2 sum-check's sums when its blocks hold 8 pairs or more,
      *                      M eq when the row-per-work-item kernel serves and the columns are a multiple of 8, sum
-     *                      pooling when the padded batch is a multiple of 8
-     */
-    protected KernelBackend(int computeUnits, boolean vectorKernels) {
-        this(computeUnits, vectorKernels, null);
-    }
-
-    /**
+     *                      pooling when the padded batch is a multiple of 8; with the limb kernels, conv2d_limb8
+     *                      for convolutions of such batches and products of such columns
      * @param limbUnavailable why the {@link #LIMB_KERNELS} may not be used (the device has no fp64, or a test turns
      *                        them off), or null to use them wherever {@link LimbPlan} allows
      */
@@ -144,6 +139,16 @@ public abstract class KernelBackend<B> implements Backend {
         this.reductionGroups = Math.min(1024, Math.max(16, 16 * computeUnits));
         this.vectorKernels = vectorKernels;
         this.limbUnavailable = limbUnavailable;
+    }
+
+    /**
+     * Whether a limb plan's product whose columns are not a multiple of 8 runs on the tiled matmul_limb, given the
+     * signed path's tiles between reductions (0: no signed path). Everywhere on a GPU; on a CPU device (vector kernels)
+     * only in place of the 128-bit product: on POCL here the tiled matmul_limb matched or beat the 128-bit product
+     * (e.g. 16x256x2: 178 against 187 us) but lost to matmul_signed (95 against 70 us; kernels/README.md).
+     */
+    boolean tiledLimbProduct(long tilesPerReduce) {
+        return !vectorKernels || tilesPerReduce < 1;
     }
 
     /** Why the limb-method products are not used on this backend, or null when they are wherever the data allow. */
@@ -520,7 +525,7 @@ public abstract class KernelBackend<B> implements Backend {
                         .u64(plan.block()).run3d(items, 1, (rows + LIMB_ROWS - 1) / LIMB_ROWS,
                                 (int) Math.min(Long.lowestOneBit(items), GROUP));
                 limbProducts++;
-            } else if (plan != null) {
+            } else if (plan != null && tiledLimbProduct(tilesPerReduce)) {
                 // A block of at least min(inner, 16) terms: whole tiles, or one tile holding all of inner.
                 long tilesPerBlock = Math.max(1, Math.min(plan.block() / TILE, Integer.MAX_VALUE));
                 new Launch("matmul_limb").mem(x).mem(y).mem(c).u32(rows).u32(inner).u32(cols).u32(plan.limbs())

@@ -60,7 +60,8 @@ class LaunchSignatureTest {
         private int next;
 
         Recorder() {
-            super(132, false); // as many SMs as an H100: reductions launch the most groups they would there
+            // As many SMs as an H100 (reductions launch the most groups they would there); fp64, as every CUDA GPU.
+            super(132, false, null);
         }
 
         @Override
