@@ -105,6 +105,42 @@ DEVICE u64 fp_magnitude(u64 a) {
     return a > SN_MAX_SIGNED ? SN_P - a : a;
 }
 
+/* ---- the limb method: exact sums of small-weight products in fp64 (org.safetynets.field.LimbPlan) --------------
+ * Only where the device has 64-bit floating point (SN_FP64: OpenCL's cl_khr_fp64, every CUDA GPU). The driver checks
+ * |signed weight| <= maxW and |signed activation| <= maxX and takes LimbPlan.of(maxW, maxX, terms), which gives the
+ * limbs and how many terms a limb sum may take (block):
+ *   one limb:  the activation's signed representative s, |s| <= maxX; |w*s| <= maxW*maxX and block*maxW*maxX < 2^51;
+ *   two limbs: x = hi*2^31 + lo, hi < 2^30, lo < 2^31; |w*limb| < maxW*2^31 and block = floor(2^20 / maxW), so
+ *              block*maxW*2^31 <= 2^51.
+ * Every operand (|w| <= 2^16, a limb below 2^31 or |s| < 2^51) is an integer a double holds exactly, and every partial
+ * sum of at most block products is an integer of magnitude below 2^51 < 2^53, so each fma(w, limb, sum), whose exact
+ * result is that integer, is exact (a correctly rounded result of a representable value is the value). A block's sums
+ * are then converted to i64 exactly and recombined mod p once (fp_from_limbs). */
+#ifdef SN_FP64
+#define SN_LIMB_BITS 31
+#define SN_LOW_LIMB ((u64) 0x7FFFFFFFUL)
+
+/* The first limb of canonical x as a double: the signed representative (one limb; the plan bounds it below 2^51) or
+ * the high limb x >> 31 (two limbs). Exact either way. */
+DEVICE double fp_limb_high(u64 x, u32 limbs) {
+    return limbs == 1 ? (double) fp_signed(x) : (double) (i64) (x >> SN_LIMB_BITS);
+}
+
+/* The low limb x mod 2^31 (two limbs only), exact. */
+DEVICE double fp_limb_low(u64 x) {
+    return (double) (i64) (x & SN_LOW_LIMB);
+}
+
+/* The canonical element a block's exact limb sums stand for: S (one limb) or S_high*2^31 + S_low (two), where
+ * multiplying canonical h by 2^31 mod p rotates its 61 bits (2^61 = 1 mod p), as LimbProducts.recombine. */
+DEVICE u64 fp_from_limbs(double high, double low, u32 limbs) {
+    u64 h = i64_to_field((i64) high);
+    if (limbs == 1) return h;
+    u64 rotated = ((h << SN_LIMB_BITS) & SN_P) | (h >> (61 - SN_LIMB_BITS));
+    return fp_add(rotated, i64_to_field((i64) low));
+}
+#endif
+
 /* ---- F_p^2 = F_p[i]/(i^2 + 1), the challenges' field (org.safetynets.field.Fp2) -------------------------------- */
 
 /* re + im*i with canonical coordinates. Witness tables stay in F_p; a table a challenge touched has both parts. */

@@ -10,6 +10,8 @@
  * array shared by a work-group (a CUDA block); LOCAL_PTR qualifies a pointer to one; DEVICE a helper function.
  * Indexing: GLOBAL_ID(d), LOCAL_ID(d), GROUP_ID(d), LOCAL_SIZE(d), NUM_GROUPS(d), GLOBAL_SIZE_OF(d) for d in 0..2.
  * LOCAL_BARRIER() makes the work-group's LOCAL writes visible to the whole group.
+ * SN_FP64, defined by the including backend where the device has 64-bit floating point (OpenCL's cl_khr_fp64; every
+ * CUDA GPU), compiles the limb-method products (fma on double); without it they are left out of the program.
  *
  * The kernels speak OpenCL's words: a work-item is a CUDA thread, a work-group a block (LOCAL memory is __shared__),
  * and the NDRange the grid; the host launches the same groups either way (org.safetynets.kernels.WorkShape).
@@ -38,6 +40,9 @@ typedef int i32;
 #define LOCAL_SIZE(d) ((u32) get_local_size(d))
 #define NUM_GROUPS(d) ((u32) get_num_groups(d))
 #define GLOBAL_SIZE_OF(d) ((u32) get_global_size(d))
+#ifdef SN_FP64
+#pragma OPENCL EXTENSION cl_khr_fp64 : enable
+#endif
 
 #elif defined(SN_CUDA)
 

@@ -8,6 +8,7 @@
  * is what CudaBackend looks up with cuModuleGetFunction.
  */
 #define SN_CUDA 1
+#define SN_FP64 1 /* every CUDA GPU has fp64 fma: the limb-method products are compiled */
 #include "../common/prelude.h"
 #include "../common/field.h"
 #include "../device/reduce.h"

@@ -6,7 +6,11 @@
  *   unsigned: any canonical operands; an exact 128-bit sum, folded below 2^63 once per tile / 32 terms;
  *   signed:   the driver has checked every |signed operand| (maxA * maxB = m < 2^62) and passes how many
  *             products a signed 64-bit sum may take between reductions, floor(2^62 / m) (see i64_to_field):
- *             one 64-bit multiply and add per term, which vectorises across work-items.
+ *             one 64-bit multiply and add per term, which vectorises across work-items;
+ *   limb:     (SN_FP64 only) small weights, |w| <= 2^16, and any activations: fp64 fused multiply-adds on the
+ *             activations' one or two limbs, exact over a block of terms (field.h, org.safetynets.field.LimbPlan),
+ *             recombined mod p once per block. A 64-bit integer multiply is slow or emulated on CPUs' vector units
+ *             and on GPUs, where an fp64 fma is native.
  */
 #define SN_TILE 16
 
@@ -56,6 +60,53 @@ KERNEL void matmul_signed(GLOBAL const u64 *A, GLOBAL const u64 *B, GLOBAL u64 *
     }
     if (row < rows && col < cols) C[(u64) row * cols + col] = i64_to_field(acc);
 }
+
+#ifdef SN_FP64
+/*
+ * matmul_signed by the limb method: A holds the small weights, B any activations (LimbPlan.of(maxA, maxB, inner) gave
+ * limbs). The tiles are staged as doubles: A's signed values, B's limbs. Each work-item keeps one exact sum per limb
+ * and recombines it mod p every tilesPerBlock tiles (>= 1; tilesPerBlock*SN_TILE <= the plan's block, or inner fits
+ * one tile and block >= inner: zero padding adds nothing).
+ */
+KERNEL void matmul_limb(GLOBAL const u64 *A, GLOBAL const u64 *B, GLOBAL u64 *C, u32 rows, u32 inner, u32 cols,
+                        u32 limbs, u32 tilesPerBlock) {
+    LOCAL double as[SN_TILE][SN_TILE];
+    LOCAL double bHigh[SN_TILE][SN_TILE];
+    LOCAL double bLow[SN_TILE][SN_TILE];
+    u32 tx = LOCAL_ID(0);
+    u32 ty = LOCAL_ID(1);
+    u32 col = GROUP_ID(0) * SN_TILE + tx;
+    u32 row = GROUP_ID(1) * SN_TILE + ty;
+    u64 acc = 0;
+    double high = 0;
+    double low = 0;
+    u32 tiles = 0;
+    for (u32 k0 = 0; k0 < inner; k0 += SN_TILE) {
+        as[ty][tx] = (row < rows && k0 + tx < inner) ? (double) fp_signed(A[(u64) row * inner + k0 + tx]) : 0.0;
+        u64 x = (k0 + ty < inner && col < cols) ? B[(u64) (k0 + ty) * cols + col] : 0;
+        bHigh[ty][tx] = fp_limb_high(x, limbs);
+        bLow[ty][tx] = fp_limb_low(x);
+        LOCAL_BARRIER();
+        if (tiles == tilesPerBlock) {
+            acc = fp_add(acc, fp_from_limbs(high, low, limbs));
+            high = 0;
+            low = 0;
+            tiles = 0;
+        }
+        if (limbs == 1) {
+            for (u32 k = 0; k < SN_TILE; k++) high = fma(as[ty][k], bHigh[k][tx], high);
+        } else {
+            for (u32 k = 0; k < SN_TILE; k++) {
+                high = fma(as[ty][k], bHigh[k][tx], high);
+                low = fma(as[ty][k], bLow[k][tx], low);
+            }
+        }
+        tiles++;
+        LOCAL_BARRIER();
+    }
+    if (row < rows && col < cols) C[(u64) row * cols + col] = fp_add(acc, fp_from_limbs(high, low, limbs));
+}
+#endif
 
 /*
  * Geometry of a convolution as conv_patch_sums reads it, packed by the host into an int array (KernelBackend.convGeometry):
@@ -156,6 +207,83 @@ KERNEL void conv2d_signed(GLOBAL const u64 *K, GLOBAL const u64 *X, GLOBAL u64 *
     }
     Y[at] = i64_to_field(acc);
 }
+
+#ifdef SN_FP64
+/* Output channels per work-item of conv2d_limb: each activation's limbs, read once, serve this many weights. */
+#define SN_LIMB_ROWS 4
+
+/* Where output row oh reads input channel ci at kernel row kh: entry (ci, oh*stride + kh - pad, 0, b) of X, or 0
+ * (no row) where that falls in the zero padding. */
+DEVICE GLOBAL const u64 *conv_input_row(GLOBAL const u64 *X, u32 ci, u32 kh, u32 oh, u32 stride, u32 pad, u32 height,
+                                        u32 hp, u32 wp, u32 bp, u32 b) {
+    i32 ih = (i32) (oh * stride + kh) - (i32) pad;
+    if (ih < 0 || ih >= (i32) height) return 0;
+    return X + ((u64) (ci * hp + ih) * wp) * bp + b;
+}
+
+/*
+ * conv2d by the limb method (field.h): K holds the small weights, X any activations; limbs and block from
+ * LimbPlan.of(maxK, maxX, Cin*k*k), and the driver guarantees block >= k, so a run of k terms fits a block. Each
+ * work-item computes SN_LIMB_ROWS output channels co0.. of one (oh, ow, b), one exact sum per channel and limb, with
+ * every input entry's limbs computed once for all of them (register blocking). NDRange (Bp, outHp*outWp,
+ * ceil(Cop / SN_LIMB_ROWS)), work-groups along b as in conv2d; coutPadded is Cop. A channel at or past cout reads
+ * the last real channel's weights (no branch in the loop) and stores zero.
+ */
+KERNEL void conv2d_limb(GLOBAL const u64 *K, GLOBAL const u64 *X, GLOBAL u64 *Y, CONV_PARAMS, u32 coutPadded,
+                        u32 limbs, u64 block) {
+    u32 b = GLOBAL_ID(0);
+    u32 bp = NUM_GROUPS(0) * LOCAL_SIZE(0);
+    u32 position = GLOBAL_ID(1);
+    u32 oh = position / outWp;
+    u32 ow = position % outWp;
+    u32 co0 = GLOBAL_ID(2) * SN_LIMB_ROWS;
+    u64 acc[SN_LIMB_ROWS];
+    double high[SN_LIMB_ROWS];
+    double low[SN_LIMB_ROWS];
+    GLOBAL const u64 *kernelRows[SN_LIMB_ROWS];
+    for (u32 r = 0; r < SN_LIMB_ROWS; r++) {
+        acc[r] = 0;
+        high[r] = 0;
+        low[r] = 0;
+        kernelRows[r] = K + (u64) min(co0 + r, cout - 1) * kernelColumns;
+    }
+    u32 live = oh < outH && ow < outW;
+    u64 terms = 0; /* products in the limb sums since they were last recombined */
+    for (u32 ci = 0; live && ci < cin; ci++) {
+        for (u32 kh = 0; kh < k; kh++) {
+            GLOBAL const u64 *xRow = conv_input_row(X, ci, kh, oh, stride, pad, height, hp, wp, bp, b);
+            if (xRow == 0) continue;
+            u32 column = (ci * kp + kh) * kp;
+            if (terms + k > block) {
+                for (u32 r = 0; r < SN_LIMB_ROWS; r++) {
+                    acc[r] = fp_add(acc[r], fp_from_limbs(high[r], low[r], limbs));
+                    high[r] = 0;
+                    low[r] = 0;
+                }
+                terms = 0;
+            }
+            for (u32 kw = 0; kw < k; kw++) {
+                i32 iw = (i32) (ow * stride + kw) - (i32) pad;
+                if (iw < 0 || iw >= (i32) width) continue;
+                u64 x = xRow[(u64) iw * bp];
+                double xHigh = fp_limb_high(x, limbs);
+                double xLow = fp_limb_low(x);
+                for (u32 r = 0; r < SN_LIMB_ROWS; r++) {
+                    double w = (double) fp_signed(kernelRows[r][column + kw]);
+                    high[r] = fma(w, xHigh, high[r]);
+                    if (limbs == 2) low[r] = fma(w, xLow, low[r]);
+                }
+            }
+            terms += k;
+        }
+    }
+    for (u32 r = 0; r < SN_LIMB_ROWS; r++) {
+        u32 co = co0 + r;
+        if (co >= coutPadded) break;
+        Y[((u64) co * GLOBAL_SIZE_OF(1) + position) * bp + b] = live && co < cout ? fp_add(acc[r], fp_from_limbs(high[r], low[r], limbs)) : 0;
+    }
+}
+#endif
 
 /*
  * In place: Y[c, h, w, b] += bias[c] at every real position (c < C, h < H, w < W, b < batch), one work-item per

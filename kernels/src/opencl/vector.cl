@@ -234,3 +234,97 @@ KERNEL void sum_pool8(GLOBAL const u64 *X, GLOBAL u64 *Y, u32 sBits, u32 outHpBi
     ulong8 r = fp8_fold(sum);
     vstore8(select(r, r - SN_P, r >= SN_P), 0, Y + i);
 }
+
+#ifdef SN_FP64
+/* ---- the limb method on 8 batch entries (field.h, org.safetynets.field.LimbPlan) ------------------------------ */
+
+/* fp_from_limbs on 8 lanes: the sums are exact integers below 2^51 in magnitude, so convert_long8 is exact. */
+DEVICE ulong8 fp8_from_limbs(double8 high, double8 low, u32 limbs) {
+    ulong8 h = field8(convert_long8(high));
+    if (limbs == 1) return h;
+    ulong8 rotated = ((h << SN_LIMB_BITS) & SN_P) | (h >> (61 - SN_LIMB_BITS));
+    return fp8_add(rotated, field8(convert_long8(low)));
+}
+
+/*
+ * conv2d_limb with each work-item computing 8 consecutive batch entries (double8) of SN_LIMB_ROWS output channels:
+ * per term one vload8, the limbs' conversions once, and one fma per channel and limb on the vector unit, where
+ * conv2d_signed8 pays a 64-bit vector multiply (several micro-operations on AVX-512) per channel. limbs is passed as
+ * a constant by conv2d_limb8, so each limb count gets its own loop without a branch. Bounds as in conv2d_limb.
+ */
+DEVICE void conv2d_limb8_body(GLOBAL const u64 *K, GLOBAL const u64 *X, GLOBAL u64 *Y, CONV_PARAMS, u32 coutPadded,
+                              u32 limbs, u64 block) {
+    u32 b = GLOBAL_ID(0) * 8;
+    u32 bp = GLOBAL_SIZE_OF(0) * 8;
+    u32 position = GLOBAL_ID(1);
+    u32 oh = position / outWp;
+    u32 ow = position % outWp;
+    u32 co0 = GLOBAL_ID(2) * SN_LIMB_ROWS;
+    ulong8 acc0 = 0, acc1 = 0, acc2 = 0, acc3 = 0;
+    double8 high0 = 0, high1 = 0, high2 = 0, high3 = 0;
+    double8 low0 = 0, low1 = 0, low2 = 0, low3 = 0;
+    GLOBAL const u64 *k0 = K + (u64) min(co0, cout - 1) * kernelColumns;
+    GLOBAL const u64 *k1 = K + (u64) min(co0 + 1, cout - 1) * kernelColumns;
+    GLOBAL const u64 *k2 = K + (u64) min(co0 + 2, cout - 1) * kernelColumns;
+    GLOBAL const u64 *k3 = K + (u64) min(co0 + 3, cout - 1) * kernelColumns;
+    u32 live = oh < outH && ow < outW;
+    u64 terms = 0;
+    for (u32 ci = 0; live && ci < cin; ci++) {
+        for (u32 kh = 0; kh < k; kh++) {
+            GLOBAL const u64 *xRow = conv_input_row(X, ci, kh, oh, stride, pad, height, hp, wp, bp, b);
+            if (xRow == 0) continue;
+            u32 column = (ci * kp + kh) * kp;
+            if (terms + k > block) {
+                acc0 = fp8_add(acc0, fp8_from_limbs(high0, low0, limbs));
+                acc1 = fp8_add(acc1, fp8_from_limbs(high1, low1, limbs));
+                acc2 = fp8_add(acc2, fp8_from_limbs(high2, low2, limbs));
+                acc3 = fp8_add(acc3, fp8_from_limbs(high3, low3, limbs));
+                high0 = high1 = high2 = high3 = 0;
+                low0 = low1 = low2 = low3 = 0;
+                terms = 0;
+            }
+            for (u32 kw = 0; kw < k; kw++) {
+                i32 iw = (i32) (ow * stride + kw) - (i32) pad;
+                if (iw < 0 || iw >= (i32) width) continue;
+                ulong8 x = vload8(0, xRow + (u64) iw * bp);
+                double8 w0 = (double8) (double) fp_signed(k0[column + kw]);
+                double8 w1 = (double8) (double) fp_signed(k1[column + kw]);
+                double8 w2 = (double8) (double) fp_signed(k2[column + kw]);
+                double8 w3 = (double8) (double) fp_signed(k3[column + kw]);
+                double8 xHigh = limbs == 1 ? convert_double8(signed8(x)) : convert_double8(as_long8(x >> SN_LIMB_BITS));
+                high0 = fma(w0, xHigh, high0);
+                high1 = fma(w1, xHigh, high1);
+                high2 = fma(w2, xHigh, high2);
+                high3 = fma(w3, xHigh, high3);
+                if (limbs == 2) {
+                    double8 xLow = convert_double8(as_long8(x & SN_LOW_LIMB));
+                    low0 = fma(w0, xLow, low0);
+                    low1 = fma(w1, xLow, low1);
+                    low2 = fma(w2, xLow, low2);
+                    low3 = fma(w3, xLow, low3);
+                }
+            }
+            terms += k;
+        }
+    }
+    GLOBAL u64 *out = Y + ((u64) co0 * GLOBAL_SIZE_OF(1) + position) * bp + b;
+    u64 channel = (u64) GLOBAL_SIZE_OF(1) * bp;
+    ulong8 none = 0;
+    vstore8(live && co0 < cout ? fp8_add(acc0, fp8_from_limbs(high0, low0, limbs)) : none, 0, out);
+    if (co0 + 1 < coutPadded) vstore8(live && co0 + 1 < cout ? fp8_add(acc1, fp8_from_limbs(high1, low1, limbs)) : none, 0, out + channel);
+    if (co0 + 2 < coutPadded) vstore8(live && co0 + 2 < cout ? fp8_add(acc2, fp8_from_limbs(high2, low2, limbs)) : none, 0, out + 2 * channel);
+    if (co0 + 3 < coutPadded) vstore8(live && co0 + 3 < cout ? fp8_add(acc3, fp8_from_limbs(high3, low3, limbs)) : none, 0, out + 3 * channel);
+}
+
+/* NDRange (Bp/8, outHp*outWp, ceil(Cop / SN_LIMB_ROWS)); Bp a multiple of 8; block >= k. */
+KERNEL void conv2d_limb8(GLOBAL const u64 *K, GLOBAL const u64 *X, GLOBAL u64 *Y, CONV_PARAMS, u32 coutPadded, u32 limbs,
+                         u64 block) {
+    if (limbs == 1) {
+        conv2d_limb8_body(K, X, Y, cin, height, width, hp, wp, cout, outH, outW, outWp, k, kp, stride, pad, kernelColumns,
+                          coutPadded, 1, block);
+    } else {
+        conv2d_limb8_body(K, X, Y, cin, height, width, hp, wp, cout, outH, outW, outWp, k, kp, stride, pad, kernelColumns,
+                          coutPadded, 2, block);
+    }
+}
+#endif

@@ -5,6 +5,7 @@ import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.safetynets.field.Fp;
+import org.safetynets.field.LimbPlan;
 import org.safetynets.tensor.ConvGeometry;
 import org.safetynets.tensor.Layout;
 import org.safetynets.tensor.Shape;
@@ -14,16 +15,10 @@ import org.safetynets.tensor.Shape;
  * any right operand (activations of up to 61 bits): the limb method, exact, with one fused multiply-add per limb
  * and term in 64-bit floating-point lanes.
  *
- * <p><b>Limbs.</b> An activation is split into limbs whose products with every weight, summed over a block of
- * terms, stay integers of magnitude below 2^51, which a double holds exactly; a fused multiply-add of
- * integer-valued doubles whose exact result is such an integer returns it exactly, so every partial sum is the
- * exact integer. {@link Plan} picks, from the data's maxima (checked exactly, like the signed path of
- * {@link ProductKernels}):
- * <ul>
- *   <li>one limb, the signed representative s with |s| <= maxX: a block of floor((2^51 - 1) / (maxW*maxX)) terms;</li>
- *   <li>two limbs of the canonical element x = hi*2^31 + lo, hi < 2^30, lo < 2^31, whenever maxW <= 2^16: every
- *   limb product is below maxW*2^31, so a block of floor(2^20 / maxW) >= 16 terms sums below 2^51.</li>
- * </ul>
+ * <p><b>Limbs.</b> An activation is split into limbs (one signed limb, or two of 31 and 30 bits) whose products with
+ * every weight, summed over a block of terms, stay exact integers in doubles; {@link LimbPlan} (shared with the device
+ * kernels) picks the limbs and the block from the data's maxima (checked exactly, like the signed path of
+ * {@link ProductKernels}).
  * Why 2^51 and not 2^53: an integer d with |d| < 2^51 moves between a long and a double by one add and one
  * reinterpretation of the bits ({@link #MAGIC}: d + 1.5*2^52 has d + 2^51 in its mantissa), which vectorises;
  * the Vector API's own double-to-long conversion made the tile's recombination slower than scalar code on JDK 17. A block's limb sums S are recombined mod p once: S_hi*2^31 + S_lo,
@@ -48,43 +43,16 @@ final class LimbProducts {
     static final int VECTORS = 2;
     /** Outputs per tile row. */
     static final int WIDTH = VECTORS * LANES;
-    /** Bits of the low limb. */
-    static final int LIMB_BITS = 31;
-    private static final long LOW_LIMB = (1L << LIMB_BITS) - 1;
-    /** Every partial sum of a block is an integer of magnitude at most this (below 2^51), held exactly by a double. */
-    static final long EXACT = (1L << 51) - 1;
+    private static final long LOW_LIMB = (1L << LimbPlan.LIMB_BITS) - 1;
     /** 1.5*2^52: for an integer |d| < 2^51, the bits of d + MAGIC are the bits of MAGIC plus d. */
     private static final double MAGIC = 0x1.8p52;
     private static final long MAGIC_BITS = Double.doubleToRawLongBits(MAGIC);
-    /** Below this many terms per block the limb sums' conversions stop paying for themselves. */
-    static final int MIN_BLOCK = 16;
-    /** The largest weight magnitude two limbs take with blocks of at least {@link #MIN_BLOCK} terms. */
-    static final long MAX_TWO_LIMB_WEIGHT = (1L << (51 - LIMB_BITS)) / MIN_BLOCK;
     /** Columns of a product's right operand copied and tiled as one work unit: a scratch of inner x SPAN limbs. */
     private static final int SPAN = 4 * WIDTH;
     /** Outputs computed per work unit along a run: a few tiles, so that a unit is a few microseconds at least. */
     private static final int UNIT_WIDTH = 16 * WIDTH;
 
     private LimbProducts() {
-    }
-
-    /** Limbs per activation (1 or 2) and terms per block. */
-    record Plan(int limbs, long block) {
-        /**
-         * The plan for weights of magnitude at most maxW and activations of signed magnitude at most maxX over
-         * {@code terms} terms, or null when neither limb count keeps a block of {@link #MIN_BLOCK} terms exact.
-         */
-        static Plan of(long maxW, long maxX, long terms) {
-            if (maxW == 0) return null; // an all-zero product: the streaming kernels skip every term
-            long wanted = Math.min(terms, MIN_BLOCK);
-            if (maxX <= EXACT / maxW) {
-                long block = EXACT / (maxW * maxX == 0 ? 1 : maxW * maxX);
-                if (block >= wanted) return new Plan(1, block);
-            }
-            // Limb products below maxW*2^31: a block of 2^20 / maxW sums below 2^51.
-            if (maxW <= MAX_TWO_LIMB_WEIGHT) return new Plan(2, (1L << (51 - LIMB_BITS)) / maxW);
-            return null;
-        }
     }
 
     // ---- limbs -------------------------------------------------------------------------------------------
@@ -95,7 +63,7 @@ final class LimbProducts {
      */
     static double limb(long x, int limbs, int limb) {
         if (limbs == 1) return LazyField.signed(x);
-        return limb == 0 ? x >>> LIMB_BITS : x & LOW_LIMB;
+        return limb == 0 ? x >>> LimbPlan.LIMB_BITS : x & LOW_LIMB;
     }
 
     /** The canonical element a block's limb sums stand for: S_0 (one limb), or S_hi*2^31 + S_lo (two). */
@@ -103,7 +71,7 @@ final class LimbProducts {
         long h = LazyField.canonicalOfSigned((long) high);
         if (limbs == 1) return h;
         // h*2^31 = (h mod 2^30)*2^31 + (h >>> 30)*2^61 = the low 30 bits moved up, the high 31 bits moved down.
-        long rotated = ((h << LIMB_BITS) & LazyField.P) | (h >>> (61 - LIMB_BITS));
+        long rotated = ((h << LimbPlan.LIMB_BITS) & LazyField.P) | (h >>> (61 - LimbPlan.LIMB_BITS));
         return Fp.add(rotated, LazyField.canonicalOfSigned((long) low));
     }
 
@@ -133,8 +101,8 @@ final class LimbProducts {
 
     // ---- matrix product ----------------------------------------------------------------------------------
 
-    /** C = A*B (A rows x inner small weights, B inner x cols), canonical, by a {@link Plan} that is not null. */
-    static long[] matmul(WorkerPool pool, long[] a, long[] b, int rows, int inner, int cols, Plan plan) {
+    /** C = A*B (A rows x inner small weights, B inner x cols), canonical, by a {@link LimbPlan} that is not null. */
+    static long[] matmul(WorkerPool pool, long[] a, long[] b, int rows, int inner, int cols, LimbPlan plan) {
         long[] c = new long[Math.multiplyExact(rows, cols)];
         int limbs = plan.limbs();
         int groups = (rows + ROWS - 1) / ROWS;
@@ -176,12 +144,12 @@ final class LimbProducts {
     // ---- convolution -------------------------------------------------------------------------------------
 
     /**
-     * The convolution of {@link ProductKernels#conv2d} for stride 1, by a {@link Plan} that is not null. The input's
+     * The convolution of {@link ProductKernels#conv2d} for stride 1, by a {@link LimbPlan} that is not null. The input's
      * limbs are copied into a zero-bordered image (pad rows above and below, pad columns left and right of each
      * row), so that output (oh, ow, b) at kernel offset (kh, kw) reads entry oh + kh, ow + kw of the copy: along a
      * run of (ow, b) the reads are one contiguous run, for every term.
      */
-    static long[] conv2d(WorkerPool pool, long[] kernel, long[] input, ConvGeometry g, Plan plan) {
+    static long[] conv2d(WorkerPool pool, long[] kernel, long[] input, ConvGeometry g, LimbPlan plan) {
         if (g.stride() != 1) throw new IllegalArgumentException("the limb convolution takes stride 1, not " + g.stride());
         Layout inLayout = g.input();
         Shape in = inLayout.shape();
@@ -267,7 +235,7 @@ final class LimbProducts {
      * its terms, block by block, recombined and added mod p. Activations of term t for output j of the tile sit at
      * {@code base + terms.offsets[t] + q + j} of each limb array.
      */
-    private static void tile(double[][] x, int base, int q, Terms terms, Plan plan, double[] sums, long[] out, int r0,
+    private static void tile(double[][] x, int base, int q, Terms terms, LimbPlan plan, double[] sums, long[] out, int r0,
                              int r1, int outRowStride, int outBase, int width) {
         int count = terms.count();
         int limbs = plan.limbs();
@@ -309,7 +277,7 @@ final class LimbProducts {
                 v = v.add(v.lanewise(VectorOperators.ASHR, 63).and(p)).sub(p);
                 v = v.add(v.lanewise(VectorOperators.ASHR, 63).and(p));
                 if (limbs == 2) {
-                    v = v.lanewise(VectorOperators.LSHL, LIMB_BITS).and(p).or(v.lanewise(VectorOperators.LSHR, 61 - LIMB_BITS));
+                    v = v.lanewise(VectorOperators.LSHL, LimbPlan.LIMB_BITS).and(p).or(v.lanewise(VectorOperators.LSHR, 61 - LimbPlan.LIMB_BITS));
                     LongVector low = DoubleVector.fromArray(SPECIES, sums, (ROWS + r) * WIDTH + j).add(MAGIC).reinterpretAsLongs()
                             .sub(MAGIC_BITS);
                     low = low.and(p).add(low.lanewise(VectorOperators.ASHR, 61));
@@ -443,7 +411,7 @@ final class LimbProducts {
         } else if (limb == 0) {
             for (; j + LANES <= n; j += LANES) {
                 LongVector x = LongVector.fromArray(LONG_SPECIES, values, v + j);
-                x.lanewise(VectorOperators.LSHR, LIMB_BITS).add(MAGIC_BITS).reinterpretAsDoubles().sub(MAGIC).intoArray(out, o + j);
+                x.lanewise(VectorOperators.LSHR, LimbPlan.LIMB_BITS).add(MAGIC_BITS).reinterpretAsDoubles().sub(MAGIC).intoArray(out, o + j);
             }
         } else {
             for (; j + LANES <= n; j += LANES) {

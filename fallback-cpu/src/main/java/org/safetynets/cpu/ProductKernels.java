@@ -1,6 +1,7 @@
 package org.safetynets.cpu;
 
 import org.safetynets.field.Fp;
+import org.safetynets.field.LimbPlan;
 import org.safetynets.tensor.ConvGeometry;
 import org.safetynets.tensor.Layout;
 import org.safetynets.tensor.Shape;
@@ -44,7 +45,7 @@ final class ProductKernels {
     static long[] matmul(WorkerPool pool, long[] a, long[] b, int rows, int inner, int cols, boolean limbs) {
         if (rows == 0 || cols == 0 || inner == 0) return new long[Math.multiplyExact(rows, cols)];
         if (limbs && cols >= NARROW) {
-            LimbProducts.Plan plan = limbPlan(pool, a, rows * inner, b, inner * cols, inner);
+            LimbPlan plan = limbPlan(pool, a, rows * inner, b, inner * cols, inner);
             if (plan != null) return LimbProducts.matmul(pool, a, b, rows, inner, cols, plan);
         }
         long[] c = new long[Math.multiplyExact(rows, cols)];
@@ -135,7 +136,7 @@ final class ProductKernels {
     static long[] conv2d(WorkerPool pool, long[] kernel, long[] input, ConvGeometry g, boolean limbs) {
         if (limbs && g.stride() == 1) {
             long taps = (long) g.input().shape().channels() * g.kernel() * g.kernel();
-            LimbProducts.Plan plan = limbPlan(pool, kernel, g.outChannels() * g.kernelColumns(), input, g.input().size(), taps);
+            LimbPlan plan = limbPlan(pool, kernel, g.outChannels() * g.kernelColumns(), input, g.input().size(), taps);
             if (plan != null) return LimbProducts.conv2d(pool, kernel, input, g, plan);
         }
         Layout out = g.output();
@@ -272,13 +273,13 @@ final class ProductKernels {
     // ---- operand scans -----------------------------------------------------------------------------------
 
     /** The limb plan for weights[0..weightCount) against activations[0..activationCount), or null. */
-    private static LimbProducts.Plan limbPlan(WorkerPool pool, long[] weights, int weightCount, long[] activations,
+    private static LimbPlan limbPlan(WorkerPool pool, long[] weights, int weightCount, long[] activations,
                                               int activationCount, long terms) {
-        long maxW = maxMagnitude(pool, weights, weightCount, LimbProducts.MAX_TWO_LIMB_WEIGHT);
-        if (maxW == 0 || maxW > LimbProducts.MAX_TWO_LIMB_WEIGHT) return null;
+        long maxW = maxMagnitude(pool, weights, weightCount, LimbPlan.MAX_TWO_LIMB_WEIGHT);
+        if (maxW == 0 || maxW > LimbPlan.MAX_TWO_LIMB_WEIGHT) return null;
         // Exact up to the one-limb limit; past it, some magnitude above it, which is all the plan needs to know.
-        long maxX = maxMagnitude(pool, activations, activationCount, LimbProducts.EXACT / maxW);
-        return LimbProducts.Plan.of(maxW, maxX, terms);
+        long maxX = maxMagnitude(pool, activations, activationCount, LimbPlan.EXACT / maxW);
+        return LimbPlan.of(maxW, maxX, terms);
     }
 
     /**

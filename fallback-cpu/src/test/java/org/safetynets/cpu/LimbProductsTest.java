@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import org.safetynets.backend.Backend;
 import org.safetynets.backend.DeviceTensor;
 import org.safetynets.backend.ReferenceBackend;
+import org.safetynets.field.LimbPlan;
 import org.safetynets.tensor.ConvGeometry;
 import org.safetynets.tensor.Layout;
 import org.safetynets.tensor.Shape;
@@ -43,26 +44,26 @@ class LimbProductsTest {
     @Test
     void planPicksLimbsFromTheBounds() {
         // Pixels against ternary weights: one limb, blocks of floor((2^51 - 1) / 3) terms.
-        assertEquals(new LimbProducts.Plan(1, ((1L << 51) - 1) / 3), LimbProducts.Plan.of(1, 3, 1000));
+        assertEquals(new LimbPlan(1, ((1L << 51) - 1) / 3), LimbPlan.of(1, 3, 1000));
         // The shipped model's dense layer (40-bit activations, weights up to 32): one limb, (2^51 - 1) / 2^45 = 63 terms.
-        assertEquals(new LimbProducts.Plan(1, 63), LimbProducts.Plan.of(32, 1L << 40, 1024));
+        assertEquals(new LimbPlan(1, 63), LimbPlan.of(32, 1L << 40, 1024));
         // 60-bit activations (a worst case after x²): two limbs, 2^20 / 46 terms a block.
-        assertEquals(new LimbProducts.Plan(2, (1L << 20) / 46), LimbProducts.Plan.of(46, 1L << 60, 1024));
+        assertEquals(new LimbPlan(2, (1L << 20) / 46), LimbPlan.of(46, 1L << 60, 1024));
     }
 
     @Test
     void planEdges() {
         // One limb while a block of 16 terms stays below 2^51: 16 * (2^47 - 1) = 2^51 - 16.
-        assertEquals(new LimbProducts.Plan(1, 16), LimbProducts.Plan.of(1, (1L << 47) - 1, 1000));
+        assertEquals(new LimbPlan(1, 16), LimbPlan.of(1, (1L << 47) - 1, 1000));
         // One more and the block is 15 terms: two limbs, 2^20 terms a block for weight 1.
-        assertEquals(new LimbProducts.Plan(2, 1L << 20), LimbProducts.Plan.of(1, 1L << 47, 1000));
+        assertEquals(new LimbPlan(2, 1L << 20), LimbPlan.of(1, 1L << 47, 1000));
         // A short product takes one limb with a block as long as the product.
-        assertEquals(new LimbProducts.Plan(1, 3), LimbProducts.Plan.of(1, 1L << 49, 2));
+        assertEquals(new LimbPlan(1, 3), LimbPlan.of(1, 1L << 49, 2));
         // Two limbs up to 2^16, with blocks of exactly 16 terms there; none past it.
-        assertEquals(new LimbProducts.Plan(2, 16), LimbProducts.Plan.of(1L << 16, P / 2, 1000));
-        assertNull(LimbProducts.Plan.of((1L << 16) + 1, P / 2, 1000));
-        assertNull(LimbProducts.Plan.of(0, P / 2, 1000));
-        assertNotNull(LimbProducts.Plan.of(46, P / 2, 1000));
+        assertEquals(new LimbPlan(2, 16), LimbPlan.of(1L << 16, P / 2, 1000));
+        assertNull(LimbPlan.of((1L << 16) + 1, P / 2, 1000));
+        assertNull(LimbPlan.of(0, P / 2, 1000));
+        assertNotNull(LimbPlan.of(46, P / 2, 1000));
     }
 
     @Test
@@ -72,7 +73,7 @@ class LimbProductsTest {
             double lo = LimbProducts.limb(x, 2, 1);
             assertEquals(x, LimbProducts.recombine(hi, lo, 2), "x = " + x);
             // One limb holds the signed representative, which a plan only chooses when it is below 2^51.
-            if (LazyField.magnitude(x) <= LimbProducts.EXACT) {
+            if (LazyField.magnitude(x) <= LimbPlan.EXACT) {
                 assertEquals(x, LimbProducts.recombine(LimbProducts.limb(x, 1, 0), 0, 1), "x = " + x);
             }
         }
@@ -85,7 +86,7 @@ class LimbProductsTest {
     void matmulAgreesWithBigIntegers() {
         SplittableRandom random = new SplittableRandom(7);
         int[][] shapes = {{1, 1, 8}, {5, 37, 19}, {10, 200, 64}, {16, 1024, 24}, {3, 70, 300}};
-        long[] weightBounds = {1, 46, LimbProducts.MAX_TWO_LIMB_WEIGHT};
+        long[] weightBounds = {1, 46, LimbPlan.MAX_TWO_LIMB_WEIGHT};
         for (int[] s : shapes) {
             for (long maxW : weightBounds) {
                 for (Activations kind : Activations.values()) {
@@ -106,8 +107,8 @@ class LimbProductsTest {
      */
     @Test
     void largestLimbsTimesLargestWeightsFillTheBlocks() {
-        for (long maxW : new long[] {1, 46, LimbProducts.MAX_TWO_LIMB_WEIGHT}) {
-            LimbProducts.Plan plan = LimbProducts.Plan.of(maxW, P / 2, 1 << 20);
+        for (long maxW : new long[] {1, 46, LimbPlan.MAX_TWO_LIMB_WEIGHT}) {
+            LimbPlan plan = LimbPlan.of(maxW, P / 2, 1 << 20);
             int inner = (int) Math.min(3 * plan.block() + 5, 4000);
             for (long w : new long[] {maxW, P - maxW}) {
                 long[] a = new long[4 * inner];
@@ -123,7 +124,7 @@ class LimbProductsTest {
         java.util.Arrays.fill(a, P - 1);
         long[] b = new long[40 * 8];
         java.util.Arrays.fill(b, P - ((1L << 47) - 1));
-        assertEquals(new LimbProducts.Plan(1, 16), LimbProducts.Plan.of(1, (1L << 47) - 1, 40));
+        assertEquals(new LimbPlan(1, 16), LimbPlan.of(1, (1L << 47) - 1, 40));
         assertArrayEquals(referenceMatmul(a, b, 2, 40, 8), ProductKernels.matmul(pool, a, b, 2, 40, 8, true));
     }
 
@@ -134,7 +135,7 @@ class LimbProductsTest {
                 {1, 28, 28, 3, 8, 5, 2}, {8, 14, 14, 16, 5, 5, 2}, {3, 9, 7, 1, 6, 3, 1}, {2, 6, 5, 2, 4, 3, 0}, {1, 5, 5, 8, 1, 5, 4}};
         for (int[] c : cases) {
             ConvGeometry g = new ConvGeometry(new Layout(new Shape(c[0], c[1], c[2]), c[3]), c[4], c[5], 1, c[6]);
-            for (long maxW : new long[] {1, 32, LimbProducts.MAX_TWO_LIMB_WEIGHT}) {
+            for (long maxW : new long[] {1, 32, LimbPlan.MAX_TWO_LIMB_WEIGHT}) {
                 for (Activations kind : Activations.values()) {
                     long[] kernel = kernelOf(random, g, maxW);
                     long[] input = inputOf(random, g.input(), kind);

@@ -6,6 +6,7 @@ import org.safetynets.backend.ExtTensor;
 import org.safetynets.backend.SquareRounds;
 import org.safetynets.field.Fp;
 import org.safetynets.field.Fp2;
+import org.safetynets.field.LimbPlan;
 import org.safetynets.poly.Multilinear;
 import org.safetynets.tensor.ConvGeometry;
 import org.safetynets.tensor.Layout;
@@ -70,6 +71,17 @@ public abstract class KernelBackend<B> implements Backend {
             "round_general", "round_pair", "pool_offset_sums", "conv_patch_sums", "product_table_part_ext",
             "outer_product_ext", "fold_ext", "fold_base_ext", "round_ext", "square_sums", "conv_patch_sums_ext",
             "ext_from_products");
+    /**
+     * The limb-method products (fp64 fma on the activations' limbs, device/inference.h), compiled and launched only
+     * where the device has 64-bit floating point: see {@link #limbKernelsUnavailable()}.
+     */
+    public static final List<String> LIMB_KERNELS = List.of("matmul_limb", "conv2d_limb");
+    /** conv2d_limb over 8 batch entries in double8 (vector.cl): where vector kernels and limb kernels are both used. */
+    public static final String VECTOR_LIMB_CONVOLUTION = "conv2d_limb8";
+    /** Every entry point of the shared sources (kernels/src/device) on a device with fp64: what CUDA loads. */
+    public static final List<String> SHARED_KERNELS = concat(KERNELS, LIMB_KERNELS);
+    /** Output channels per work-item of conv2d_limb (SN_LIMB_ROWS in device/inference.h). */
+    public static final int LIMB_ROWS = 4;
     /** conv2d_signed over 8 batch entries in OpenCL's long8 (kernels/src/opencl/vector.cl): only where asked for. */
     public static final String VECTOR_CONVOLUTION = "conv2d_signed8";
     /** square_sums over 8 pairs per work-item in ulong8 with 32-bit limb products (vector.cl): only where asked for. */
@@ -82,9 +94,19 @@ public abstract class KernelBackend<B> implements Backend {
     public static final List<String> VECTOR_KERNELS = List.of(VECTOR_CONVOLUTION, VECTOR_SQUARE_SUMS, VECTOR_COLUMN_COMBINATION,
             VECTOR_SUM_POOL);
 
+    private static List<String> concat(List<String> first, List<String> second) {
+        List<String> all = new ArrayList<>(first);
+        all.addAll(second);
+        return List.copyOf(all);
+    }
+
     /** Groups a reduction launches: enough to fill every compute unit several times over. */
     private final int reductionGroups;
     private final boolean vectorKernels;
+    /** Why the {@link #LIMB_KERNELS} are not used here, or null when they are. */
+    private final String limbUnavailable;
+    /** Products (matmul and conv2d calls) run by the limb kernels since the backend opened. */
+    private long limbProducts;
     // Insertion order, so that a leak report frees tensors in the order they were made.
     private final Set<Tensor> open = new LinkedHashSet<>();
     private long toDevice;
@@ -108,11 +130,43 @@ public abstract class KernelBackend<B> implements Backend {
      * @param vectorKernels whether the {@link #VECTOR_KERNELS} may be used: the signed convolution when the padded
      *                      batch is a multiple of 8, the x^2 sum-check's sums when its blocks hold 8 pairs or more,
      *                      M eq when the row-per-work-item kernel serves and the columns are a multiple of 8, sum
-     *                      pooling when the padded batch is a multiple of 8
+     *                      pooling when the padded batch is a multiple of 8; with the limb kernels, conv2d_limb8
+     *                      for convolutions of such batches and products of such columns
+     * @param limbUnavailable why the {@link #LIMB_KERNELS} may not be used (the device has no fp64, or a test turns
+     *                        them off), or null to use them wherever {@link LimbPlan} allows
      */
-    protected KernelBackend(int computeUnits, boolean vectorKernels) {
+    protected KernelBackend(int computeUnits, boolean vectorKernels, String limbUnavailable) {
         this.reductionGroups = Math.min(1024, Math.max(16, 16 * computeUnits));
         this.vectorKernels = vectorKernels;
+        this.limbUnavailable = limbUnavailable;
+    }
+
+    /**
+     * Whether a limb plan's product whose columns are not a multiple of 8 runs on the tiled matmul_limb, given the
+     * signed path's tiles between reductions (0: no signed path). Everywhere on a GPU; on a CPU device (vector kernels)
+     * only in place of the 128-bit product: on POCL here the tiled matmul_limb matched or beat the 128-bit product
+     * (e.g. 16x256x2: 178 against 187 us) but lost to matmul_signed (95 against 70 us; kernels/README.md).
+     */
+    boolean tiledLimbProduct(long tilesPerReduce) {
+        return !vectorKernels || tilesPerReduce < 1;
+    }
+
+    /** Why the limb-method products are not used on this backend, or null when they are wherever the data allow. */
+    public String limbKernelsUnavailable() {
+        return limbUnavailable;
+    }
+
+    /** How many matrix products and convolutions ran on the limb kernels since this backend opened. */
+    public synchronized long limbProducts() {
+        return limbProducts;
+    }
+
+    /**
+     * The limb plan for a product of small weights (max |signed| maxW) with activations (maxX) over {@code terms}
+     * terms where this backend uses the limb kernels, else null.
+     */
+    private LimbPlan limbPlan(long maxW, long maxX, long terms) {
+        return limbUnavailable == null ? LimbPlan.of(maxW, maxX, terms) : null;
     }
 
     // ---- what a device API supplies ----------------------------------------------------------------------
@@ -451,15 +505,33 @@ public abstract class KernelBackend<B> implements Backend {
         try {
             if (rows == 0 || cols == 0) return c;
             long tilesPerReduce = 0;
+            LimbPlan plan = null;
             if (inner > 0) {
                 long maxA = maxMagnitude(x, rows * inner);
                 long maxB = maxA == 0 ? 0 : maxMagnitude(y, inner * cols);
                 tilesPerReduce = SignedPath.termsPerReduce(maxA, maxB) / TILE;
+                plan = limbPlan(maxA, maxB, inner);
             }
             // One TILE x TILE group per output tile: dimension 0 runs along columns, 1 along rows.
             long groups0 = (cols + TILE - 1) / TILE;
             long groups1 = (rows + TILE - 1) / TILE;
-            if (tilesPerReduce >= 1) {
+            if (plan != null && vectorKernels && cols % 8 == 0) {
+                // A as the kernel of a 1 x 1 convolution (rows output channels, inner input channels) over B as its
+                // input (inner channels of one position, a batch of cols): conv2d_limb8's indexing, channel-major with
+                // the batch innermost, is then exactly C = A*B (row-major), 8 columns per work-item, 4 rows.
+                long items = cols / 8;
+                new Launch(VECTOR_LIMB_CONVOLUTION).mem(x).mem(y).mem(c).u32(inner).u32(1).u32(1).u32(1).u32(1).u32(rows)
+                        .u32(1).u32(1).u32(1).u32(1).u32(1).u32(1).u32(0).u32(inner).u32(rows).u32(plan.limbs())
+                        .u64(plan.block()).run3d(items, 1, (rows + LIMB_ROWS - 1) / LIMB_ROWS,
+                                (int) Math.min(Long.lowestOneBit(items), GROUP));
+                limbProducts++;
+            } else if (plan != null && tiledLimbProduct(tilesPerReduce)) {
+                // A block of at least min(inner, 16) terms: whole tiles, or one tile holding all of inner.
+                long tilesPerBlock = Math.max(1, Math.min(plan.block() / TILE, Integer.MAX_VALUE));
+                new Launch("matmul_limb").mem(x).mem(y).mem(c).u32(rows).u32(inner).u32(cols).u32(plan.limbs())
+                        .u32(tilesPerBlock).run2d(groups0 * TILE, groups1 * TILE, TILE, TILE);
+                limbProducts++;
+            } else if (tilesPerReduce >= 1) {
                 // Every |product| of signed representatives is at most maxA*maxB: a tile's 16 terms at a time fit.
                 new Launch("matmul_signed").mem(x).mem(y).mem(c).u32(rows).u32(inner).u32(cols)
                         .u32(Math.min(tilesPerReduce, Integer.MAX_VALUE)).run2d(groups0 * TILE, groups1 * TILE, TILE, TILE);
@@ -497,18 +569,29 @@ public abstract class KernelBackend<B> implements Backend {
             Shape in = g.input().shape();
             Shape os = out.shape();
             int bp = g.input().paddedBatch();
-            // (b, output position, output channel): a work-group shares one (co, oh, ow), see device/inference.h.
-            boolean signed = SignedPath.useSigned(chunk, taps) && chunk >= g.kernel();
-            boolean vector = vectorKernels && signed && bp % 8 == 0;
-            String kernelName = vector ? VECTOR_CONVOLUTION : signed ? "conv2d_signed" : "conv2d";
+            LimbPlan plan = limbPlan(maxK, maxX, taps);
+            boolean limb = plan != null && plan.block() >= g.kernel();
+            boolean signed = !limb && SignedPath.useSigned(chunk, taps) && chunk >= g.kernel();
+            boolean vector = vectorKernels && (limb || signed) && bp % 8 == 0;
+            String kernelName = limb ? (vector ? VECTOR_LIMB_CONVOLUTION : "conv2d_limb") : vector ? VECTOR_CONVOLUTION
+                    : signed ? "conv2d_signed" : "conv2d";
             Launch launch = new Launch(kernelName).mem(k).mem(x).mem(y).u32(in.channels()).u32(in.height())
                     .u32(in.width()).u32(in.paddedHeight()).u32(in.paddedWidth()).u32(g.outChannels()).u32(g.outputHeight())
                     .u32(g.outputWidth()).u32(os.paddedWidth()).u32(g.kernel()).u32(g.paddedKernel()).u32(g.stride())
                     .u32(g.padding()).u32(g.kernelColumns());
-            if (signed) launch.u64(chunk);
+            // (b, output position, output channels): a work-group shares one (co, oh, ow), see device/inference.h;
+            // conv2d_limb's work-items take LIMB_ROWS output channels each.
+            long channelItems = os.paddedChannels();
+            if (limb) {
+                launch.u32(os.paddedChannels()).u32(plan.limbs()).u64(plan.block());
+                channelItems = (os.paddedChannels() + LIMB_ROWS - 1) / LIMB_ROWS;
+            } else if (signed) {
+                launch.u64(chunk);
+            }
             int items = vector ? bp / 8 : bp;
             // bp is a power of two, so min(items, GROUP) divides it: the kernels read the padded batch off the launch.
-            launch.run3d(items, (long) os.paddedHeight() * os.paddedWidth(), os.paddedChannels(), Math.min(items, GROUP));
+            launch.run3d(items, (long) os.paddedHeight() * os.paddedWidth(), channelItems, Math.min(items, GROUP));
+            if (limb) limbProducts++;
             return y;
         } catch (RuntimeException e) {
             y.close();

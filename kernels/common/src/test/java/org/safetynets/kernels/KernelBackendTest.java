@@ -9,6 +9,7 @@ import org.safetynets.backend.ExtTensor;
 import org.safetynets.backend.ReferenceBackend;
 import org.safetynets.backend.SquareRounds;
 import org.safetynets.field.Fp2;
+import org.safetynets.field.LimbPlan;
 import org.safetynets.poly.Univariate;
 import org.safetynets.tensor.ConvGeometry;
 import org.safetynets.tensor.Layout;
@@ -21,6 +22,7 @@ import java.util.function.LongSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -96,6 +98,116 @@ public abstract class KernelBackendTest {
         long[] a = values(5 * 2000, () -> signed(20));
         long[] b = values(2000 * 17, () -> signed(20));
         assertSame(new long[][] {a, b}, (on, t) -> on.matmul(t[0], t[1], 5, 2000, 17), "long inner dimension");
+    }
+
+    /** max |signed(x)| over the values, as the driver measures it. */
+    private static long maxMagnitude(long[] values) {
+        long max = 0;
+        for (long v : values) max = Math.max(max, SignedPath.magnitude(v));
+        return max;
+    }
+
+    /** A weight of magnitude at most maxW, both signs, with the extremes +-maxW among them. */
+    private long weight(long maxW) {
+        long v = random.nextInt(8) == 0 ? (random.nextBoolean() ? maxW : -maxW) : random.nextLong(2 * maxW + 1) - maxW;
+        return Math.floorMod(v, P);
+    }
+
+    /** Any field element, often one near 0 or near p (small negatives) or at a limb boundary (2^31 - 1, 2^31, 2^61 - 2). */
+    private long activation() {
+        long[] edges = {0, 1, P - 1, P - 2, (1L << 31) - 1, 1L << 31, P - (1L << 31), P - 1 - (1L << 31), (1L << 60), P / 2, P / 2 + 1};
+        return random.nextInt(4) == 0 ? edges[random.nextInt(edges.length)] : randomElement();
+    }
+
+    /**
+     * {@code op} on {@code device} equals the reference, and where the device uses the limb kernels it ran on them
+     * (the counter moved), with the plan LimbPlan makes of the data: {@code limbs} limbs and, where {@code blocks},
+     * blocks shorter than the terms, so that the sums are recombined on the way.
+     */
+    private void assertLimbProduct(KernelBackend<?> device, long[] weights, long[] activations, long terms, int limbs, boolean blocks,
+                                   java.util.function.BiFunction<Backend, DeviceTensor[], DeviceTensor> op, String what) {
+        assertLimbProduct(device, weights, activations, terms, limbs, blocks, true, op, what);
+    }
+
+    /** As above; {@code limbKernel}: whether the driver's rules put this product on a limb kernel where it has them. */
+    private void assertLimbProduct(KernelBackend<?> device, long[] weights, long[] activations, long terms, int limbs, boolean blocks,
+                                   boolean limbKernel, java.util.function.BiFunction<Backend, DeviceTensor[], DeviceTensor> op,
+                                   String what) {
+        LimbPlan plan = LimbPlan.of(maxMagnitude(weights), maxMagnitude(activations), terms);
+        assertNotNull(plan, what);
+        assertEquals(limbs, plan.limbs(), what + ": " + plan);
+        assertEquals(blocks, plan.block() < terms, what + ": " + plan + " over " + terms + " terms");
+        long[][] inputs = {weights, activations};
+        long before = device.limbProducts();
+        long[] expected = onBoth(inputs, t -> op.apply(reference, t), reference);
+        assertArrayEquals(expected, onBoth(inputs, t -> op.apply(device, t), device), what);
+        boolean ran = limbKernel && device.limbKernelsUnavailable() == null;
+        assertEquals(before + (ran ? 1 : 0), device.limbProducts(), what + (ran ? " ran on the limb kernels" : " kept the older paths"));
+    }
+
+    /**
+     * The limb-method products (matmul_limb; conv2d_limb; on OpenCL conv2d_limb8 for batches and columns of 8) against the
+     * reference: one limb and two, one block and many (the largest weights two limbs take, 2^16, allow blocks of 16
+     * terms), negative weights and activations, activations near p and at the limbs' boundaries, tails in every
+     * dimension and output channels not a multiple of the 4 a work-item computes.
+     */
+    @Test
+    void limbProductsMatchTheReference() {
+        limbProductsMatchTheReference(backend);
+    }
+
+    /** The test above on {@code device}: a backend of the same device made with other kernel choices. */
+    protected void limbProductsMatchTheReference(KernelBackend<?> device) {
+        int rows = 37, inner = 161, cols = 83;
+        long maxTwo = LimbPlan.MAX_TWO_LIMB_WEIGHT;
+        // one limb in one block; one limb in blocks of about 16 terms (2^10 * 2^37 * 16 = 2^51); two limbs with weights
+        // of 4 bits (blocks of 2^16 terms) and of 2^16 (blocks of 16 terms). The last two are the worst case, every
+        // weight +maxW and every activation at its largest limbs (p - 1: 2^30 - 1 and 2^31 - 2; (p - 1)/2, the largest
+        // signed value, which makes it two limbs: 2^29 - 1 and 2^31 - 1): sums that
+        // leave 2^53, where a double is no longer exact, unless they are recombined every block.
+        Object[][] cases = {
+            {255L, (LongSupplier) () -> signed(20), 1, false, false},
+            {1023L, (LongSupplier) () -> signed(37), 1, true, false},
+            {15L, (LongSupplier) this::activation, 2, false, false},
+            {maxTwo, (LongSupplier) this::activation, 2, true, false},
+            {1023L, (LongSupplier) () -> (1L << 37) - 1, 1, true, true},
+            {maxTwo, (LongSupplier) () -> random.nextBoolean() ? P - 1 : P / 2, 2, true, true},
+        };
+        for (Object[] c : cases) {
+            long maxW = (Long) c[0];
+            LongSupplier x = (LongSupplier) c[1];
+            int limbs = (Integer) c[2];
+            boolean blocks = (Boolean) c[3];
+            LongSupplier weights = (Boolean) c[4] ? () -> maxW : () -> weight(maxW);
+            long[] a = values(rows * inner, weights);
+            long[] b = values(inner * cols, x);
+            // 83 columns: matmul_limb, except on a CPU device where the signed path applies (KernelBackend.tiledLimbProduct)
+            boolean tiled = device.tiledLimbProduct(SignedPath.termsPerReduce(maxMagnitude(a), maxMagnitude(b)) / KernelBackend.TILE);
+            assertLimbProduct(device, a, b, inner, limbs, blocks, tiled, (on, t) -> on.matmul(t[0], t[1], rows, inner, cols),
+                    "matmul, weights up to " + maxW + ", " + limbs + " limb(s)");
+            // 88 columns, a multiple of 8: on OpenCL, conv2d_limb8 as a 1 x 1 convolution
+            long[] b8 = values(inner * 88, x);
+            assertLimbProduct(device, a, b8, inner, limbs, blocks, (on, t) -> on.matmul(t[0], t[1], rows, inner, 88),
+                    "matmul of 88 columns, weights up to " + maxW + ", " + limbs + " limb(s)");
+            for (int batch : new int[] {5, 3}) { // padded batch 8 (conv2d_limb8 on OpenCL) and 4 (conv2d_limb)
+                for (int outChannels : new int[] {3, 6}) {
+                    ConvGeometry g = new ConvGeometry(new Layout(new Shape(6, 9, 7), batch), outChannels, 5, 1, 2);
+                    long[] kernel = new long[g.output().shape().paddedChannels() * g.kernelColumns()];
+                    int kp = g.paddedKernel();
+                    for (int co = 0; co < outChannels; co++)
+                        for (int ci = 0; ci < 6; ci++)
+                            for (int kh = 0; kh < 5; kh++)
+                                for (int kw = 0; kw < 5; kw++) kernel[co * g.kernelColumns() + (ci * kp + kh) * kp + kw] = weights.getAsLong();
+                    long[] input = new long[g.input().size()];
+                    for (int ci = 0; ci < 6; ci++)
+                        for (int h = 0; h < 9; h++)
+                            for (int w = 0; w < 7; w++)
+                                for (int bi = 0; bi < batch; bi++) input[g.input().index(ci, h, w, bi)] = x.getAsLong();
+                    assertLimbProduct(device, kernel, input, 6 * 25, limbs, blocks, (on, t) -> on.conv2d(t[0], t[1], g),
+                            "conv, weights up to " + maxW + ", " + limbs + " limb(s), batch " + batch + ", " + outChannels + " channels");
+                }
+            }
+        }
     }
 
     @Test

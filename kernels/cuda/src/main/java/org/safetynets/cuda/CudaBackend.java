@@ -72,7 +72,7 @@ public final class CudaBackend extends KernelBackend<CUdeviceptr> {
     private boolean streamCreated;
 
     CudaBackend(CudaDevices.Device device, int driverVersion) {
-        super(device.multiprocessors(), false);
+        super(device.multiprocessors(), false, null); // every CUDA GPU has fp64: the limb kernels are compiled in
         this.device = device;
         this.driverVersion = driverVersion;
         this.image = device.hopper() ? "sm_90 fatbin" : "compute_75 PTX, JIT-compiled";
@@ -82,7 +82,7 @@ public final class CudaBackend extends KernelBackend<CUdeviceptr> {
             contextRetained = true;
             current();
             loadModule();
-            for (String name : KERNELS) {
+            for (String name : SHARED_KERNELS) {
                 CUfunction function = new CUfunction();
                 cuModuleGetFunction(function, module, name);
                 functions.put(name, function);

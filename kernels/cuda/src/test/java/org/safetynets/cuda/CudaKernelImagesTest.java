@@ -39,8 +39,8 @@ class CudaKernelImagesTest {
         String ptx = CudaKernelImages.ptx();
         assertFalse(ptx.isBlank());
         Set<String> entries = CudaKernelImages.entryPoints(ptx);
-        assertEquals(Set.copyOf(KernelBackend.KERNELS), entries, "PTX .entry names against KernelBackend.KERNELS");
-        assertEquals(KernelBackend.KERNELS.size(), entries.size());
+        assertEquals(Set.copyOf(KernelBackend.SHARED_KERNELS), entries, "PTX .entry names against KernelBackend.SHARED_KERNELS");
+        assertEquals(KernelBackend.SHARED_KERNELS.size(), entries.size());
         for (String vector : KernelBackend.VECTOR_KERNELS) assertFalse(entries.contains(vector), vector + " is OpenCL's alone");
     }
 
@@ -65,7 +65,7 @@ class CudaKernelImagesTest {
         // The fatbin's magic, 0xBA55ED50 little-endian: a fat binary, not PTX text or a bare cubin.
         assertEquals(0xBA55ED50, (fatbin[0] & 0xFF) | (fatbin[1] & 0xFF) << 8 | (fatbin[2] & 0xFF) << 16 | (fatbin[3] & 0xFF) << 24);
         String text = new String(fatbin, StandardCharsets.ISO_8859_1);
-        for (String kernel : KernelBackend.KERNELS) {
+        for (String kernel : KernelBackend.SHARED_KERNELS) {
             assertTrue(text.contains("\0" + kernel + "\0"), kernel + " is not in the sm_90 fatbin's symbols");
         }
         assertTrue(text.contains("sm_90"), "sm_90 code");

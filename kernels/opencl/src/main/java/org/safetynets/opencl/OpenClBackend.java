@@ -47,18 +47,27 @@ public final class OpenClBackend extends KernelBackend<cl_mem> {
     private final Map<String, cl_kernel> kernels = new HashMap<>();
 
     OpenClBackend(OpenClDevices.Device device) {
-        this(device, true);
+        this(device, true, true);
     }
 
-    /** @param vectorKernels whether to launch the {@link #VECTOR_KERNELS} (tests turn them off to run the shared ones) */
-    OpenClBackend(OpenClDevices.Device device, boolean vectorKernels) {
-        super(device.computeUnits(), vectorKernels);
+    /**
+     * @param vectorKernels whether to launch the {@link #VECTOR_KERNELS} (tests turn them off to run the shared ones)
+     * @param limbKernels whether to launch the {@link #LIMB_KERNELS} where the device has fp64 (tests turn them off to
+     *                    run the signed and 128-bit products on data the limb plan would take)
+     */
+    OpenClBackend(OpenClDevices.Device device, boolean vectorKernels, boolean limbKernels) {
+        super(device.computeUnits(), vectorKernels, !device.fp64() ? "the device has no fp64 (cl_khr_fp64)"
+                : limbKernels ? null : "turned off");
         this.device = device;
         this.built = OpenClProgram.forDevice(device);
         this.queue = clCreateCommandQueue(built.context(), device.id(), 0, null);
         try {
             for (String name : KERNELS) kernels.put(name, clCreateKernel(built.program(), name, null));
             for (String name : VECTOR_KERNELS) kernels.put(name, clCreateKernel(built.program(), name, null));
+            if (device.fp64()) {
+                for (String name : LIMB_KERNELS) kernels.put(name, clCreateKernel(built.program(), name, null));
+                kernels.put(VECTOR_LIMB_CONVOLUTION, clCreateKernel(built.program(), VECTOR_LIMB_CONVOLUTION, null));
+            }
         } catch (RuntimeException e) {
             releaseDevice();
             throw e;
@@ -72,7 +81,8 @@ public final class OpenClBackend extends KernelBackend<cl_mem> {
 
     @Override
     public String description() {
-        return "opencl: " + device.describe();
+        String limbs = limbKernelsUnavailable();
+        return "opencl: " + device.describe() + (limbs == null ? ", limb-method products (fp64)" : ", no limb-method products: " + limbs);
     }
 
     // ---- primitives --------------------------------------------------------------------------------------

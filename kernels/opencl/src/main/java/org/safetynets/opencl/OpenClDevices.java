@@ -46,12 +46,12 @@ final class OpenClDevices {
     static final int PLATFORM_NOT_FOUND_KHR = -1001;
     /** The matrix product's 16 x 16 work-groups. */
     static final int REQUIRED_WORK_GROUP = 256;
-    /** Its two 16 x 16 tiles of 8-byte elements. */
-    static final long REQUIRED_LOCAL_MEMORY = 2 * 16 * 16 * 8;
+    /** Its 16 x 16 tiles of 8-byte elements: three in matmul_limb (the weights and two limbs), two otherwise. */
+    static final long REQUIRED_LOCAL_MEMORY = 3 * 16 * 16 * 8;
 
     /** One device as found; {@code unusableReason} is null when the backend can run on it. */
     record Device(int index, cl_platform_id platform, cl_device_id id, String platformName, String name, String type,
-                  String version, int computeUnits, long globalMemory, long maxAllocation, String unusableReason) {
+                  String version, int computeUnits, long globalMemory, long maxAllocation, boolean fp64, String unusableReason) {
         boolean usable() {
             return unusableReason == null;
         }
@@ -156,7 +156,9 @@ final class OpenClDevices {
         int units = deviceInt(id, CL_DEVICE_MAX_COMPUTE_UNITS);
         long global = deviceLong(id, CL_DEVICE_GLOBAL_MEM_SIZE);
         long maxAlloc = deviceLong(id, CL_DEVICE_MAX_MEM_ALLOC_SIZE);
-        return new Device(index, platform, id, platformName, name, type, version, units, global, maxAlloc,
+        // cl_khr_fp64: double and fma on it, which the limb-method products need (optional in OpenCL 1.2).
+        boolean fp64 = deviceString(id, CL_DEVICE_EXTENSIONS).contains("cl_khr_fp64");
+        return new Device(index, platform, id, platformName, name, type, version, units, global, maxAlloc, fp64,
                 unusableReason(id, version));
     }
 

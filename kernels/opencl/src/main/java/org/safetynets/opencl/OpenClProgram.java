@@ -48,9 +48,13 @@ final class OpenClProgram {
     private OpenClProgram() {
     }
 
-    /** The whole program text, as compiled. */
-    static String source() {
+    /**
+     * The whole program text, as compiled: with {@code fp64} (the device reports cl_khr_fp64) SN_FP64 is defined, and
+     * the limb-method products (KernelBackend.LIMB_KERNELS) are part of it.
+     */
+    static String source(boolean fp64) {
         StringBuilder text = new StringBuilder("#define SN_OPENCL 1\n");
+        if (fp64) text.append("#define SN_FP64 1\n");
         for (String name : SOURCES) {
             try (InputStream in = OpenClProgram.class.getResourceAsStream(RESOURCE_ROOT + name)) {
                 if (in == null) throw new IllegalStateException("kernel source " + name + " is missing from the jar");
@@ -77,7 +81,7 @@ final class OpenClProgram {
         cl_context_properties properties = new cl_context_properties();
         properties.addProperty(CL_CONTEXT_PLATFORM, device.platform());
         cl_context context = clCreateContext(properties, 1, new cl_device_id[] {device.id()}, null, null, null);
-        cl_program program = clCreateProgramWithSource(context, 1, new String[] {source()}, null, null);
+        cl_program program = clCreateProgramWithSource(context, 1, new String[] {source(device.fp64())}, null, null);
         try {
             clBuildProgram(program, 1, new cl_device_id[] {device.id()}, BUILD_OPTIONS, null, null);
         } catch (CLException e) {

@@ -30,8 +30,34 @@ class OpenClKernelsTest extends KernelBackendTest {
      */
     @Test
     void sharedSquareSumsKernelOverManyBlocksMatchesTheReference() {
-        try (OpenClBackend scalar = new OpenClBackend(OpenClDevices.probe().chosen(), false)) {
+        try (OpenClBackend scalar = new OpenClBackend(OpenClDevices.probe().chosen(), false, true)) {
             squareRoundsOverManyBlocksMatchTheReference(scalar);
+        }
+    }
+
+    /** The shared conv2d_limb (what CUDA runs), which conv2d_limb8 serves on a CPU device for batches of 8. */
+    @Test
+    void sharedLimbKernelsMatchTheReference() {
+        try (OpenClBackend scalar = new OpenClBackend(OpenClDevices.probe().chosen(), false, true)) {
+            limbProductsMatchTheReference(scalar);
+        }
+    }
+
+    /**
+     * The limb kernels run wherever the device has fp64 (POCL has), the description says which, and a backend with
+     * them turned off gives the same results on the older paths (the limb test's data) without launching one.
+     */
+    @Test
+    void limbKernelsRunWhereTheDeviceHasFp64() {
+        OpenClDevices.Device device = OpenClDevices.probe().chosen();
+        String noFp64 = "the device has no fp64 (cl_khr_fp64)";
+        assertEquals(device.fp64() ? null : noFp64, backend.limbKernelsUnavailable());
+        assertTrue(backend.description().endsWith(device.fp64() ? ", limb-method products (fp64)" : ", no limb-method products: " + noFp64),
+                backend.description());
+        try (OpenClBackend off = new OpenClBackend(device, true, false)) {
+            assertEquals(device.fp64() ? "turned off" : noFp64, off.limbKernelsUnavailable());
+            limbProductsMatchTheReference(off);
+            assertEquals(0, off.limbProducts());
         }
     }
 
