@@ -210,14 +210,14 @@ final class BackendComparison {
         long[] weights = small(random, 16 * features, 2);
         Layout denseIn = new Layout(new Shape(16, 7, 7), batch);
         long[] denseInput = activations(random, denseIn, 1 << 20);
-        cases.add(new Case("matmul (dense layer: signed path)", "16x" + denseIn.paddedBatch() + "x" + features,
+        cases.add(new Case("matmul (dense layer: small weights)", "16x" + denseIn.paddedBatch() + "x" + features,
                 be -> onTensors(be, new long[][] {weights, denseInput}, t -> be.matmul(t[0], t[1], 16, features, denseIn.paddedBatch()))));
         ConvGeometry conv1 = new ConvGeometry(new Layout(new Shape(1, 28, 28), batch), 8, 5, 1, 2);
         ConvGeometry conv2 = new ConvGeometry(new Layout(new Shape(8, 14, 14), batch), 16, 5, 1, 2);
         for (ConvGeometry g : new ConvGeometry[] {conv1, conv2}) {
             long[] kernel = small(random, g.output().shape().paddedChannels() * g.kernelColumns(), 2);
             long[] input = activations(random, g.input(), 1 << 14);
-            cases.add(new Case("conv2d (signed path)", g.input().shape() + " -> " + g.outChannels() + ", k5",
+            cases.add(new Case("conv2d (small weights)", g.input().shape() + " -> " + g.outChannels() + ", k5",
                     be -> onTensors(be, new long[][] {kernel, input}, t -> be.conv2d(t[0], t[1], g))));
         }
         Layout pooled = new Layout(new Shape(8, 28, 28), batch);
