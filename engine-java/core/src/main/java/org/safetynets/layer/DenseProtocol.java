@@ -26,7 +26,8 @@ public final class DenseProtocol implements LayerProtocol {
     private final Layout out;
     private final int rows;
     private final int columns;
-    private final long[] weights;
+    /** The padded weight matrix in field form, made when a backend first needs it: the verifier never does. */
+    private volatile long[] paddedWeights;
     private final long[] bias;
     private final Dense layer;
     private final int[] paddedColumn;
@@ -44,9 +45,6 @@ public final class DenseProtocol implements LayerProtocol {
             throw new IllegalArgumentException("the padded weight matrix of " + layer.outputs() + " x " + layer.inputs()
                     + " has more than 2^30 entries");
         }
-        this.weights = new long[rows * columns];
-        for (int o = 0; o < layer.outputs(); o++)
-            for (int j = 0; j < layer.inputs(); j++) weights[o * columns + paddedColumn[j]] = Fp.fromSigned(layer.weight(o, j));
         this.bias = new long[rows];
         for (int o = 0; o < layer.outputs(); o++) bias[o] = Fp.fromSigned(layer.bias()[o]);
     }
@@ -67,9 +65,25 @@ public final class DenseProtocol implements LayerProtocol {
         return out;
     }
 
+    /**
+     * W padded to rows x columns, for the backend's products. Made on first use and kept (two threads may both make
+     * it; either copy is the same): the verifier reads the real weights instead, so checking a proof never allocates
+     * the padded matrix (about 100 MiB and 70 ms for the TIMIT network).
+     */
+    private long[] paddedWeights() {
+        long[] w = paddedWeights;
+        if (w == null) {
+            w = new long[rows * columns];
+            for (int o = 0; o < layer.outputs(); o++)
+                for (int j = 0; j < layer.inputs(); j++) w[o * columns + paddedColumn[j]] = Fp.fromSigned(layer.weight(o, j));
+            paddedWeights = w;
+        }
+        return w;
+    }
+
     @Override
     public DeviceTensor infer(Backend backend, DeviceTensor input) {
-        try (DeviceTensor w = backend.upload(weights)) {
+        try (DeviceTensor w = backend.upload(paddedWeights())) {
             DeviceTensor y = backend.matmul(w, input, rows, columns, in.paddedBatch());
             backend.addBias(y, bias, out);
             return y;
@@ -81,7 +95,7 @@ public final class DenseProtocol implements LayerProtocol {
         Fp2[] rb = Multilinear.slice(claim.point(), 0, in.batchVariables());
         Fp2[] rRow = Multilinear.slice(claim.point(), in.batchVariables(), out.featureVariables());
         try (ExtTensor eqRow = backend.eqTable(rRow);
-             ExtTensor w = ExtTensor.base(backend.upload(weights));
+             ExtTensor w = ExtTensor.base(backend.upload(paddedWeights()));
              ExtTensor weightTable = backend.rowCombination(eqRow, w, rows, columns);
              ExtTensor eqBatch = backend.eqTable(rb);
              ExtTensor inputTable = backend.columnCombination(ExtTensor.base(input), eqBatch, columns, in.paddedBatch())) {
@@ -112,16 +126,27 @@ public final class DenseProtocol implements LayerProtocol {
     /** MLE(W)(r_row, rho) from the real weights: O(outputs * inputs), independent of the batch. */
     private Fp2 weightsAt(Fp2[] eqRow, Fp2[] rho) {
         Fp2[] eqColumn = Multilinear.eqTable(rho);
+        // eq at each real column's padded index, in column order, so the row loop reads two flat arrays
+        int inputs = layer.inputs();
+        long[] columnRe = new long[inputs];
+        long[] columnIm = new long[inputs];
+        for (int j = 0; j < inputs; j++) {
+            Fp2 e = eqColumn[paddedColumn[j]];
+            columnRe[j] = e.re();
+            columnIm[j] = e.im();
+        }
+        long[] real = layer.weights();
         Fp2 total = Fp2.ZERO;
         for (int o = 0; o < layer.outputs(); o++) {
             long re = 0;
             long im = 0;
-            for (int j = 0; j < layer.inputs(); j++) {
-                long weight = weights[o * columns + paddedColumn[j]];
-                if (weight == 0) continue;
-                Fp2 e = eqColumn[paddedColumn[j]];
-                re = Fp.add(re, Fp.mul(weight, e.re()));
-                im = Fp.add(im, Fp.mul(weight, e.im()));
+            int row = o * inputs;
+            for (int j = 0; j < inputs; j++) {
+                long signed = real[row + j];
+                if (signed == 0) continue;
+                long weight = Fp.fromSigned(signed);
+                re = Fp.add(re, Fp.mul(weight, columnRe[j]));
+                im = Fp.add(im, Fp.mul(weight, columnIm[j]));
             }
             total = total.add(eqRow[o].mul(new Fp2(re, im)));
         }
