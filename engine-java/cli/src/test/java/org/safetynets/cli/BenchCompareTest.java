@@ -61,7 +61,7 @@ class BenchCompareTest {
             List<Map<String, String>> host = rows.stream().filter(r -> r.get("workload").equals("tiny-mlp") && r.get("backend").isEmpty()
                     && r.get("batch").equals(batch)).toList();
             assertEquals(1, host.size(), lines::toString);
-            for (String column : List.of("float_median_s", "verifier_median_s", "float_over_verifier", "proof_bytes")) {
+            for (String column : List.of("float_median_s", "verifier_median_s", "prepared_verifier_median_s", "float_over_verifier", "proof_bytes")) {
                 assertFalse(host.get(0).get(column).isEmpty(), column + " is empty in " + host);
             }
             for (String column : List.of("field_median_s", "prover_median_s")) assertEquals("", host.get(0).get(column), column);
@@ -71,10 +71,10 @@ class BenchCompareTest {
                 Map<String, String> row = rows.stream().filter(r -> r.get("workload").equals("tiny-mlp") && r.get("backend").equals(backend)
                         && r.get("batch").equals(batch)).findFirst().orElseThrow(() -> new AssertionError(backend + " batch " + batch + ": " + lines));
                 for (String column : List.of("field_median_s", "prover_median_s", "prover_over_field", "prover_over_float",
-                        "field_over_verifier", "peak_heap_bytes")) {
+                        "field_over_verifier", "field_over_prepared_verifier", "peak_heap_bytes")) {
                     assertFalse(row.get(column).isEmpty(), column + " is empty in " + row);
                 }
-                for (String column : List.of("float_median_s", "verifier_median_s", "proof_bytes")) {
+                for (String column : List.of("float_median_s", "verifier_median_s", "prepared_verifier_median_s", "proof_bytes")) {
                     assertEquals("", row.get(column), column + " is reported once, in the row without a backend: " + row);
                 }
                 assertTrue(Double.parseDouble(row.get("prover_median_s")) > 0, row::toString);

@@ -188,8 +188,13 @@ public final class ModelCodec {
     }
 
     public static byte[] digest(Model model) {
+        return digestOfEncoding(encode(model));
+    }
+
+    /** The digest of a model from its canonical encoding ({@link #encode}): SHA-256 of those bytes. */
+    public static byte[] digestOfEncoding(byte[] encoded) {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(encode(model));
+            return MessageDigest.getInstance("SHA-256").digest(encoded);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java runtime provides SHA-256", e);
         }

@@ -9,6 +9,7 @@ import org.safetynets.field.Fp2;
 import org.safetynets.layer.Claim;
 import org.safetynets.layer.Network;
 import org.safetynets.model.Model;
+import org.safetynets.model.ModelCodec;
 import org.safetynets.poly.Multilinear;
 import org.safetynets.transcript.FiatShamirTranscript;
 import org.safetynets.transcript.Transcript;
@@ -16,6 +17,9 @@ import org.safetynets.transcript.Transcript;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
 /**
@@ -69,7 +73,7 @@ public final class Verifier {
      * {@link ProofCodec#HEADER_BYTES} bytes (see {@link ProofCodec#decodeHeader}) before reading the rest.
      */
     public static Verdict.Rejected screen(Model model, int batch, ProofCodec.Header header, Limits limits) {
-        Verdict.Rejected declared = screenDeclared(model, batch, header);
+        Verdict.Rejected declared = screenDeclared(model, model.digest(), batch, header);
         if (declared != null) return declared;
         try {
             InputBatch.requireWithinLimits(model, batch, limits);
@@ -80,7 +84,13 @@ public final class Verifier {
     }
 
     private static Verdict verify(Model model, long[][] samples, ProofCodec.Header header, Supplier<ByteBuffer> body, Limits limits) {
-        Verdict.Rejected declared = screenDeclared(model, samples.length, header);
+        return verify(model, model.digest(), batch -> Network.compile(model, batch), samples, header, body, limits);
+    }
+
+    /** The checks of {@link #verify(Model, long[][], Proof, Limits)}, with the model's digest and network given. */
+    private static Verdict verify(Model model, byte[] digest, IntFunction<Network> networks, long[][] samples,
+                                  ProofCodec.Header header, Supplier<ByteBuffer> body, Limits limits) {
+        Verdict.Rejected declared = screenDeclared(model, digest, samples.length, header);
         if (declared != null) return declared;
         InputBatch input;
         try {
@@ -88,7 +98,7 @@ public final class Verifier {
         } catch (SafetyNetsException e) { // MalformedInput or LimitExceeded
             return new Verdict.Rejected(e.getMessage(), 0, -1);
         }
-        Network network = Network.compile(model, samples.length);
+        Network network = networks.apply(samples.length);
         Verdict.Rejected length = screenBody(network, header, limits);
         if (length != null) return length;
         FiatShamirTranscript transcript = FiatShamirTranscript.forVerifier(body.get());
@@ -103,9 +113,41 @@ public final class Verifier {
         return verdict;
     }
 
+    /**
+     * A verifier of one model that checks many batches: the same checks as {@link #verify(Model, long[][], Proof,
+     * Limits)}, with what depends on the model alone done once. A one-shot verification of the TIMIT network spends most
+     * of its time there: the model's digest (SHA-256 of its encoding, 96 MB) and compiling its network (the value-bounds
+     * analysis, each layer's protocol). The model is copied when prepared (encoded, then decoded), so changing the
+     * caller's model afterwards cannot make the digest stale.
+     */
+    public static final class Prepared {
+        private final Model model;
+        private final byte[] digest;
+        private final Limits limits;
+        private final Map<Integer, Network> networks = new ConcurrentHashMap<>();
+
+        private Prepared(Model model, byte[] digest, Limits limits) {
+            this.model = model;
+            this.digest = digest;
+            this.limits = limits;
+        }
+
+        /** @throws MalformedInput if the model is not one a proof can be checked against (as decoding would say) */
+        public static Prepared of(Model model, Limits limits) {
+            byte[] encoded = ModelCodec.encode(model);
+            Model copy = ModelCodec.decode(encoded, "the model to verify against", limits);
+            return new Prepared(copy, ModelCodec.digestOfEncoding(encoded), limits);
+        }
+
+        public Verdict verify(long[][] samples, Proof proof) {
+            return Verifier.verify(model, digest, batch -> networks.computeIfAbsent(batch, b -> Network.compile(model, b)), samples,
+                    proof.header(), proof::bodyView, limits);
+        }
+    }
+
     /** What the header says it is about, against what the verifier holds; null when they agree. */
-    private static Verdict.Rejected screenDeclared(Model model, int batch, ProofCodec.Header header) {
-        if (!Arrays.equals(header.modelDigest(), model.digest())) {
+    private static Verdict.Rejected screenDeclared(Model model, byte[] digest, int batch, ProofCodec.Header header) {
+        if (!Arrays.equals(header.modelDigest(), digest)) {
             return new Verdict.Rejected("proof is for a different model (digest mismatch)", 0, -1);
         }
         if (header.batch() != batch) {

@@ -1,6 +1,7 @@
 package org.safetynets.bench.compare;
 
 import org.safetynets.BackendUnavailable;
+import org.safetynets.Limits;
 import org.safetynets.backend.Backend;
 import org.safetynets.backend.BackendProvider;
 import org.safetynets.backend.Backends;
@@ -152,6 +153,10 @@ public final class Comparison {
         double[][] field = new double[n][options.runs()];
         double[][] prover = new double[n][options.runs()];
         double[] verifierSeconds = new double[options.runs()];
+        double[] preparedSeconds = new double[options.runs()];
+        // What depends on the model alone, done once as a client checking many batches would (untimed).
+        Verifier.Prepared prepared = Verifier.Prepared.of(model, Limits.DEFAULTS);
+        boolean preparedForBatch = false;
         long[] baseline = new long[n];
         long[] peak = new long[n];
         long[] devicePeak = new long[n];
@@ -205,6 +210,16 @@ public final class Comparison {
             Verifier.verify(model, samples, firstProof);
             double verifierTime = seconds(t0);
             if (timed) verifierSeconds[run] = verifierTime;
+            if (!preparedForBatch) { // its network for this batch is compiled on its first verification: not timed
+                requireAccepted(where, prepared.verify(samples, ProofCodec.decode(firstProof, "the proof")));
+                preparedForBatch = true;
+            }
+            if (timed) collectGarbage();
+            t0 = System.nanoTime();
+            Verdict preparedVerdict = prepared.verify(samples, ProofCodec.decode(firstProof, "the proof"));
+            double preparedTime = seconds(t0);
+            requireAccepted(where, preparedVerdict);
+            if (timed) preparedSeconds[run] = preparedTime;
             // A line per run once runs are slow enough for a user to wonder; otherwise only the first and the last.
             boolean firstRun = timed ? run == 0 && warmUp.done() == 0 : warmUp.done() == 0;
             if (firstRun || (timed && run == options.runs() - 1) || System.nanoTime() - lastProgress > PROGRESS_NANOS) {
@@ -215,7 +230,8 @@ public final class Comparison {
             if (timed) run++;
             else warmUp.ranOne();
         }
-        HostRow host = new HostRow(workload.name(), batch, new Timings(floatSeconds), new Timings(verifierSeconds), proofBytes, "");
+        HostRow host = new HostRow(workload.name(), batch, new Timings(floatSeconds), new Timings(verifierSeconds),
+                new Timings(preparedSeconds), proofBytes, "");
         hostRows.add(host);
         for (int i = 0; i < n; i++) {
             Backend b = backends.get(i);
@@ -227,6 +243,13 @@ public final class Comparison {
             }
             rows.add(new Row(workload.name(), b.name(), b.description(), batch, host, new Timings(field[i]), new Timings(prover[i]),
                     baseline[i], peak[i], devicePeak[i], resident, 0, ""));
+        }
+    }
+
+    private static void requireAccepted(String where, Verdict verdict) {
+        if (!(verdict instanceof Verdict.Accepted)) {
+            throw new ComparisonFailed(where + ": the verifier prepared for the model rejected an honest proof: "
+                    + ((Verdict.Rejected) verdict).describe());
         }
     }
 
@@ -330,7 +353,7 @@ public final class Comparison {
                 if (timed) run++;
                 else warmUp.ranOne();
             }
-            HostRow host = new HostRow(workload.name(), size, new Timings(floatSeconds), null, -1,
+            HostRow host = new HostRow(workload.name(), size, new Timings(floatSeconds), null, null, -1,
                     "no proof: verifier n/a; batch = matrix size");
             hostRows.add(host);
             for (int i = 0; i < n; i++) {

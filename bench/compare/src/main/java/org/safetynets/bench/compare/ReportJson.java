@@ -48,6 +48,7 @@ public final class ReportJson {
             row.put("batch", h.batch());
             timings(row, "float", h.floatInference());
             timings(row, "verifier", h.verifier());
+            timings(row, "prepared_verifier", h.preparedVerifier());
             number(row, "float_over_verifier", h.floatOverVerifier());
             count(row, "proof_bytes", h.proofBytes());
             row.put("note", h.note());
@@ -65,6 +66,7 @@ public final class ReportJson {
             number(row, "prover_over_float", r.proverOverFloat());
             number(row, "field_over_float", r.fieldOverFloat());
             number(row, "field_over_verifier", r.fieldOverVerifier());
+            number(row, "field_over_prepared_verifier", r.fieldOverPreparedVerifier());
             count(row, "heap_baseline_bytes", r.heapBaselineBytes());
             count(row, "peak_heap_bytes", r.peakHeapBytes());
             count(row, "device_peak_bytes", r.devicePeakBytes());

@@ -26,16 +26,17 @@ public final class ReportTable {
             // No backend takes part in these: one row per batch, whatever the number of backends.
             TextTable host = product
                     ? new TextTable(batch, "float (double) [min-max]")
-                    : new TextTable(batch, "float infer [min-max]", "verifier [min-max]", "float/verifier", "proof");
+                    : new TextTable(batch, "float infer [min-max]", "verifier [min-max]", "prepared verifier [min-max]", "float/verifier",
+                            "proof");
             for (HostRow h : hostRows) {
                 if (!h.measured()) {
                     if (product) host.add(Integer.toString(h.batch()), h.note());
-                    else host.add(Integer.toString(h.batch()), h.note(), "", "", "");
+                    else host.add(Integer.toString(h.batch()), h.note(), "", "", "", "");
                 } else if (product) {
                     host.add(Integer.toString(h.batch()), time(h.floatInference()));
                 } else {
-                    host.add(Integer.toString(h.batch()), time(h.floatInference()), time(h.verifier()), ratio(h.floatOverVerifier()),
-                            bytes(h.proofBytes()));
+                    host.add(Integer.toString(h.batch()), time(h.floatInference()), time(h.verifier()), time(h.preparedVerifier()),
+                            ratio(h.floatOverVerifier()), bytes(h.proofBytes()));
                 }
             }
             out.append("  on the host, no backend (one thread):\n").append(host.render("  "));
@@ -50,8 +51,8 @@ public final class ReportTable {
             out.append('\n').append(times.render("  "));
             TextTable figures = product
                     ? new TextTable("backend", "size", "field MAC/s", "field/float", "peak heap", "device peak")
-                    : new TextTable("backend", "batch", "prover/field", "prover/float", "field/verifier", "peak resident", "per sample",
-                            "peak heap", "device peak");
+                    : new TextTable("backend", "batch", "prover/field", "prover/float", "field/verifier", "field/prepared", "peak resident",
+                            "per sample", "peak heap", "device peak");
             for (Row r : rows) {
                 if (!r.measured()) continue;
                 if (product) {
@@ -59,7 +60,8 @@ public final class ReportTable {
                             bytes(r.peakHeapBytes()), device(r.devicePeakBytes()));
                 } else {
                     figures.add(r.backend(), Integer.toString(r.batch()), ratio(r.proverOverField()), ratio(r.proverOverFloat()),
-                            ratio(r.fieldOverVerifier()), bytes(r.peakResidentBytes()), perSample(r.peakResidentBytesPerSample()),
+                            ratio(r.fieldOverVerifier()), ratio(r.fieldOverPreparedVerifier()), bytes(r.peakResidentBytes()),
+                            perSample(r.peakResidentBytesPerSample()),
                             bytes(r.peakHeapBytes()), device(r.devicePeakBytes()));
                 }
             }

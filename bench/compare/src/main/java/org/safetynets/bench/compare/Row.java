@@ -48,6 +48,11 @@ public record Row(String workload, String backend, String backendDescription, in
         return ratio(fieldInference, host.verifier());
     }
 
+    /** Field inference over the verifier prepared once for the model: how much cheaper a client's check of one more batch is. */
+    public double fieldOverPreparedVerifier() {
+        return ratio(fieldInference, host.preparedVerifier());
+    }
+
     /** {@link #peakResidentBytes} per sample of the batch; NaN where not measured. */
     public double peakResidentBytesPerSample() {
         return peakResidentBytes < 0 ? Double.NaN : (double) peakResidentBytes / batch;

@@ -35,7 +35,7 @@ class ReportPlotTest {
         List<HostRow> hostRows = new ArrayList<>();
         List<Row> rows = new ArrayList<>();
         for (int batch : BATCHES) {
-            HostRow host = new HostRow("net", batch, timings(1e-3 * batch), timings(2e-4 * batch), 100, "");
+            HostRow host = new HostRow("net", batch, timings(1e-3 * batch), timings(2e-4 * batch), timings(1e-4 * batch), 100, "");
             hostRows.add(host);
             rows.add(new Row("net", "cpu", "cpu", batch, host, timings(3e-3 * batch), timings(4e-3 * batch), 1, 2, -1, -1, 0, ""));
             rows.add(new Row("net", "opencl", "opencl", batch, host, timings(5e-3 * batch), timings(6e-3 * batch), 1, 2, 3, -1, 0, ""));
