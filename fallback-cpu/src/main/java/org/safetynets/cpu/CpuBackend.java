@@ -570,20 +570,8 @@ public final class CpuBackend implements Backend {
         requirePatchWeights(eqRows.length, eqCols.length, g);
         long[] xRe = data(x.re(), in.paddedSize(), "conv patch input (real part)");
         long[] xIm = x.isBase() ? null : data(x.im(), in.paddedSize(), "conv patch input (imaginary part)");
-        long[][] rows = parts(eqRows);
-        long[][] cols = parts(eqCols);
-        long[][] u = patchSums(g, rows[0], rows[1], cols[0], cols[1], xRe, xIm);
+        long[][] u = patchSums(g, Fp2.reals(eqRows), Fp2.imaginaries(eqRows), Fp2.reals(eqCols), Fp2.imaginaries(eqCols), xRe, xIm);
         return new ExtTensor(wrap(u[0]), wrap(u[1]));
-    }
-
-    private static long[][] parts(Fp2[] values) {
-        long[] re = new long[values.length];
-        long[] im = new long[values.length];
-        for (int i = 0; i < values.length; i++) {
-            re[i] = values[i].re();
-            im[i] = values[i].im();
-        }
-        return new long[][] {re, im};
     }
 
     private static void requirePatchWeights(int rows, int cols, ConvGeometry g) {

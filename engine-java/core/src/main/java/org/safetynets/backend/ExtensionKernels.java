@@ -35,26 +35,9 @@ final class ExtensionKernels {
         }
     }
 
-    static boolean allBase(Fp2[] values) {
-        for (Fp2 v : values) if (!v.isBase()) return false;
-        return true;
-    }
-
-    static long[] reals(Fp2[] values) {
-        long[] out = new long[values.length];
-        for (int i = 0; i < values.length; i++) out[i] = values[i].re();
-        return out;
-    }
-
-    static long[] imaginaries(Fp2[] values) {
-        long[] out = new long[values.length];
-        for (int i = 0; i < values.length; i++) out[i] = values[i].im();
-        return out;
-    }
-
     /** E[x] = prod_j (x_j ? one[j] : zero[j]) over F_p^2, built on the host. */
     static ExtTensor productTable(Backend backend, Fp2[] zero, Fp2[] one) {
-        if (allBase(zero) && allBase(one)) return ExtTensor.base(backend.productTable(reals(zero), reals(one)));
+        if (Fp2.allBase(zero) && Fp2.allBase(one)) return ExtTensor.base(backend.productTable(Fp2.reals(zero), Fp2.reals(one)));
         long[][] table = Multilinear.productTable(zero, one, 0, zero.length);
         return upload(backend, table[0], table[1]);
     }
@@ -191,8 +174,8 @@ final class ExtensionKernels {
 
     /** The patch sums, trilinear in x, the row weights and the column weights: one base call per choice of parts. */
     static ExtTensor convPatchSums(Backend backend, ExtTensor x, Fp2[] eqRows, Fp2[] eqCols, ConvGeometry geometry) {
-        long[][] rows = {reals(eqRows), allBase(eqRows) ? null : imaginaries(eqRows)};
-        long[][] cols = {reals(eqCols), allBase(eqCols) ? null : imaginaries(eqCols)};
+        long[][] rows = {Fp2.reals(eqRows), Fp2.allBase(eqRows) ? null : Fp2.imaginaries(eqRows)};
+        long[][] cols = {Fp2.reals(eqCols), Fp2.allBase(eqCols) ? null : Fp2.imaginaries(eqCols)};
         DeviceTensor[] xs = {x.re(), x.im()};
         long[] re = null;
         long[] im = null;

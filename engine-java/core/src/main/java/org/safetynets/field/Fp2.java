@@ -91,6 +91,26 @@ public record Fp2(long re, long im) {
         return r;
     }
 
+    /** Whether every element lies in the base field (a zero imaginary part). */
+    public static boolean allBase(Fp2[] values) {
+        for (Fp2 v : values) if (!v.isBase()) return false;
+        return true;
+    }
+
+    /** The real parts, in order. */
+    public static long[] reals(Fp2[] values) {
+        long[] out = new long[values.length];
+        for (int i = 0; i < values.length; i++) out[i] = values[i].re();
+        return out;
+    }
+
+    /** The imaginary parts, in order. */
+    public static long[] imaginaries(Fp2[] values) {
+        long[] out = new long[values.length];
+        for (int i = 0; i < values.length; i++) out[i] = values[i].im();
+        return out;
+    }
+
     /** The words an extension message travels as: re, im of each element in turn. */
     public static long[] toWords(Fp2[] values) {
         long[] words = new long[2 * values.length];

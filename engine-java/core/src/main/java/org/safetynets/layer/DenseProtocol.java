@@ -68,7 +68,7 @@ public final class DenseProtocol implements LayerProtocol {
     /**
      * W padded to rows x columns, for the backend's products. Made on first use and kept (two threads may both make
      * it; either copy is the same): the verifier reads the real weights instead, so checking a proof never allocates
-     * the padded matrix (about 100 MiB and 70 ms for the TIMIT network).
+     * the padded matrix (about 100 MiB and 30 ms of compiling the TIMIT network).
      */
     private long[] paddedWeights() {
         long[] w = paddedWeights;

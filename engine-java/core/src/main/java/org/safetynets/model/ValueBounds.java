@@ -115,8 +115,8 @@ public final class ValueBounds {
             sumHi.reset(d.bias()[o]);
             int row = o * d.inputs();
             for (int j = 0; j < d.inputs(); j++) {
-                int c = l.length == 1 ? 0 : j / perChannel;
-                addTerm(weights[row + j], l[c], h[c], sumLo, sumHi);
+                int c = j / perChannel;
+                addTerm(weights[row + j], at(l, c), at(h, c), sumLo, sumHi);
             }
             lo[o] = sumLo.value();
             hi[o] = sumHi.value();
@@ -138,8 +138,8 @@ public final class ValueBounds {
             sumHi.reset(c.bias()[co]);
             for (int ci = 0; ci < c.inChannels(); ci++) {
                 // A tap may read zero padding instead of a value: 0 joins every term's interval.
-                long tapLow = Math.min(l[l.length == 1 ? 0 : ci], 0);
-                long tapHigh = Math.max(h[h.length == 1 ? 0 : ci], 0);
+                long tapLow = Math.min(at(l, ci), 0);
+                long tapHigh = Math.max(at(h, ci), 0);
                 int first = (co * c.inChannels() + ci) * taps; // weight(co, ci, 0, 0); (kh, kw) follow row-major
                 for (int t = first; t < first + taps; t++) addTerm(weights[t], tapLow, tapHigh, sumLo, sumHi);
             }
@@ -232,7 +232,7 @@ public final class ValueBounds {
     }
 
     /** Channel c's interval end; a one-entry array stands for every channel alike. */
-    private static BigInteger at(BigInteger[] ends, int c) {
+    private static long at(long[] ends, int c) {
         return ends.length == 1 ? ends[0] : ends[c];
     }
 }

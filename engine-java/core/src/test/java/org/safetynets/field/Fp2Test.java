@@ -90,4 +90,14 @@ class Fp2Test {
         assertThrows(IllegalArgumentException.class, () -> new Fp2(0, -1));
         assertThrows(MalformedInput.class, () -> Fp2.read(new byte[Fp2.BYTES - 1], 0, "t"));
     }
+
+    @Test
+    void partsOfAnArrayAreItsElementsParts() {
+        Fp2[] values = {new Fp2(3, 0), new Fp2(Fp.P - 1, 7), Fp2.ZERO};
+        assertEquals(List.of(3L, Fp.P - 1, 0L), java.util.Arrays.stream(Fp2.reals(values)).boxed().toList());
+        assertEquals(List.of(0L, 7L, 0L), java.util.Arrays.stream(Fp2.imaginaries(values)).boxed().toList());
+        assertEquals(false, Fp2.allBase(values));
+        assertEquals(true, Fp2.allBase(new Fp2[] {new Fp2(3, 0), Fp2.ZERO}));
+        assertEquals(true, Fp2.allBase(new Fp2[0]));
+    }
 }

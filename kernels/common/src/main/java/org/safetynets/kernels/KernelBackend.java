@@ -888,7 +888,9 @@ public abstract class KernelBackend<B> implements Backend {
     /** conv_patch_sums_ext: U over F_p^2 in one launch, where Backend's default makes up to eight base ones and adds them on the host. */
     @Override
     public synchronized ExtTensor convPatchSums(ExtTensor x, Fp2[] eqRows, Fp2[] eqCols, ConvGeometry g) {
-        if (x.isBase() && allBase(eqRows) && allBase(eqCols)) return ExtTensor.base(convPatchSums(x.re(), reals(eqRows), reals(eqCols), g));
+        if (x.isBase() && Fp2.allBase(eqRows) && Fp2.allBase(eqCols)) {
+            return ExtTensor.base(convPatchSums(x.re(), Fp2.reals(eqRows), Fp2.reals(eqCols), g));
+        }
         Shape in = g.input().shape();
         Tensor xRe = tensor(x.re(), in.paddedSize(), "conv patch input (real part)");
         Tensor xIm = x.isBase() ? xRe : tensor(x.im(), in.paddedSize(), "conv patch input (imaginary part)");
@@ -898,8 +900,8 @@ public abstract class KernelBackend<B> implements Backend {
             throw new IllegalArgumentException("eq tables of " + eqRows.length + " and " + eqCols.length
                     + " entries for a " + outH + "x" + outW + " output");
         }
-        long[] rows = interleaved(Arrays.copyOf(eqRows, outH));
-        long[] cols = interleaved(Arrays.copyOf(eqCols, outW));
+        long[] rows = Fp2.toWords(Arrays.copyOf(eqRows, outH));
+        long[] cols = Fp2.toWords(Arrays.copyOf(eqCols, outW));
         for (long v : rows) requireCanonical(v, "eq row weight");
         for (long v : cols) requireCanonical(v, "eq column weight");
         ExtTensor u = newExtTensor(g.kernelColumns(), "conv patch sums");
@@ -930,12 +932,14 @@ public abstract class KernelBackend<B> implements Backend {
     public synchronized ExtTensor productTable(Fp2[] zeroWeights, Fp2[] oneWeights) {
         if (zeroWeights.length != oneWeights.length) throw new IllegalArgumentException("weights of different lengths");
         int k = zeroWeights.length;
-        if (allBase(zeroWeights) && allBase(oneWeights)) return ExtTensor.base(productTable(reals(zeroWeights), reals(oneWeights)));
+        if (Fp2.allBase(zeroWeights) && Fp2.allBase(oneWeights)) {
+            return ExtTensor.base(productTable(Fp2.reals(zeroWeights), Fp2.reals(oneWeights)));
+        }
         if (k > 30) throw new IllegalArgumentException("product table over " + k + " variables is too large");
         // As over F_p: part tables over the low and the high variables (interleaved re, im), then one product per entry.
         int l = k / 2;
-        B zero = first.put(interleaved(zeroWeights));
-        B one = second.put(interleaved(oneWeights));
+        B zero = first.put(Fp2.toWords(zeroWeights));
+        B one = second.put(Fp2.toWords(oneWeights));
         B low = lowTable.ensure(2L << l, 8);
         B high = highTable.ensure(2L << (k - l), 8);
         new Launch("product_table_part_ext").mem(zero).mem(one).u32(0).u32(l).mem(low).run(1L << l, GROUP);
@@ -1114,28 +1118,11 @@ public abstract class KernelBackend<B> implements Backend {
         }
     }
 
-    private static boolean allBase(Fp2[] values) {
-        for (Fp2 v : values) if (!v.isBase()) return false;
-        return true;
-    }
-
-    private static long[] reals(Fp2[] values) {
-        long[] out = new long[values.length];
-        for (int i = 0; i < values.length; i++) out[i] = values[i].re();
-        return out;
-    }
-
-    /** re, im, re, im, ...: the layout the F_p^2 kernels read small operands in (product_table_part_ext, square_sums). */
-    private static long[] interleaved(Fp2[] values) {
-        long[] out = new long[2 * values.length];
-        for (int i = 0; i < values.length; i++) {
-            out[2 * i] = values[i].re();
-            out[2 * i + 1] = values[i].im();
-        }
-        return out;
-    }
-
-    /** The same layout from the parts {re, im} of a table ({@code Multilinear.productTable}'s result). */
+    /**
+     * re, im, re, im, ...: the layout the F_p^2 kernels read small operands in (product_table_part_ext, square_sums), as
+     * {@link Fp2#toWords} gives it for an array of elements; here from the parts {re, im} of a table
+     * ({@code Multilinear.productTable}'s result).
+     */
     static long[] interleaved(long[][] parts) {
         long[] out = new long[2 * parts[0].length];
         for (int i = 0; i < parts[0].length; i++) {
