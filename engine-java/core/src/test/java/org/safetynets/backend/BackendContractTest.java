@@ -661,21 +661,9 @@ public abstract class BackendContractTest {
         return out;
     }
 
-    private static long[] realParts(Fp2[] values) {
-        long[] out = new long[values.length];
-        for (int i = 0; i < values.length; i++) out[i] = values[i].re();
-        return out;
-    }
-
-    private static long[] imaginaryParts(Fp2[] values) {
-        long[] out = new long[values.length];
-        for (int i = 0; i < values.length; i++) out[i] = values[i].im();
-        return out;
-    }
-
     /** A table on the backend: with both parts, or (base) its real parts only; the values' imaginary parts are then 0. */
     private ExtTensor uploadExtension(Fp2[] values, boolean base) {
-        return backend.upload(realParts(values), base ? null : imaginaryParts(values));
+        return backend.upload(Fp2.reals(values), base ? null : Fp2.imaginaries(values));
     }
 
     private Fp2[] downloadExtension(ExtTensor t, int n) {
@@ -753,7 +741,7 @@ public abstract class BackendContractTest {
         Shape outShape = g.output().shape();
         Fp2[] eqRows = parts == 2 ? baseValues(values(outShape.paddedHeight(), Values.RANDOM)) : extensionValues(outShape.paddedHeight(), true);
         Fp2[] eqCols = extensionValues(outShape.paddedWidth(), parts == 0);
-        if (parts == 2) eqCols = baseValues(realParts(eqCols));
+        if (parts == 2) eqCols = baseValues(Fp2.reals(eqCols));
         int kp = g.paddedKernel();
         Fp2[] expected = new Fp2[g.kernelColumns()];
         java.util.Arrays.fill(expected, Fp2.ZERO);
