@@ -30,4 +30,4 @@ fi
 safetynets_chain_signals "${JAVA:-java}"
 
 # shellcheck disable=SC2086
-exec "${JAVA:-java}" $(safetynets_vector_opts "${JAVA:-java}") ${JAVA_OPTS:-} -cp "$jar" org.safetynets.bench.CoreBenchmark "$@"
+exec "${JAVA:-java}" $(safetynets_vector_opts "${JAVA:-java}") $(safetynets_jit_opts "${JAVA:-java}") ${JAVA_OPTS:-} -cp "$jar" org.safetynets.bench.CoreBenchmark "$@"

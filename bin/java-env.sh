@@ -32,6 +32,29 @@ safetynets_vector_opts() {
   fi
 }
 
+# safetynets_jit_opts JAVA: prints "-XX:-TieredCompilation" when the runtime at JAVA is older than JDK 25 (its release
+# file's JAVA_VERSION). For the long-running commands (serve, evaluate, bench, the Spark jobs, bench/run-core.sh).
+# Why: with tiered compilation, a JDK 17 process often compiles the CPU backend's SIMD kernels (SquareLaneLoops) with
+# too little type profile for the Vector API's own methods (C2's inlining log says "no static binding" for
+# LongVector::lanewise and ::vspecies, then "VectorSupport::store failed to inline (intrinsic)"); every vector of
+# that kernel is then an object, and the x^2 sum-check runs 3-5 times slower for the rest of the process. Which
+# process it hits depends on what the JIT compiled first: 1 to 5 of 8 runs of the demo CNN's prover at batch 256 in
+# one sitting each (median 105-134 ms against 58-72 ms). Without tiers C2 compiles from the interpreter's complete
+# profiles: 14 runs of 14 were fast. The cost is start-up (a cold `prove` of 64 samples: median 0.98 s against
+# 0.70 s), which is why a one-shot prove or demo keeps the tiers: it runs the scalar kernels only until it has
+# handed the backend 8 Mi table elements (KernelChoice), so a small one never meets the hazard. JDK 25 showed no slow
+# process (6 of 6); 18-24 were not measured and get the option, as 17 does. SAFETYNETS_JAVA_OPTS (JAVA_OPTS for
+# run-core.sh) =-XX:+TieredCompilation comes later and wins. bench/README.md, "A JDK 17 hazard".
+safetynets_jit_opts() {
+  local java_home version
+  java_home="$(safetynets_java_home "$1")"
+  [ -n "$java_home" ] || return 0
+  version="$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$java_home/release" 2>/dev/null)"
+  if [ -n "$version" ] && [ "$version" -lt 25 ]; then
+    printf '%s' "-XX:-TieredCompilation"
+  fi
+}
+
 # safetynets_heap_opts: the heap options of the commands that prove (prove, demo, evaluate, bench, serve). The heap may
 # grow to 75% of the machine's memory, which the JVM reads at start (the cgroup limit in a container), instead of its
 # default quarter: the shipped MNIST CNN's prover holds about 200 KB a sample at its peak, so batch 65,536 needs about

@@ -105,6 +105,35 @@ class LauncherTest {
         assertTrue(unwritable.endsWith("safetynets.jar prove"), unwritable);
     }
 
+    /**
+     * Before JDK 25 the long-running commands run without tiered compilation (bin/java-env.sh: JDK 17's C2 often
+     * compiles the SIMD kernels with boxed vectors under tiers); a one-shot prove keeps the tiers for its start-up.
+     */
+    @Test
+    void longRunningCommandsCompileWithoutTiersBeforeJdk25(@TempDir Path root) throws Exception {
+        scratchTree(root);
+        java.util.Map<String, String> noCds = java.util.Map.of("SAFETYNETS_CDS", "off");
+        Path release = root.resolve("jdk/release");
+        Files.writeString(release, "JAVA_VERSION=\"17.0.15\"\nMODULES=\"java.base jdk.incubator.vector\"\n");
+        for (String command : new String[] {"bench", "serve", "evaluate"}) {
+            Files.createDirectories(root.resolve("engine-java/service/target/lib"));
+            Files.writeString(root.resolve("engine-java/service/target/safetynets-service.jar"), "");
+            String line = launch(root, noCds, command);
+            assertTrue(line.contains("-XX:-TieredCompilation"), line);
+            assertTrue(line.contains("--add-modules jdk.incubator.vector"), line);
+        }
+        for (String command : new String[] {"prove", "demo", "verify", "inspect"}) {
+            String line = launch(root, noCds, command);
+            assertFalse(line.contains("Tiered"), line);
+        }
+        Files.writeString(release, "JAVA_VERSION=\"21.0.2\"\n");
+        assertTrue(launch(root, noCds, "bench").contains("-XX:-TieredCompilation"));
+        Files.writeString(release, "JAVA_VERSION=\"25.0.3\"\n");
+        assertFalse(launch(root, noCds, "bench").contains("Tiered"));
+        Files.delete(release); // a runtime without a release file: the JVM's defaults
+        assertFalse(launch(root, noCds, "bench").contains("Tiered"));
+    }
+
     @Test
     void theMainJarPointsToTheLauncherForTrain() {
         for (String[] args : new String[][] {{"help", "train"}, {"train", "--help"}}) {
