@@ -26,7 +26,8 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"}) // the CPU backend's SIMD kernels
+// the CPU backend's SIMD kernels; without tiers, which JDK 17 needs to compile them reliably (bin/java-env.sh)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-XX:-TieredCompilation"})
 public class DemoProofBenchmark {
     @Param({"cpu"})
     public String backend;
