@@ -44,13 +44,20 @@ public final class Verifier {
      * has not checked.
      */
     public static Verdict verify(Model model, long[][] samples, byte[] proofFile, Limits limits) {
+        return verifyFile(model, model.digest(), batch -> Network.compile(model, batch), samples, proofFile, limits);
+    }
+
+    /** A proof file's header decoded (malformed: a rejection), then the checks of the body read in place. */
+    private static Verdict verifyFile(Model model, byte[] digest, IntFunction<Network> networks, long[][] samples, byte[] proofFile,
+                                      Limits limits) {
         ProofCodec.Header header;
         try {
             header = ProofCodec.decodeHeader(proofFile, proofFile.length, "proof");
         } catch (MalformedInput e) {
             return new Verdict.Rejected(e.getMessage(), 0, -1);
         }
-        return verify(model, samples, header, () -> ByteBuffer.wrap(proofFile, ProofCodec.HEADER_BYTES, proofFile.length - ProofCodec.HEADER_BYTES), limits);
+        return verify(model, digest, networks, samples, header,
+                () -> ByteBuffer.wrap(proofFile, ProofCodec.HEADER_BYTES, proofFile.length - ProofCodec.HEADER_BYTES), limits);
     }
 
     public static Verdict verify(Model model, long[][] samples, Proof proof) {
@@ -140,8 +147,16 @@ public final class Verifier {
         }
 
         public Verdict verify(long[][] samples, Proof proof) {
-            return Verifier.verify(model, digest, batch -> networks.computeIfAbsent(batch, b -> Network.compile(model, b)), samples,
-                    proof.header(), proof::bodyView, limits);
+            return Verifier.verify(model, digest, this::network, samples, proof.header(), proof::bodyView, limits);
+        }
+
+        /** The checks of {@link Verifier#verify(Model, long[][], byte[], Limits)}: malformed bytes are a rejection. */
+        public Verdict verify(long[][] samples, byte[] proofFile) {
+            return verifyFile(model, digest, this::network, samples, proofFile, limits);
+        }
+
+        private Network network(int batch) {
+            return networks.computeIfAbsent(batch, b -> Network.compile(model, b));
         }
     }
 

@@ -50,6 +50,29 @@ class PreparedVerifierTest {
     }
 
     @Test
+    void proofFileBytesGetTheOneShotVerdicts() {
+        Verifier.Prepared prepared = Verifier.Prepared.of(MODEL, Limits.DEFAULTS);
+        long[][] samples = DemoNetwork.inputs(3, 2);
+        byte[] honest = ProofCodec.encode(Prover.prove(MODEL, samples, new ReferenceBackend()));
+        Verdict.Accepted accepted = assertInstanceOf(Verdict.Accepted.class, prepared.verify(samples, honest));
+        assertArrayEquals(((Verdict.Accepted) Verifier.verify(MODEL, samples, honest)).outputs(), accepted.outputs());
+
+        byte[] tampered = honest.clone();
+        tampered[ProofCodec.HEADER_BYTES + 5] ^= 1; // the first output
+        byte[] truncated = java.util.Arrays.copyOf(honest, honest.length - 8);
+        byte[] longer = java.util.Arrays.copyOf(honest, honest.length + 8);
+        byte[] headerOnly = java.util.Arrays.copyOf(honest, ProofCodec.HEADER_BYTES - 1);
+        byte[] garbage = new byte[honest.length];
+        for (byte[] file : new byte[][] {tampered, truncated, longer, headerOnly, garbage, new byte[0]}) {
+            Verdict.Rejected mine = assertInstanceOf(Verdict.Rejected.class, prepared.verify(samples, file));
+            Verdict.Rejected oneShot = assertInstanceOf(Verdict.Rejected.class, Verifier.verify(MODEL, samples, file));
+            assertEquals(oneShot.reason(), mine.reason());
+            assertEquals(oneShot.layer(), mine.layer());
+            assertEquals(oneShot.round(), mine.round());
+        }
+    }
+
+    @Test
     void changingTheCallersModelAfterwardsChangesNothing() {
         Model model = DemoNetwork.build(7);
         Verifier.Prepared prepared = Verifier.Prepared.of(model, Limits.DEFAULTS);

@@ -30,7 +30,9 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -155,6 +157,8 @@ final class ProverHost extends NoOpFlightProducer {
         t.setDaemon(true);
         return t;
     });
+    /** Each served model's verifier for the self-check, prepared once (its digest and networks are not redone per proof). */
+    private final Map<String, Verifier.Prepared> selfCheckers = new HashMap<>();
     private volatile boolean closing;
     /** Bytes reserved by running sessions, at most settings.maxMemoryBytes(). */
     private long reservedBytes;
@@ -166,6 +170,7 @@ final class ProverHost extends NoOpFlightProducer {
         this.settings = settings;
         this.log = log;
         this.slots = new Semaphore(settings.maxSessions());
+        for (ModelRegistry.Entry entry : models.entries()) selfCheckers.put(entry.name(), Verifier.Prepared.of(entry.model(), settings.limits()));
     }
 
     /** The largest inbound gRPC message the host accepts: the largest input batch any served model can take, plus room. */
@@ -278,7 +283,7 @@ final class ProverHost extends NoOpFlightProducer {
             record.proveNanos = System.nanoTime() - start;
             byte[] file = ProofCodec.encode(proof);
             // Self-check (the verifier costs a small fraction of the prover): logged, not sent.
-            Verdict self = Verifier.verify(model, samples, file, settings.limits());
+            Verdict self = selfCheckers.get(entry.name()).verify(samples, file);
             try (VectorSchemaRoot outputs = ArrowBatches.write(allocator, width, outputsOf(proof, width))) {
                 writer.start(outputs);
                 writer.putNext(new Frame(Frame.Kind.BATCH_MESSAGE, "outputs", new byte[0]).toBuffer(allocator));

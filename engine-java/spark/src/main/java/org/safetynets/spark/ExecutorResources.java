@@ -9,6 +9,7 @@ import org.safetynets.backend.Backend;
 import org.safetynets.backend.Backends;
 import org.safetynets.model.Model;
 import org.safetynets.model.ModelCodec;
+import org.safetynets.proof.Verifier;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -20,7 +21,7 @@ import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * What an executor JVM keeps between tasks: each model decoded once (keyed by its digest, so the broadcast bytes
+ * What an executor JVM keeps between tasks: each model decoded (and its verifier prepared) once (keyed by its digest, so the broadcast bytes
  * are read and the no-overflow proof run once per executor, not per batch) and the backends it has opened (opened
  * once per concurrent task slot and reused by every later task). These are the only per-JVM state of the jobs,
  * and on purpose: opening a GPU context or a thread pool per batch would cost more than proving a small batch.
@@ -29,6 +30,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class ExecutorResources {
     private static final Map<String, Model> MODELS = new ConcurrentHashMap<>();
+    private static final Map<String, Verifier.Prepared> VERIFIERS = new ConcurrentHashMap<>();
     private static final Map<BackendChoice, ArrayDeque<Backend>> IDLE = new HashMap<>();
 
     private ExecutorResources() {
@@ -46,6 +48,14 @@ public final class ExecutorResources {
             if (!digestName(model).equals(key)) throw new IllegalStateException("the broadcast model's digest is not " + key);
             return model;
         });
+    }
+
+    /**
+     * The verifier of the model with this digest, prepared once per JVM (the model's digest and each batch size's
+     * network are not redone per batch).
+     */
+    public static Verifier.Prepared verifier(String digest, Broadcast<byte[]> modelFile) {
+        return VERIFIERS.computeIfAbsent(digest, key -> Verifier.Prepared.of(model(digest, modelFile), Limits.DEFAULTS));
     }
 
     /**

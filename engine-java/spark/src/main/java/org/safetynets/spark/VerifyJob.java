@@ -91,7 +91,7 @@ public final class VerifyJob {
         MapFunction<Row, Long> batchOf = row -> row.getAs(Tables.BATCH_ID);
         Dataset<Row> checked = Batching.assign(inputs, batchSize).groupByKey(batchOf, Encoders.LONG())
                 .cogroup(proofs.groupByKey(batchOf, Encoders.LONG()), (CoGroupFunction<Long, Row, Row, Row>) (batchId, samples, proofRows) ->
-                        List.of(checkProof(batchId, samples, proofRows, ExecutorResources.model(digest, shipped))).iterator(),
+                        List.of(checkProof(batchId, samples, proofRows, ExecutorResources.verifier(digest, shipped))).iterator(),
                         Encoders.row(CHECKED));
         if (claimedOutputs == null) return checked;
         return checked.groupByKey(batchOf, Encoders.LONG())
@@ -126,7 +126,7 @@ public final class VerifyJob {
         if (rows > 0) throw new MalformedInput(source, rows + (rows == 1 ? " row has" : " rows have") + " a null in " + String.join(", ", columns));
     }
 
-    private static Row checkProof(long batchId, Iterator<Row> sampleRows, Iterator<Row> proofRows, Model model) {
+    private static Row checkProof(long batchId, Iterator<Row> sampleRows, Iterator<Row> proofRows, Verifier.Prepared verifier) {
         Batching.Batch batch = Batching.collect(sampleRows);
         List<Row> proofs = new ArrayList<>();
         proofRows.forEachRemaining(proofs::add);
@@ -139,7 +139,7 @@ public final class VerifyJob {
             return rejected(batchId, "the proof's sample ids are not this batch's (" + provenIds.length + " ids, "
                     + batch.ids().length + " expected from the inputs)", batch.ids());
         }
-        Verdict verdict = Verifier.verify(model, batch.samples(), (byte[]) proof.getAs(Tables.PROOF), Limits.DEFAULTS);
+        Verdict verdict = verifier.verify(batch.samples(), (byte[]) proof.getAs(Tables.PROOF));
         if (verdict instanceof Verdict.Rejected rejected) {
             return Tables.row(CHECKED, batchId, Tables.REJECT, rejected.reason(), rejected.layer(), rejected.round(), batch.ids(), null);
         }
