@@ -36,16 +36,17 @@ safetynets_vector_opts() {
 # file's JAVA_VERSION). For the long-running commands (serve, evaluate, bench, the Spark jobs, bench/run-core.sh).
 # Why: with tiered compilation, a JDK 17 process often compiles the CPU backend's SIMD kernels (SquareLaneLoops) with
 # too little type profile for the Vector API's own methods (C2's inlining log says "no static binding" for
-# LongVector::lanewise and ::vspecies, then "VectorSupport::store failed to inline (intrinsic)"); every vector of
-# that kernel is then an object, and the x^2 sum-check runs 3-5 times slower for the rest of the process. Which
-# process it hits depends on what the JIT compiled first: 5 of 8 and 3 of 6 runs of the demo CNN's prover at batch 256
-# in two sittings (median 105-134 ms against 58-72 ms). Without tiers C2 compiles from the interpreter's complete
-# profiles: 14 runs of 14 were fast at batch 256. Not so at 4096: about half the processes are still slow without
-# tiers, and with them every one ran 10-30% slower than a good one; prefer JDK 25 for a prover. The cost is
-# start-up (a cold `prove` of 64 samples: median 0.98 s against 0.70 s), which is why a one-shot prove or demo keeps the tiers: it runs the scalar kernels only until it has
-# handed the backend 8 Mi table elements (KernelChoice), so a small one never meets the hazard. JDK 25 showed no slow
-# process (6 of 6); 18-24 were not measured and get the option, as 17 does. SAFETYNETS_JAVA_OPTS (JAVA_OPTS for
-# run-core.sh) =-XX:+TieredCompilation comes later and wins. bench/README.md, "A JDK 17 hazard".
+# LongVector::lanewise and ::vspecies, then "VectorSupport::store failed to inline (intrinsic)"); every vector of that
+# kernel is then an object, and the x^2 sum-check runs 3-5 times slower for the rest of the process. Which process it
+# hits depends on what the JIT compiled first: 5 of 8 and 3 of 6 runs of the demo CNN's prover at batch 256 in two
+# sittings (median 105-134 ms against 58-72 ms). Without tiers C2 compiles from the interpreter's complete profiles:
+# 14 runs of 14 were fast at batch 256. Not so at 4096: about half the processes are still slow without tiers, and
+# with them every one ran 10-30% slower than a good one; prefer JDK 25 for a prover. The cost is start-up (a cold
+# `prove` of 64 samples: median 0.98 s against 0.70 s), which is why a one-shot prove or demo keeps the tiers: it runs
+# the scalar kernels only until it has handed the backend 8 Mi table elements (KernelChoice), so a small one never
+# meets the hazard. JDK 25 showed no slow process (6 of 6); 18-24 were not measured and get the option, as 17 does.
+# SAFETYNETS_JAVA_OPTS (JAVA_OPTS for run-core.sh) =-XX:+TieredCompilation comes later and wins. bench/README.md, "A
+# JDK 17 hazard".
 safetynets_jit_opts() {
   local java_home version
   java_home="$(safetynets_java_home "$1")"
