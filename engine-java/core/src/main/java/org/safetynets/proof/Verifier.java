@@ -9,7 +9,6 @@ import org.safetynets.field.Fp2;
 import org.safetynets.layer.Claim;
 import org.safetynets.layer.Network;
 import org.safetynets.model.Model;
-import org.safetynets.model.ModelCodec;
 import org.safetynets.poly.Multilinear;
 import org.safetynets.transcript.FiatShamirTranscript;
 import org.safetynets.transcript.Transcript;
@@ -17,8 +16,6 @@ import org.safetynets.transcript.Transcript;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
@@ -122,41 +119,34 @@ public final class Verifier {
 
     /**
      * A verifier of one model that checks many batches: the same checks as {@link #verify(Model, long[][], Proof,
-     * Limits)}, with what depends on the model alone done once. A one-shot verification of the TIMIT network spends most
-     * of its time there: the model's digest (SHA-256 of its encoding, 96 MB) and compiling its network (the value-bounds
-     * analysis, each layer's protocol). The model is copied when prepared (encoded, then decoded), so changing the
-     * caller's model afterwards cannot make the digest stale.
+     * Limits)}, with what depends on the model alone done once ({@link PreparedModel}). A one-shot verification of the
+     * TIMIT network spends most of its time there: the model's digest and compiling its network.
      */
     public static final class Prepared {
-        private final Model model;
-        private final byte[] digest;
+        private final PreparedModel prepared;
         private final Limits limits;
-        private final Map<Integer, Network> networks = new ConcurrentHashMap<>();
 
-        private Prepared(Model model, byte[] digest, Limits limits) {
-            this.model = model;
-            this.digest = digest;
+        private Prepared(PreparedModel prepared, Limits limits) {
+            this.prepared = prepared;
             this.limits = limits;
         }
 
         /** @throws MalformedInput if the model is not one a proof can be checked against (as decoding would say) */
         public static Prepared of(Model model, Limits limits) {
-            byte[] encoded = ModelCodec.encode(model);
-            Model copy = ModelCodec.decode(encoded, "the model to verify against", limits);
-            return new Prepared(copy, ModelCodec.digestOfEncoding(encoded), limits);
+            return new Prepared(PreparedModel.of(model, limits, "the model to verify against"), limits);
+        }
+
+        static Prepared of(PreparedModel prepared, Limits limits) {
+            return new Prepared(prepared, limits);
         }
 
         public Verdict verify(long[][] samples, Proof proof) {
-            return Verifier.verify(model, digest, this::network, samples, proof.header(), proof::bodyView, limits);
+            return Verifier.verify(prepared.model, prepared.digest, prepared::network, samples, proof.header(), proof::bodyView, limits);
         }
 
         /** The checks of {@link Verifier#verify(Model, long[][], byte[], Limits)}: malformed bytes are a rejection. */
         public Verdict verify(long[][] samples, byte[] proofFile) {
-            return verifyFile(model, digest, this::network, samples, proofFile, limits);
-        }
-
-        private Network network(int batch) {
-            return networks.computeIfAbsent(batch, b -> Network.compile(model, b));
+            return verifyFile(prepared.model, prepared.digest, prepared::network, samples, proofFile, limits);
         }
     }
 

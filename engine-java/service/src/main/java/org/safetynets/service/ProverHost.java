@@ -14,7 +14,6 @@ import org.safetynets.MalformedInput;
 import org.safetynets.SafetyNetsException;
 import org.safetynets.backend.Backend;
 import org.safetynets.field.Fp;
-import org.safetynets.layer.Network;
 import org.safetynets.model.Model;
 import org.safetynets.proof.InputBatch;
 import org.safetynets.proof.Proof;
@@ -157,7 +156,11 @@ final class ProverHost extends NoOpFlightProducer {
         t.setDaemon(true);
         return t;
     });
-    /** Each served model's verifier for the self-check, prepared once (its digest and networks are not redone per proof). */
+    /**
+     * Each served model's prover, and the verifier of its self-check, prepared once: the model's digest and its
+     * compiled networks are not redone per request (for the TIMIT network the digest alone hashes 96 MB).
+     */
+    private final Map<String, Prover.Prepared> provers = new HashMap<>();
     private final Map<String, Verifier.Prepared> selfCheckers = new HashMap<>();
     private volatile boolean closing;
     /** Bytes reserved by running sessions, at most settings.maxMemoryBytes(). */
@@ -170,7 +173,11 @@ final class ProverHost extends NoOpFlightProducer {
         this.settings = settings;
         this.log = log;
         this.slots = new Semaphore(settings.maxSessions());
-        for (ModelRegistry.Entry entry : models.entries()) selfCheckers.put(entry.name(), Verifier.Prepared.of(entry.model(), settings.limits()));
+        for (ModelRegistry.Entry entry : models.entries()) {
+            Prover.Prepared prover = Prover.Prepared.of(entry.model(), settings.limits());
+            provers.put(entry.name(), prover);
+            selfCheckers.put(entry.name(), prover.verifier());
+        }
     }
 
     /** The largest inbound gRPC message the host accepts: the largest input batch any served model can take, plus room. */
@@ -276,7 +283,7 @@ final class ProverHost extends NoOpFlightProducer {
             Proof proof;
             provingNow.incrementAndGet();
             try {
-                proof = Prover.prove(model, samples, backend, cancellationPoints, settings.limits());
+                proof = provers.get(entry.name()).prove(samples, backend, cancellationPoints);
             } finally {
                 provingNow.decrementAndGet();
             }
@@ -298,7 +305,6 @@ final class ProverHost extends NoOpFlightProducer {
             return;
         }
         InputBatch input = InputBatch.of(model, samples, settings.limits());
-        Network network = Network.compile(model, samples.length);
         String verdict;
         long start = System.nanoTime();
         try (VectorSchemaRoot outputs = VectorSchemaRoot.create(ArrowBatches.schema(width), allocator)) {
@@ -306,7 +312,7 @@ final class ProverHost extends NoOpFlightProducer {
             FlightTranscript channel = FlightTranscript.prover(reader, writer, allocator, outputs, width);
             provingNow.incrementAndGet();
             try {
-                Prover.prove(network, model.digest(), input, backend, channel, cancellationPoints);
+                provers.get(entry.name()).prove(input, backend, channel, cancellationPoints);
                 record.proveNanos = System.nanoTime() - start;
                 channel.sendEnd();
                 verdict = readVerdict(reader);

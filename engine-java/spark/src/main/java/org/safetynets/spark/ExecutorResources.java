@@ -9,6 +9,7 @@ import org.safetynets.backend.Backend;
 import org.safetynets.backend.Backends;
 import org.safetynets.model.Model;
 import org.safetynets.model.ModelCodec;
+import org.safetynets.proof.Prover;
 import org.safetynets.proof.Verifier;
 
 import java.util.ArrayDeque;
@@ -21,7 +22,7 @@ import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * What an executor JVM keeps between tasks: each model decoded (and its verifier prepared) once (keyed by its digest, so the broadcast bytes
+ * What an executor JVM keeps between tasks: each model decoded (and its prover and verifier prepared) once (keyed by its digest, so the broadcast bytes
  * are read and the no-overflow proof run once per executor, not per batch) and the backends it has opened (opened
  * once per concurrent task slot and reused by every later task). These are the only per-JVM state of the jobs,
  * and on purpose: opening a GPU context or a thread pool per batch would cost more than proving a small batch.
@@ -30,6 +31,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class ExecutorResources {
     private static final Map<String, Model> MODELS = new ConcurrentHashMap<>();
+    private static final Map<String, Prover.Prepared> PROVERS = new ConcurrentHashMap<>();
     private static final Map<String, Verifier.Prepared> VERIFIERS = new ConcurrentHashMap<>();
     private static final Map<BackendChoice, ArrayDeque<Backend>> IDLE = new HashMap<>();
 
@@ -51,9 +53,14 @@ public final class ExecutorResources {
     }
 
     /**
-     * The verifier of the model with this digest, prepared once per JVM (the model's digest and each batch size's
-     * network are not redone per batch).
+     * The prover of the model with this digest, prepared once per JVM (the model's digest and its compiled networks
+     * are not redone per batch).
      */
+    public static Prover.Prepared prover(String digest, Broadcast<byte[]> modelFile) {
+        return PROVERS.computeIfAbsent(digest, key -> Prover.Prepared.of(model(digest, modelFile), Limits.DEFAULTS));
+    }
+
+    /** The verifier of the model with this digest, prepared once per JVM, likewise. */
     public static Verifier.Prepared verifier(String digest, Broadcast<byte[]> modelFile) {
         return VERIFIERS.computeIfAbsent(digest, key -> Verifier.Prepared.of(model(digest, modelFile), Limits.DEFAULTS));
     }

@@ -57,10 +57,10 @@ public final class ProveJob {
         return Batching.assign(inputs, batchSize)
                 .groupByKey((MapFunction<Row, Long>) row -> row.getLong(0), Encoders.LONG())
                 .mapGroups((MapGroupsFunction<Long, Row, Row>) (batchId, rows) -> proveBatch(batchId, Batching.collect(rows),
-                        ExecutorResources.model(digest, shipped), digest, backend), Encoders.row(Tables.PROVEN_BATCHES));
+                        ExecutorResources.prover(digest, shipped), digest, backend), Encoders.row(Tables.PROVEN_BATCHES));
     }
 
-    private static Row proveBatch(long batchId, Batching.Batch batch, Model model, String digest, String backendName) {
+    private static Row proveBatch(long batchId, Batching.Batch batch, Prover.Prepared prover, String digest, String backendName) {
         ExecutorResources.BackendChoice choice = ExecutorResources.BackendChoice.forTask(backendName);
         Proof proof;
         String backendDescription;
@@ -68,7 +68,7 @@ public final class ProveJob {
         try (ExecutorResources.Lease lease = ExecutorResources.borrow(choice)) {
             backendDescription = choice.describe(lease.backend());
             long start = System.nanoTime();
-            proof = Prover.prove(model, batch.samples(), lease.backend(), Prover.Progress.NONE, Limits.DEFAULTS);
+            proof = prover.prove(batch.samples(), lease.backend(), Prover.Progress.NONE);
             nanos = System.nanoTime() - start;
         }
         return Tables.row(Tables.PROVEN_BATCHES, batchId, digest, ProofCodec.VERSION, batch.ids().length, batch.ids(), ProofCodec.encode(proof),
