@@ -10,6 +10,7 @@ import org.safetynets.layer.Claim;
 import org.safetynets.layer.Network;
 import org.safetynets.model.Model;
 import org.safetynets.poly.Multilinear;
+import org.safetynets.tensor.Shape;
 import org.safetynets.transcript.FiatShamirTranscript;
 import org.safetynets.transcript.Transcript;
 
@@ -147,6 +148,47 @@ public final class Verifier {
         /** The checks of {@link Verifier#verify(Model, long[][], byte[], Limits)}: malformed bytes are a rejection. */
         public Verdict verify(long[][] samples, byte[] proofFile) {
             return verifyFile(prepared.model, prepared.digest, prepared::network, samples, proofFile, limits);
+        }
+
+        /**
+         * The protocol over any transcript (the interactive one with a prover host), as {@link Verifier#verify(Network,
+         * byte[], InputBatch, Transcript)}, for an input batch of {@link #input}.
+         */
+        public Verdict verify(InputBatch input, Transcript transcript) {
+            return Verifier.verify(prepared.network(input.batch()), prepared.digest, input, transcript);
+        }
+
+        /** @throws org.safetynets.LimitExceeded if a batch of this size is over this verifier's limits */
+        public void requireWithinLimits(int batch) {
+            InputBatch.requireWithinLimits(prepared.model, batch, limits);
+        }
+
+        /** The samples as this model's input batch, under this verifier's limits. @throws MalformedInput, LimitExceeded */
+        public InputBatch input(long[][] samples) {
+            return InputBatch.of(prepared.model, samples, limits);
+        }
+
+        /** The model's digest, as proofs bind it. */
+        public byte[] digest() {
+            return prepared.digest.clone();
+        }
+
+        /** The shapes of the model's input and output. */
+        public Shape inputShape() {
+            return prepared.model.input();
+        }
+
+        public Shape outputShape() {
+            return prepared.model.output();
+        }
+
+        /** The size in bytes of a proof file of this model at {@code batch}, as {@link Verifier#proofFileBytes}. */
+        public long proofFileBytes(int batch) {
+            return ProofCodec.HEADER_BYTES + Limits.product(prepared.network(batch).proofWords(), Fp.BYTES);
+        }
+
+        public Limits limits() {
+            return limits;
         }
     }
 

@@ -11,6 +11,7 @@ import org.safetynets.cli.TensorJson;
 import org.safetynets.model.Model;
 import org.safetynets.model.ModelCodec;
 import org.safetynets.proof.Prover;
+import org.safetynets.proof.Verifier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -147,10 +148,12 @@ final class BenchServeCommand implements Callable<Integer> {
                 out.println("host: bin/safetynets serve, pid " + host.pid() + ", port " + host.port() + ", log " + log);
             }
             out.println("mode         batch  " + LoadRun.Tally.header());
+            // The clients' verifier, made once as a client checking many batches would (digest, networks): untimed.
+            Verifier.Prepared verifier = Verifier.Prepared.of(model, options.limits());
             boolean clean = true;
             for (int i = 0; i < batches.length; i++) {
                 for (LoadRun.Mode mode : modeList) {
-                    LoadRun.Workload workload = new LoadRun.Workload(reference, model, inputs.get(i), expected.get(i), mode);
+                    LoadRun.Workload workload = new LoadRun.Workload(reference, verifier, inputs.get(i), expected.get(i), mode);
                     try (ProverClient warm = ProverClient.connect(address, options)) {
                         LoadRun.Result first = LoadRun.request(warm, workload); // untimed: connection, the host's first batch of this size
                         if (first.outcome() != LoadRun.Outcome.ACCEPTED) {
@@ -166,8 +169,8 @@ final class BenchServeCommand implements Callable<Integer> {
             }
             if (cliRuns > 0) cliComparison(out, dir, models.resolve("model.snm"), inputs);
             if (fault) clean &= faultRun(out, host, models, hostArguments, log, options,
-                    new LoadRun.Workload(reference, model, inputs.get(0), expected.get(0), LoadRun.Mode.INTERACTIVE),
-                    new LoadRun.Workload(reference, model, inputs.get(0), expected.get(0), LoadRun.Mode.PROVE));
+                    new LoadRun.Workload(reference, verifier, inputs.get(0), expected.get(0), LoadRun.Mode.INTERACTIVE),
+                    new LoadRun.Workload(reference, verifier, inputs.get(0), expected.get(0), LoadRun.Mode.PROVE));
             return clean ? Main.OK : Main.ERROR;
         } finally {
             if (host != null) host.close();

@@ -1,7 +1,7 @@
 package org.safetynets.service;
 
-import org.safetynets.model.Model;
 import org.safetynets.proof.Verdict;
+import org.safetynets.proof.Verifier;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,7 +42,8 @@ final class LoadRun {
     }
 
     /** What every request of a run sends: the host's model {@code reference}, the client's own copy, the batch. */
-    record Workload(String reference, Model model, long[][] inputs, long[][] expected, Mode mode) {
+    /** @param model the clients' verifier of the model, prepared once for the run */
+    record Workload(String reference, Verifier.Prepared model, long[][] inputs, long[][] expected, Mode mode) {
         int batch() {
             return inputs.length;
         }

@@ -16,7 +16,6 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 import org.safetynets.Limits;
 import org.safetynets.MalformedInput;
 import org.safetynets.ProofRejected;
-import org.safetynets.layer.Network;
 import org.safetynets.model.Model;
 import org.safetynets.proof.InputBatch;
 import org.safetynets.proof.Verdict;
@@ -35,9 +34,10 @@ import java.util.Iterator;
 import java.util.List;
 
 /**
- * A client of a prover host. It holds its own copy of the model and checks everything the host says: a proof file
- * with {@link Verifier#verify(Model, long[][], byte[], Limits)}, the interactive protocol with the same verifier
- * over a {@link FlightTranscript}, drawing each challenge after the message it binds. A host that cheats or sends
+ * A client of a prover host. It holds its own copy of the model (a {@link Verifier.Prepared}, made per call, or once
+ * with {@link #prepare} for many batches) and checks everything the host says: a proof file with the same checks as
+ * {@link Verifier#verify(Model, long[][], byte[], Limits)}, the interactive protocol with the same verifier over a
+ * {@link FlightTranscript}, drawing each challenge after the message it binds. A host that cheats or sends
  * garbage gets a {@link Verdict.Rejected}; a host that cannot be reached or fails mid-exchange is an exception
  * ({@code FlightRuntimeException}): no verdict.
  *
@@ -132,9 +132,31 @@ public final class ProverClient implements AutoCloseable {
         return out;
     }
 
+    /**
+     * A verifier of {@code model} under this client's limits, for {@link #prove(String, Verifier.Prepared, long[][])}
+     * and {@link #interactive(String, Verifier.Prepared, long[][])} over many batches: the model's digest (SHA-256 of its
+     * encoding, 96 MB for the TIMIT network) and its compiled networks are then made once, not per request.
+     */
+    public Verifier.Prepared prepare(Model model) {
+        return Verifier.Prepared.of(model, options.limits());
+    }
+
     /** Outputs and a proof file for {@code model} (asked for by its digest), verified here. */
     public Answer prove(Model model, long[][] samples) {
-        return prove(ModelRegistry.digest(model), model, samples);
+        return prove(prepare(model), samples);
+    }
+
+    public Answer prove(String reference, Model model, long[][] samples) {
+        return prove(reference, prepare(model), samples);
+    }
+
+    /** As {@link #prove(Model, long[][])}, with a verifier prepared once ({@link #prepare}). */
+    public Answer prove(Verifier.Prepared model, long[][] samples) {
+        return prove(reference(model), model, samples);
+    }
+
+    private static String reference(Verifier.Prepared model) {
+        return "sha256:" + java.util.HexFormat.of().formatHex(model.digest());
     }
 
     /**
@@ -142,14 +164,14 @@ public final class ProverClient implements AutoCloseable {
      * against {@code model}, the client's own copy. ACCEPT only if the proof verifies and the host's claimed outputs
      * are exactly the verified ones.
      */
-    public Answer prove(String reference, Model model, long[][] samples) {
-        InputBatch.requireWithinLimits(model, samples.length, options.limits());
-        long expectedBytes = Verifier.proofFileBytes(model, samples.length);
+    public Answer prove(String reference, Verifier.Prepared model, long[][] samples) {
+        model.requireWithinLimits(samples.length);
+        long expectedBytes = model.proofFileBytes(samples.length);
         options.limits().requireProofBytes("the host's proof", expectedBytes);
-        int width = model.output().size();
+        int width = model.outputShape().size();
         FlightDescriptor descriptor = FlightDescriptor.command(new ExchangeRequest(ExchangeRequest.Mode.PROVE, reference).encode());
         try (FlightClient.ExchangeReaderWriter exchange = client.doExchange(descriptor, callOptions());
-             VectorSchemaRoot input = ArrowBatches.write(allocator, model.input().size(), samples)) {
+             VectorSchemaRoot input = ArrowBatches.write(allocator, model.inputShape().size(), samples)) {
             exchange.getWriter().start(input);
             exchange.getWriter().putNext();
             exchange.getWriter().completed();
@@ -177,7 +199,7 @@ public final class ProverClient implements AutoCloseable {
                 return new Answer(new Verdict.Rejected(e.getMessage(), 0, -1), null, proof.toByteArray());
             }
             byte[] file = proof.toByteArray();
-            Verdict verdict = Verifier.verify(model, samples, file, options.limits());
+            Verdict verdict = model.verify(samples, file);
             if (verdict instanceof Verdict.Accepted accepted) {
                 String difference = difference(claimed, accepted.outputs());
                 if (difference != null) verdict = new Verdict.Rejected(difference, 0, -1);
@@ -193,19 +215,27 @@ public final class ProverClient implements AutoCloseable {
 
     /** Runs the interactive protocol with the host for {@code model}, the client's own copy, addressed by its digest. */
     public Verdict interactive(Model model, long[][] samples) {
-        return interactive(ModelRegistry.digest(model), model, samples);
+        return interactive(prepare(model), samples);
     }
 
     public Verdict interactive(String reference, Model model, long[][] samples) {
-        InputBatch input = InputBatch.of(model, samples, options.limits());
-        Network network = Network.compile(model, samples.length);
+        return interactive(reference, prepare(model), samples);
+    }
+
+    /** As {@link #interactive(Model, long[][])}, with a verifier prepared once ({@link #prepare}). */
+    public Verdict interactive(Verifier.Prepared model, long[][] samples) {
+        return interactive(reference(model), model, samples);
+    }
+
+    public Verdict interactive(String reference, Verifier.Prepared model, long[][] samples) {
+        InputBatch input = model.input(samples);
         FlightDescriptor descriptor = FlightDescriptor.command(new ExchangeRequest(ExchangeRequest.Mode.INTERACTIVE, reference).encode());
         try (FlightClient.ExchangeReaderWriter exchange = client.doExchange(descriptor, callOptions());
-             VectorSchemaRoot inputRoot = ArrowBatches.write(allocator, model.input().size(), samples)) {
+             VectorSchemaRoot inputRoot = ArrowBatches.write(allocator, model.inputShape().size(), samples)) {
             exchange.getWriter().start(inputRoot);
             exchange.getWriter().putNext();
-            FlightTranscript channel = FlightTranscript.verifier(exchange.getReader(), exchange.getWriter(), allocator, model.output().size());
-            Verdict verdict = Verifier.verify(network, model.digest(), input, channel);
+            FlightTranscript channel = FlightTranscript.verifier(exchange.getReader(), exchange.getWriter(), allocator, model.outputShape().size());
+            Verdict verdict = model.verify(input, channel);
             if (verdict.accepted()) {
                 try {
                     channel.requireEnd();

@@ -24,7 +24,7 @@ class LoadRunTest {
     }
 
     private static LoadRun.Workload workload(LoadRun.Mode mode, long[][] expected) {
-        return new LoadRun.Workload("demo", TestHost.DEMO, INPUTS, expected, mode);
+        return new LoadRun.Workload("demo", org.safetynets.proof.Verifier.Prepared.of(TestHost.DEMO, org.safetynets.Limits.DEFAULTS), INPUTS, expected, mode);
     }
 
     private static ProverClient.Options options() {

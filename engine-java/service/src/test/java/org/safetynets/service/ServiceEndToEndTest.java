@@ -82,6 +82,25 @@ class ServiceEndToEndTest {
 
     // ---- cheating hosts: an honest host behind a producer that changes its messages on the wire (TamperingHost) ----
 
+    /** One verifier prepared by the client serves many requests, of several batch sizes, in both modes. */
+    @Test
+    void aPreparedClientVerifierServesManyRequests() throws Exception {
+        try (TestHost host = TestHost.honest(); ProverClient client = host.client()) {
+            org.safetynets.proof.Verifier.Prepared verifier = client.prepare(TestHost.DEMO);
+            for (int batch : new int[] {4, 1, 4, 2}) {
+                long[][] samples = DemoNetwork.inputs(batch, batch);
+                long[][] expected;
+                try (Backend backend = Backends.open("cpu", 1, reason -> { })) {
+                    expected = Prover.infer(TestHost.DEMO, samples, backend);
+                }
+                Verdict.Accepted proven = assertInstanceOf(Verdict.Accepted.class, client.prove(verifier, samples).verdict());
+                assertArrayEquals(expected, proven.outputs());
+                Verdict.Accepted live = assertInstanceOf(Verdict.Accepted.class, client.interactive("demo", verifier, samples));
+                assertArrayEquals(expected, live.outputs());
+            }
+        }
+    }
+
     @Test
     void changedOutputIsRejectedInBothModes() throws Exception {
         TamperingHost.Tamper cheat = new TamperingHost.Tamper() {
@@ -94,6 +113,9 @@ class ServiceEndToEndTest {
         try (TestHost host = TestHost.tampering(cheat); ProverClient client = host.client()) {
             assertRejected(client.prove(TestHost.DEMO, INPUTS).verdict());
             assertRejected(client.interactive(TestHost.DEMO, INPUTS));
+            org.safetynets.proof.Verifier.Prepared verifier = client.prepare(TestHost.DEMO);
+            assertRejected(client.prove(verifier, INPUTS).verdict());
+            assertRejected(client.interactive(verifier, INPUTS));
         }
     }
 
