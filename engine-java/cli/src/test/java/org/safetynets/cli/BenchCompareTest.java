@@ -70,7 +70,8 @@ class BenchCompareTest {
             for (String batch : new String[] {"1", "2"}) {
                 Map<String, String> row = rows.stream().filter(r -> r.get("workload").equals("tiny-mlp") && r.get("backend").equals(backend)
                         && r.get("batch").equals(batch)).findFirst().orElseThrow(() -> new AssertionError(backend + " batch " + batch + ": " + lines));
-                for (String column : List.of("field_median_s", "prover_median_s", "prover_over_field", "prover_over_float",
+                for (String column : List.of("field_median_s", "prover_median_s", "prepared_prover_median_s", "prepared_prover_over_field",
+                        "prover_over_field", "prover_over_float",
                         "field_over_verifier", "field_over_prepared_verifier", "peak_heap_bytes")) {
                     assertFalse(row.get(column).isEmpty(), column + " is empty in " + row);
                 }

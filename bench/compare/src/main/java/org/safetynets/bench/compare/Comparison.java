@@ -23,8 +23,9 @@ import java.util.function.Consumer;
 
 /**
  * Runs every workload on every chosen backend in one process and one pass, interleaved: for each (workload,
- * batch), each repetition runs the float forward pass once, then, backend after backend, field inference and
- * the prover, then the verifier once (the proofs are byte-identical, and neither float inference nor the
+ * batch), each repetition runs the float forward pass once, then, backend after backend, field inference, the
+ * prover and the same proof by a prover prepared once for the model ({@code Prover.Prepared}, as a prover host
+ * proves), then the verifier once (the proofs are byte-identical, and neither float inference nor the
  * verifier uses a backend, so each is measured and reported once). Drift in the machine's speed (other jobs,
  * turbo, thermals) thus touches every backend alike. Warm-up repetitions run first, untimed ({@link WarmUp}). Every timed call
  * starts after a garbage collection, so no call pays for another's garbage, and a call on a backend ends with
@@ -152,6 +153,10 @@ public final class Comparison {
         double[] floatSeconds = new double[options.runs()];
         double[][] field = new double[n][options.runs()];
         double[][] prover = new double[n][options.runs()];
+        double[][] preparedProver = new double[n][options.runs()];
+        // What a prover host does once per model (untimed); its network for this batch is compiled on its first proof.
+        Prover.Prepared preparedModel = Prover.Prepared.of(model, Limits.DEFAULTS);
+        boolean[] preparedProverWarm = new boolean[n];
         double[] verifierSeconds = new double[options.runs()];
         double[] preparedSeconds = new double[options.runs()];
         // What depends on the model alone, done once as a client checking many batches would (untimed).
@@ -191,6 +196,19 @@ public final class Comparison {
                 long proverPeak = heap.peak();
                 OptionalLong device = backend.devicePeakBytes();
 
+                if (!preparedProverWarm[i]) {
+                    preparedModel.prove(samples, backend, Prover.Progress.NONE);
+                    preparedProverWarm[i] = true;
+                }
+                if (timed) collectGarbage();
+                t0 = System.nanoTime();
+                byte[] preparedProof = ProofCodec.encode(preparedModel.prove(samples, backend, Prover.Progress.NONE));
+                backend.synchronize();
+                double preparedProverTime = seconds(t0);
+                if (!Arrays.equals(preparedProof, proof)) {
+                    throw new ComparisonFailed(where + ": " + backend.name() + "'s prepared prover made other proof bytes than its one-shot prover");
+                }
+
                 // Untimed: the verifier runs on this backend's proof here, and is timed once below.
                 check(where, backend, Verifier.verify(model, samples, proof), outputs, floatOutputs, model.outputScale(), proof,
                         firstProof, backends.get(0));
@@ -199,6 +217,7 @@ public final class Comparison {
                 if (timed) {
                     field[i][run] = fieldTime;
                     prover[i][run] = proverTime;
+                    preparedProver[i][run] = preparedProverTime;
                     baseline[i] = Math.max(baseline[i], before);
                     peak[i] = Math.max(peak[i], proverPeak);
                     if (device.isPresent()) devicePeak[i] = Math.max(devicePeak[i], device.getAsLong());
@@ -242,7 +261,7 @@ public final class Comparison {
                 resident = ProcessPeak.measure(model, samples, b.name(), options.threads());
             }
             rows.add(new Row(workload.name(), b.name(), b.description(), batch, host, new Timings(field[i]), new Timings(prover[i]),
-                    baseline[i], peak[i], devicePeak[i], resident, 0, ""));
+                    new Timings(preparedProver[i]), baseline[i], peak[i], devicePeak[i], resident, 0, ""));
         }
     }
 
@@ -358,7 +377,7 @@ public final class Comparison {
             hostRows.add(host);
             for (int i = 0; i < n; i++) {
                 Backend backend = backends.get(i);
-                rows.add(new Row(workload.name(), backend.name(), backend.description(), size, host, new Timings(field[i]), null,
+                rows.add(new Row(workload.name(), backend.name(), backend.description(), size, host, new Timings(field[i]), null, null,
                         baseline[i], peak[i], devicePeak[i], -1, workload.macs(), "no proof: prover n/a; batch = matrix size"));
             }
         } finally {

@@ -20,6 +20,7 @@ public final class ReportCsv {
             "float_over_verifier", "proof_bytes",
             "field_median_s", "field_min_s", "field_max_s",
             "prover_median_s", "prover_min_s", "prover_max_s",
+            "prepared_prover_median_s", "prepared_prover_min_s", "prepared_prover_max_s", "prepared_prover_over_field",
             "prover_over_field", "prover_over_float", "field_over_float", "field_over_verifier", "field_over_prepared_verifier",
             "heap_baseline_bytes", "peak_heap_bytes", "device_peak_bytes", "peak_resident_bytes", "peak_resident_bytes_per_sample",
             "field_macs_per_s",
@@ -38,13 +39,15 @@ public final class ReportCsv {
                         median(h.verifier()), min(h.verifier()), max(h.verifier()),
                         median(h.preparedVerifier()), min(h.preparedVerifier()), max(h.preparedVerifier()),
                         h.floatOverVerifier(), count(h.proofBytes()),
-                        null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, "", h.note());
+                        null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+                        "", h.note());
             }
             for (Row r : report.rowsOf(workload)) {
                 line(out, r.workload(), r.backend(), r.batch(), r.measured() ? runs : null,
                         null, null, null, null, null, null, null, null, null, null, null,
                         median(r.fieldInference()), min(r.fieldInference()), max(r.fieldInference()),
                         median(r.prover()), min(r.prover()), max(r.prover()),
+                        median(r.preparedProver()), min(r.preparedProver()), max(r.preparedProver()), r.preparedProverOverField(),
                         r.proverOverField(), r.proverOverFloat(), r.fieldOverFloat(), r.fieldOverVerifier(), r.fieldOverPreparedVerifier(),
                         count(r.heapBaselineBytes()), count(r.peakHeapBytes()), count(r.devicePeakBytes()),
                         count(r.peakResidentBytes()), r.peakResidentBytesPerSample(),

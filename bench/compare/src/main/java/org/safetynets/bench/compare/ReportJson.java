@@ -62,6 +62,8 @@ public final class ReportJson {
             row.put("batch", r.batch());
             timings(row, "field", r.fieldInference());
             timings(row, "prover", r.prover());
+            timings(row, "prepared_prover", r.preparedProver());
+            number(row, "prepared_prover_over_field", r.preparedProverOverField());
             number(row, "prover_over_field", r.proverOverField());
             number(row, "prover_over_float", r.proverOverFloat());
             number(row, "field_over_float", r.fieldOverFloat());

@@ -42,16 +42,16 @@ public final class ReportTable {
             out.append("  on the host, no backend (one thread):\n").append(host.render("  "));
             TextTable times = product
                     ? new TextTable("backend", batch, "field matmul [min-max]")
-                    : new TextTable("backend", batch, "field infer [min-max]", "prover [min-max]");
+                    : new TextTable("backend", batch, "field infer [min-max]", "prover [min-max]", "prepared prover [min-max]");
             for (Row r : rows) {
                 if (!r.measured()) continue; // its host row says why
                 if (product) times.add(r.backend(), Integer.toString(r.batch()), time(r.fieldInference()));
-                else times.add(r.backend(), Integer.toString(r.batch()), time(r.fieldInference()), time(r.prover()));
+                else times.add(r.backend(), Integer.toString(r.batch()), time(r.fieldInference()), time(r.prover()), time(r.preparedProver()));
             }
             out.append('\n').append(times.render("  "));
             TextTable figures = product
                     ? new TextTable("backend", "size", "field MAC/s", "field/float", "peak heap", "device peak")
-                    : new TextTable("backend", "batch", "prover/field", "prover/float", "field/verifier", "field/prepared", "peak resident",
+                    : new TextTable("backend", "batch", "prover/field", "prepared/field", "prover/float", "field/verifier", "field/prepared", "peak resident",
                             "per sample", "peak heap", "device peak");
             for (Row r : rows) {
                 if (!r.measured()) continue;
@@ -59,7 +59,8 @@ public final class ReportTable {
                     figures.add(r.backend(), Integer.toString(r.batch()), TextTable.rate(r.fieldMacsPerSecond()), ratio(r.fieldOverFloat()),
                             bytes(r.peakHeapBytes()), device(r.devicePeakBytes()));
                 } else {
-                    figures.add(r.backend(), Integer.toString(r.batch()), ratio(r.proverOverField()), ratio(r.proverOverFloat()),
+                    figures.add(r.backend(), Integer.toString(r.batch()), ratio(r.proverOverField()), ratio(r.preparedProverOverField()),
+                            ratio(r.proverOverFloat()),
                             ratio(r.fieldOverVerifier()), ratio(r.fieldOverPreparedVerifier()), bytes(r.peakResidentBytes()),
                             perSample(r.peakResidentBytesPerSample()),
                             bytes(r.peakHeapBytes()), device(r.devicePeakBytes()));

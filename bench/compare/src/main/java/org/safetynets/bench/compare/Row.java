@@ -10,6 +10,8 @@ package org.safetynets.bench.compare;
  * @param host            the backend-independent figures of this (workload, batch)
  * @param fieldInference  {@code Prover.infer} on the backend; for the matrix product, {@code Backend.matmul}
  * @param prover          {@code Prover.prove}, Fiat-Shamir, its own forward pass included
+ * @param preparedProver  the same proof by a {@code Prover.Prepared} made once for the model (digest and network
+ *                        not redone per proof, as a prover host proves); null where the prover is
  * @param heapBaselineBytes  heap used (after a collection) just before the prover ran
  * @param peakHeapBytes   the most heap used during any prover run (field product for the matrix product)
  * @param devicePeakBytes the backend's own device-memory high-water mark during the prover, where it reports one
@@ -18,10 +20,10 @@ package org.safetynets.bench.compare;
  * @param macs            multiply-accumulates of one run, for the matrix product (0 otherwise)
  */
 public record Row(String workload, String backend, String backendDescription, int batch, HostRow host, Timings fieldInference,
-                  Timings prover, long heapBaselineBytes, long peakHeapBytes, long devicePeakBytes, long peakResidentBytes, double macs,
+                  Timings prover, Timings preparedProver, long heapBaselineBytes, long peakHeapBytes, long devicePeakBytes, long peakResidentBytes, double macs,
                   String note) {
     public static Row skipped(String workload, String backend, String backendDescription, int batch, HostRow host, String note) {
-        return new Row(workload, backend, backendDescription, batch, host, null, null, -1, -1, -1, -1, 0, note);
+        return new Row(workload, backend, backendDescription, batch, host, null, null, null, -1, -1, -1, -1, 0, note);
     }
 
     public boolean measured() {
@@ -31,6 +33,11 @@ public record Row(String workload, String backend, String backendDescription, in
     /** The proof's overhead over plain inference in the field on the same backend (the design's target: near 1). */
     public double proverOverField() {
         return ratio(prover, fieldInference);
+    }
+
+    /** The prepared prover over field inference: a prover host's cost of one more proof. */
+    public double preparedProverOverField() {
+        return ratio(preparedProver, fieldInference);
     }
 
     /** The proof's cost over the client's own float forward pass. */

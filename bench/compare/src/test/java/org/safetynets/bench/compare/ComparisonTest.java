@@ -55,6 +55,10 @@ class ComparisonTest {
                 assertEquals(-1, row.peakResidentBytes());
             }
             assertEquals(row.prover().median() / row.fieldInference().median(), row.proverOverField(), 1e-12);
+            // The prepared prover made the same bytes (checked in the run) and was timed every run.
+            assertEquals(row.prover().seconds().length, row.preparedProver().seconds().length);
+            assertTrue(row.preparedProver().min() > 0, row::toString);
+            assertEquals(row.preparedProver().median() / row.fieldInference().median(), row.preparedProverOverField(), 1e-12);
         }
         assertEquals(List.of(1, 5), report.rows().stream().map(Row::batch).toList());
         assertTrue(progress.stream().anyMatch(line -> line.contains("tiny batch 5")), progress::toString);
@@ -65,6 +69,7 @@ class ComparisonTest {
         Report report = Comparison.run(new CompareOptions(List.of(1), 1, 0, 0, List.of(), List.of(new Workload.MatrixProduct(24)), 1), line -> { });
         Row row = report.rows().get(0);
         assertNull(row.prover());
+        assertNull(row.preparedProver());
         assertNull(row.host().verifier());
         assertTrue(Double.isNaN(row.proverOverField()));
         assertEquals(24.0 * 24 * 24 / row.fieldInference().median(), row.fieldMacsPerSecond(), 1e-6);

@@ -37,8 +37,8 @@ class ReportPlotTest {
         for (int batch : BATCHES) {
             HostRow host = new HostRow("net", batch, timings(1e-3 * batch), timings(2e-4 * batch), timings(1e-4 * batch), 100, "");
             hostRows.add(host);
-            rows.add(new Row("net", "cpu", "cpu", batch, host, timings(3e-3 * batch), timings(4e-3 * batch), 1, 2, -1, -1, 0, ""));
-            rows.add(new Row("net", "opencl", "opencl", batch, host, timings(5e-3 * batch), timings(6e-3 * batch), 1, 2, 3, -1, 0, ""));
+            rows.add(new Row("net", "cpu", "cpu", batch, host, timings(3e-3 * batch), timings(4e-3 * batch), null, 1, 2, -1, -1, 0, ""));
+            rows.add(new Row("net", "opencl", "opencl", batch, host, timings(5e-3 * batch), timings(6e-3 * batch), null, 1, 2, 3, -1, 0, ""));
         }
         return new Report(new Report.Environment("now", "17", "vm", "os", 2, 1L << 30, List.of()), options, hostRows, rows);
     }
