@@ -21,6 +21,8 @@ final class PreparedModel {
 
     final Model model;
     final byte[] digest;
+    /** The limits the model was decoded under, and every batch is held to. */
+    final Limits limits;
     private final Map<Integer, Network> networks = new LinkedHashMap<>(8, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Integer, Network> eldest) {
@@ -28,15 +30,16 @@ final class PreparedModel {
         }
     };
 
-    private PreparedModel(Model model, byte[] digest) {
+    private PreparedModel(Model model, byte[] digest, Limits limits) {
         this.model = model;
         this.digest = digest;
+        this.limits = limits;
     }
 
     /** @throws org.safetynets.MalformedInput if the model would not decode under {@code limits} (named as {@code role}) */
     static PreparedModel of(Model model, Limits limits, String role) {
         byte[] encoded = ModelCodec.encode(model);
-        return new PreparedModel(ModelCodec.decode(encoded, role, limits), ModelCodec.digestOfEncoding(encoded));
+        return new PreparedModel(ModelCodec.decode(encoded, role, limits), ModelCodec.digestOfEncoding(encoded), limits);
     }
 
     /** The network for this batch size, compiled the first time (or again, once it has dropped out of the last few). */

@@ -62,16 +62,14 @@ public final class Prover {
      */
     public static final class Prepared {
         private final PreparedModel prepared;
-        private final Limits limits;
 
-        private Prepared(PreparedModel prepared, Limits limits) {
+        private Prepared(PreparedModel prepared) {
             this.prepared = prepared;
-            this.limits = limits;
         }
 
         /** @throws org.safetynets.MalformedInput if the model would not decode under {@code limits} */
         public static Prepared of(Model model, Limits limits) {
-            return new Prepared(PreparedModel.of(model, limits, "the model to prove"), limits);
+            return new Prepared(PreparedModel.of(model, limits, "the model to prove"));
         }
 
         /** The model's digest, as proofs bind it. */
@@ -80,8 +78,8 @@ public final class Prover {
         }
 
         public Proof prove(long[][] samples, Backend backend, Progress progress) {
-            InputBatch input = InputBatch.of(prepared.model, samples, limits);
-            return Prover.prove(prepared.model, prepared.network(samples.length), prepared.digest, input, backend, progress, limits);
+            InputBatch input = InputBatch.of(prepared.model, samples, prepared.limits);
+            return Prover.prove(prepared.model, prepared.network(samples.length), prepared.digest, input, backend, progress, prepared.limits);
         }
 
         /**
@@ -94,7 +92,7 @@ public final class Prover {
 
         /** A verifier of the same model and limits, sharing this prover's copy, digest and networks (a self-check). */
         public Verifier.Prepared verifier() {
-            return Verifier.Prepared.of(prepared, limits);
+            return Verifier.Prepared.of(prepared);
         }
     }
 

@@ -125,29 +125,27 @@ public final class Verifier {
      */
     public static final class Prepared {
         private final PreparedModel prepared;
-        private final Limits limits;
 
-        private Prepared(PreparedModel prepared, Limits limits) {
+        private Prepared(PreparedModel prepared) {
             this.prepared = prepared;
-            this.limits = limits;
         }
 
         /** @throws MalformedInput if the model is not one a proof can be checked against (as decoding would say) */
         public static Prepared of(Model model, Limits limits) {
-            return new Prepared(PreparedModel.of(model, limits, "the model to verify against"), limits);
+            return new Prepared(PreparedModel.of(model, limits, "the model to verify against"));
         }
 
-        static Prepared of(PreparedModel prepared, Limits limits) {
-            return new Prepared(prepared, limits);
+        static Prepared of(PreparedModel prepared) {
+            return new Prepared(prepared);
         }
 
         public Verdict verify(long[][] samples, Proof proof) {
-            return Verifier.verify(prepared.model, prepared.digest, prepared::network, samples, proof.header(), proof::bodyView, limits);
+            return Verifier.verify(prepared.model, prepared.digest, prepared::network, samples, proof.header(), proof::bodyView, prepared.limits);
         }
 
         /** The checks of {@link Verifier#verify(Model, long[][], byte[], Limits)}: malformed bytes are a rejection. */
         public Verdict verify(long[][] samples, byte[] proofFile) {
-            return verifyFile(prepared.model, prepared.digest, prepared::network, samples, proofFile, limits);
+            return verifyFile(prepared.model, prepared.digest, prepared::network, samples, proofFile, prepared.limits);
         }
 
         /**
@@ -160,12 +158,12 @@ public final class Verifier {
 
         /** @throws org.safetynets.LimitExceeded if a batch of this size is over this verifier's limits */
         public void requireWithinLimits(int batch) {
-            InputBatch.requireWithinLimits(prepared.model, batch, limits);
+            InputBatch.requireWithinLimits(prepared.model, batch, prepared.limits);
         }
 
         /** The samples as this model's input batch, under this verifier's limits. @throws MalformedInput, LimitExceeded */
         public InputBatch input(long[][] samples) {
-            return InputBatch.of(prepared.model, samples, limits);
+            return InputBatch.of(prepared.model, samples, prepared.limits);
         }
 
         /** The model's digest, as proofs bind it. */
@@ -188,7 +186,7 @@ public final class Verifier {
         }
 
         public Limits limits() {
-            return limits;
+            return prepared.limits;
         }
     }
 
