@@ -83,6 +83,8 @@ final class ServeCommand implements Callable<Integer> {
         String token = TokenFiles.read(tokenFile);
         ModelRegistry registry = ModelRegistry.load(models, limits);
         Backend backend = backendOptions.open(err);
+        String jdkNotice = jdkNotice(Runtime.version().feature(), backend.name());
+        if (jdkNotice != null) err.println(jdkNotice);
         try {
             for (ModelRegistry.Entry entry : registry.entries()) warm(entry, backend, limits, err);
         } catch (RuntimeException e) {
@@ -114,6 +116,17 @@ final class ServeCommand implements Callable<Integer> {
         out.flush();
         server.awaitTermination();
         return 0;
+    }
+
+    /**
+     * A line for the operator of a CPU-backend host on a JDK before 25, or null: JDK 17's C2 now and then compiles the
+     * CPU backend's SIMD kernels with every vector boxed, for the life of the process (bench/README.md, "A JDK 17
+     * hazard"); the launcher's answer (no tiered compilation) removes it at batch 256, not at 4096.
+     */
+    static String jdkNotice(int jdkFeature, String backendName) {
+        if (jdkFeature >= 25 || !backendName.equals("cpu")) return null;
+        return "note: on JDK " + jdkFeature + " some host processes run the CPU backend's x^2 sum-check 3-6x slower at large batches"
+                + " (a JIT hazard of the Vector API: bench/README.md, \"A JDK 17 hazard\"); JDK 25 did not show it";
     }
 
     /** Proves and verifies one sample at the input's lower bound, so the first request does not pay for the JIT and the tables. */
