@@ -22,9 +22,9 @@ import java.util.function.Function;
 
 /**
  * A PNG per network workload: median time against batch size, log time, one line per role: float inference and the
- * verifier once (they use no backend: the host rows), field inference and the prover once per backend. The x axis
- * has a tick at each batch size measured and nowhere else, evenly spaced in batch order (log-spaced for the default
- * 1, 16, 256, 4096). Every line has a colour of its own, and a vertical bar at each point from the fastest to the
+ * verifier once (they use no backend: the host rows), field inference, the prover and the prepared prover once
+ * per backend. The x axis has a tick at each batch size measured and nowhere else, evenly spaced in batch order
+ * (log-spaced for the default 1, 16, 256, 4096). Every line has a colour of its own, and a vertical bar at each point from the fastest to the
  * slowest timed run (min-max).
  */
 public final class ReportPlot {
@@ -91,6 +91,8 @@ public final class ReportPlot {
             List<Row> mine = rows.stream().filter(r -> r.backend().equals(b)).toList();
             lines.add(line("field inference, " + b, SeriesMarkers.TRIANGLE_UP, false, batches, mine, Row::batch, Row::fieldInference));
             lines.add(line("prover, " + b, SeriesMarkers.CIRCLE, false, batches, mine, Row::batch, Row::prover));
+            List<Row> prepared = mine.stream().filter(r -> r.preparedProver() != null).toList();
+            lines.add(line("prepared prover, " + b, SeriesMarkers.CROSS, false, batches, prepared, Row::batch, Row::preparedProver));
         }
         lines.add(line("verifier (no backend)", SeriesMarkers.SQUARE, true, batches, hostRows, HostRow::batch, HostRow::verifier));
         int colour = 0;
