@@ -2,6 +2,8 @@ package org.safetynets.proof;
 
 import org.safetynets.Limits;
 import org.safetynets.MalformedInput;
+import org.safetynets.field.Fp;
+import org.safetynets.layer.Network;
 import org.safetynets.tensor.Shape;
 
 import java.nio.ByteBuffer;
@@ -29,6 +31,16 @@ public final class ProofCodec {
     public static final int HEADER_BYTES = 8 + 4 + 32 + 4 + 12 + 12 + 8;
 
     private ProofCodec() {
+    }
+
+    /** The bytes of the body of a proof by this network: its schedule's words, 8 bytes each. */
+    static long bodyBytes(Network network) {
+        return Limits.product(network.proofWords(), Fp.BYTES);
+    }
+
+    /** The bytes of a whole proof file by this network: the header and {@link #bodyBytes}. */
+    static long fileBytes(Network network) {
+        return HEADER_BYTES + bodyBytes(network);
     }
 
     /** What a proof declares about itself, before its body: enough to screen it against the verifier's model and inputs. */

@@ -3,7 +3,6 @@ package org.safetynets.proof;
 import org.safetynets.Limits;
 import org.safetynets.backend.Backend;
 import org.safetynets.backend.DeviceTensor;
-import org.safetynets.field.Fp;
 import org.safetynets.field.Fp2;
 import org.safetynets.layer.Claim;
 import org.safetynets.layer.Network;
@@ -47,7 +46,7 @@ public final class Prover {
 
     private static Proof prove(Model model, Network network, byte[] digest, InputBatch input, Backend backend, Progress progress,
                                Limits limits) {
-        limits.requireProofBytes("proof", Limits.product(network.proofWords(), Fp.BYTES) + ProofCodec.HEADER_BYTES);
+        limits.requireProofBytes("proof", ProofCodec.fileBytes(network));
         FiatShamirTranscript transcript = FiatShamirTranscript.forProver();
         prove(network, digest, input, backend, transcript, progress);
         return new Proof(digest, network.batch(), model.input(), model.output(), transcript.proofBytes());

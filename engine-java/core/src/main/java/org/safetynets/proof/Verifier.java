@@ -4,7 +4,6 @@ import org.safetynets.Limits;
 import org.safetynets.MalformedInput;
 import org.safetynets.ProofRejected;
 import org.safetynets.SafetyNetsException;
-import org.safetynets.field.Fp;
 import org.safetynets.field.Fp2;
 import org.safetynets.layer.Claim;
 import org.safetynets.layer.Network;
@@ -68,7 +67,7 @@ public final class Verifier {
 
     /** The size in bytes of a proof file of {@code model} at {@code batch}: header and the schedule's messages. */
     public static long proofFileBytes(Model model, int batch) {
-        return ProofCodec.HEADER_BYTES + Limits.product(Network.compile(model, batch).proofWords(), Fp.BYTES);
+        return ProofCodec.fileBytes(Network.compile(model, batch));
     }
 
     /**
@@ -182,7 +181,7 @@ public final class Verifier {
 
         /** The size in bytes of a proof file of this model at {@code batch}, as {@link Verifier#proofFileBytes}. */
         public long proofFileBytes(int batch) {
-            return ProofCodec.HEADER_BYTES + Limits.product(prepared.network(batch).proofWords(), Fp.BYTES);
+            return ProofCodec.fileBytes(prepared.network(batch));
         }
 
         public Limits limits() {
@@ -207,7 +206,7 @@ public final class Verifier {
 
     /** The body must be exactly the schedule's messages: anything longer or shorter is rejected unread. */
     private static Verdict.Rejected screenBody(Network network, ProofCodec.Header header, Limits limits) {
-        long expected = Limits.product(network.proofWords(), Fp.BYTES);
+        long expected = ProofCodec.bodyBytes(network);
         if (header.bodyLength() != expected) {
             return new Verdict.Rejected("proof body has " + header.bodyLength() + " bytes; the proof of this model for a batch of "
                     + network.batch() + " has " + expected, 0, -1);
