@@ -21,7 +21,6 @@ import org.safetynets.proof.ProofCodec;
 import org.safetynets.proof.Prover;
 import org.safetynets.proof.ProverMemory;
 import org.safetynets.proof.Verdict;
-import org.safetynets.proof.Verifier;
 import org.safetynets.transcript.InteractiveTranscript;
 
 import java.nio.ByteBuffer;
@@ -157,11 +156,10 @@ final class ProverHost extends NoOpFlightProducer {
         return t;
     });
     /**
-     * Each served model's prover, and the verifier of its self-check, prepared once: the model's digest and its
+     * Each served model's prover, prepared once (its self-check verifier shares it): the model's digest and its
      * compiled networks are not redone per request (for the TIMIT network the digest alone hashes 96 MB).
      */
     private final Map<String, Prover.Prepared> provers = new HashMap<>();
-    private final Map<String, Verifier.Prepared> selfCheckers = new HashMap<>();
     private volatile boolean closing;
     /** Bytes reserved by running sessions, at most settings.maxMemoryBytes(). */
     private long reservedBytes;
@@ -173,11 +171,7 @@ final class ProverHost extends NoOpFlightProducer {
         this.settings = settings;
         this.log = log;
         this.slots = new Semaphore(settings.maxSessions());
-        for (ModelRegistry.Entry entry : models.entries()) {
-            Prover.Prepared prover = Prover.Prepared.of(entry.model(), settings.limits());
-            provers.put(entry.name(), prover);
-            selfCheckers.put(entry.name(), prover.verifier());
-        }
+        for (ModelRegistry.Entry entry : models.entries()) provers.put(entry.name(), Prover.Prepared.of(entry.model(), settings.limits()));
     }
 
     /** The largest inbound gRPC message the host accepts: the largest input batch any served model can take, plus room. */
@@ -290,7 +284,7 @@ final class ProverHost extends NoOpFlightProducer {
             record.proveNanos = System.nanoTime() - start;
             byte[] file = ProofCodec.encode(proof);
             // Self-check (the verifier costs a small fraction of the prover): logged, not sent.
-            Verdict self = selfCheckers.get(entry.name()).verify(samples, file);
+            Verdict self = provers.get(entry.name()).verifier().verify(samples, file);
             try (VectorSchemaRoot outputs = ArrowBatches.write(allocator, width, outputsOf(proof, width))) {
                 writer.start(outputs);
                 writer.putNext(new Frame(Frame.Kind.BATCH_MESSAGE, "outputs", new byte[0]).toBuffer(allocator));
