@@ -367,6 +367,34 @@ public abstract class BackendContractTest {
     }
 
     /**
+     * Squares at the edge of a backend's exact 64-bit path (the CPU backend squares signed values in [-2^31, 2^31)
+     * as integers): rows made only of values at that edge, and rows where one value is just past it.
+     */
+    @Test
+    void squareThenSumPoolAtTheIntegerSquareEdge() {
+        long edge = 1L << 31;
+        long[] inside = {-edge, edge - 1, -(edge - 1), -1, 0, 1};
+        long[] past = {edge, -edge - 1, 1L << 40, -(1L << 40)};
+        PoolGeometry g = new PoolGeometry(new Layout(new Shape(2, 6, 6), 64), 2);
+        for (boolean mixed : new boolean[]{false, true}) {
+            Layout in = g.input();
+            long[] x = new long[in.size()]; // padding stays zero
+            for (int c = 0; c < 2; c++)
+                for (int h = 0; h < 6; h++)
+                    for (int w = 0; w < 6; w++)
+                        for (int b = 0; b < 64; b++) {
+                            boolean far = mixed && random.nextInt(200) == 0; // about one row in three holds one
+                            x[in.index(c, h, w, b)] = signed(far ? past[random.nextInt(past.length)] : inside[random.nextInt(inside.length)]);
+                        }
+            long[] squares = new long[x.length];
+            for (int i = 0; i < x.length; i++) squares[i] = mul(x[i], x[i]);
+            try (DeviceTensor t = backend.upload(x); DeviceTensor y = backend.squareThenSumPool(t, g)) {
+                assertArrayEquals(expectedPool(squares, g), backend.download(y), mixed ? "rows with a value past 2^31" : "values within 2^31");
+            }
+        }
+    }
+
+    /**
      * A compacted tensor reads back as the same field elements, through download, get and a kernel, and can still be
      * folded in place, for bounds at and around every narrow width (values at the bound itself and its negation).
      */
