@@ -174,6 +174,29 @@ final class ProverHost extends NoOpFlightProducer {
         for (ModelRegistry.Entry entry : models.entries()) provers.put(entry.name(), Prover.Prepared.of(entry.model(), settings.limits()));
     }
 
+    /**
+     * Proves and verifies one sample at the input's lower bound per model, through the provers requests use, so that
+     * the first request pays for neither the JIT nor the compiled network, and a model the host cannot prove and
+     * check is refused before the host listens. Reports one line per model.
+     *
+     * @throws IllegalStateException if a model's self-check fails
+     */
+    void warmUp(Consumer<String> report) {
+        for (ModelRegistry.Entry entry : models.entries()) {
+            Model model = entry.model();
+            long[] sample = new long[model.input().size()];
+            Arrays.fill(sample, model.inputMin());
+            long[][] samples = {sample};
+            long start = System.nanoTime();
+            Prover.Prepared prover = provers.get(entry.name());
+            Proof proof = prover.prove(samples, backend, Prover.Progress.NONE);
+            Verdict verdict = prover.verifier().verify(samples, ProofCodec.encode(proof));
+            if (!verdict.accepted()) throw new IllegalStateException("self-check of " + entry.name() + " failed: " + verdict);
+            report.accept(String.format(Locale.ROOT, "model %s (%s): warmed and self-checked in %.0f ms", entry.name(), entry.digest(),
+                    (System.nanoTime() - start) / 1e6));
+        }
+    }
+
     /** The largest inbound gRPC message the host accepts: the largest input batch any served model can take, plus room. */
     long maxInboundBytes() {
         long widest = 1;

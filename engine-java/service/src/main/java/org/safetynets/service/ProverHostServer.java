@@ -61,19 +61,22 @@ public final class ProverHostServer implements AutoCloseable {
     /** Starts serving {@code models}; the server takes ownership of {@code backend} and closes it. */
     static ProverHostServer start(Listen listen, ModelRegistry models, Backend backend, ProverHost.Settings settings, Consumer<String> log)
             throws IOException {
-        return start(listen, models, backend, settings, log, UnaryOperator.identity());
+        return start(listen, models, backend, settings, log, null, UnaryOperator.identity());
     }
 
     /**
-     * As {@link #start(Listen, ModelRegistry, Backend, ProverHost.Settings, Consumer)}, serving {@code producer}
-     * applied to the host: tests put a host that tampers with what goes on the wire in front of an honest one.
+     * As {@link #start(Listen, ModelRegistry, Backend, ProverHost.Settings, Consumer)}, first warming and self-checking
+     * every model ({@link ProverHost#warmUp}, one line each to {@code warmUpReport}; none if it is null) before the
+     * host listens, and serving {@code producer} applied to the host: tests put a host that tampers with what goes on
+     * the wire in front of an honest one.
      */
     static ProverHostServer start(Listen listen, ModelRegistry models, Backend backend, ProverHost.Settings settings, Consumer<String> log,
-                                  UnaryOperator<FlightProducer> producer) throws IOException {
+                                  Consumer<String> warmUpReport, UnaryOperator<FlightProducer> producer) throws IOException {
         // Arrow's buffers (batches received and sent) count against the same budget as the sessions' reservations.
         BufferAllocator allocator = new RootAllocator(settings.maxMemoryBytes());
         try {
             ProverHost host = new ProverHost(models, backend, allocator, settings, log);
+            if (warmUpReport != null) host.warmUp(warmUpReport);
             Location location = listen.tls() ? Location.forGrpcTls(listen.host(), listen.port()) : Location.forGrpcInsecure(listen.host(), listen.port());
             FlightServer.Builder builder = FlightServer.builder(allocator, location, producer.apply(host))
                     .maxInboundMessageSize((int) host.maxInboundBytes());

@@ -4,11 +4,6 @@ import org.safetynets.Limits;
 import org.safetynets.backend.Backend;
 import org.safetynets.cli.BackendOptions;
 import org.safetynets.cli.LimitOptions;
-import org.safetynets.model.Model;
-import org.safetynets.proof.Proof;
-import org.safetynets.proof.Prover;
-import org.safetynets.proof.Verdict;
-import org.safetynets.proof.Verifier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -19,8 +14,8 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.concurrent.Callable;
+import java.util.function.UnaryOperator;
 
 /**
  * Serves every model in a directory until SIGTERM (or Ctrl-C): then running sessions get the grace period to
@@ -85,12 +80,6 @@ final class ServeCommand implements Callable<Integer> {
         Backend backend = backendOptions.open(err);
         String jdkNotice = jdkNotice(Runtime.version().feature(), backend.name());
         if (jdkNotice != null) err.println(jdkNotice);
-        try {
-            for (ModelRegistry.Entry entry : registry.entries()) warm(entry, backend, limits, err);
-        } catch (RuntimeException e) {
-            backend.close();
-            throw e;
-        }
         if (maxMemoryMib < 0) throw new org.safetynets.MalformedInput("--max-memory", "must be 0 (3/4 of the heap) or a positive number of MiB, got " + maxMemoryMib);
         long maxMemory = maxMemoryMib == 0 ? Runtime.getRuntime().maxMemory() / 4 * 3 : Math.multiplyExact(maxMemoryMib, 1L << 20);
         ProverHost.Settings settings = new ProverHost.Settings(maxSessions, Duration.ofSeconds(sessionTimeout), Duration.ofSeconds(shutdownGrace), limits,
@@ -100,7 +89,7 @@ final class ServeCommand implements Callable<Integer> {
                     synchronized (err) {
                         err.println(Instant.now() + " " + line);
                     }
-                });
+                }, err::println, UnaryOperator.identity());
         Thread hook = new Thread(() -> {
             err.println(Instant.now() + " shutting down: " + server.runningSessions() + " sessions running");
             server.close();
@@ -127,18 +116,5 @@ final class ServeCommand implements Callable<Integer> {
         if (jdkFeature >= 25 || !backendName.equals("cpu")) return null;
         return "note: on JDK " + jdkFeature + " some host processes run the CPU backend's x^2 sum-check 3-6x slower at large batches"
                 + " (a JIT hazard of the Vector API: bench/README.md, \"A JDK 17 hazard\"); JDK 25 did not show it";
-    }
-
-    /** Proves and verifies one sample at the input's lower bound, so the first request does not pay for the JIT and the tables. */
-    private static void warm(ModelRegistry.Entry entry, Backend backend, Limits limits, PrintWriter err) {
-        Model model = entry.model();
-        long[] sample = new long[model.input().size()];
-        Arrays.fill(sample, model.inputMin());
-        long start = System.nanoTime();
-        long[][] samples = {sample};
-        Proof proof = Prover.prove(model, samples, backend, Prover.Progress.NONE, limits);
-        Verdict verdict = Verifier.verify(model, samples, proof, limits);
-        if (!verdict.accepted()) throw new IllegalStateException("self-check of " + entry.name() + " failed: " + verdict);
-        err.printf("model %s (%s): warmed and self-checked in %.0f ms%n", entry.name(), entry.digest(), (System.nanoTime() - start) / 1e6);
     }
 }

@@ -42,6 +42,18 @@ class ServiceEndToEndTest {
         }
     }
 
+    /** Each model was proven and self-checked once, through the provers requests use, before the host listened. */
+    @Test
+    void theHostWarmsAndSelfChecksEachModelBeforeItListens() throws Exception {
+        try (TestHost host = TestHost.honest()) {
+            assertEquals(2, host.warmUp.size(), host.warmUp.toString());
+            assertTrue(host.warmUp.get(0).startsWith("model demo (" + ModelRegistry.digest(TestHost.DEMO) + "): warmed and self-checked in "),
+                    host.warmUp.get(0));
+            assertTrue(host.warmUp.get(1).startsWith("model other (" + ModelRegistry.digest(TestHost.OTHER) + "): warmed and self-checked in "),
+                    host.warmUp.get(1));
+        }
+    }
+
     @Test
     void interactiveModeAccepts() throws Exception {
         try (TestHost host = TestHost.honest(); ProverClient client = host.client()) {

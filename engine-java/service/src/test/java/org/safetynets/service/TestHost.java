@@ -27,6 +27,8 @@ final class TestHost implements AutoCloseable {
 
     final ProverHostServer server;
     final List<String> log = new CopyOnWriteArrayList<>();
+    /** What the host reported of its warm-up, one line per model, before it listened. */
+    final List<String> warmUp = new CopyOnWriteArrayList<>();
 
     TestHost(String token, int maxSessions, Duration sessionTimeout) throws Exception {
         this(token, maxSessions, sessionTimeout, Limits.DEFAULTS);
@@ -42,7 +44,7 @@ final class TestHost implements AutoCloseable {
 
     private TestHost(ProverHostServer.Listen listen, ProverHost.Settings settings, Map<String, Model> models, UnaryOperator<FlightProducer> producer)
             throws Exception {
-        server = ProverHostServer.start(listen, new ModelRegistry(models), Backends.open("cpu", 2, reason -> { }), settings, log::add, producer);
+        server = ProverHostServer.start(listen, new ModelRegistry(models), Backends.open("cpu", 2, reason -> { }), settings, log::add, warmUp::add, producer);
     }
 
     private static Map<String, Model> models(Model demo) {
