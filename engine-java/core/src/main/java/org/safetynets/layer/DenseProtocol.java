@@ -26,13 +26,24 @@ public final class DenseProtocol implements LayerProtocol {
     private final Layout out;
     private final int rows;
     private final int columns;
-    /** The padded weight matrix in field form, made when a backend first needs it: the verifier never does. */
-    private volatile long[] paddedWeights;
+    /**
+     * The padded weight matrix in field form, made when a backend first needs it (the verifier never does); shared by
+     * this layer's protocols for other batch sizes of the same model ({@link Network#compile(Model, int, Network)}).
+     */
+    private final PaddedWeights paddedWeights;
     private final long[] bias;
     private final Dense layer;
     private final int[] paddedColumn;
 
     public DenseProtocol(Dense layer, Layout in) {
+        this(layer, in, null);
+    }
+
+    /**
+     * @param sameLayer this layer's protocol for another batch size, whose padded weights this one shares (the matrix
+     *                  does not depend on the batch), or null
+     */
+    DenseProtocol(Dense layer, Layout in, DenseProtocol sameLayer) {
         this.layer = layer;
         this.in = in;
         this.out = in.withShape(layer.outputShape(in.shape()));
@@ -45,6 +56,10 @@ public final class DenseProtocol implements LayerProtocol {
             throw new IllegalArgumentException("the padded weight matrix of " + layer.outputs() + " x " + layer.inputs()
                     + " has more than 2^30 entries");
         }
+        if (sameLayer != null && (sameLayer.layer != layer || !sameLayer.in.shape().equals(in.shape()))) {
+            throw new IllegalArgumentException("padded weights shared with another layer or input shape");
+        }
+        this.paddedWeights = sameLayer != null ? sameLayer.paddedWeights : new PaddedWeights();
         this.bias = new long[rows];
         for (int o = 0; o < layer.outputs(); o++) bias[o] = Fp.fromSigned(layer.bias()[o]);
     }
@@ -70,15 +85,20 @@ public final class DenseProtocol implements LayerProtocol {
      * it; either copy is the same): the verifier reads the real weights instead, so checking a proof never allocates
      * the padded matrix (about 100 MiB and 30 ms of compiling the TIMIT network).
      */
-    private long[] paddedWeights() {
-        long[] w = paddedWeights;
+    long[] paddedWeights() {
+        long[] w = paddedWeights.matrix;
         if (w == null) {
             w = new long[rows * columns];
             for (int o = 0; o < layer.outputs(); o++)
                 for (int j = 0; j < layer.inputs(); j++) w[o * columns + paddedColumn[j]] = Fp.fromSigned(layer.weight(o, j));
-            paddedWeights = w;
+            paddedWeights.matrix = w;
         }
         return w;
+    }
+
+    /** The holder of {@link #paddedWeights()}, which the same layer's protocols for several batch sizes share. */
+    private static final class PaddedWeights {
+        volatile long[] matrix;
     }
 
     @Override

@@ -33,14 +33,19 @@ public final class Network {
     /** The largest magnitude of an input value. */
     private final long inputMagnitude;
 
-    private Network(Model model, int batch) {
+    /** The proven bound of every model layer's output: it does not depend on the batch. */
+    private final List<ValueBounds.LayerBound> bounds;
+
+    private Network(Model model, int batch, Network sameModel) {
+        if (sameModel != null && sameModel.model != model) throw new IllegalArgumentException("a network of another model to share with");
         this.model = model;
         this.batch = batch;
         this.input = new Layout(model.input(), batch);
         List<Step> chain = new ArrayList<>();
         Layout layout = input;
         List<Layer> layers = model.layers();
-        List<ValueBounds.LayerBound> bounds = ValueBounds.analyze(model.input(), model.inputMin(), model.inputMax(), layers).layers();
+        this.bounds = sameModel != null ? sameModel.bounds
+                : ValueBounds.analyze(model.input(), model.inputMin(), model.inputMax(), layers).layers();
         this.inputMagnitude = Math.max(Math.abs(model.inputMin()), Math.abs(model.inputMax()));
         for (int i = 0; i < layers.size(); i++) {
             Layer layer = layers.get(i);
@@ -48,7 +53,8 @@ public final class Network {
             String kind = layer.kind();
             LayerProtocol protocol;
             if (layer instanceof Dense d) {
-                protocol = new DenseProtocol(d, layout);
+                // the same model has the same steps at every batch size
+                protocol = new DenseProtocol(d, layout, sameModel == null ? null : (DenseProtocol) sameModel.steps.get(chain.size()).protocol());
             } else if (layer instanceof Conv2d c) {
                 protocol = new ConvProtocol(c, layout);
             } else if (layer instanceof Square && i + 1 < layers.size() && layers.get(i + 1) instanceof SumPool p) {
@@ -74,7 +80,17 @@ public final class Network {
     }
 
     public static Network compile(Model model, int batch) {
-        return new Network(model, batch);
+        return new Network(model, batch, null);
+    }
+
+    /**
+     * As {@link #compile(Model, int)}, sharing with {@code sameModel} (a network of this same model object, for
+     * another batch size) what does not depend on the batch: the value bounds and the dense layers' padded weight
+     * matrices (about 100 MiB for the TIMIT network), so that a prover keeping networks for several batch sizes holds
+     * them once.
+     */
+    public static Network compile(Model model, int batch, Network sameModel) {
+        return new Network(model, batch, sameModel);
     }
 
     public Model model() {

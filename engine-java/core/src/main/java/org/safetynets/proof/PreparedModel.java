@@ -12,9 +12,9 @@ import java.util.Map;
  * What a prover or verifier of one model can do once for many batches ({@link Prover.Prepared},
  * {@link Verifier.Prepared}): a private copy of the model (encoded, then decoded, so that the caller changing its
  * model afterwards cannot make the digest stale), the digest proofs bind (SHA-256 of the encoding: 96 MB for the
- * TIMIT network), and the compiled network of the last few batch sizes (the value-bounds analysis, each layer's
- * protocol; a prover's dense layers also keep their padded weight matrices there, about 100 MiB for TIMIT, which is
- * why only {@value #NETWORKS_KEPT} batch sizes are kept). Safe for concurrent use.
+ * TIMIT network), and the compiled network of the last {@value #NETWORKS_KEPT} batch sizes (each layer's protocol;
+ * they share the value-bounds analysis and, once a prover has used them, the dense layers' padded weight matrices,
+ * about 100 MiB for TIMIT, held once per model). Safe for concurrent use.
  */
 final class PreparedModel {
     static final int NETWORKS_KEPT = 4;
@@ -48,7 +48,11 @@ final class PreparedModel {
             Network known = networks.get(batch);
             if (known != null) return known;
         }
-        Network compiled = Network.compile(model, batch); // outside the lock: compiling TIMIT's takes 0.1 s
+        Network sameModel;
+        synchronized (networks) {
+            sameModel = networks.isEmpty() ? null : networks.values().iterator().next();
+        }
+        Network compiled = Network.compile(model, batch, sameModel); // outside the lock: compiling TIMIT's takes 0.1 s
         synchronized (networks) {
             Network raced = networks.putIfAbsent(batch, compiled);
             return raced != null ? raced : compiled;
