@@ -95,7 +95,7 @@ public final class InputBatch {
      * The canonical encoding bound into the transcript: every value minus the model's input minimum, as an
      * unsigned little-endian integer of the fewest bytes that hold (max - min), sample by sample. Injective for
      * a fixed model and batch size (both bound beside it), and 8/width times shorter to hash than field elements.
-     * Written in chunks: at the limits (2^28 values of 8 bytes) it is more than one Java array holds.
+     * Written in chunks: at the limits it is more than one Java array holds, and so may be one sample.
      */
     public PublicBytes transcriptBytes() {
         int width = byteWidth(model.inputMax() - model.inputMin());
@@ -110,24 +110,28 @@ public final class InputBatch {
 
             @Override
             public void writeTo(Sink sink) {
-                // Whole samples per chunk, so that the loops below stay simple; a sample larger than the chunk gets its own.
-                int sampleBytes = size * width;
-                byte[] chunk = new byte[Math.max(sampleBytes, Math.min(TRANSCRIPT_CHUNK_BYTES, (int) Math.min(length, Integer.MAX_VALUE)))];
+                // Chunks of at most TRANSCRIPT_CHUNK_BYTES, filled value by value, so that a sample may span chunks:
+                // one sample may hold up to 2^30 values of 8 bytes, more than a Java array (and an int) holds.
+                byte[] chunk = new byte[(int) Math.min(TRANSCRIPT_CHUNK_BYTES, length)]; // length >= width: no empty chunk
                 int at = 0;
                 for (long[] sample : samples) {
-                    if (chunk.length - at < sampleBytes) {
-                        sink.write(chunk, 0, at);
-                        at = 0;
-                    }
-                    if (width == 1) {
-                        // Pixels and other one-byte ranges, the common case: a loop the JIT vectorises.
-                        for (int i = 0; i < size; i++) chunk[at + i] = (byte) (sample[i] - min);
-                        at += size;
-                        continue;
-                    }
-                    for (int i = 0; i < size; i++) {
-                        long v = sample[i] - min;
-                        for (int k = 0; k < width; k++) chunk[at++] = (byte) (v >>> (8 * k));
+                    for (int i = 0; i < size; ) {
+                        if (chunk.length - at < width) {
+                            sink.write(chunk, 0, at);
+                            at = 0;
+                        }
+                        int n = Math.min(size - i, (chunk.length - at) / width);
+                        if (width == 1) {
+                            // Pixels and other one-byte ranges, the common case: a loop the JIT vectorises.
+                            for (int k = 0; k < n; k++) chunk[at + k] = (byte) (sample[i + k] - min);
+                            at += n;
+                        } else {
+                            for (int k = 0; k < n; k++) {
+                                long v = sample[i + k] - min;
+                                for (int b = 0; b < width; b++) chunk[at++] = (byte) (v >>> (8 * b));
+                            }
+                        }
+                        i += n;
                     }
                 }
                 sink.write(chunk, 0, at);

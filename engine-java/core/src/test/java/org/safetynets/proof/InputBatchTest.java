@@ -130,6 +130,33 @@ class InputBatchTest {
         for (long v : firstValueOfEachSample) assertEquals(sample[0] + Fp.MAX_SIGNED, v, "value minus the input minimum");
     }
 
+    /**
+     * A sample longer than a chunk is split across chunks (a red-team find: a chunk sized by one sample's bytes
+     * overflowed an int at 2^31 bytes a sample and the verifier crashed), for byte widths that do and do not divide
+     * the chunk; the bytes are the plain encoding, value by value, and no chunk is longer than 64 KiB.
+     */
+    @Test
+    void samplesLongerThanAChunkSpanChunks() {
+        Random random = new Random(11);
+        int features = 70_001;
+        long[][] ranges = {{0, 255}, {-300, 300}, {0, 1L << 20}, {-Fp.MAX_SIGNED, Fp.MAX_SIGNED}}; // 1, 2, 3 and 8 bytes
+        for (long[] range : ranges) {
+            Model model = new Model("wide", Shape.vector(features), range[0], range[1], 1, List.of(new Flatten()));
+            long[][] samples = samples(random, 3, features, range[0], range[1]);
+            int width = InputBatch.byteWidth(range[1] - range[0]);
+            ByteArrayOutputStream expected = new ByteArrayOutputStream();
+            for (long[] sample : samples)
+                for (long value : sample)
+                    for (int b = 0; b < width; b++) expected.write((int) ((value - range[0]) >>> (8 * b)));
+            ByteArrayOutputStream written = new ByteArrayOutputStream();
+            InputBatch.of(model, samples).transcriptBytes().writeTo((chunk, offset, length) -> {
+                assertTrue(length <= 1 << 16, length + " bytes in one chunk");
+                written.write(chunk, offset, length);
+            });
+            assertArrayEquals(expected.toByteArray(), written.toByteArray(), width + "-byte values");
+        }
+    }
+
     @Test
     void badBatchesAreNamed() {
         Model model = new Model("m", Shape.vector(3), 0, 3, 1, List.of(new Square()));
