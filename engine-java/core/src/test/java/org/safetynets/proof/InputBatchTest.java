@@ -56,6 +56,22 @@ class InputBatchTest {
         }
     }
 
+    /** Inputs of more features than one block of the evaluation (4096), in both the small and the wide path. */
+    @Test
+    void evaluateOverSeveralFeatureBlocksEqualsTheMleOfThePaddedTensor() {
+        Random random = new Random(5);
+        Shape shape = new Shape(2, 70, 70); // 9800 features, three blocks
+        for (long[] range : new long[][] {{-5, 5}, {-(1L << 45), 1L << 45}}) {
+            for (int batch : new int[] {1, 5}) {
+                Model model = new Model("m", shape, range[0], range[1], 1, List.of(new Flatten()));
+                InputBatch input = InputBatch.of(model, samples(random, batch, shape.size(), range[0], range[1]));
+                Fp2[] point = new Fp2[input.layout().variables()];
+                for (int j = 0; j < point.length; j++) point[j] = new Fp2(Math.floorMod(random.nextLong(), Fp.P), Math.floorMod(random.nextLong(), Fp.P));
+                assertEquals(Multilinear.evaluate(input.padded(), point), input.evaluate(point), range[0] + ".." + range[1] + " batch " + batch);
+            }
+        }
+    }
+
     @Test
     void transcriptBytesAreCompactAndInjective() {
         Model model = new Model("m", Shape.vector(3), -1, 300, 1, List.of(new Square()));
