@@ -31,7 +31,7 @@ import java.util.concurrent.Callable;
             "Exit status:",
             "  0  success (verify: the proof was accepted)",
             "  1  the proof was rejected",
-            "  2  a usage error, a missing or malformed file, an unavailable backend",
+            "  2  a usage error, a missing or malformed file, an unavailable backend, too small a heap",
             "  3  an internal error (set SAFETYNETS_DEBUG=1 for its stack trace)"})
 public final class Main implements Callable<Integer> {
     public static final int OK = 0;
@@ -75,6 +75,11 @@ public final class Main implements Callable<Integer> {
         commandLine.setExecutionExceptionHandler(handler);
         try {
             return commandLine.execute(args);
+        } catch (OutOfMemoryError e) {
+            // An Error passes picocli's handler; without this the JVM would print its stack trace at the user.
+            err.println("error: out of memory: " + oneLine(String.valueOf(e.getMessage())) + " (the JVM's heap is "
+                    + (Runtime.getRuntime().maxMemory() >> 20) + " MiB; give it more with SAFETYNETS_JAVA_OPTS=-Xmx..., or use a smaller batch)");
+            return ERROR;
         } finally {
             out.flush();
             err.flush();

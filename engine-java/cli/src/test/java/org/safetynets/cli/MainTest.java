@@ -47,6 +47,27 @@ class MainTest {
         }
     }
 
+    /** A command that runs out of heap ends with one line naming the heap and how to grow it: no stack trace. */
+    @Test
+    void runningOutOfMemoryIsOneLineNotAStackTrace() {
+        @picocli.CommandLine.Command(name = "greedy")
+        class Greedy implements java.util.concurrent.Callable<Integer> {
+            @Override
+            public Integer call() {
+                throw new OutOfMemoryError("Java heap space");
+            }
+        }
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        int status = Main.execute(new picocli.CommandLine(new Greedy()), (e, commandLine, parseResult) -> Main.internalError(e, commandLine.getErr()),
+                new java.io.PrintWriter(out), new java.io.PrintWriter(err));
+        assertEquals(Main.ERROR, status);
+        assertTrue(err.toString().startsWith("error: out of memory: Java heap space (the JVM's heap is "), err.toString());
+        assertTrue(err.toString().contains("SAFETYNETS_JAVA_OPTS=-Xmx"), err.toString());
+        assertEquals(1, err.toString().lines().count(), err.toString());
+        assertFalse(err.toString().contains("\tat "), err.toString());
+    }
+
     @Test
     void verifyAcceptsTheSavedFiles() {
         Cli verify = verify(saved.resolve("proof.bin"));
