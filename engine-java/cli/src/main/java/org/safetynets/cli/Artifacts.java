@@ -47,9 +47,9 @@ public final class Artifacts {
     }
 
     /** Null when the claimed outputs file at {@code path} holds exactly {@code verified}; else the first difference. */
-    static String claimedOutputsDifference(Path path, byte[] claimed, long[][] verified) {
+    static String claimedOutputsDifference(Path path, byte[] claimed, Model model, long[][] verified) {
         TensorFormat format = formatOf(path);
-        if (format == null) return VerifiedOutputs.difference(claimed, path.toString(), verified);
+        if (format == null) return VerifiedOutputs.difference(claimed, path.toString(), model, verified);
         long[][] rows;
         try {
             rows = format.readOutputs(claimed, path.toString(), verified[0].length, verified.length);

@@ -18,15 +18,44 @@ final class UserFiles {
     private UserFiles() {
     }
 
+    /**
+     * The whole file, refused beyond {@code limit} bytes (and {@link #MAX_FILE_BYTES}). A pipe or device (a process
+     * substitution, /dev/stdin) has no size to check first: it is read once, through a stream that stops one byte
+     * past the limit.
+     */
     static byte[] read(Path path, long limit) {
         String name = path.toString();
         if (Files.isDirectory(path)) throw new MalformedInput(name, "is a directory, not a file");
+        long cap = Math.min(limit, MAX_FILE_BYTES);
         try {
-            long size = Files.size(path);
-            if (size > Math.min(limit, MAX_FILE_BYTES)) {
-                throw new MalformedInput(name, "is " + size + " bytes, more than the limit of " + Math.min(limit, MAX_FILE_BYTES));
+            if (!Files.isRegularFile(path)) {
+                try (java.io.InputStream in = Files.newInputStream(path)) {
+                    byte[] bytes = in.readNBytes((int) Math.min(cap + 1, MAX_FILE_BYTES));
+                    if (bytes.length > cap) throw new MalformedInput(name, "holds more than the limit of " + cap + " bytes");
+                    return bytes;
+                }
             }
+            long size = Files.size(path);
+            if (size > cap) throw new MalformedInput(name, "is " + size + " bytes, more than the limit of " + cap);
             return Files.readAllBytes(path);
+        } catch (IOException e) {
+            throw new MalformedInput(name, "cannot be read: " + describe(e));
+        }
+    }
+
+    /**
+     * The whole file if it holds at most {@code cap} bytes, else null: at most cap + 1 bytes are read, whatever the
+     * file (a regular file's size is checked first). For files whose size is the writer's choice, like a host's.
+     */
+    static byte[] readAtMost(Path path, int cap) {
+        String name = path.toString();
+        if (Files.isDirectory(path)) throw new MalformedInput(name, "is a directory, not a file");
+        try {
+            if (Files.isRegularFile(path) && Files.size(path) > cap) return null;
+            try (java.io.InputStream in = Files.newInputStream(path)) {
+                byte[] bytes = in.readNBytes(cap + 1);
+                return bytes.length > cap ? null : bytes;
+            }
         } catch (IOException e) {
             throw new MalformedInput(name, "cannot be read: " + describe(e));
         }

@@ -76,12 +76,15 @@ final class VerifyCommand implements Callable<Integer> {
         Model network = Artifacts.readModel(model, limits);
         long[][] samples = Artifacts.readInputs(input, network, limits);
         InputBatch.requireWithinLimits(network, samples.length, limits);
-        byte[] claimed = expectPath == null ? null : UserFiles.read(expectPath);
+        int claimCap = claimedOutputsCap(network, samples.length);
+        byte[] claimed = expectPath == null ? null : UserFiles.readAtMost(expectPath, claimCap);
 
         long start = System.nanoTime();
         Verdict verdict = verify(network, samples, limits);
-        if (verdict instanceof Verdict.Accepted accepted && claimed != null) {
-            String difference = Artifacts.claimedOutputsDifference(expectPath, claimed, accepted.outputs());
+        if (verdict instanceof Verdict.Accepted accepted && expectPath != null) {
+            String difference = claimed == null
+                    ? expectPath + " holds more than " + claimCap + " bytes, more than an outputs file of " + samples.length + " samples needs"
+                    : Artifacts.claimedOutputsDifference(expectPath, claimed, network, accepted.outputs());
             if (difference != null) verdict = new Verdict.Rejected(difference, 0, -1);
         }
         long nanos = System.nanoTime() - start;
@@ -102,6 +105,15 @@ final class VerifyCommand implements Callable<Integer> {
     }
 
     /**
+     * The most bytes a claimed outputs file of this batch is read to: 1 MiB, plus 256 bytes for each output and argmax
+     * (a value takes at most 20 characters; the rest leaves room for any layout). A host's larger file is a REJECT
+     * unread, not gigabytes of memory.
+     */
+    static int claimedOutputsCap(Model network, int batch) {
+        return (int) Math.min(UserFiles.MAX_FILE_BYTES, (1L << 20) + 256L * batch * (network.output().size() + 1));
+    }
+
+    /**
      * The proof file's header is screened (model, batch, shapes, and a body exactly as long as the schedule needs)
      * before the rest is read: a hostile file of any size costs its first bytes.
      */
@@ -109,15 +121,20 @@ final class VerifyCommand implements Callable<Integer> {
         String source = proofPath.toString();
         // A limit too small for any proof of this model and batch refuses the work (exit 2): that is no verdict.
         limits.requireProofBytes(source, Verifier.proofFileBytes(network, samples.length));
-        long size = UserFiles.size(proofPath);
+        // A pipe (-P <(...), /dev/stdin) has no size and can be read only once: it is read whole, within the limit,
+        // and screened from those bytes (sizing it as a file would read 0 bytes and REJECT an honest proof).
+        byte[] piped = java.nio.file.Files.isRegularFile(proofPath) ? null : UserFiles.read(proofPath, limits.maxProofBytes());
+        long size = piped != null ? piped.length : UserFiles.size(proofPath);
         try {
-            ProofCodec.Header header = ProofCodec.decodeHeader(UserFiles.readPrefix(proofPath, ProofCodec.HEADER_BYTES), size, source);
+            byte[] head = piped != null ? java.util.Arrays.copyOf(piped, Math.min(piped.length, ProofCodec.HEADER_BYTES))
+                    : UserFiles.readPrefix(proofPath, ProofCodec.HEADER_BYTES);
+            ProofCodec.Header header = ProofCodec.decodeHeader(head, size, source);
             Verdict.Rejected screened = Verifier.screen(network, samples.length, header, limits);
             if (screened != null) return screened;
         } catch (MalformedInput e) {
             return new Verdict.Rejected(e.getMessage(), 0, -1);
         }
-        return Verifier.verify(network, samples, Artifacts.readProof(proofPath, limits), limits);
+        return Verifier.verify(network, samples, piped != null ? piped : Artifacts.readProof(proofPath, limits), limits);
     }
 
     private static String jsonVerdict(Verdict verdict, Model network, int batch, long nanos) {

@@ -111,6 +111,70 @@ class VerifyCommandTest {
         assertEquals(Main.REJECTED, garbage.exitCode(), garbage::transcript);
     }
 
+    /**
+     * Red-team finds: a file other programs would read otherwise than this one (a duplicated key, more after the
+     * object), or one whose metadata lies, is not exactly the verified outputs. verify's own --outputs file passes.
+     */
+    @Test
+    void expectIsStrictAboutWhatOtherProgramsWouldRead(@TempDir Path work) throws IOException {
+        Model network = Artifacts.readModel(model, Limits.DEFAULTS);
+        String outputs = JSON.writeValueAsString(verified);
+        long[][] zeros = new long[verified.length][verified[0].length];
+        String digest = "sha256:" + Format.hex(network.digest());
+        String[][] lies = {
+                {"{\"outputs\": " + outputs + ", \"outputs\": " + JSON.writeValueAsString(zeros) + "}", "Duplicate field 'outputs'"},
+                {"{\"outputs\": " + outputs + "} {\"outputs\": [[1]]}", "has more after its JSON object"},
+                {"{\"outputs\": " + outputs + "} garbage", "is not valid JSON"},
+                {"{\"model\": \"sha256:" + "0".repeat(64) + "\", \"outputs\": " + outputs + "}", "names model sha256:000"},
+                {"{\"model\": \"" + digest + "\", \"output_scale\": 1e9, \"outputs\": " + outputs + "}", "claims output scale 1e9"},
+                {"{\"verified\": \"yes\", \"outputs\": " + outputs + "}", "\"verified\" is yes, not true or false"},
+                {"{\"outputs\": " + outputs + ", \"probabilities\": [0.9]}", "has a field \"probabilities\""},
+                {"{\"outputs\": " + outputs + ", \"argmax\": " + JSON.writeValueAsString(TensorJson.argmax(verified)) + ", \"argmax\": [0, 0, 0]}",
+                        "Duplicate field 'argmax'"},
+                {"{\"outputs\": " + outputs.substring(0, outputs.length() - 1) + ", [1]]" + "}", "claims more than 3 samples"},
+                {"{\"argmax\": " + JSON.writeValueAsString(TensorJson.argmax(verified)) + "}", "has no \"outputs\" array"},
+        };
+        for (String[] lie : lies) {
+            Cli run = verify(proof, "--expect", Files.writeString(work.resolve("lie.json"), lie[0]).toString());
+            assertEquals(Main.REJECTED, run.exitCode(), run::transcript);
+            assertTrue(run.out().startsWith("REJECT: ") && run.out().contains(lie[1]), () -> lie[1] + "\n" + run.transcript());
+        }
+        Path own = work.resolve("verified.json");
+        assertEquals(Main.OK, verify(proof, "--outputs", own.toString()).exitCode());
+        Cli roundTrip = verify(proof, "--expect", own.toString());
+        assertEquals(Main.OK, roundTrip.exitCode(), roundTrip::transcript);
+    }
+
+    /** A host's outputs file far larger than the outputs need is a REJECT, read no further than the bound. */
+    @Test
+    void anOversizedClaimedOutputsFileIsARejection(@TempDir Path work) throws IOException {
+        Model network = Artifacts.readModel(model, Limits.DEFAULTS);
+        int cap = VerifyCommand.claimedOutputsCap(network, verified.length);
+        String padded = "{\"outputs\": " + JSON.writeValueAsString(verified) + " ".repeat(cap) + "}";
+        Cli run = verify(proof, "--expect", Files.writeString(work.resolve("big.json"), padded).toString());
+        assertEquals(Main.REJECTED, run.exitCode(), run::transcript);
+        assertTrue(run.out().contains("holds more than " + cap + " bytes"), run::transcript);
+    }
+
+    /** A proof through a pipe (process substitution, /dev/stdin) is read once: an honest one is accepted. */
+    @Test
+    void aProofThroughAPipeIsAccepted(@TempDir Path work) throws Exception {
+        Path fifo = work.resolve("proof.fifo");
+        org.junit.jupiter.api.Assumptions.assumeTrue(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0, "no mkfifo here");
+        Thread writer = new Thread(() -> {
+            try {
+                Files.write(fifo, Files.readAllBytes(proof));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        writer.start();
+        Cli run = verify(fifo);
+        writer.join(10_000);
+        assertEquals(Main.OK, run.exitCode(), run::transcript);
+        assertTrue(run.out().startsWith("ACCEPT"), run::transcript);
+    }
+
     @Test
     void jsonGivesTheVerdictToScripts(@TempDir Path work) throws IOException {
         Cli accept = verify(proof, "--json");
