@@ -57,7 +57,7 @@ final class ProveCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Limits limits = limitOptions.limits();
         Path outputs = outputsPath != null ? outputsPath : Artifacts.defaultOutputs(proofPath);
-        OutputFiles.requireWritable(List.of(proofPath, outputs)); // before the work, not after it
+        OutputFiles.requireWritable(List.of(proofPath, outputs), List.of(model, input)); // before the work, not after it
         Model network = Artifacts.readModel(model, limits);
         long[][] samples = Artifacts.readInputs(input, network, limits);
 

@@ -51,7 +51,7 @@ final class QuantizeCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         if (calibration < 1 || search < 1) throw new MalformedInput("--calibration", "and --search must be positive");
-        OutputFiles.requireWritable(List.of(this.out)); // before minutes of search, not after
+        OutputFiles.requireWritable(List.of(this.out), List.of(floatPath)); // before minutes of search, not after
         FloatModel floatModel = OnnxImport.decode(UserFiles.read(floatPath), floatPath.toString());
         MnistData dataset = MnistData.resolve(data);
         LabeledImages train = dataset.train();

@@ -72,7 +72,7 @@ final class VerifyCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         Limits limits = limitOptions.limits();
-        if (outputsPath != null) OutputFiles.requireWritable(List.of(outputsPath)); // before any work
+        if (outputsPath != null) OutputFiles.requireWritable(List.of(outputsPath), java.util.Arrays.asList(model, input, proofPath, expectPath)); // before any work
         Model network = Artifacts.readModel(model, limits);
         long[][] samples = Artifacts.readInputs(input, network, limits);
         InputBatch.requireWithinLimits(network, samples.length, limits);

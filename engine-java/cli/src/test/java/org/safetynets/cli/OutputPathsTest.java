@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -95,6 +96,42 @@ class OutputPathsTest {
         assertRefused(prove("-O", work.toString()), work, "is a directory, not a file");
         Path proof = work.resolve("proof.bin");
         assertRefused(prove("-O", proof.toString(), "--outputs", proof.toString()), proof, "is named for two outputs");
+    }
+
+    /**
+     * Red-team find: an output naming one of the command's own inputs replaced it (the model became the proof), and
+     * two outputs reached through a symbolic link to their directory overwrote each other while prove reported both.
+     */
+    @Test
+    void outputsThatAreTheCommandsInputsOrEachOtherThroughALinkAreRefused(@TempDir Path work) throws IOException {
+        Path model = Files.copy(saved.resolve("model.snm"), work.resolve("model.snm"));
+        Path input = Files.copy(saved.resolve("input.json"), work.resolve("input.json"));
+        byte[] modelBytes = Files.readAllBytes(model);
+        String[] common = {"prove", "-M", model.toString(), "-D", input.toString(), "--backend", "cpu"};
+        for (Path victim : new Path[] {model, input}) {
+            Cli run = Cli.run(concat(common, "-O", victim.toString()));
+            assertRefused(run, victim, "is also an input of this command (" + victim + ")");
+        }
+        Path viaDotDot = work.resolve("sub/../model.snm");
+        Files.createDirectories(work.resolve("sub"));
+        assertRefused(Cli.run(concat(common, "-O", work.resolve("p.bin").toString(), "--outputs", viaDotDot.toString())), viaDotDot,
+                "is also an input of this command");
+        assertArrayEquals(modelBytes, Files.readAllBytes(model));
+        Path link = Files.createSymbolicLink(work.resolve("linkdir"), work);
+        Path outputs = link.resolve("p.bin");
+        assertRefused(Cli.run(concat(common, "-O", work.resolve("p.bin").toString(), "--outputs", outputs.toString())), outputs,
+                "is named for two outputs");
+        assertFalse(Files.exists(work.resolve("p.bin")), "nothing is written");
+        Path proof = Files.copy(saved.resolve("proof.bin"), work.resolve("proof.bin"));
+        Cli verify = Cli.run("verify", "-M", model.toString(), "-D", input.toString(), "-P", proof.toString(), "--outputs", proof.toString());
+        assertRefused(verify, proof, "is also an input of this command");
+        assertArrayEquals(Files.readAllBytes(saved.resolve("proof.bin")), Files.readAllBytes(proof));
+    }
+
+    private static String[] concat(String[] head, String... tail) {
+        String[] all = java.util.Arrays.copyOf(head, head.length + tail.length);
+        System.arraycopy(tail, 0, all, head.length, tail.length);
+        return all;
     }
 
     @Test

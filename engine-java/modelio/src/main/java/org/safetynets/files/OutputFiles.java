@@ -41,11 +41,44 @@ public final class OutputFiles {
 
     /** MalformedInput naming the first of {@code files} that {@link #writeAtomically} would refuse, or named twice. */
     public static void requireWritable(Collection<Path> files) {
+        requireWritable(files, List.of());
+    }
+
+    /**
+     * As {@link #requireWritable(Collection)}, and MalformedInput if an output is one of the command's {@code inputs}
+     * (writing it would replace what the command reads: a model, an input batch, a proof). Paths are compared as the
+     * file system resolves them, through symbolic links to directories and {@code ..}, so two names of one file
+     * are caught.
+     */
+    public static void requireWritable(Collection<Path> files, Collection<Path> inputs) {
+        Map<Path, Path> read = new HashMap<>();
+        for (Path input : inputs) {
+            if (input != null) read.putIfAbsent(resolved(input), input);
+        }
         Map<Path, Path> seen = new HashMap<>();
         for (Path file : files) {
-            Path previous = seen.putIfAbsent(file.toAbsolutePath().normalize(), file);
+            Path key = resolved(file);
+            Path previous = seen.putIfAbsent(key, file);
             if (previous != null) throw new MalformedInput(file.toString(), "is named for two outputs (also as " + previous + ")");
+            Path input = read.get(key);
+            if (input != null) throw new MalformedInput(file.toString(), "is also an input of this command (" + input + "); name another file");
             requireWritableFile(file);
+        }
+    }
+
+    /**
+     * The path as the file system resolves it: the real path of its nearest existing ancestor (symbolic links
+     * followed), then the rest of the name. A file that exists resolves to its real path.
+     */
+    private static Path resolved(Path path) {
+        Path absolute = path.toAbsolutePath().normalize();
+        Path existing = absolute;
+        while (existing != null && !Files.exists(existing)) existing = existing.getParent();
+        if (existing == null) return absolute;
+        try {
+            return existing.toRealPath().resolve(existing.relativize(absolute)).normalize();
+        } catch (IOException e) {
+            return absolute; // unreadable: the write itself will say why it fails
         }
     }
 

@@ -76,11 +76,16 @@ final class ClientCommand {
 
         abstract Verdict run(ProverClient client, String reference, Model network, long[][] samples);
 
+        /** The files this command writes when it accepts. */
+        List<Path> outputFiles() {
+            return outputsPath == null ? List.of() : List.of(outputsPath);
+        }
+
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             Limits limits = limitOptions.limits();
-            if (outputsPath != null) OutputFiles.requireWritable(List.of(outputsPath));
+            OutputFiles.requireWritable(outputFiles(), List.of(model, input)); // before any work
             Model network = Artifacts.readModel(model, limits);
             long[][] samples = Artifacts.readInputs(input, network, limits);
             InputBatch.requireWithinLimits(network, samples.length, limits);
@@ -120,8 +125,14 @@ final class ClientCommand {
         Path proofPath;
 
         @Override
+        List<Path> outputFiles() {
+            List<Path> files = new java.util.ArrayList<>(super.outputFiles());
+            if (proofPath != null) files.add(proofPath);
+            return files;
+        }
+
+        @Override
         Verdict run(ProverClient client, String reference, Model network, long[][] samples) {
-            if (proofPath != null) OutputFiles.requireWritable(List.of(proofPath));
             ProverClient.Answer answer = client.prove(reference, network, samples);
             if (proofPath != null && answer.proofFile() != null) OutputFiles.writeAtomically(Map.of(proofPath, answer.proofFile()));
             return answer.verdict();
