@@ -33,6 +33,12 @@ final class Format {
         return String.format(Locale.ROOT, "%.6g", value);
     }
 
+    /** An exact integer scale: in full below 10^15, else its leading digits and power of ten (never "Infinity"). */
+    static String scale(java.math.BigInteger value) {
+        if (value.bitLength() < 50) return String.format(Locale.ROOT, "%,d", value.longValueExact());
+        return String.format(Locale.ROOT, "%.6e", new java.math.BigDecimal(value));
+    }
+
     static String count(long n) {
         return String.format(Locale.ROOT, "%,d", n);
     }

@@ -54,7 +54,7 @@ final class InspectCommand implements Callable<Integer> {
                 .row("digest", "sha256:" + Format.hex(model.digest()))
                 .row("input", model.input() + ", integers in [" + model.inputMin() + ", " + model.inputMax() + "], scale "
                         + model.inputScale())
-                .row("output", model.output() + ", scale " + Format.scale(model.outputScale()))
+                .row("output", model.output() + ", scale " + Format.scale(model.exactOutputScale()))
                 .lines("").forEach(out::println);
         out.println();
 

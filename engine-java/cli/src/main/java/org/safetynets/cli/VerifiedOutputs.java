@@ -26,15 +26,9 @@ public final class VerifiedOutputs {
 
     public static byte[] write(Model model, long[][] outputs) {
         String head = String.format(Locale.ROOT, "{\"verified\": true, \"model\": \"sha256:%s\", \"output_scale\": %s,%n",
-                Format.hex(model.digest()), jsonNumber(model.outputScale()));
+                Format.hex(model.digest()), model.exactOutputScale());
         String rest = new String(TensorJson.writeOutputs(outputs), StandardCharsets.UTF_8).substring(1); // drop its '{'
         return (head + rest).getBytes(StandardCharsets.UTF_8);
-    }
-
-    /** A double as JSON writes it: integral scales without a fraction, others in full precision. */
-    private static String jsonNumber(double value) {
-        if (value == Math.rint(value) && Math.abs(value) < 1e15) return Long.toString((long) value);
-        return Double.toString(value);
     }
 
     /**
@@ -77,8 +71,8 @@ public final class VerifiedOutputs {
                         : source + " \"verified\" is " + parser.getText() + ", not true or false";
                 case "model" -> value == JsonToken.VALUE_STRING && parser.getText().equals("sha256:" + Format.hex(model.digest())) ? null
                         : source + " names model " + parser.getText() + "; the proof is of sha256:" + Format.hex(model.digest());
-                case "output_scale" -> value.isNumeric() && parser.getDoubleValue() == model.outputScale() ? null
-                        : source + " claims output scale " + parser.getText() + "; the model's is " + jsonNumber(model.outputScale());
+                case "output_scale" -> value.isNumeric() && new java.math.BigDecimal(parser.getText()).compareTo(new java.math.BigDecimal(model.exactOutputScale())) == 0
+                        ? null : source + " claims output scale " + parser.getText() + "; the model's is " + model.exactOutputScale();
                 default -> source + " has a field \"" + Main.oneLine(field) + "\" that an outputs file does not have";
             };
             if (difference != null) return difference;

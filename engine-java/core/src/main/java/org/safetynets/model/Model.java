@@ -62,7 +62,22 @@ public record Model(String name, Shape input, long inputMin, long inputMax, long
         return shapes.get(shapes.size() - 1);
     }
 
-    /** Scale of the outputs: real output = integer / outputScale (a double: it can exceed a long). */
+    /**
+     * The scale of the outputs exactly: real output = integer / exactOutputScale. An integer (the input scale, times
+     * each weight scale, squared at each x^2), which can exceed a long and even a double (an input scale of 2^62 and
+     * five x^2 layers); files that carry it write these digits.
+     */
+    public java.math.BigInteger exactOutputScale() {
+        java.math.BigInteger scale = java.math.BigInteger.valueOf(inputScale);
+        for (Layer layer : layers) {
+            if (layer instanceof Dense d) scale = scale.multiply(java.math.BigInteger.valueOf(d.weightScale()));
+            else if (layer instanceof Conv2d c) scale = scale.multiply(java.math.BigInteger.valueOf(c.weightScale()));
+            else if (layer instanceof Square) scale = scale.multiply(scale);
+        }
+        return scale;
+    }
+
+    /** {@link #exactOutputScale()} as a double, for arithmetic on real values (rounded; infinite beyond 2^1024). */
     public double outputScale() {
         double scale = inputScale;
         for (Layer layer : layers) {
