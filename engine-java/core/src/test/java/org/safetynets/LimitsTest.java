@@ -60,7 +60,7 @@ class LimitsTest {
         LimitExceeded e = refused(Limits.Kind.MAX_PROOF_BYTES, () -> ProofCodec.decode(file, "p.bin", Limits.DEFAULTS.withMaxProofBytes(file.length - 1)));
         assertTrue(e.getMessage().startsWith("p.bin: proof of " + file.length + " bytes"), e.getMessage());
 
-        // A 92-byte header declaring a 2^40-byte body: refused from the header (the body is not there), nothing allocated.
+        // An 80-byte header declaring a 2^40-byte body: refused from the header (the body is not there), nothing allocated.
         byte[] header = java.util.Arrays.copyOf(file, ProofCodec.HEADER_BYTES);
         ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN).putLong(ProofCodec.HEADER_BYTES - 8, 1L << 40);
         assertTrue(assertThrows(MalformedInput.class, () -> ProofCodec.decode(header, "p")).getMessage().contains("truncated"));

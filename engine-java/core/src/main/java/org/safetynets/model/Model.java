@@ -19,6 +19,13 @@ public record Model(String name, Shape input, long inputMin, long inputMax, long
     public Model {
         layers = List.copyOf(layers);
         if (name == null || name.isEmpty()) throw new MalformedInput("model", "name is empty");
+        // The name is printed (inspect, prove, demo, a host's model list): a control character there could draw a
+        // fake ACCEPT or REJECT line, or recolour the terminal.
+        for (int i = 0; i < name.length(); i++) {
+            if (Character.isISOControl(name.charAt(i))) {
+                throw new MalformedInput("model", String.format("name has a control character (U+%04X) at position %d", (int) name.charAt(i), i));
+            }
+        }
         if (layers.isEmpty()) throw new MalformedInput("model", "has no layers");
         if (inputMin > inputMax) throw new MalformedInput("model", "input range [" + inputMin + ", " + inputMax + "] is empty");
         if (inputScale <= 0) throw new MalformedInput("model", "input scale must be positive, got " + inputScale);

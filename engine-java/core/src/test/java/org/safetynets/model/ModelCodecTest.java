@@ -18,6 +18,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ModelCodecTest {
+    /** Red-team find: a name with a carriage return and an escape printed a fake REJECT line and recoloured the terminal. */
+    @Test
+    void aNameWithAControlCharacterIsRefused() {
+        for (String name : new String[] {"evil\rREJECT: fake", "a\u001b[31m", "tab\there", "del\u007f", "c1\u0085"}) {
+            MalformedInput e = assertThrows(MalformedInput.class, () -> new Model(name, Shape.vector(1), 0, 1, 1, List.of(new Square())));
+            assertTrue(e.getMessage().contains("name has a control character"), e.getMessage());
+        }
+        assertEquals("ünïcode ok", new Model("ünïcode ok", Shape.vector(1), 0, 1, 1, List.of(new Square())).name());
+    }
+
     @Test
     void roundTripsByteForByte() {
         for (Model model : TestModels.zoo(11)) {

@@ -131,6 +131,7 @@ public final class OutputFiles {
                     Files.createDirectories(target.getParent());
                     Path temporary = newTemporary(target);
                     staged.add(new Path[] {temporary, target});
+                    keepPermissionsOf(target, temporary); // before any byte is written to it
                     Files.write(temporary, file.getValue());
                 } catch (IOException e) {
                     throw new MalformedInput(file.getKey().toString(), "cannot be written: " + describe(e));
@@ -162,6 +163,19 @@ public final class OutputFiles {
             } catch (FileAlreadyExistsException e) {
                 if (attempt == 100) throw e;
             }
+        }
+    }
+
+    /**
+     * A file being replaced keeps its permissions (a red-team find: a file the user had made owner-only came back
+     * readable by all, the umask's mode of a new file). Where the file system has no POSIX permissions, nothing to do.
+     */
+    private static void keepPermissionsOf(Path target, Path temporary) throws IOException {
+        if (!Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)) return;
+        try {
+            Files.setPosixFilePermissions(temporary, Files.getPosixFilePermissions(target, LinkOption.NOFOLLOW_LINKS));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system
         }
     }
 

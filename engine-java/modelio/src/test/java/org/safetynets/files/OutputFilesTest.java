@@ -83,6 +83,33 @@ class OutputFilesTest {
         assertTrue(refusal(proof, work.resolve("x/../proof.bin")).contains("is named for two outputs"));
     }
 
+    /** A replaced file keeps its permissions: one the user made owner-only stays so. */
+    @Test
+    void aReplacedFileKeepsItsPermissions(@TempDir Path work) throws IOException {
+        Path secret = Files.writeString(work.resolve("secret.json"), "old");
+        org.junit.jupiter.api.Assumptions.assumeTrue(secret.getFileSystem().supportedFileAttributeViews().contains("posix"));
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> ownerOnly = java.nio.file.attribute.PosixFilePermissions.fromString("rw-------");
+        Files.setPosixFilePermissions(secret, ownerOnly);
+        OutputFiles.writeAtomically(Map.of(secret, "new".getBytes(StandardCharsets.UTF_8)));
+        assertEquals("new", Files.readString(secret));
+        assertEquals(ownerOnly, Files.getPosixFilePermissions(secret));
+    }
+
+    /** Red-team find: an output reached through a symbolic link to its directory is the same file as another output. */
+    @Test
+    void anOutputIsNotAnInputNorAnotherOutputThroughALinkedDirectory(@TempDir Path work) throws IOException {
+        Path model = Files.writeString(work.resolve("model.snm"), "m");
+        Path link = Files.createSymbolicLink(work.resolve("linked"), work);
+        assertRefused(() -> OutputFiles.requireWritable(List.of(link.resolve("model.snm")), List.of(model)), "is also an input of this command");
+        assertRefused(() -> OutputFiles.requireWritable(List.of(work.resolve("p.bin"), link.resolve("p.bin"))), "is named for two outputs");
+        OutputFiles.requireWritable(List.of(work.resolve("p.bin"), link.resolve("q.bin")), List.of(model));
+    }
+
+    private static void assertRefused(Runnable check, String why) {
+        org.safetynets.MalformedInput e = org.junit.jupiter.api.Assertions.assertThrows(org.safetynets.MalformedInput.class, check::run);
+        assertTrue(e.getMessage().contains(why), e.getMessage());
+    }
+
     @Test
     void newAndRegularFilesAreWrittenWithMissingDirectoriesCreated(@TempDir Path work) throws IOException {
         Path existing = Files.writeString(work.resolve("old.json"), "old");
