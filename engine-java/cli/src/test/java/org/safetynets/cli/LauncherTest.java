@@ -94,7 +94,7 @@ class LauncherTest {
         assertTrue(archives.get(0).getFileName().toString().matches("cds-[0-9]+\\.jsa"), archives::toString);
         for (String command : new String[] {"prove", "inspect"}) {
             String later = launch(root, command);
-            assertTrue(later.contains("-XX:SharedArchiveFile=" + archives.get(0)), later);
+            assertTrue(later.contains("-XX:SharedArchiveFile=" + archives.get(0) + " -XX:+VerifySharedSpaces"), later); // a corrupted archive is passed over, not a SIGSEGV
             assertFalse(later.contains("ArchiveClassesAtExit"), later);
         }
         // Off, or a cache directory that cannot be made: no archive option at all, and the command still runs.
