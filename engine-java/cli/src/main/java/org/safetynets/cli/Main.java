@@ -127,8 +127,21 @@ public final class Main implements Callable<Integer> {
         return INTERNAL_ERROR;
     }
 
+    /**
+     * A message as one printable line: line breaks become spaces, and every other control character (an escape
+     * sequence a host or a file put in a label could use to erase the line and print a fake ACCEPT) is shown
+     * escaped, as a backslash, u and four hex digits.
+     */
     public static String oneLine(String message) {
-        return message == null ? "" : message.replaceAll("\\s*[\\r\\n]+\\s*", " ").strip();
+        if (message == null) return "";
+        String line = message.replaceAll("\\s*[\\r\\n]+\\s*", " ").strip();
+        StringBuilder shown = new StringBuilder(line.length());
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (Character.isISOControl(c)) shown.append(String.format("\\u%04x", (int) c));
+            else shown.append(c);
+        }
+        return shown.toString();
     }
 
     /** The version Maven filtered into {@code version.properties}. */

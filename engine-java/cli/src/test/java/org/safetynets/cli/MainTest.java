@@ -47,6 +47,14 @@ class MainTest {
         }
     }
 
+    /** Red-team find: a host's label with an escape sequence erased the REJECT line and printed a fake ACCEPT. */
+    @Test
+    void oneLineShowsControlCharactersEscaped() {
+        String hostile = "expected 'sumcheck.round', the host sent '\u001b[2K\u001b[1GACCEPT\u001b[8m'\r\nmore\there\u0085";
+        assertEquals("expected 'sumcheck.round', the host sent '\\u001b[2K\\u001b[1GACCEPT\\u001b[8m' more\\u0009here\\u0085", Main.oneLine(hostile));
+        assertEquals("plain ünïcode stays", Main.oneLine("plain ünïcode stays"));
+    }
+
     /** A command that runs out of heap ends with one line naming the heap and how to grow it: no stack trace. */
     @Test
     void runningOutOfMemoryIsOneLineNotAStackTrace() {

@@ -81,6 +81,11 @@ final class ClientCommand {
             return outputsPath == null ? List.of() : List.of(outputsPath);
         }
 
+        /** What this command writes besides the verified outputs, after ACCEPT only (with them, all or none). */
+        Map<Path, byte[]> acceptedFiles() {
+            return Map.of();
+        }
+
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
@@ -101,7 +106,9 @@ final class ClientCommand {
                 return Main.REJECTED;
             }
             Verdict.Accepted accepted = (Verdict.Accepted) verdict;
-            if (outputsPath != null) OutputFiles.writeAtomically(Map.of(outputsPath, Artifacts.verifiedOutputsFile(outputsPath, network, accepted.outputs())));
+            Map<Path, byte[]> written = new java.util.LinkedHashMap<>(acceptedFiles());
+            if (outputsPath != null) written.put(outputsPath, Artifacts.verifiedOutputsFile(outputsPath, network, accepted.outputs()));
+            if (!written.isEmpty()) OutputFiles.writeAtomically(written);
             out.println("ACCEPT");
             // The whole exchange (connection, the host's proving, the verifier here): verify's "verifier" row would misname it.
             out.printf(java.util.Locale.ROOT, "  batch       %d%n  exchange    %.0f ms (connect, prove on the host, verify here)%n  outputs[0]  %s%n",
@@ -121,7 +128,7 @@ final class ClientCommand {
             description = {"Sends the batch; the host returns outputs and a proof file, verified here.",
                 "ACCEPT (exit 0) only if the proof verifies and the host's outputs are the proven ones; REJECT: reason (exit 1); errors exit 2."})
     static final class Prove extends Verifying {
-        @Option(names = {"-O", "--proof"}, paramLabel = "FILE", description = "Also keep the host's proof file (verify -P reads it).")
+        @Option(names = {"-O", "--proof"}, paramLabel = "FILE", description = "After ACCEPT, also keep the host's proof file (verify -P reads it); nothing is written on REJECT.")
         Path proofPath;
 
         @Override
@@ -131,10 +138,18 @@ final class ClientCommand {
             return files;
         }
 
+        /** The host's proof file, kept until the verdict says whether to write it. */
+        private byte[] proofFile;
+
+        @Override
+        Map<Path, byte[]> acceptedFiles() {
+            return proofPath == null || proofFile == null ? Map.of() : Map.of(proofPath, proofFile);
+        }
+
         @Override
         Verdict run(ProverClient client, String reference, Model network, long[][] samples) {
             ProverClient.Answer answer = client.prove(reference, network, samples);
-            if (proofPath != null && answer.proofFile() != null) OutputFiles.writeAtomically(Map.of(proofPath, answer.proofFile()));
+            proofFile = answer.proofFile();
             return answer.verdict();
         }
     }

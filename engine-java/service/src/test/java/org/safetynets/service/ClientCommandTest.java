@@ -61,6 +61,17 @@ class ClientCommandTest {
             assertEquals(1, rejected.exit(), rejected.out() + rejected.err());
             assertTrue(rejected.out().startsWith("REJECT: "), rejected.out());
             assertTrue(Files.notExists(dir.resolve("never.json")));
+            // Red-team find: -O kept the cheating host's proof file on REJECT; now nothing is written.
+            Run rejectedProof = run("client", "prove", "--server", cheat.address(), "--model-name", "demo", "-M", files[0].toString(), "-D",
+                    files[1].toString(), "-O", dir.resolve("never.bin").toString(), "--outputs", dir.resolve("never.json").toString());
+            assertEquals(1, rejectedProof.exit(), rejectedProof.out() + rejectedProof.err());
+            assertTrue(Files.notExists(dir.resolve("never.bin")) && Files.notExists(dir.resolve("never.json")));
+        }
+        try (TestHost host = TestHost.honest()) {
+            Path proof = dir.resolve("kept.bin");
+            Run kept = run("client", "prove", "--server", host.address(), "-M", files[0].toString(), "-D", files[1].toString(), "-O", proof.toString());
+            assertEquals(0, kept.exit(), kept.out() + kept.err());
+            assertTrue(Files.size(proof) > 0, "the accepted proof file is kept");
         }
         Run unreachable = run("client", "prove", "--server", "localhost:1", "-M", files[0].toString(), "-D", files[1].toString(), "--timeout", "5");
         assertEquals(2, unreachable.exit(), unreachable.out() + unreachable.err());
