@@ -87,7 +87,9 @@ final class ServeCommand implements Callable<Integer> {
         ProverHostServer server = ProverHostServer.start(new ProverHostServer.Listen(bind, port, token, tlsCertificate, tlsKey), registry, backend,
                 settings, line -> {
                     synchronized (err) {
-                        err.println(Instant.now() + " " + line);
+                        // one line each, control characters escaped: a client's text (its model name, mode or
+                        // verdict) must not be able to forge or erase a line of the operator's log
+                        err.println(Instant.now() + " " + org.safetynets.cli.Main.oneLine(line));
                     }
                 }, err::println, UnaryOperator.identity());
         Thread hook = new Thread(() -> {
