@@ -134,6 +134,23 @@ class LauncherTest {
         assertFalse(launch(root, noCds, "bench").contains("Tiered"));
     }
 
+    /** An argument naming an Arrow file, in any case (as the CLI's format choice lower-cases it), adds the service jars. */
+    @Test
+    void arrowFilesInAnyCaseRunWithTheServiceJars(@TempDir Path root) throws Exception {
+        scratchTree(root);
+        Files.createDirectories(root.resolve("engine-java/service/target/lib"));
+        Files.writeString(root.resolve("engine-java/service/target/safetynets-service.jar"), "");
+        java.util.Map<String, String> noCds = java.util.Map.of("SAFETYNETS_CDS", "off");
+        for (String name : new String[] {"x.arrow", "x.ARROW", "Good.Arrow", "dir/x.aRRoW", "--outputs=y.Arrow"}) {
+            String line = launch(root, noCds, "prove", "-M", "m.snm", "-D", name);
+            assertTrue(line.contains("safetynets-service.jar:") && line.endsWith("org.safetynets.cli.Main prove -M m.snm -D " + name), line);
+        }
+        for (String name : new String[] {"x.json", "arrow", "x.arrows"}) {
+            String line = launch(root, noCds, "prove", "-M", "m.snm", "-D", name);
+            assertFalse(line.contains("safetynets-service.jar"), line);
+        }
+    }
+
     @Test
     void theMainJarPointsToTheLauncherForTrain() {
         for (String[] args : new String[][] {{"help", "train"}, {"train", "--help"}}) {
