@@ -77,25 +77,41 @@ final class ArrowBatches {
     }
 
     /**
-     * The rows of a received batch, refused (MalformedInput naming {@code source}) unless its schema is exactly
-     * {@link #schema}(width) and no row or value is null. At most {@code maxRows} rows are accepted; the count is
-     * checked before anything is copied.
+     * Refuses (MalformedInput naming {@code source}) a schema other than {@link #schema}(width), nullable or not:
+     * checked as soon as a schema is known, before a batch is loaded, so a schema that declares a hostile width
+     * costs nothing. Names from the file are not printed: they may hold anything.
      */
-    static long[][] read(VectorSchemaRoot root, int width, int maxRows, String source) {
-        List<FieldVector> vectors = root.getFieldVectors();
-        if (vectors.size() != 1) {
-            throw new MalformedInput(source, "expected one column '" + COLUMN + "' (FixedSizeList<Int64>(" + width + ")), got " + vectors.size()
-                    + " columns: " + root.getSchema());
-        }
-        Field field = vectors.get(0).getField();
-        if (!(field.getType() instanceof ArrowType.FixedSizeList list) || !(vectors.get(0) instanceof FixedSizeListVector samples)) {
-            throw new MalformedInput(source, "column '" + field.getName() + "' is " + field.getType() + ", expected FixedSizeList<Int64>(" + width + ")");
+    static void requireSchema(Schema schema, int width, String source) {
+        String expected = "FixedSizeList<Int64>(" + width + ") in one column '" + COLUMN + "'";
+        List<Field> fields = schema.getFields();
+        if (fields.size() != 1) throw new MalformedInput(source, "expected " + expected + ", got " + fields.size() + " columns");
+        Field field = fields.get(0);
+        if (!(field.getType() instanceof ArrowType.FixedSizeList list) || field.getChildren().size() != 1) {
+            throw new MalformedInput(source, "the column is " + field.getType().getTypeID() + ", expected " + expected);
         }
         if (list.getListSize() != width) {
             throw new MalformedInput(source, "each sample has " + list.getListSize() + " values; the model takes " + width);
         }
-        if (!(samples.getDataVector() instanceof BigIntVector values)) {
-            throw new MalformedInput(source, "sample values are " + samples.getDataVector().getField().getType() + ", expected Int64");
+        ArrowType valueType = field.getChildren().get(0).getType();
+        if (!valueType.equals(new ArrowType.Int(64, true))) {
+            throw new MalformedInput(source, "sample values are " + valueType + ", expected Int64");
+        }
+        if (!field.getName().equals(COLUMN)) {
+            throw new MalformedInput(source, "the column is not named '" + COLUMN + "' (expected " + expected + ")");
+        }
+    }
+
+    /**
+     * The rows of a received batch, refused (MalformedInput naming {@code source}) unless its schema is exactly
+     * {@link #schema}(width) ({@link #requireSchema}) and no row or value is null. At most {@code maxRows} rows are
+     * accepted; the count is checked before anything is copied.
+     */
+    static long[][] read(VectorSchemaRoot root, int width, int maxRows, String source) {
+        requireSchema(root.getSchema(), width, source);
+        List<FieldVector> vectors = root.getFieldVectors();
+        if (vectors.size() != 1 || !(vectors.get(0) instanceof FixedSizeListVector samples)
+                || !(samples.getDataVector() instanceof BigIntVector values)) {
+            throw new IllegalStateException("the vectors do not match their checked schema: " + root.getSchema());
         }
         int rows = root.getRowCount();
         if (rows < 1) throw new MalformedInput(source, "the batch has no samples");

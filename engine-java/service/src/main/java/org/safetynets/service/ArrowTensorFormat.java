@@ -1,6 +1,7 @@
 package org.safetynets.service;
 
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.OutOfMemoryException;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowFileReader;
@@ -9,6 +10,7 @@ import org.apache.arrow.vector.ipc.SeekableReadChannel;
 import org.apache.arrow.vector.util.ByteArrayReadableSeekableByteChannel;
 import org.safetynets.Limits;
 import org.safetynets.MalformedInput;
+import org.safetynets.cli.Main;
 import org.safetynets.cli.TensorFormat;
 import org.safetynets.model.Model;
 import org.safetynets.proof.InputBatch;
@@ -42,7 +44,7 @@ public final class ArrowTensorFormat implements TensorFormat {
 
     @Override
     public long[][] readInputs(byte[] bytes, String source, Model model, Limits limits) {
-        long[][] rows = read(bytes, source, model.input().size(), limits.maxBatch());
+        long[][] rows = read(bytes, source, model.input().size(), limits.maxBatch(), "allowed (--max-batch)");
         try {
             InputBatch.of(model, rows, limits); // the input range and the limits, checked where every input batch is
         } catch (MalformedInput e) {
@@ -67,7 +69,7 @@ public final class ArrowTensorFormat implements TensorFormat {
 
     @Override
     public long[][] readOutputs(byte[] bytes, String source, int width, int maxRows) {
-        return read(bytes, source, width, maxRows);
+        return read(bytes, source, width, maxRows, "the proof establishes");
     }
 
     /** One record batch of {@code rows}, as an IPC file. */
@@ -88,31 +90,65 @@ public final class ArrowTensorFormat implements TensorFormat {
 
     /**
      * The rows of every record batch in an IPC file, each checked by {@link ArrowBatches#read} (one FixedSizeList<Int64>
-     * column of {@code width}, no nulls); at most {@code maxRows} in all.
+     * column of {@code width}, no nulls); at most {@code maxRows} in all, a bound {@code rowBound} names ("allowed
+     * (--max-batch)").
      */
-    static long[][] read(byte[] bytes, String source, int width, int maxRows) {
+    static long[][] read(byte[] bytes, String source, int width, int maxRows, String rowBound) {
+        long memory = readingMemory(bytes.length, width, maxRows);
         List<long[]> rows = new ArrayList<>();
-        try (BufferAllocator allocator = new RootAllocator();
-             ArrowFileReader reader = new ArrowFileReader(new SeekableReadChannel(new ByteArrayReadableSeekableByteChannel(bytes)), allocator)) {
+        try (BufferAllocator allocator = new RootAllocator(memory); ArrowFileReader reader = reader(bytes, allocator)) {
             VectorSchemaRoot root = reader.getVectorSchemaRoot();
+            // Before any batch is loaded: a schema declaring 10^8 values a sample is refused, not allocated for.
+            ArrowBatches.requireSchema(root.getSchema(), width, source);
             int batches = reader.getRecordBlocks().size();
             for (int i = 0; i < batches; i++) {
                 if (!reader.loadNextBatch()) break;
                 if (root.getRowCount() == 0) continue;
                 int room = maxRows - rows.size();
-                if (root.getRowCount() > room) {
-                    throw new MalformedInput(source, "holds more than the " + maxRows + " samples allowed (--max-batch)");
-                }
+                if (root.getRowCount() > room) throw new MalformedInput(source, "holds more than the " + maxRows + " samples " + rowBound);
                 rows.addAll(List.of(ArrowBatches.read(root, width, room, source + " (record batch " + i + ")")));
             }
         } catch (MalformedInput e) {
             throw e;
         } catch (IOException | RuntimeException e) {
-            // Arrow's own decoders throw IOException, IllegalArgumentException, IndexOutOfBoundsException and more on bad bytes.
-            throw new MalformedInput(source, "is not a readable Arrow IPC file (.arrow is the IPC file format, as pyarrow.ipc.new_file writes): "
-                    + org.safetynets.cli.Main.oneLine(String.valueOf(e.getMessage())));
+            throw unreadable(source, e, memory);
         }
         if (rows.isEmpty()) throw new MalformedInput(source, "holds no samples");
         return rows.toArray(new long[0][]);
+    }
+
+    /**
+     * The most memory Arrow may take to read a file of {@code fileBytes} bytes whose record batches hold at most
+     * {@code maxRows} samples of {@code width} values; beyond it the allocator throws Arrow's OutOfMemoryException
+     * (a RuntimeException), so a length flipped in a hostile file is a one-line error, not a 2^55-byte allocation.
+     * Reading one record batch (the previous one is released first) takes:
+     * (a) its message, metadata and body, read whole: at most the file's length;
+     * (b) a validity bitmap Arrow makes for each vector the file writes without one: a bit a sample and a value;
+     * (c) in a compressed file, each buffer decoded: at most the batch decoded, 8 bytes a value plus its bitmaps.
+     * (b) and (c) together are under 9 bytes for each of the {@code maxRows * (width + 1)} samples and values; in an
+     * uncompressed file (b) alone is under 1/32 of the values the body holds, so its bound is about the file's
+     * length. The allocator rounds each buffer up to a power of two: twice the sum, plus 64 KiB for the buffers
+     * of an empty batch.
+     */
+    static long readingMemory(long fileBytes, int width, int maxRows) {
+        double decoded = 9.0 * maxRows * (width + 1.0);
+        return (long) Math.min(Long.MAX_VALUE / 4.0, 2.0 * (fileBytes + decoded)) + (64 << 10);
+    }
+
+    private static ArrowFileReader reader(byte[] bytes, BufferAllocator allocator) {
+        return new ArrowFileReader(new SeekableReadChannel(new ByteArrayReadableSeekableByteChannel(bytes)), allocator);
+    }
+
+    /** Arrow's exception on reading {@code source}, as one line naming the file. */
+    private static MalformedInput unreadable(String source, Exception e, long memory) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof OutOfMemoryException) {
+                return new MalformedInput(source, "declares buffers larger than the file and its samples can need (reading it would take more than "
+                        + memory + " bytes): it is damaged or hostile");
+            }
+        }
+        // Arrow's own decoders throw IOException, IllegalArgumentException, IndexOutOfBoundsException and more on bad bytes.
+        return new MalformedInput(source, "is not a readable Arrow IPC file (.arrow is the IPC file format, as pyarrow.ipc.new_file writes): "
+                + Main.oneLine(String.valueOf(e.getMessage())));
     }
 }

@@ -98,6 +98,62 @@ class ArrowTensorFormatTest {
         refused(FORMAT.writeOutputs(outOfRange), "input range");
     }
 
+    /**
+     * Every byte of a small file flipped three ways: each read gives rows or a MalformedInput naming the file, never
+     * another exception or an Error. A flipped buffer length used to make Arrow allocate 2^55 bytes (an
+     * OutOfMemoryError); the allocator is now bounded, and such a file says so.
+     */
+    @Test
+    void everyFlippedByteIsReadOrRefusedInOneLine() {
+        byte[] good = FORMAT.writeOutputs(new long[][] {{0, 1}, {1, 1}, {1, 0}});
+        int tooLarge = 0;
+        for (int at = 0; at < good.length; at++) {
+            for (int mask : new int[] {0x01, 0x80, 0xff}) {
+                byte[] flipped = good.clone();
+                flipped[at] ^= (byte) mask;
+                try {
+                    ArrowTensorFormat.read(flipped, "f.arrow", 2, 100, "allowed (--max-batch)");
+                } catch (MalformedInput e) {
+                    assertTrue(e.getMessage().startsWith("f.arrow"), e.getMessage());
+                    assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+                    if (e.getMessage().contains("declares buffers larger than the file")) tooLarge++;
+                }
+            }
+        }
+        assertTrue(tooLarge > 0, "no flip declared an oversized buffer");
+    }
+
+    /**
+     * A schema whose FixedSizeList width is flipped to 10^8 is refused from the schema, before a batch is loaded:
+     * Arrow used to allocate gigabytes for the batch first.
+     */
+    @Test
+    void aHostileWidthIsRefusedBeforeAnyBatchIsLoaded() {
+        int width = 0x1F3; // four bytes (f3 01 00 00) that occur only in the two copies of the schema: the values are 0
+        byte[] file = FORMAT.writeOutputs(new long[2][width]);
+        byte[] wide = file.clone();
+        int copies = 0;
+        for (int at = 0; at + 4 <= wide.length; at++) {
+            if (wide[at] == (byte) 0xf3 && wide[at + 1] == 0x01 && wide[at + 2] == 0 && wide[at + 3] == 0) {
+                wide[at + 3] = 0x06; // width 0x060001F3 = 100,663,795
+                copies++;
+            }
+        }
+        assertEquals(2, copies);
+        MalformedInput e = assertThrows(MalformedInput.class, () -> ArrowTensorFormat.read(wide, "wide.arrow", width, 100, "allowed (--max-batch)"));
+        assertEquals("wide.arrow: each sample has 100663795 values; the model takes " + width, e.getMessage());
+        e = assertThrows(MalformedInput.class, () -> ArrowTensorFormat.read(file, "narrow.arrow", width - 1, 100, "allowed (--max-batch)"));
+        assertEquals("narrow.arrow: each sample has " + width + " values; the model takes " + (width - 1), e.getMessage());
+    }
+
+    /** More rows in a claimed outputs file than the proof establishes: the bound named is the proof's, not --max-batch. */
+    @Test
+    void outputsBeyondTheProofsBatchNameTheProof() {
+        byte[] four = FORMAT.writeOutputs(new long[][] {{1}, {2}, {3}, {4}});
+        MalformedInput e = assertThrows(MalformedInput.class, () -> FORMAT.readOutputs(four, "o.arrow", 1, 3));
+        assertEquals("o.arrow: holds more than the 3 samples the proof establishes", e.getMessage());
+    }
+
     private static void refused(byte[] file, String reason) {
         MalformedInput e = assertThrows(MalformedInput.class, () -> FORMAT.readInputs(file, "bad.arrow", MODEL, Limits.DEFAULTS));
         assertTrue(e.getMessage().startsWith("bad.arrow"), e.getMessage());
