@@ -1,9 +1,14 @@
 package org.safetynets.service;
 
+import org.apache.arrow.compression.CommonsCompressionFactory;
+import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.OutOfMemoryException;
 import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.memory.util.MemoryUtil;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.compression.CompressionCodec;
+import org.apache.arrow.vector.compression.CompressionUtil;
 import org.apache.arrow.vector.ipc.ArrowFileReader;
 import org.apache.arrow.vector.ipc.ArrowFileWriter;
 import org.apache.arrow.vector.ipc.SeekableReadChannel;
@@ -91,7 +96,7 @@ public final class ArrowTensorFormat implements TensorFormat {
     /**
      * The rows of every record batch in an IPC file, each checked by {@link ArrowBatches#read} (one FixedSizeList<Int64>
      * column of {@code width}, no nulls); at most {@code maxRows} in all, a bound {@code rowBound} names ("allowed
-     * (--max-batch)").
+     * (--max-batch)"). Uncompressed, LZ4_FRAME or ZSTD compressed buffers.
      */
     static long[][] read(byte[] bytes, String source, int width, int maxRows, String rowBound) {
         long memory = readingMemory(bytes.length, width, maxRows);
@@ -112,6 +117,10 @@ public final class ArrowTensorFormat implements TensorFormat {
             throw e;
         } catch (IOException | RuntimeException e) {
             throw unreadable(source, e, memory);
+        } catch (LinkageError e) {
+            // zstd-jni loads its natives on the first ZSTD buffer; a platform it has none for is an Error.
+            throw new MalformedInput(source, "is compressed with a codec whose native library does not load on this platform: "
+                    + Main.oneLine(String.valueOf(e)) + "; write it uncompressed (pyarrow: compression='uncompressed')");
         }
         if (rows.isEmpty()) throw new MalformedInput(source, "holds no samples");
         return rows.toArray(new long[0][]);
@@ -136,7 +145,7 @@ public final class ArrowTensorFormat implements TensorFormat {
     }
 
     private static ArrowFileReader reader(byte[] bytes, BufferAllocator allocator) {
-        return new ArrowFileReader(new SeekableReadChannel(new ByteArrayReadableSeekableByteChannel(bytes)), allocator);
+        return new ArrowFileReader(new SeekableReadChannel(new ByteArrayReadableSeekableByteChannel(bytes)), allocator, BoundedDecompression.FACTORY);
     }
 
     /** Arrow's exception on reading {@code source}, as one line naming the file. */
@@ -150,5 +159,47 @@ public final class ArrowTensorFormat implements TensorFormat {
         // Arrow's own decoders throw IOException, IllegalArgumentException, IndexOutOfBoundsException and more on bad bytes.
         return new MalformedInput(source, "is not a readable Arrow IPC file (.arrow is the IPC file format, as pyarrow.ipc.new_file writes): "
                 + Main.oneLine(String.valueOf(e.getMessage())));
+    }
+
+    /**
+     * Arrow's LZ4_FRAME and ZSTD codecs (arrow-compression), with each buffer's declared decoded length checked
+     * against the allocator's headroom first: the LZ4 codec sizes a heap array from it before the allocator sees it.
+     */
+    private record BoundedDecompression(CompressionCodec codec) implements CompressionCodec {
+        static final CompressionCodec.Factory FACTORY = new CompressionCodec.Factory() {
+            @Override
+            public CompressionCodec createCodec(CompressionUtil.CodecType type) {
+                return new BoundedDecompression(CommonsCompressionFactory.INSTANCE.createCodec(type));
+            }
+
+            @Override
+            public CompressionCodec createCodec(CompressionUtil.CodecType type, int level) {
+                return new BoundedDecompression(CommonsCompressionFactory.INSTANCE.createCodec(type, level));
+            }
+        };
+
+        @Override
+        public ArrowBuf decompress(BufferAllocator allocator, ArrowBuf compressed) {
+            // A compressed buffer starts with its decoded length, an Int64 (little-endian, as Arrow writes it); -1: stored raw.
+            if (compressed.writerIndex() >= Long.BYTES) {
+                long declared = compressed.getLong(0);
+                if (!MemoryUtil.LITTLE_ENDIAN) declared = Long.reverseBytes(declared);
+                if (declared != CompressionUtil.NO_COMPRESSION_LENGTH && (declared < 0 || declared > allocator.getHeadroom())) {
+                    throw new OutOfMemoryException("a compressed buffer declares " + declared + " bytes decoded, more than the "
+                            + allocator.getHeadroom() + " left");
+                }
+            }
+            return codec.decompress(allocator, compressed);
+        }
+
+        @Override
+        public ArrowBuf compress(BufferAllocator allocator, ArrowBuf uncompressed) {
+            return codec.compress(allocator, uncompressed);
+        }
+
+        @Override
+        public CompressionUtil.CodecType getCodecType() {
+            return codec.getCodecType();
+        }
     }
 }

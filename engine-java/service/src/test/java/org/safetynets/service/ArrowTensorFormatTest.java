@@ -1,11 +1,14 @@
 package org.safetynets.service;
 
+import org.apache.arrow.compression.CommonsCompressionFactory;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowFileReader;
 import org.apache.arrow.vector.ipc.ArrowFileWriter;
+import org.apache.arrow.vector.compression.CompressionUtil;
 import org.apache.arrow.vector.ipc.SeekableReadChannel;
+import org.apache.arrow.vector.ipc.message.IpcOption;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.util.ByteArrayReadableSeekableByteChannel;
 import org.junit.jupiter.api.Test;
@@ -152,6 +155,51 @@ class ArrowTensorFormatTest {
         byte[] four = FORMAT.writeOutputs(new long[][] {{1}, {2}, {3}, {4}});
         MalformedInput e = assertThrows(MalformedInput.class, () -> FORMAT.readOutputs(four, "o.arrow", 1, 3));
         assertEquals("o.arrow: holds more than the 3 samples the proof establishes", e.getMessage());
+    }
+
+    /** LZ4_FRAME (pyarrow.feather.write_feather's default) and ZSTD compressed files, as Arrow Java writes them. */
+    @Test
+    void compressedFilesAreRead() throws Exception {
+        long[][] inputs = DemoNetwork.inputs(4, 3);
+        for (CompressionUtil.CodecType codec : new CompressionUtil.CodecType[] {CompressionUtil.CodecType.LZ4_FRAME, CompressionUtil.CodecType.ZSTD}) {
+            byte[] file = compressed(inputs, codec);
+            assertTrue(file.length < inputs.length * WIDTH * Long.BYTES, codec + ": " + file.length + " bytes"); // really compressed
+            assertArrayEquals(inputs, FORMAT.readInputs(file, "c.arrow", MODEL, Limits.DEFAULTS), codec.toString());
+        }
+    }
+
+    /**
+     * A compressed buffer that declares 256 MiB decoded, far beyond what 8 samples need: refused before Arrow's LZ4
+     * codec sizes a heap array from the declared length.
+     */
+    @Test
+    void aCompressedBufferDeclaringMoreThanTheSamplesNeedIsRefused() throws Exception {
+        long[][] inputs = DemoNetwork.inputs(4, 3);
+        byte[] file = compressed(inputs, CompressionUtil.CodecType.LZ4_FRAME);
+        long decoded = (long) inputs.length * WIDTH * Long.BYTES; // the values buffer's declared decoded length
+        int patched = 0;
+        for (int at = 0; at + 8 <= file.length; at++) {
+            if (java.nio.ByteBuffer.wrap(file, at, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong() == decoded) {
+                java.nio.ByteBuffer.wrap(file, at, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(1L << 28);
+                patched++;
+            }
+        }
+        assertEquals(1, patched);
+        MalformedInput e = assertThrows(MalformedInput.class, () -> FORMAT.readInputs(file, "z.arrow", MODEL, Limits.DEFAULTS.withMaxBatch(8)));
+        assertTrue(e.getMessage().startsWith("z.arrow: declares buffers larger than the file"), e.getMessage());
+    }
+
+    private static byte[] compressed(long[][] rows, CompressionUtil.CodecType codec) throws Exception {
+        try (BufferAllocator allocator = new RootAllocator(); VectorSchemaRoot root = ArrowBatches.write(allocator, WIDTH, rows)) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            try (ArrowFileWriter writer = new ArrowFileWriter(root, null, Channels.newChannel(out), null, IpcOption.DEFAULT,
+                    CommonsCompressionFactory.INSTANCE, codec)) {
+                writer.start();
+                writer.writeBatch();
+                writer.end();
+            }
+            return out.toByteArray();
+        }
     }
 
     private static void refused(byte[] file, String reason) {
