@@ -46,7 +46,10 @@ public final class Artifacts {
         return format == null ? VerifiedOutputs.write(model, outputs) : format.writeVerifiedOutputs(model, outputs);
     }
 
-    /** Null when the claimed outputs file at {@code path} holds exactly {@code verified}; else the first difference. */
+    /**
+     * Null when the claimed outputs file at {@code path} holds exactly {@code verified}, the outputs of {@code model}
+     * a proof established, and claims nothing else about them; else the first difference.
+     */
     static String claimedOutputsDifference(Path path, byte[] claimed, Model model, long[][] verified) {
         TensorFormat format = formatOf(path);
         if (format == null) return VerifiedOutputs.difference(claimed, path.toString(), model, verified);
@@ -64,7 +67,7 @@ public final class Artifacts {
                 }
             }
         }
-        return null;
+        return format.metadataDifference(claimed, path.toString(), model);
     }
 
     /** The file name ending of the Arrow IPC format, which the service module's jars provide. */

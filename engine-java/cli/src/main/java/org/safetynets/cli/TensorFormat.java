@@ -25,4 +25,11 @@ public interface TensorFormat {
 
     /** Outputs written by {@link #writeOutputs} or {@link #writeVerifiedOutputs} ({@code verify --expect}): {@code width} values a row. */
     long[][] readOutputs(byte[] bytes, String source, int width, int maxRows);
+
+    /**
+     * Null when every metadata entry of an outputs file ({@code verify --expect}) that makes a claim about the
+     * outputs is what {@link #writeVerifiedOutputs} writes for {@code model}, or there is none; else the first
+     * difference, naming {@code source}: a host's file that passes carries no claim a proof did not establish.
+     */
+    String metadataDifference(byte[] bytes, String source, Model model);
 }

@@ -12,6 +12,8 @@ import org.apache.arrow.vector.compression.CompressionUtil;
 import org.apache.arrow.vector.ipc.ArrowFileReader;
 import org.apache.arrow.vector.ipc.ArrowFileWriter;
 import org.apache.arrow.vector.ipc.SeekableReadChannel;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.Schema;
 import org.apache.arrow.vector.util.ByteArrayReadableSeekableByteChannel;
 import org.safetynets.Limits;
 import org.safetynets.MalformedInput;
@@ -65,16 +67,69 @@ public final class ArrowTensorFormat implements TensorFormat {
 
     @Override
     public byte[] writeVerifiedOutputs(Model model, long[][] outputs) {
+        return write(outputs, verifiedMetadata(model));
+    }
+
+    /** The schema metadata of {@code model}'s verified outputs, as written and as a claimed file's is checked. */
+    private static Map<String, String> verifiedMetadata(Model model) {
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put(VERIFIED, "true");
         metadata.put(MODEL, ModelRegistry.digest(model));
         metadata.put(OUTPUT_SCALE, String.format(Locale.ROOT, "%s", model.outputScale()));
-        return write(outputs, metadata);
+        return metadata;
     }
 
     @Override
     public long[][] readOutputs(byte[] bytes, String source, int width, int maxRows) {
         return read(bytes, source, width, maxRows, "the proof establishes");
+    }
+
+    /**
+     * The metadata is read from everywhere an Arrow reader may find it: the footer, the schema and each field. A key
+     * in the {@code safetynets.} namespace that this writer does not write is a difference too: no tool is to read
+     * a claim from such a file that a proof did not establish.
+     */
+    @Override
+    public String metadataDifference(byte[] bytes, String source, Model model) {
+        Map<String, String> expected = verifiedMetadata(model);
+        List<Map<String, String>> found = new ArrayList<>();
+        long memory = readingMemory(bytes.length, 0, 0);
+        try (BufferAllocator allocator = new RootAllocator(memory); ArrowFileReader reader = reader(bytes, allocator)) {
+            Schema schema = reader.getVectorSchemaRoot().getSchema();
+            found.add(reader.getMetaData());
+            found.add(schema.getCustomMetadata());
+            List<Field> fields = new ArrayList<>(schema.getFields());
+            for (int i = 0; i < fields.size(); i++) {
+                found.add(fields.get(i).getMetadata());
+                fields.addAll(fields.get(i).getChildren());
+            }
+        } catch (IOException | RuntimeException e) {
+            return Main.oneLine(unreadable(source, e, memory).getMessage());
+        }
+        for (Map<String, String> metadata : found) {
+            if (metadata == null) continue;
+            for (Map.Entry<String, String> entry : metadata.entrySet()) {
+                String key = entry.getKey();
+                String value = entry.getValue();
+                if (!key.startsWith(NAMESPACE)) continue;
+                if (!expected.containsKey(key)) return source + " metadata has a key " + printable(key) + " that verified outputs do not carry";
+                boolean honest = key.equals(VERIFIED) ? value.equals("true") || value.equals("false") : value.equals(expected.get(key));
+                if (!honest) {
+                    return source + " metadata " + key + " claims " + printable(value)
+                            + (key.equals(VERIFIED) ? "; it can only be true or false" : "; the verified outputs have " + expected.get(key));
+                }
+            }
+        }
+        return null;
+    }
+
+    private static final String NAMESPACE = "safetynets.";
+
+    /** A string from a file, quoted, with control characters escaped and cut at 80 characters, for a one-line message. */
+    private static String printable(String text) {
+        StringBuilder out = new StringBuilder("'");
+        text.codePoints().limit(80).forEach(c -> out.append(Character.isISOControl(c) ? String.format(Locale.ROOT, "\\u%04x", c) : Character.toString(c)));
+        return out.append(text.codePointCount(0, text.length()) > 80 ? "...'" : "'").toString();
     }
 
     /** One record batch of {@code rows}, as an IPC file. */

@@ -10,6 +10,9 @@ import org.apache.arrow.vector.compression.CompressionUtil;
 import org.apache.arrow.vector.ipc.SeekableReadChannel;
 import org.apache.arrow.vector.ipc.message.IpcOption;
 import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.FieldType;
+import org.apache.arrow.vector.types.pojo.Schema;
 import org.apache.arrow.vector.util.ByteArrayReadableSeekableByteChannel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,6 +33,8 @@ import java.nio.channels.Channels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -202,6 +207,69 @@ class ArrowTensorFormatTest {
         }
     }
 
+    /**
+     * A claimed outputs file holds exactly the verified outputs: safetynets.* metadata, wherever an Arrow reader
+     * finds it (schema, field, footer), must be the model's digest and output scale as verify writes them.
+     */
+    @Test
+    void claimedOutputsMetadataMustBeTheVerifiedOnes() throws Exception {
+        long[][] outputs = {{1, 2, 3}};
+        assertEquals(null, FORMAT.metadataDifference(FORMAT.writeOutputs(outputs), "p.arrow", MODEL)); // prove's: none
+        byte[] verified = FORMAT.writeVerifiedOutputs(MODEL, outputs);
+        assertEquals(null, FORMAT.metadataDifference(verified, "v.arrow", MODEL));
+        Map<String, String> honest;
+        try (BufferAllocator allocator = new RootAllocator();
+             ArrowFileReader reader = new ArrowFileReader(new SeekableReadChannel(new ByteArrayReadableSeekableByteChannel(verified)), allocator)) {
+            honest = reader.getVectorSchemaRoot().getSchema().getCustomMetadata();
+        }
+        assertEquals(null, FORMAT.metadataDifference(ArrowTensorFormat.write(outputs, with(honest, ArrowTensorFormat.VERIFIED, "false")), "f.arrow", MODEL));
+
+        metadataRefused(with(honest, ArrowTensorFormat.MODEL, "sha256:deadbeef"), "safetynets.model claims 'sha256:deadbeef'; the verified outputs have "
+                + ModelRegistry.digest(MODEL));
+        metadataRefused(Map.of(ArrowTensorFormat.OUTPUT_SCALE, "0.001"), "safetynets.output_scale claims '0.001'");
+        metadataRefused(Map.of(ArrowTensorFormat.OUTPUT_SCALE, Double.toString(MODEL.outputScale()) + "0"), "safetynets.output_scale"); // not as written
+        metadataRefused(Map.of(ArrowTensorFormat.VERIFIED, "yes"), "safetynets.verified claims 'yes'");
+        metadataRefused(Map.of("safetynets.argmax", "[0]"), "a key 'safetynets.argmax'");
+
+        // In a field's metadata or the footer's, where some readers look.
+        Field value = new Field("value", FieldType.notNullable(new ArrowType.Int(64, true)), null);
+        Field sample = new Field(ArrowBatches.COLUMN, new FieldType(false, new ArrowType.FixedSizeList(3), null,
+                Map.of(ArrowTensorFormat.MODEL, "sha256:00")), List.of(value));
+        byte[] inField;
+        byte[] inFooter;
+        try (BufferAllocator allocator = new RootAllocator();
+             VectorSchemaRoot root = ArrowBatches.write(allocator, new Schema(List.of(sample)), outputs)) {
+            inField = ipc(root, null);
+        }
+        try (BufferAllocator allocator = new RootAllocator(); VectorSchemaRoot root = ArrowBatches.write(allocator, 3, outputs)) {
+            inFooter = ipc(root, Map.of(ArrowTensorFormat.OUTPUT_SCALE, "1e9"));
+        }
+        assertArrayEquals(outputs, FORMAT.readOutputs(inField, "m.arrow", 3, 1));
+        assertTrue(FORMAT.metadataDifference(inField, "m.arrow", MODEL).startsWith("m.arrow metadata safetynets.model claims 'sha256:00'"));
+        assertTrue(FORMAT.metadataDifference(inFooter, "m.arrow", MODEL).startsWith("m.arrow metadata safetynets.output_scale claims '1e9'"));
+    }
+
+    private static Map<String, String> with(Map<String, String> metadata, String key, String value) {
+        Map<String, String> changed = new java.util.HashMap<>(metadata);
+        changed.put(key, value);
+        return changed;
+    }
+
+    private static void metadataRefused(Map<String, String> metadata, String reason) {
+        String difference = FORMAT.metadataDifference(ArrowTensorFormat.write(new long[][] {{1, 2, 3}}, metadata), "m.arrow", MODEL);
+        assertTrue(difference != null && difference.startsWith("m.arrow metadata ") && difference.contains(reason), difference);
+    }
+
+    private static byte[] ipc(VectorSchemaRoot root, Map<String, String> footer) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (ArrowFileWriter writer = new ArrowFileWriter(root, null, Channels.newChannel(out), footer)) {
+            writer.start();
+            writer.writeBatch();
+            writer.end();
+        }
+        return out.toByteArray();
+    }
+
     private static void refused(byte[] file, String reason) {
         MalformedInput e = assertThrows(MalformedInput.class, () -> FORMAT.readInputs(file, "bad.arrow", MODEL, Limits.DEFAULTS));
         assertTrue(e.getMessage().startsWith("bad.arrow"), e.getMessage());
@@ -253,6 +321,16 @@ class ArrowTensorFormatTest {
                 "--outputs", verified.toString());
         assertEquals(0, verify.exit(), verify.out() + verify.err());
         assertArrayEquals(expected, FORMAT.readOutputs(Files.readAllBytes(verified), "verified.arrow", expected[0].length, 3));
+
+        // verify's own verified file is exactly the verified outputs; one claiming another model is not.
+        Run again = cli("verify", "-M", model.toString(), "-D", input.toString(), "-P", proof.toString(), "--expect", verified.toString());
+        assertEquals(0, again.exit(), again.out() + again.err());
+        Path otherModel = dir.resolve("other-model.arrow");
+        Files.write(otherModel, ArrowTensorFormat.write(expected, Map.of(ArrowTensorFormat.VERIFIED, "true", ArrowTensorFormat.MODEL, "sha256:deadbeef")));
+        Run lie = cli("verify", "-M", model.toString(), "-D", input.toString(), "-P", proof.toString(), "--expect", otherModel.toString());
+        assertEquals(1, lie.exit(), lie.out() + lie.err());
+        assertEquals("REJECT: " + otherModel + " metadata safetynets.model claims 'sha256:deadbeef'; the verified outputs have "
+                + ModelRegistry.digest(MODEL), lie.out().strip());
 
         // A host's claimed outputs that are not the proven ones: REJECT, and no verified file.
         long[][] changed = Arrays.stream(expected).map(long[]::clone).toArray(long[][]::new);
