@@ -144,6 +144,7 @@ class LauncherTest {
         for (String name : new String[] {"x.arrow", "x.ARROW", "Good.Arrow", "dir/x.aRRoW", "--outputs=y.Arrow"}) {
             String line = launch(root, noCds, "prove", "-M", "m.snm", "-D", name);
             assertTrue(line.contains("safetynets-service.jar:") && line.endsWith("org.safetynets.cli.Main prove -M m.snm -D " + name), line);
+            assertTrue(line.contains("-Dorg.slf4j.simpleLogger.log.org.apache.arrow.memory.BaseAllocator=off"), line);
         }
         for (String name : new String[] {"x.json", "arrow", "x.arrows"}) {
             String line = launch(root, noCds, "prove", "-M", "m.snm", "-D", name);
