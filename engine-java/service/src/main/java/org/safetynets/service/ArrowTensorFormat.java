@@ -75,7 +75,7 @@ public final class ArrowTensorFormat implements TensorFormat {
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put(VERIFIED, "true");
         metadata.put(MODEL, ModelRegistry.digest(model));
-        metadata.put(OUTPUT_SCALE, String.format(Locale.ROOT, "%s", model.outputScale()));
+        metadata.put(OUTPUT_SCALE, model.exactOutputScale().toString()); // exact: a double rounds above 2^53 and overflows to Infinity
         return metadata;
     }
 
