@@ -8,6 +8,7 @@ import org.safetynets.tensor.Shape;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +22,8 @@ import java.util.Map;
  */
 public final class OnnxImport {
     public static final String INPUT_MAX_KEY = "safetynets.input_max";
+    /** The most elements of one tensor: a Java array's limit on common JVMs, so that counts below it are ints. */
+    private static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
     private static final String SUPPORTED = "Conv, Gemm, MatMul, Add (bias), Mul(x,x), Pow(x,2), AveragePool, Flatten, Reshape, Identity, Dropout";
 
     private final String source;
@@ -225,6 +228,7 @@ public final class OnnxImport {
     private Constant weight(OnnxMl.NodeProto node, int index, int rank) {
         Constant c = constantInput(node, index);
         if (c.dims().length != rank) throw unsupported(node, "input " + node.getInput(index) + " has rank " + c.dims().length + ", expected " + rank);
+        for (long d : c.dims()) if (d == 0) throw unsupported(node, "input " + node.getInput(index) + " has dimensions " + Arrays.toString(c.dims()) + ", one of them 0");
         return c;
     }
 
@@ -235,37 +239,50 @@ public final class OnnxImport {
         return c;
     }
 
+    /**
+     * A tensor's values, decoded strictly: the declared element count must fit an array and match the data the file
+     * holds before anything is allocated (a 100-byte file can declare 10^10 elements), and every value must be
+     * finite (a NaN or infinite weight has no integer counterpart).
+     */
     private Constant constant(OnnxMl.TensorProto t) {
         long[] dims = t.getDimsList().stream().mapToLong(Long::longValue).toArray();
+        String what = "tensor " + t.getName();
         long n = 1;
-        for (long d : dims) n *= d;
-        double[] v = new double[(int) n];
+        for (long d : dims) {
+            if (d < 0) throw new MalformedInput(source, what + " has a negative dimension in " + Arrays.toString(dims));
+            if (d > MAX_ELEMENTS || (d > 0 && n > MAX_ELEMENTS / d)) {
+                throw new MalformedInput(source, what + " declares dimensions " + Arrays.toString(dims) + ", more than the " + MAX_ELEMENTS
+                        + " values an array holds");
+            }
+            n *= d;
+        }
         int type = t.getDataType();
+        int elementBytes;
+        int listed;
         if (type == OnnxMl.TensorProto.DataType.FLOAT.getNumber()) {
-            if (!t.getRawData().isEmpty()) {
-                ByteBuffer b = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-                if (b.remaining() != n * 4) throw new MalformedInput(source, "tensor " + t.getName() + " has " + b.remaining() + " bytes for " + n + " floats");
-                for (int i = 0; i < n; i++) v[i] = b.getFloat();
-            } else {
-                if (t.getFloatDataCount() != n) throw new MalformedInput(source, "tensor " + t.getName() + " has " + t.getFloatDataCount() + " values for " + n);
-                for (int i = 0; i < n; i++) v[i] = t.getFloatData(i);
-            }
+            elementBytes = Float.BYTES;
+            listed = t.getFloatDataCount();
         } else if (type == OnnxMl.TensorProto.DataType.INT64.getNumber()) {
-            if (!t.getRawData().isEmpty()) {
-                ByteBuffer b = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-                for (int i = 0; i < n && b.remaining() >= 8; i++) v[i] = b.getLong();
-            } else {
-                for (int i = 0; i < n && i < t.getInt64DataCount(); i++) v[i] = t.getInt64Data(i);
-            }
+            elementBytes = Long.BYTES;
+            listed = t.getInt64DataCount();
         } else if (type == OnnxMl.TensorProto.DataType.DOUBLE.getNumber()) {
-            if (!t.getRawData().isEmpty()) {
-                ByteBuffer b = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-                for (int i = 0; i < n && b.remaining() >= 8; i++) v[i] = b.getDouble();
-            } else {
-                for (int i = 0; i < n && i < t.getDoubleDataCount(); i++) v[i] = t.getDoubleData(i);
-            }
+            elementBytes = Double.BYTES;
+            listed = t.getDoubleDataCount();
         } else {
-            throw new MalformedInput(source, "tensor " + t.getName() + " has data type " + type + "; float, double and int64 are supported");
+            throw new MalformedInput(source, what + " has data type " + type + "; float, double and int64 are supported");
+        }
+        boolean raw = !t.getRawData().isEmpty();
+        if (raw && t.getRawData().size() != n * elementBytes) {
+            throw new MalformedInput(source, what + " has " + t.getRawData().size() + " bytes of data for " + n + " values of " + elementBytes + " bytes");
+        }
+        if (!raw && listed != n) throw new MalformedInput(source, what + " has " + listed + " values for the " + n + " its dimensions declare");
+        double[] v = new double[(int) n];
+        ByteBuffer b = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < n; i++) {
+            if (type == OnnxMl.TensorProto.DataType.FLOAT.getNumber()) v[i] = raw ? b.getFloat() : t.getFloatData(i);
+            else if (type == OnnxMl.TensorProto.DataType.INT64.getNumber()) v[i] = raw ? b.getLong() : t.getInt64Data(i);
+            else v[i] = raw ? b.getDouble() : t.getDoubleData(i);
+            if (!Double.isFinite(v[i])) throw new MalformedInput(source, what + " holds " + v[i] + " at index " + i + ": values must be finite");
         }
         return new Constant(v, dims);
     }

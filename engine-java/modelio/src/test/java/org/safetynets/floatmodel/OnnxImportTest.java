@@ -101,4 +101,55 @@ class OnnxImportTest {
         assertTrue(assertThrows(MalformedInput.class, () -> OnnxImport.decode(pool3, "p.onnx")).getMessage().contains("power of two"));
         assertThrows(MalformedInput.class, () -> OnnxImport.decode(new byte[] {1, 2, 3}, "junk.onnx"));
     }
+
+    private static OnnxMl.NodeProto conv3x3(OnnxMl.AttributeProto... attributes) {
+        return node("Conv", "conv", List.of("x", "w"), "y", attributes);
+    }
+
+    private static OnnxMl.TensorProto weights3x3() {
+        return OnnxExport.tensor("w", new double[] {1, 0, 0, 0, 1, 0, 0, 0, 1}, 1, 1, 3, 3);
+    }
+
+    private static String refusal(byte[] onnx) {
+        return assertThrows(MalformedInput.class, () -> OnnxImport.decode(onnx, "bad.onnx")).getMessage();
+    }
+
+    private static void assertRefused(String expected, byte[] onnx) {
+        String message = refusal(onnx);
+        assertTrue(message.startsWith("bad.onnx: ") && message.contains(expected), () -> "expected '" + expected + "' in: " + message);
+    }
+
+    /** A tensor with the given dims and no data at all: 100 bytes of file that once asked for gigabytes. */
+    private static OnnxMl.TensorProto declared(OnnxMl.TensorProto.DataType type, long... dims) {
+        OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder().setName("w").setDataType(type.getNumber());
+        for (long d : dims) t.addDims(d);
+        return t.build();
+    }
+
+    @Test
+    void tensorsAreCheckedAgainstTheirDataBeforeAnythingIsAllocated() {
+        List<Integer> image = List.of(-1, 1, 28, 28);
+        assertRefused("tensor w declares dimensions [100000, 100000], more than", model(image, List.of(declared(OnnxMl.TensorProto.DataType.FLOAT, 100000, 100000)), conv3x3()));
+        assertRefused("tensor w declares dimensions [4294967296, 4294967296]", model(image, List.of(declared(OnnxMl.TensorProto.DataType.FLOAT, 1L << 32, 1L << 32)), conv3x3()));
+        assertRefused("tensor w has 0 values for the 1073741824 its dimensions declare",
+                model(image, List.of(declared(OnnxMl.TensorProto.DataType.INT64, 1 << 30, 1)), conv3x3()));
+        assertRefused("tensor w has a negative dimension in [-1, 1, 3, 3]", model(image, List.of(declared(OnnxMl.TensorProto.DataType.FLOAT, -1, 1, 3, 3)), conv3x3()));
+        OnnxMl.TensorProto shortDoubles = declared(OnnxMl.TensorProto.DataType.DOUBLE, 1, 1, 3, 3).toBuilder().addDoubleData(1).build();
+        assertRefused("tensor w has 1 values for the 9", model(image, List.of(shortDoubles), conv3x3()));
+        OnnxMl.TensorProto shortRaw = OnnxExport.tensor("w", new double[8], 8).toBuilder().clearDims().addDims(1).addDims(1).addDims(3).addDims(3).build();
+        assertRefused("tensor w has 32 bytes of data for 9 values", model(image, List.of(shortRaw), conv3x3()));
+        assertRefused("input w has dimensions [1, 1, 0, 0], one of them 0", model(image, List.of(OnnxExport.tensor("w", new double[0], 1, 1, 0, 0)), conv3x3()));
+    }
+
+    @Test
+    void nonFiniteWeightsAndBiasesAreRefusedNamingTheTensor() {
+        List<Integer> features = List.of(-1, 4);
+        for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}) {
+            double[] weights = {1, 1, 1, 1, 1, 1, 1, bad};
+            assertRefused("tensor w holds " + bad + " at index 7", model(features, List.of(OnnxExport.tensor("w", weights, 4, 2)),
+                    node("MatMul", "mm", List.of("x", "w"), "y")));
+            assertRefused("tensor b holds " + bad + " at index 1", model(features, List.of(OnnxExport.tensor("w", new double[8], 4, 2),
+                            OnnxExport.tensor("b", new double[] {0, bad}, 2)), node("Gemm", "fc", List.of("x", "w", "b"), "y")));
+        }
+    }
 }
