@@ -1,5 +1,6 @@
 package org.safetynets.cli;
 
+import ai.onnx.proto.OnnxMl;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.safetynets.data.LabeledImages;
@@ -61,6 +62,24 @@ class QuantizeCommandTest {
         assertEquals(Main.ERROR, quantize.exitCode(), quantize::transcript);
         assertTrue(quantize.err().startsWith("error: " + junk), quantize::transcript);
         assertEquals(1, quantize.err().lines().count(), quantize::transcript);
+        assertFalse(Files.exists(out));
+    }
+
+    /** A Conv with strides [0, 0] once divided by zero: exit 3, "internal error". */
+    @Test
+    void aMalformedConvIsOneLineNamingTheFileAndTheNode(@TempDir Path work) throws IOException {
+        OnnxMl.ModelProto.Builder onnx = OnnxMl.ModelProto.parseFrom(OnnxExport.encode(FloatFixtures.smallCnn(5, 1))).toBuilder();
+        OnnxMl.NodeProto.Builder conv = onnx.getGraphBuilder().getNodeBuilder(0);
+        assertEquals("Conv", conv.getOpType());
+        for (int i = 0; i < conv.getAttributeCount(); i++) {
+            if (conv.getAttribute(i).getName().equals("strides")) conv.setAttribute(i, conv.getAttribute(i).toBuilder().setInts(0, 0).setInts(1, 0));
+        }
+        Path file = Files.write(work.resolve("stride0.onnx"), onnx.build().toByteArray());
+        Path out = work.resolve("out.snm");
+        Cli quantize = Cli.run("quantize", "--model", file.toString(), "--out", out.toString(), "--data", work.toString());
+        assertEquals(Main.ERROR, quantize.exitCode(), quantize::transcript);
+        assertEquals("error: " + file + ": node '" + conv.getName() + "' (op Conv) is not supported: the stride must be positive, got 0",
+                quantize.err().strip(), quantize::transcript);
         assertFalse(Files.exists(out));
     }
 }

@@ -37,6 +37,11 @@ public sealed interface FloatLayer {
 
         public Shape outputShape(Shape input) {
             if (input.channels() != inChannels) throw new IllegalArgumentException("conv expects " + inChannels + " channels, gets " + input.channels());
+            // As the integer Conv2d: integer division rounds -1 / 2 up to 0, so a kernel wider than the padded input by
+            // less than the stride would otherwise give one output.
+            if (input.height() + 2L * padding < kernel || input.width() + 2L * padding < kernel) {
+                throw new IllegalArgumentException("conv kernel " + kernel + " does not fit input " + input + " with padding " + padding);
+            }
             return new Shape(outChannels, (input.height() + 2 * padding - kernel) / stride + 1, (input.width() + 2 * padding - kernel) / stride + 1);
         }
 

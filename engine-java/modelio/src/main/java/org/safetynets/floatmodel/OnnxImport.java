@@ -62,7 +62,11 @@ public final class OnnxImport {
             shape = inputShape;
         }
         if (current == null) throw new MalformedInput(source, "has no input");
-        for (OnnxMl.NodeProto node : graph.getNodeList()) {
+        for (int i = 0; i < graph.getNodeCount(); i++) {
+            OnnxMl.NodeProto node = graph.getNode(i);
+            if (node.getOutputCount() == 0) {
+                throw new MalformedInput(source, "node " + (i + 1) + " ('" + node.getName() + "', op " + node.getOpType() + ") has no output");
+            }
             if (node.getOpType().equals("Constant")) {
                 for (OnnxMl.AttributeProto a : node.getAttributeList()) if (a.hasT()) constants.put(node.getOutput(0), constant(a.getT()));
                 continue;
@@ -96,15 +100,22 @@ public final class OnnxImport {
             if (!dims.get(i).hasDimValue() || dims.get(i).getDimValue() <= 0) {
                 throw new MalformedInput(source, "input " + value.getName() + " dimension " + i + " has no fixed size");
             }
-            sizes.add((int) dims.get(i).getDimValue());
+            long size = dims.get(i).getDimValue();
+            if (size > Shape.MAX_PADDED_SIZE) {
+                throw new MalformedInput(source, "input " + value.getName() + " dimension " + i + " is " + size + ", more than the 2^30 features a sample may have");
+            }
+            sizes.add((int) size);
         }
-        Shape s = switch (sizes.size()) {
-            case 1 -> Shape.vector(sizes.get(0));
-            case 2 -> new Shape(1, sizes.get(0), sizes.get(1));
-            case 3 -> new Shape(sizes.get(0), sizes.get(1), sizes.get(2));
-            default -> throw new MalformedInput(source, "input " + value.getName() + " must be [batch, C, H, W], [batch, H, W] or [batch, features]");
-        };
-        return s;
+        try {
+            return switch (sizes.size()) {
+                case 1 -> Shape.vector(sizes.get(0));
+                case 2 -> new Shape(1, sizes.get(0), sizes.get(1));
+                case 3 -> new Shape(sizes.get(0), sizes.get(1), sizes.get(2));
+                default -> throw new MalformedInput(source, "input " + value.getName() + " must be [batch, C, H, W], [batch, H, W] or [batch, features]");
+            };
+        } catch (IllegalArgumentException e) {
+            throw new MalformedInput(source, "input " + value.getName() + ": " + e.getMessage());
+        }
     }
 
     private void apply(OnnxMl.NodeProto node) {
@@ -138,14 +149,24 @@ public final class OnnxImport {
         Constant w = weight(node, 1, 4);
         if (w.dims()[2] != w.dims()[3]) throw unsupported(node, "only square kernels are supported");
         int k = (int) w.dims()[2];
+        long[] kernelShape = ints(node, "kernel_shape", k, k);
+        if (!Arrays.equals(kernelShape, new long[] {k, k})) {
+            throw unsupported(node, "kernel_shape " + Arrays.toString(kernelShape) + " does not match the " + k + "x" + k + " weights");
+        }
         long[] strides = ints(node, "strides", 1, 1);
         long[] pads = ints(node, "pads", 0, 0, 0, 0);
+        if (strides.length != 2) throw unsupported(node, "strides must have 2 entries (height, width), got " + Arrays.toString(strides));
+        if (pads.length != 4) throw unsupported(node, "pads must have 4 entries, got " + Arrays.toString(pads));
         if (ints(node, "group", 1)[0] != 1) throw unsupported(node, "grouped convolutions are not supported");
         for (long d : ints(node, "dilations", 1, 1)) if (d != 1) throw unsupported(node, "dilated convolutions are not supported");
         String autoPad = string(node, "auto_pad");
         if (!autoPad.isEmpty() && !autoPad.equals("NOTSET")) throw unsupported(node, "auto_pad " + autoPad + " is not supported; give pads");
         if (strides[0] != strides[1]) throw unsupported(node, "unequal strides are not supported");
         for (long p : pads) if (p != pads[0]) throw unsupported(node, "padding must be the same on every side");
+        if (strides[0] < 1) throw unsupported(node, "the stride must be positive, got " + strides[0]);
+        if (strides[0] > Integer.MAX_VALUE) throw unsupported(node, "the stride " + strides[0] + " is more than 2^31 - 1");
+        // The integer layer's rule (Conv2d): a padding of the kernel or more would add outputs that see only zeros.
+        if (pads[0] < 0 || pads[0] >= k) throw unsupported(node, "the padding must be at least 0 and less than the kernel " + k + ", got " + pads[0]);
         int out = (int) w.dims()[0];
         double[] bias = node.getInputCount() > 2 ? constantInput(node, 2).values() : new double[out];
         if (bias.length != out) throw unsupported(node, "bias has " + bias.length + " values for " + out + " channels");
@@ -156,6 +177,7 @@ public final class OnnxImport {
         if (ints(node, "transA", 0)[0] != 0) throw unsupported(node, "transA = 1 is not supported");
         double alpha = real(node, "alpha", 1.0);
         double beta = real(node, "beta", 1.0);
+        if (!Double.isFinite(alpha) || !Double.isFinite(beta)) throw unsupported(node, "alpha " + alpha + " and beta " + beta + " must be finite");
         boolean transB = ints(node, "transB", 0)[0] != 0;
         Constant w = weight(node, 1, 2);
         int out = (int) (transB ? w.dims()[0] : w.dims()[1]);
@@ -196,7 +218,10 @@ public final class OnnxImport {
         Constant c = constantInput(node, 1);
         FloatLayer last = layers.isEmpty() ? null : layers.get(layers.size() - 1);
         if (c.values().length == 1 && last instanceof FloatLayer.Pool p && c.values()[0] > 0) {
-            layers.set(layers.size() - 1, new FloatLayer.Pool(p.window(), p.factor() * c.values()[0]));
+            double factor = p.factor() * c.values()[0];
+            // The quantizer divides its accumulated scale by the factor: 0 or infinity would make that scale meaningless.
+            if (factor == 0 || Double.isInfinite(factor)) throw unsupported(node, "the pool's factor " + p.factor() + " times " + c.values()[0] + " is " + factor);
+            layers.set(layers.size() - 1, new FloatLayer.Pool(p.window(), factor));
             return;
         }
         throw unsupported(node, "Mul is supported as x*x (x^2) or as a positive scalar right after a pool");
@@ -206,9 +231,11 @@ public final class OnnxImport {
         long[] kernel = ints(node, "kernel_shape");
         long[] strides = ints(node, "strides", kernel);
         if (kernel.length != 2 || kernel[0] != kernel[1]) throw unsupported(node, "only square 2-D windows are supported");
+        if (kernel[0] < 2 || kernel[0] > Shape.MAX_PADDED_SIZE || Long.bitCount(kernel[0]) != 1) {
+            throw unsupported(node, "the window must be a power of two (the proof sums over window bits), got " + kernel[0]);
+        }
         int window = (int) kernel[0];
-        if (window < 2 || Integer.bitCount(window) != 1) throw unsupported(node, "the window must be a power of two (the proof sums over window bits), got " + window);
-        if (strides[0] != window || strides[1] != window) throw unsupported(node, "the stride must equal the window");
+        if (strides.length != 2 || strides[0] != window || strides[1] != window) throw unsupported(node, "the stride must equal the window");
         for (long p : ints(node, "pads", 0, 0, 0, 0)) if (p != 0) throw unsupported(node, "padded pooling is not supported");
         if (shape.height() % window != 0 || shape.width() % window != 0) {
             throw unsupported(node, "the window " + window + " must divide the input " + shape + " (ONNX drops ragged edges, sum pooling keeps them)");

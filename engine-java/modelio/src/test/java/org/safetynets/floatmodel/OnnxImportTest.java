@@ -152,4 +152,66 @@ class OnnxImportTest {
                             OnnxExport.tensor("b", new double[] {0, bad}, 2)), node("Gemm", "fc", List.of("x", "w", "b"), "y")));
         }
     }
+
+    private static byte[] withInput(long... dims) {
+        OnnxMl.TensorShapeProto.Builder shape = OnnxMl.TensorShapeProto.newBuilder().addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam("batch"));
+        for (long d : dims) shape.addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+        OnnxMl.ValueInfoProto input = OnnxMl.ValueInfoProto.newBuilder().setName("x").setType(OnnxMl.TypeProto.newBuilder()
+                .setTensorType(OnnxMl.TypeProto.Tensor.newBuilder().setElemType(1).setShape(shape))).build();
+        OnnxMl.GraphProto graph = OnnxMl.GraphProto.newBuilder().addInput(input).addInitializer(weights3x3()).addNode(conv3x3()).build();
+        return OnnxMl.ModelProto.newBuilder().setIrVersion(8).setGraph(graph).build().toByteArray();
+    }
+
+    @Test
+    void inputDimensionsBeyondASampleAreRefusedNotWrapped() {
+        assertEquals(new Shape(1, 28, 28), OnnxImport.decode(withInput(1, 28, 28), "ok.onnx").input());
+        assertRefused("input x dimension 3 is 4294967324, more than the 2^30 features", withInput(1, 28, (1L << 32) + 28)); // once read as 28
+        assertRefused("input x dimension 3 is 2147483648", withInput(1, 28, 1L << 31));
+        assertRefused("input x: shape 1x1048576x1048576 pads to more than 2^30 features", withInput(1, 1 << 20, 1 << 20));
+    }
+
+    @Test
+    void aNodeWithoutAnOutputIsRefused() {
+        OnnxMl.NodeProto identity = OnnxMl.NodeProto.newBuilder().setOpType("Identity").addInput("x").build();
+        assertRefused("node 1 ('', op Identity) has no output", model(List.of(-1, 4), List.of(), identity));
+        OnnxMl.NodeProto constant = OnnxMl.NodeProto.newBuilder().setOpType("Constant").setName("c")
+                .addAttribute(OnnxMl.AttributeProto.newBuilder().setName("value").setT(OnnxExport.tensor("one", new double[] {1}, 1))).build();
+        assertRefused("node 1 ('c', op Constant) has no output", model(List.of(-1, 4), List.of(), constant));
+    }
+
+    @Test
+    void convAndPoolAttributesOutsideWhatTheLayersTakeAreRefusedNamingTheNode() {
+        List<Integer> image = List.of(-1, 1, 28, 28);
+        List<OnnxMl.TensorProto> w = List.of(weights3x3());
+        assertEquals(new Shape(1, 14, 14), OnnxImport.decode(model(image, w, conv3x3(ints("strides", 2, 2), ints("pads", 1, 1, 1, 1))), "ok.onnx").output());
+        assertRefused("node 'conv' (op Conv) is not supported: the stride must be positive, got 0", model(image, w, conv3x3(ints("strides", 0, 0))));
+        assertRefused("the stride must be positive, got -1", model(image, w, conv3x3(ints("strides", -1, -1))));
+        assertRefused("the stride 8589934592 is more than 2^31 - 1", model(image, w, conv3x3(ints("strides", 1L << 33, 1L << 33))));
+        assertRefused("node 'conv' (op Conv) is not supported: conv kernel 3 does not fit input 1x2x2 with padding 0", // once one output
+                model(List.of(-1, 1, 2, 2), w, conv3x3(ints("strides", 2, 2))));
+        assertRefused("strides must have 2 entries (height, width), got [1]", model(image, w, conv3x3(ints("strides", 1))));
+        assertRefused("pads must have 4 entries, got [1, 1]", model(image, w, conv3x3(ints("pads", 1, 1))));
+        assertRefused("the padding must be at least 0 and less than the kernel 3, got 3", model(image, w, conv3x3(ints("pads", 3, 3, 3, 3))));
+        assertRefused("the padding must be at least 0 and less than the kernel 3, got -1", model(image, w, conv3x3(ints("pads", -1, -1, -1, -1))));
+        assertRefused("kernel_shape [5, 5] does not match the 3x3 weights", model(image, w, conv3x3(ints("kernel_shape", 5, 5))));
+
+        List<Integer> small = List.of(-1, 1, 4, 4);
+        assertRefused("node 'p' (op AveragePool) is not supported: the stride must equal the window",
+                model(small, List.of(), node("AveragePool", "p", List.of("x"), "y", ints("kernel_shape", 2, 2), ints("strides", 2))));
+        assertRefused("the window must be a power of two (the proof sums over window bits), got 4294967298", // once cast to 2
+                model(small, List.of(), node("AveragePool", "p", List.of("x"), "y", ints("kernel_shape", (1L << 32) + 2, (1L << 32) + 2))));
+    }
+
+    /** Scalars that scale a layer must stay finite and non-zero: the quantizer divides and multiplies its scales by them. */
+    @Test
+    void gemmScalarsAndPoolFactorsMustStayFinite() {
+        OnnxMl.AttributeProto nanAlpha = OnnxMl.AttributeProto.newBuilder().setName("alpha").setType(OnnxMl.AttributeProto.AttributeType.FLOAT).setF(Float.NaN).build();
+        assertRefused("node 'fc' (op Gemm) is not supported: alpha NaN and beta 1.0 must be finite",
+                model(List.of(-1, 4), List.of(OnnxExport.tensor("w", new double[8], 4, 2)), node("Gemm", "fc", List.of("x", "w"), "y", nanAlpha)));
+
+        List<OnnxMl.NodeProto> nodes = new java.util.ArrayList<>(List.of(node("AveragePool", "p", List.of("x"), "m0", ints("kernel_shape", 2, 2))));
+        for (int i = 0; i < 9; i++) nodes.add(node("Mul", "tiny" + i, List.of("m" + i, "tiny"), "m" + (i + 1))); // 0.25 * (1e-38)^9 underflows
+        assertRefused("node 'tiny8' (op Mul) is not supported: the pool's factor",
+                model(List.of(-1, 1, 2, 2), List.of(OnnxExport.tensor("tiny", new double[] {1e-38})), nodes.toArray(OnnxMl.NodeProto[]::new)));
+    }
 }
