@@ -16,20 +16,24 @@ import java.util.Map;
 /**
  * Reads an ONNX model that is a chain of the layers the prover handles: Conv, Gemm, MatMul (+ Add of a constant
  * bias), Mul(x, x) or Pow(x, 2) for x^2, AveragePool (sum pooling with the 1/window^2 kept as the pool's factor;
- * a following Mul by a scalar constant folds into it), Flatten or Reshape, and Identity/Dropout (no-ops at
- * inference). Any other node is refused naming it. The input levels come from the metadata entry
+ * a following Mul by a scalar constant folds into it), Flatten or a Reshape to [batch, features], and
+ * Identity/Dropout (no-ops at inference). Any other node is refused naming it, and so is a file the layers cannot
+ * take as written (a tensor without its data, a stride of 0, ...): a refusal is a {@link MalformedInput}, never an
+ * exception of another kind (which the CLI reports as a bug). The input levels come from the metadata entry
  * {@value #INPUT_MAX_KEY} (default 255: raw pixels scaled to [0, 1]).
  */
 public final class OnnxImport {
     public static final String INPUT_MAX_KEY = "safetynets.input_max";
     /** The most elements of one tensor: a Java array's limit on common JVMs, so that counts below it are ints. */
     private static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
-    private static final String SUPPORTED = "Conv, Gemm, MatMul, Add (bias), Mul(x,x), Pow(x,2), AveragePool, Flatten, Reshape, Identity, Dropout";
+    private static final String SUPPORTED = "Conv, Gemm, MatMul, Add (bias), Mul(x,x), Pow(x,2), AveragePool, Flatten, Reshape (to [batch, features]), Identity, Dropout";
 
     private final String source;
     private final Map<String, Constant> constants = new HashMap<>();
     private final List<FloatLayer> layers = new ArrayList<>();
     private Shape shape;
+    /** The node after which the values are features rather than an image (a Flatten, Reshape, Gemm or MatMul), if any. */
+    private String flattenedBy;
 
     private record Constant(double[] values, long[] dims) {
     }
@@ -138,7 +142,8 @@ public final class OnnxImport {
                 add(node, new FloatLayer.Square());
             }
             case "AveragePool" -> pool(node);
-            case "Flatten", "Reshape" -> add(node, new FloatLayer.Flatten());
+            case "Flatten" -> add(node, new FloatLayer.Flatten());
+            case "Reshape" -> reshape(node);
             case "Identity", "Dropout" -> {
             }
             default -> throw unsupported(node, "supported ops are " + SUPPORTED);
@@ -146,6 +151,7 @@ public final class OnnxImport {
     }
 
     private void conv(OnnxMl.NodeProto node) {
+        requireImage(node);
         Constant w = weight(node, 1, 4);
         if (w.dims()[2] != w.dims()[3]) throw unsupported(node, "only square kernels are supported");
         int k = (int) w.dims()[2];
@@ -228,6 +234,7 @@ public final class OnnxImport {
     }
 
     private void pool(OnnxMl.NodeProto node) {
+        requireImage(node);
         long[] kernel = ints(node, "kernel_shape");
         long[] strides = ints(node, "strides", kernel);
         if (kernel.length != 2 || kernel[0] != kernel[1]) throw unsupported(node, "only square 2-D windows are supported");
@@ -243,12 +250,42 @@ public final class OnnxImport {
         add(node, new FloatLayer.Pool(window, 1.0 / (window * window)));
     }
 
+    /**
+     * A Reshape is imported as this project's Flatten, which keeps the (c, h, w) order and the shape that a dense
+     * layer reads; that is the ONNX Reshape only when it makes [batch, features]. Any other target shape would be
+     * silently ignored (a Conv or pool after it would see the old image), so it is refused here, before any work.
+     */
+    private void reshape(OnnxMl.NodeProto node) {
+        long[] target;
+        if (node.getInputCount() > 1) { // opset 5 on: the shape is an input; before, an attribute
+            double[] values = constantInput(node, 1).values();
+            target = new long[values.length];
+            for (int i = 0; i < values.length; i++) target[i] = (long) values[i];
+        } else {
+            target = ints(node, "shape");
+        }
+        long features = shape.size();
+        // [b, features] or [b, -1] with b the batch: -1 (inferred), 0 (copied from the input) or a fixed count
+        boolean flattens = target.length == 2 && target[0] >= -1 && (target[1] == features || (target[1] == -1 && target[0] != -1));
+        if (!flattens) {
+            throw unsupported(node, "only a reshape to [batch, features] (a flatten: [-1, " + features + "] here) is supported, got "
+                    + Arrays.toString(target));
+        }
+        add(node, new FloatLayer.Flatten());
+    }
+
+    /** The integer model takes no conv after a flatten or a dense layer; refused here, naming both nodes, not after the search. */
+    private void requireImage(OnnxMl.NodeProto node) {
+        if (flattenedBy != null) throw unsupported(node, "it needs an image, but " + flattenedBy + " made its input a vector of features");
+    }
+
     private void add(OnnxMl.NodeProto node, FloatLayer layer) {
         try {
             shape = layer.outputShape(shape);
         } catch (IllegalArgumentException e) {
             throw unsupported(node, e.getMessage());
         }
+        if (layer instanceof FloatLayer.Flatten || layer instanceof FloatLayer.Dense) flattenedBy = describe(node);
         layers.add(layer);
     }
 

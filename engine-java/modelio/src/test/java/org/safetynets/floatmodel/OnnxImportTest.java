@@ -214,4 +214,42 @@ class OnnxImportTest {
         assertRefused("node 'tiny8' (op Mul) is not supported: the pool's factor",
                 model(List.of(-1, 1, 2, 2), List.of(OnnxExport.tensor("tiny", new double[] {1e-38})), nodes.toArray(OnnxMl.NodeProto[]::new)));
     }
+
+    private static OnnxMl.TensorProto int64(String name, long... values) {
+        OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder().setName(name).setDataType(OnnxMl.TensorProto.DataType.INT64.getNumber())
+                .addDims(values.length);
+        for (long v : values) t.addInt64Data(v);
+        return t.build();
+    }
+
+    /**
+     * A Reshape becomes a Flatten, which keeps the old shape: only a reshape to [batch, features] is that. Any other
+     * is refused at import, naming the node, rather than after the whole scale search ("conv2d follows a flatten").
+     */
+    @Test
+    void onlyAReshapeThatFlattensIsImported() {
+        List<Integer> image = List.of(-1, 1, 4, 4);
+        for (long[] flat : new long[][] {{-1, 16}, {0, -1}, {0, 16}, {8, -1}}) {
+            FloatModel model = OnnxImport.decode(model(image, List.of(int64("shape", flat), OnnxExport.tensor("m", new double[32], 16, 2)),
+                    node("Reshape", "r", List.of("x", "shape"), "f"), node("MatMul", "mm", List.of("f", "m"), "y")), "flat.onnx");
+            assertEquals(List.of("flatten", "dense"), model.layers().stream().map(FloatLayer::kind).toList());
+        }
+        assertRefused("node 'r' (op Reshape) is not supported: only a reshape to [batch, features] (a flatten: [-1, 16] here) is supported, got [-1, 1, 2, 8]",
+                model(image, List.of(int64("shape", -1, 1, 2, 8), OnnxExport.tensor("w", new double[] {1, 1, 1, 1}, 1, 1, 2, 2)),
+                        node("Reshape", "r", List.of("x", "shape"), "s"), node("Conv", "conv", List.of("s", "w"), "y", ints("strides", 2, 2))));
+        for (long[] wrong : new long[][] {{-1, 8}, {-1}, {-1, -1}, {-1, 4, 4}}) {
+            assertRefused("got " + java.util.Arrays.toString(wrong), model(image, List.of(int64("shape", wrong)), node("Reshape", "r", List.of("x", "shape"), "f")));
+        }
+        assertRefused("node 'r' (op Reshape) is not supported: attribute shape is missing", model(image, List.of(), node("Reshape", "r", List.of("x"), "f")));
+    }
+
+    @Test
+    void aConvOrPoolAfterTheValuesWereFlattenedIsRefusedNamingBothNodes() {
+        List<OnnxMl.TensorProto> weights = List.of(OnnxExport.tensor("m", new double[16], 4, 4), OnnxExport.tensor("k", new double[] {1, 1, 1, 1}, 4, 1, 1, 1));
+        assertRefused("node 'conv' (op Conv) is not supported: it needs an image, but node 'fc' (op Gemm) made its input a vector of features",
+                model(List.of(-1, 4), weights, node("Gemm", "fc", List.of("x", "m"), "g"), node("Conv", "conv", List.of("g", "k"), "y", ints("kernel_shape", 1, 1))));
+        assertRefused("node 'p' (op AveragePool) is not supported: it needs an image, but node 'flat' (op Flatten) made its input a vector of features",
+                model(List.of(-1, 1, 4, 4), List.of(), node("Flatten", "flat", List.of("x"), "f"),
+                        node("AveragePool", "p", List.of("f"), "y", ints("kernel_shape", 2, 2))));
+    }
 }
