@@ -60,7 +60,12 @@ public final class Quantizer {
         long[] scales = new long[floatModel.layers().size()];
         for (int i : weighted) scales[i] = Math.max(1, Math.round(1.0 / maxAbs(weights(floatModel.layers().get(i)))));
 
-        List<Layer> start = integerLayers(floatModel, scales);
+        List<Layer> start;
+        try {
+            start = integerLayers(floatModel, scales);
+        } catch (IllegalArgumentException e) { // beyond the field even at the smallest scales: no scale search can help
+            throw new MalformedInput("quantize", "even at the smallest weight scales, " + e.getMessage());
+        }
         ValueBounds startBounds = ValueBounds.analyze(floatModel.input(), 0, floatModel.inputMax(), start);
         for (ValueBounds.LayerBound b : startBounds.layers()) {
             if (!b.withinField()) {
@@ -150,27 +155,36 @@ public final class Quantizer {
         return new Result(model, weightScales, correct[0] / (double) inputs.length, correct[1] / (double) inputs.length, inputs.length);
     }
 
-    /** The integer layers for the given weight scales (index = layer; ignored where the layer has no weights). */
+    /**
+     * The integer layers for the given weight scales (index = layer; ignored where the layer has no weights).
+     *
+     * @throws IllegalArgumentException naming the layer, where a rounded weight or bias leaves the field's signed
+     *                                  range or the integer layer refuses the float layer's parameters
+     */
     static List<Layer> integerLayers(FloatModel floatModel, long[] scales) {
         List<Layer> layers = new ArrayList<>();
         double accumulated = floatModel.inputMax();
         for (int i = 0; i < floatModel.layers().size(); i++) {
             FloatLayer layer = floatModel.layers().get(i);
-            if (layer instanceof FloatLayer.Conv c) {
-                layers.add(new Conv2d(c.outChannels(), c.inChannels(), c.kernel(), c.stride(), c.padding(),
-                        round(c.weights(), scales[i]), round(c.bias(), accumulated * scales[i]), scales[i]));
-                accumulated *= scales[i];
-            } else if (layer instanceof FloatLayer.Dense d) {
-                layers.add(new Dense(d.outputs(), d.inputs(), round(d.weights(), scales[i]), round(d.bias(), accumulated * scales[i]), scales[i]));
-                accumulated *= scales[i];
-            } else if (layer instanceof FloatLayer.Square) {
-                layers.add(new Square());
-                accumulated *= accumulated;
-            } else if (layer instanceof FloatLayer.Pool p) {
-                layers.add(new SumPool(p.window()));
-                accumulated /= p.factor();
-            } else {
-                layers.add(new Flatten());
+            try {
+                if (layer instanceof FloatLayer.Conv c) {
+                    layers.add(new Conv2d(c.outChannels(), c.inChannels(), c.kernel(), c.stride(), c.padding(),
+                            round("weights", c.weights(), scales[i]), round("bias", c.bias(), accumulated * scales[i]), scales[i]));
+                    accumulated *= scales[i];
+                } else if (layer instanceof FloatLayer.Dense d) {
+                    layers.add(new Dense(d.outputs(), d.inputs(), round("weights", d.weights(), scales[i]), round("bias", d.bias(), accumulated * scales[i]), scales[i]));
+                    accumulated *= scales[i];
+                } else if (layer instanceof FloatLayer.Square) {
+                    layers.add(new Square());
+                    accumulated *= accumulated;
+                } else if (layer instanceof FloatLayer.Pool p) {
+                    layers.add(new SumPool(p.window()));
+                    accumulated /= p.factor();
+                } else {
+                    layers.add(new Flatten());
+                }
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("layer " + (i + 1) + " (" + layer.kind() + "): " + e.getMessage(), e);
             }
         }
         return layers;
@@ -300,11 +314,13 @@ public final class Quantizer {
         return m == 0 ? 1 : m;
     }
 
-    private static long[] round(double[] v, double scale) {
+    private static long[] round(String what, double[] v, double scale) {
         long[] out = new long[v.length];
         for (int i = 0; i < v.length; i++) {
             double r = Math.rint(v[i] * scale);
-            if (!(Math.abs(r) <= Fp.MAX_SIGNED)) throw new IllegalArgumentException("value beyond the field's signed range");
+            if (!(Math.abs(r) <= Fp.MAX_SIGNED)) {
+                throw new IllegalArgumentException(what + "[" + i + "] = " + v[i] + " times " + scale + " is beyond the field's signed range (p-1)/2 ~ 2^60");
+            }
             out[i] = (long) r;
         }
         return out;

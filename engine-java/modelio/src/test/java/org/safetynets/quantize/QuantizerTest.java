@@ -138,4 +138,22 @@ class QuantizerTest {
         for (int i = 0; i < s.length; i++) if (m.layers().get(i) instanceof FloatLayer.Conv || m.layers().get(i) instanceof FloatLayer.Dense) s[i] = weightScales[k++];
         return s;
     }
+
+    /** A float model no weight scale can map into the field is a user error naming the layer and the value, not a crash. */
+    @Test
+    void parametersBeyondTheFieldAtEveryScaleAreRefusedNamingTheLayer() {
+        FloatModel hugeWeights = new FloatModel("huge", Shape.vector(4), 1, List.of(new FloatLayer.Square(),
+                new FloatLayer.Dense(2, 4, new double[] {1, 1, 1, 1, 1e38, 1e38, 1e38, 1e38}, new double[2])));
+        MalformedInput e = assertThrows(MalformedInput.class, () -> Quantizer.quantize(hugeWeights, new long[1][4], new int[1], 1, s -> { }));
+        assertTrue(e.getMessage().startsWith("quantize: even at the smallest weight scales, layer 2 (dense): weights[4] = 1.0E38 times 1.0 is beyond"),
+                e.getMessage());
+
+        FloatModel hugeBias = new FloatModel("huge", Shape.vector(4), 1, List.of(new FloatLayer.Dense(2, 4, new double[8], new double[] {0, -1e30})));
+        e = assertThrows(MalformedInput.class, () -> Quantizer.quantize(hugeBias, new long[1][4], new int[1], 1, s -> { }));
+        assertTrue(e.getMessage().startsWith("quantize: even at the smallest weight scales, layer 1 (dense): bias[1] = -1.0E30 times"), e.getMessage());
+
+        FloatModel widePadding = new FloatModel("pad", new Shape(1, 4, 4), 1, List.of(new FloatLayer.Conv(1, 1, 1, 1, 1, new double[] {1}, new double[1])));
+        e = assertThrows(MalformedInput.class, () -> Quantizer.quantize(widePadding, new long[1][16], new int[1], 1, s -> { }));
+        assertTrue(e.getMessage().contains("layer 1 (conv2d): conv2d needs positive channels, kernel and stride, and 0 <= padding < kernel"), e.getMessage());
+    }
 }
