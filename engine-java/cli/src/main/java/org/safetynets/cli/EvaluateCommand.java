@@ -79,11 +79,14 @@ final class EvaluateCommand implements Callable<Integer> {
         if (floatModel != null && floatModel.inputMax() != model.inputMax()) {
             throw new MalformedInput(floatPath.toString(), "takes input levels 0.." + floatModel.inputMax() + " but " + modelPath + " takes 0.." + model.inputMax());
         }
+        if (floatModel != null && floatModel.output().size() != model.output().size()) {
+            throw new MalformedInput(floatPath.toString(), "has " + floatModel.output().size() + " outputs (" + floatModel.output() + ") but "
+                    + modelPath + " has " + model.output().size() + " (" + model.output() + ")");
+        }
         MnistData dataset = MnistData.resolve(data);
         LabeledImages test = dataset.test();
-        if (test.imageSize() != model.input().size()) {
-            throw new MalformedInput(modelPath.toString(), "takes " + model.input() + " inputs, the images are " + test.rows() + "x" + test.columns());
-        }
+        test.requireModelInput(modelPath.toString(), model.input());
+        if (floatModel != null) test.requireModelInput(floatPath.toString(), floatModel.input());
         int total = limit == 0 ? test.count() : Math.min(limit, test.count());
         int batches = (total + batch - 1) / batch;
         out.printf("evaluate: %s (input levels 0..%d) on %d test images of %s, %d batches of up to %d, each proven and verified%n",

@@ -55,6 +55,7 @@ final class QuantizeCommand implements Callable<Integer> {
         FloatModel floatModel = OnnxImport.decode(UserFiles.read(floatPath), floatPath.toString());
         MnistData dataset = MnistData.resolve(data);
         LabeledImages train = dataset.train();
+        train.requireModelInput(floatPath.toString(), floatModel.input());
         int n = Math.min(calibration, train.count());
         int from = train.count() - n;
         long[][] inputs = Pixels.levels(train, from, n, floatModel.inputMax());

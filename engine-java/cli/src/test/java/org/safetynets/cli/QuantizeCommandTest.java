@@ -5,15 +5,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.safetynets.data.LabeledImages;
 import org.safetynets.floatmodel.FloatFixtures;
+import org.safetynets.floatmodel.FloatLayer;
 import org.safetynets.floatmodel.FloatModel;
 import org.safetynets.floatmodel.OnnxExport;
 import org.safetynets.model.Model;
 import org.safetynets.model.ModelCodec;
 import org.safetynets.model.ValueBounds;
+import org.safetynets.tensor.Shape;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -63,6 +66,22 @@ class QuantizeCommandTest {
         assertTrue(quantize.err().startsWith("error: " + junk), quantize::transcript);
         assertEquals(1, quantize.err().lines().count(), quantize::transcript);
         assertFalse(Files.exists(out));
+    }
+
+    /** Once a 4-feature model calibrated on the first 4 pixels and wrote a model, and a 1x8x8 model on 3x3 images crashed. */
+    @Test
+    void imagesOfAnotherSizeThanTheModelsInputAreOneLineAndWriteNothing(@TempDir Path work) throws IOException {
+        FloatModel features = new FloatModel("four", Shape.vector(4), 1, List.of(new FloatLayer.Dense(2, 4, new double[8], new double[2])));
+        for (FloatModel floatModel : List.of(FloatFixtures.smallCnn(5, 1), features)) {
+            Path onnx = Files.write(work.resolve(floatModel.name() + ".onnx"), OnnxExport.encode(floatModel));
+            Path data = Files.createDirectories(work.resolve("data"));
+            TinyDigits.write(data, "train", new LabeledImages(3, 3, 3, new byte[27], new byte[3]));
+            Path out = work.resolve("out.snm");
+            Cli quantize = Cli.run("quantize", "--model", onnx.toString(), "--out", out.toString(), "--data", data.toString());
+            assertEquals(Main.ERROR, quantize.exitCode(), quantize::transcript);
+            assertEquals("error: " + onnx + ": takes " + floatModel.input() + " inputs, the images are 3x3", quantize.err().strip(), quantize::transcript);
+            assertFalse(Files.exists(out));
+        }
     }
 
     /** A Conv with strides [0, 0] once divided by zero: exit 3, "internal error". */

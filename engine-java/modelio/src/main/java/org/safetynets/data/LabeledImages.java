@@ -1,5 +1,8 @@
 package org.safetynets.data;
 
+import org.safetynets.MalformedInput;
+import org.safetynets.tensor.Shape;
+
 /**
  * Grayscale images with their labels, as the idx files hold them: {@code pixels} is count x rows x columns bytes
  * (unsigned, 0..255) row-major, {@code labels} one byte (0..9) per image.
@@ -12,6 +15,11 @@ public record LabeledImages(int count, int rows, int columns, byte[] pixels, byt
 
     public int imageSize() {
         return rows * columns;
+    }
+
+    /** Refuses a model ({@code model} names it) whose input is not one of these images: it would read other pixels or past them. */
+    public void requireModelInput(String model, Shape input) {
+        if (input.size() != imageSize()) throw new MalformedInput(model, "takes " + input + " inputs, the images are " + rows + "x" + columns);
     }
 
     public int pixel(int image, int index) {

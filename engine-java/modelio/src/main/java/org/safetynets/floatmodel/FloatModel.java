@@ -33,6 +33,8 @@ public record FloatModel(String name, Shape input, long inputMax, List<FloatLaye
 
     /** The network on one sample (values in (c, h, w) order): the shared double loops at batch 1. */
     public double[] forward(double[] x) {
+        // Callers check their data against the input shape; a wrong length here would silently read other features.
+        if (x.length != input.size()) throw new IllegalArgumentException("the model takes " + input + " inputs, got " + x.length + " values");
         Shape shape = input;
         for (FloatLayer layer : layers) {
             Shape next = layer.outputShape(shape);
