@@ -40,6 +40,11 @@ public final class Quantizer {
     private static final double STEP = Math.sqrt(2);
     /** Largest weight precision tried per layer: max|w_int| up to 2^MAX_BITS. */
     private static final int MAX_BITS = 14;
+    /**
+     * The search orders all (MAX_BITS + 1)^layers combinations of per-layer scales: 15^6 ~ 11 million takes seconds,
+     * 15^7 would not fit the heap and 15^8 not an int.
+     */
+    private static final int MAX_WEIGHTED_LAYERS = 6;
 
     private Quantizer() {
     }
@@ -56,6 +61,10 @@ public final class Quantizer {
         for (int i = 0; i < floatModel.layers().size(); i++) {
             FloatLayer l = floatModel.layers().get(i);
             if (l instanceof FloatLayer.Dense || l instanceof FloatLayer.Conv) weighted.add(i);
+        }
+        if (weighted.size() > MAX_WEIGHTED_LAYERS) {
+            throw new MalformedInput("quantize", "the scale search handles at most " + MAX_WEIGHTED_LAYERS + " layers with weights (conv or dense), the model has "
+                    + weighted.size());
         }
         long[] scales = new long[floatModel.layers().size()];
         for (int i : weighted) scales[i] = Math.max(1, Math.round(1.0 / maxAbs(weights(floatModel.layers().get(i)))));

@@ -156,4 +156,14 @@ class QuantizerTest {
         e = assertThrows(MalformedInput.class, () -> Quantizer.quantize(widePadding, new long[1][16], new int[1], 1, s -> { }));
         assertTrue(e.getMessage().contains("layer 1 (conv2d): conv2d needs positive channels, kernel and stride, and 0 <= padding < kernel"), e.getMessage());
     }
+
+    /** Eight weighted layers once overflowed the count of scale combinations: NegativeArraySizeException, exit 3. */
+    @Test
+    void aModelWithMoreWeightedLayersThanTheSearchHandlesIsRefused() {
+        List<FloatLayer> layers = new java.util.ArrayList<>();
+        for (int i = 0; i < 8; i++) layers.add(new FloatLayer.Dense(2, 2, new double[] {0.5, 0.25, -0.5, 1}, new double[2]));
+        FloatModel deep = new FloatModel("deep", Shape.vector(2), 1, layers);
+        MalformedInput e = assertThrows(MalformedInput.class, () -> Quantizer.quantize(deep, new long[][] {{1, 0}}, new int[1], 1, s -> { }));
+        assertEquals("quantize: the scale search handles at most 6 layers with weights (conv or dense), the model has 8", e.getMessage());
+    }
 }
