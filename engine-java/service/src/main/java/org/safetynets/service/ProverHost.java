@@ -66,10 +66,23 @@ final class ProverHost extends NoOpFlightProducer {
      *                       before anything of it is copied, and the host's Arrow allocator is capped at the same size
      */
     record Settings(int maxSessions, Duration sessionTimeout, Duration shutdownGrace, Limits limits, long maxMemoryBytes) {
+        /**
+         * The longest --session-timeout and --shutdown-grace, about 31 years: "never" in practice, and far inside what
+         * {@link Duration#toMillis} and the schedulers take (9.2e15 s overflows a session's deadline in milliseconds).
+         */
+        static final long MAX_SECONDS = 1_000_000_000L;
+
         Settings {
             if (maxSessions < 1) throw new MalformedInput("--max-sessions", "must be at least 1, got " + maxSessions);
             if (maxMemoryBytes < 1) throw new MalformedInput("--max-memory", "must be positive");
-            if (sessionTimeout.isNegative() || sessionTimeout.isZero()) throw new MalformedInput("--session-timeout", "must be positive");
+            requireSeconds("--session-timeout", sessionTimeout, 1);
+            requireSeconds("--shutdown-grace", shutdownGrace, 0);
+        }
+
+        private static void requireSeconds(String option, Duration value, long least) {
+            if (value.compareTo(Duration.ofSeconds(least)) < 0 || value.compareTo(Duration.ofSeconds(MAX_SECONDS)) > 0) {
+                throw new MalformedInput(option, "must be " + least + " .. " + MAX_SECONDS + " seconds, got " + value.toSeconds());
+            }
         }
     }
 
@@ -215,13 +228,24 @@ final class ProverHost extends NoOpFlightProducer {
                     + " sessions (--max-sessions) are running; try again later").toRuntimeException());
             return;
         }
-        Session session = new Session(sessionIds.incrementAndGet());
-        running.add(session);
-        java.util.concurrent.ScheduledFuture<?> deadline = watchdog.schedule(
-                () -> session.stop(CallStatus.TIMED_OUT, "the session timed out after " + settings.sessionTimeout().toSeconds() + " s"),
-                settings.sessionTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        Record record = new Record(session.id, PeerAddress.current(), context.peerIdentity());
+        // Whatever happens from here, the slot is given back: a slot lost is a session refused for the life of the host.
         try {
+            session(context, reader, writer);
+        } finally {
+            slots.release();
+        }
+    }
+
+    /** One session, in the slot its caller holds. */
+    private void session(CallContext context, FlightStream reader, ServerStreamListener writer) {
+        Session session = new Session(sessionIds.incrementAndGet());
+        Record record = new Record(session.id, PeerAddress.current(), context.peerIdentity());
+        running.add(session);
+        java.util.concurrent.ScheduledFuture<?> deadline = null;
+        try {
+            deadline = watchdog.schedule(
+                    () -> session.stop(CallStatus.TIMED_OUT, "the session timed out after " + settings.sessionTimeout().toSeconds() + " s"),
+                    settings.sessionTimeout().toMillis(), TimeUnit.MILLISECONDS);
             if (closing) session.stop(CallStatus.UNAVAILABLE, "the host is shutting down");
             run(reader, writer, record, session.cancellationPoints(context));
         } catch (RuntimeException | Error e) {
@@ -247,14 +271,13 @@ final class ProverHost extends NoOpFlightProducer {
             }
         } finally {
             release(record.reservedBytes);
-            deadline.cancel(false);
+            if (deadline != null) deadline.cancel(false);
             session.finish();
             try {
                 // Before the session stops counting as running: whoever waits for an idle host then finds its line.
                 log.accept(record.line());
             } finally {
                 running.remove(session);
-                slots.release();
             }
         }
     }

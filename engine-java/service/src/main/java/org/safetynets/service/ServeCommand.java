@@ -74,16 +74,19 @@ final class ServeCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Limits limits = limitOptions.limits();
+        // Every option is checked before any work (loading and warming the models takes a while).
         if (port < 0 || port > 65535) throw new org.safetynets.MalformedInput("--port", "must be 0 .. 65535, got " + port);
+        if (maxMemoryMib < 0 || maxMemoryMib > Long.MAX_VALUE >> 20) {
+            throw new org.safetynets.MalformedInput("--max-memory", "must be 0 (3/4 of the heap) or 1 .. " + (Long.MAX_VALUE >> 20) + " MiB, got " + maxMemoryMib);
+        }
+        long maxMemory = maxMemoryMib == 0 ? Runtime.getRuntime().maxMemory() / 4 * 3 : maxMemoryMib << 20;
+        ProverHost.Settings settings = new ProverHost.Settings(maxSessions, Duration.ofSeconds(sessionTimeout), Duration.ofSeconds(shutdownGrace), limits,
+                maxMemory);
         String token = TokenFiles.read(tokenFile);
         ModelRegistry registry = ModelRegistry.load(models, limits);
         Backend backend = backendOptions.open(err);
         String jdkNotice = jdkNotice(Runtime.version().feature(), backend.name());
         if (jdkNotice != null) err.println(jdkNotice);
-        if (maxMemoryMib < 0) throw new org.safetynets.MalformedInput("--max-memory", "must be 0 (3/4 of the heap) or a positive number of MiB, got " + maxMemoryMib);
-        long maxMemory = maxMemoryMib == 0 ? Runtime.getRuntime().maxMemory() / 4 * 3 : Math.multiplyExact(maxMemoryMib, 1L << 20);
-        ProverHost.Settings settings = new ProverHost.Settings(maxSessions, Duration.ofSeconds(sessionTimeout), Duration.ofSeconds(shutdownGrace), limits,
-                maxMemory);
         ProverHostServer server = ProverHostServer.start(new ProverHostServer.Listen(bind, port, token, tlsCertificate, tlsKey), registry, backend,
                 settings, line -> {
                     synchronized (err) {
