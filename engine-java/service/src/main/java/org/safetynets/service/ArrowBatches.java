@@ -9,6 +9,7 @@ import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
+import org.safetynets.Limits;
 import org.safetynets.MalformedInput;
 
 import java.util.List;
@@ -76,6 +77,21 @@ final class ArrowBatches {
         root.setRowCount(rows.length);
     }
 
+    /** Room in a batch's Flight message for its IPC header, padding and frame: far more than they take. */
+    private static final long MESSAGE_OVERHEAD_BYTES = 1 << 16;
+
+    /**
+     * The most bytes the Flight message of a batch of {@code rows} samples of {@code width} values can take: the
+     * values, the validity bitmaps of the values and the rows, and {@link #MESSAGE_OVERHEAD_BYTES}. The bound on
+     * inbound messages on both sides.
+     */
+    static long messageBytes(int width, int rows) {
+        long values = Limits.product(width, rows);
+        long bytes = Limits.product(values, Long.BYTES);
+        if (bytes > Long.MAX_VALUE / 2) return Long.MAX_VALUE;
+        return bytes + (values + 7) / 8 + (rows + 7L) / 8 + MESSAGE_OVERHEAD_BYTES;
+    }
+
     /**
      * Refuses (MalformedInput naming {@code source}) a schema other than {@link #schema}(width), nullable or not:
      * checked as soon as a schema is known, before a batch is loaded, so a schema that declares a hostile width
@@ -104,9 +120,10 @@ final class ArrowBatches {
     /**
      * The rows of a received batch, refused (MalformedInput naming {@code source}) unless its schema is exactly
      * {@link #schema}(width) ({@link #requireSchema}) and no row or value is null. At most {@code maxRows} rows are
-     * accepted; the count is checked before anything is copied.
+     * accepted, {@code bound} saying what they are ("65536 allowed (--max-batch)"); the count is checked before
+     * anything is copied.
      */
-    static long[][] read(VectorSchemaRoot root, int width, int maxRows, String source) {
+    static long[][] read(VectorSchemaRoot root, int width, int maxRows, String bound, String source) {
         requireSchema(root.getSchema(), width, source);
         List<FieldVector> vectors = root.getFieldVectors();
         if (vectors.size() != 1 || !(vectors.get(0) instanceof FixedSizeListVector samples)
@@ -115,7 +132,7 @@ final class ArrowBatches {
         }
         int rows = root.getRowCount();
         if (rows < 1) throw new MalformedInput(source, "the batch has no samples");
-        if (rows > maxRows) throw new MalformedInput(source, "the batch has " + rows + " samples, more than the " + maxRows + " allowed (--max-batch)");
+        if (rows > maxRows) throw new MalformedInput(source, "the batch has " + rows + " samples, more than the " + bound);
         if (samples.getValueCount() < rows || values.getValueCount() < (long) rows * width) {
             throw new MalformedInput(source, "the batch declares " + rows + " rows but holds fewer values");
         }

@@ -166,7 +166,7 @@ public final class ArrowTensorFormat implements TensorFormat {
                 if (root.getRowCount() == 0) continue;
                 int room = maxRows - rows.size();
                 if (root.getRowCount() > room) throw new MalformedInput(source, "holds more than the " + maxRows + " samples " + rowBound);
-                rows.addAll(List.of(ArrowBatches.read(root, width, room, source + " (record batch " + i + ")")));
+                rows.addAll(List.of(ArrowBatches.read(root, width, room, room + " samples " + rowBound, source + " (record batch " + i + ")")));
             }
         } catch (MalformedInput e) {
             throw e;

@@ -95,7 +95,9 @@ final class FlightTranscript implements Transcript {
         expect(frame, Frame.Kind.BATCH_MESSAGE, label);
         long[][] signed;
         try {
-            signed = ArrowBatches.read(inbound.getRoot(), outputWidth, rows, "the host's message '" + label + "'");
+            // A message before any schema: getRoot() would wait for a schema that may never come (whatever --timeout says).
+            if (!inbound.hasRoot()) throw new ProofRejected("the host sent its message '" + label + "' without a schema before it");
+            signed = ArrowBatches.read(inbound.getRoot(), outputWidth, rows, rows + " rows of this message", "the host's message '" + label + "'");
         } catch (MalformedInput e) {
             throw new ProofRejected(e.getMessage());
         }
@@ -181,7 +183,8 @@ final class FlightTranscript implements Transcript {
             throw new InteractiveTranscript.VerifierStopped("none (the client ended the exchange before the " + what + ")");
         }
         try {
-            return Frame.read(inbound.getLatestMetadata(), peer);
+            // A client's frames are a challenge or its verdict, a few words: a longer one is refused before it is copied.
+            return Frame.read(inbound.getLatestMetadata(), peer, role == Role.PROVER ? Frame.MAX_CLIENT_BYTES : Integer.MAX_VALUE);
         } catch (MalformedInput e) {
             if (role == Role.VERIFIER) throw new ProofRejected(e.getMessage());
             throw e;

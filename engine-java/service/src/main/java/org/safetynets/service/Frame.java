@@ -18,6 +18,13 @@ import java.nio.charset.StandardCharsets;
  */
 record Frame(Kind kind, String label, byte[] payload) {
     static final int MAX_LABEL_BYTES = 256;
+    /** The longest verdict text a client sends; a longer one is cut to it ({@link #verdict}). */
+    static final int MAX_VERDICT_BYTES = 4096;
+    /**
+     * The longest frame a client sends: a challenge (two words) or its verdict, with the header and the longest
+     * label. The host refuses a longer one from its length, before copying it.
+     */
+    static final int MAX_CLIENT_BYTES = 3 + MAX_LABEL_BYTES + MAX_VERDICT_BYTES;
 
     enum Kind {
         /** Host: the base-field message with this label is the record batch carried by the same Arrow message. */
@@ -46,6 +53,15 @@ record Frame(Kind kind, String label, byte[] payload) {
 
     static Frame text(Kind kind, String text) {
         return new Frame(kind, "", text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A client's verdict frame, its text cut to {@link #MAX_VERDICT_BYTES} (whole characters) if longer. */
+    static Frame verdict(String text) {
+        java.nio.CharBuffer in = java.nio.CharBuffer.wrap(text);
+        ByteBuffer out = ByteBuffer.allocate(MAX_VERDICT_BYTES);
+        StandardCharsets.UTF_8.newEncoder().onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE)
+                .encode(in, out, true);
+        return new Frame(Kind.VERDICT, "", java.util.Arrays.copyOf(out.array(), out.position()));
     }
 
     long[] words(String source) {
@@ -98,7 +114,15 @@ record Frame(Kind kind, String label, byte[] payload) {
 
     /** The frame in a received metadata buffer; MalformedInput when there is none. */
     static Frame read(ArrowBuf metadata, String source) {
+        return read(metadata, source, Integer.MAX_VALUE);
+    }
+
+    /** As {@link #read(ArrowBuf, String)}; a frame longer than {@code maxBytes} is refused before it is copied. */
+    static Frame read(ArrowBuf metadata, String source, int maxBytes) {
         if (metadata == null || metadata.readableBytes() == 0) throw new MalformedInput(source, "a message without its frame");
+        if (metadata.readableBytes() > maxBytes) {
+            throw new MalformedInput(source, "a frame of " + metadata.readableBytes() + " bytes, more than the " + maxBytes + " a frame here can have");
+        }
         byte[] bytes = new byte[Math.toIntExact(metadata.readableBytes())];
         metadata.getBytes(metadata.readerIndex(), bytes);
         return decode(bytes, source);

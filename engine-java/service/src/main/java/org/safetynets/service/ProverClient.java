@@ -182,7 +182,7 @@ public final class ProverClient implements AutoCloseable {
                 if (!reader.next()) throw new ProofRejected("the host ended the exchange without outputs");
                 Frame first = Frame.read(reader.getLatestMetadata(), "host");
                 if (first.kind() != Frame.Kind.BATCH_MESSAGE) throw new ProofRejected("the host sent " + first.kind() + " before its outputs");
-                claimed = ArrowBatches.read(reader.getRoot(), width, samples.length, "the host's outputs");
+                claimed = ArrowBatches.read(reader.getRoot(), width, samples.length, samples.length + " samples sent", "the host's outputs");
                 if (claimed.length != samples.length) throw new ProofRejected("the host sent " + claimed.length + " outputs for " + samples.length + " samples");
                 while (true) {
                     if (!reader.next()) throw new ProofRejected("the host ended the exchange before the end of its proof");

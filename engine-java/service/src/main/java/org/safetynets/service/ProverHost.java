@@ -3,6 +3,7 @@ package org.safetynets.service;
 import org.apache.arrow.flight.Action;
 import org.apache.arrow.flight.ActionType;
 import org.apache.arrow.flight.CallStatus;
+import org.apache.arrow.flight.FlightDescriptor;
 import org.apache.arrow.flight.FlightRuntimeException;
 import org.apache.arrow.flight.FlightStream;
 import org.apache.arrow.flight.NoOpFlightProducer;
@@ -54,7 +55,8 @@ import java.util.function.Consumer;
  * RESOURCE_EXHAUSTED (no queue); each session has a deadline, after which its thread is interrupted out of any
  * wait on the client and the call ends with TIMED_OUT; a malformed or out-of-order message ends its own session
  * with INVALID_ARGUMENT; a batch over the limits is refused from its row count, before it is copied (and gRPC
- * refuses any message larger than the largest batch a served model can take, before it is buffered).
+ * refuses any message larger than the largest batch the host could admit, before it is buffered:
+ * {@link #maxInboundBytes}); a frame from the client longer than a challenge or a verdict is refused before it is copied.
  */
 final class ProverHost extends NoOpFlightProducer {
     static final String MODELS_ACTION = "models";
@@ -210,11 +212,43 @@ final class ProverHost extends NoOpFlightProducer {
         }
     }
 
-    /** The largest inbound gRPC message the host accepts: the largest input batch any served model can take, plus room. */
+    /**
+     * The largest inbound gRPC message the host accepts: the message of the largest input batch it could ever admit
+     * for a served model ({@link #largestBatch}). gRPC refuses a longer message from its length prefix, before
+     * buffering any of it; a frame from the client (a challenge, its verdict) is held to its own size on reading.
+     */
     long maxInboundBytes() {
-        long widest = 1;
-        for (ModelRegistry.Entry entry : models.entries()) widest = Math.max(widest, entry.model().input().size());
-        return Math.min(Integer.MAX_VALUE, Limits.product(widest, settings.limits().maxBatch(), Fp.BYTES) + (1 << 16));
+        long largest = ArrowBatches.messageBytes(1, 0);
+        for (ModelRegistry.Entry entry : models.entries()) {
+            Model model = entry.model();
+            largest = Math.max(largest, ArrowBatches.messageBytes(model.input().size(), largestBatch(model)));
+        }
+        return Math.min(Integer.MAX_VALUE, largest);
+    }
+
+    /**
+     * The most samples of {@code model} a session can be admitted with: within --max-batch and --max-tensor-elements,
+     * and with a {@link ProverMemory} reservation within --max-memory (0 when not even one sample fits). Both bounds
+     * grow with the batch, so a binary search finds it.
+     */
+    int largestBatch(Model model) {
+        int low = 0;
+        int high = settings.limits().maxBatch();
+        while (low < high) {
+            int middle = (int) ((low + (long) high + 1) / 2);
+            if (admits(model, middle)) low = middle;
+            else high = middle - 1;
+        }
+        return low;
+    }
+
+    private boolean admits(Model model, int batch) {
+        try {
+            InputBatch.requireWithinLimits(model, batch, settings.limits());
+        } catch (SafetyNetsException e) {
+            return false;
+        }
+        return ProverMemory.of(model, batch).bytes() <= settings.maxMemoryBytes();
     }
 
     @Override
@@ -308,7 +342,11 @@ final class ProverHost extends NoOpFlightProducer {
     }
 
     private void run(FlightStream reader, ServerStreamListener writer, Record record, Prover.Progress cancellationPoints) {
-        ExchangeRequest request = ExchangeRequest.decode(reader.getDescriptor().getCommand());
+        FlightDescriptor descriptor = reader.getDescriptor();
+        if (!descriptor.isCommand()) {
+            throw new MalformedInput("request", "the exchange names no request: its descriptor is a path, not a command");
+        }
+        ExchangeRequest request = ExchangeRequest.decode(descriptor.getCommand());
         record.mode = request.mode().wireName();
         ModelRegistry.Entry entry = models.find(request.model());
         if (entry == null) throw new MalformedInput("request", "this host serves no model '" + request.model() + "' (DoAction \"models\" lists them)");
@@ -369,16 +407,18 @@ final class ProverHost extends NoOpFlightProducer {
 
     private long[][] readInput(FlightStream reader, Model model, Record record) {
         if (!reader.next()) throw new MalformedInput("client", "the exchange ended before the input batch");
+        // A message before any schema: getRoot() would wait for a schema that may never come, holding the slot.
+        if (!reader.hasRoot()) throw new MalformedInput("client", "the first message came before the input batch's schema");
         VectorSchemaRoot root = reader.getRoot();
         // The limits and the memory from the row count alone, before anything is copied.
         InputBatch.requireWithinLimits(model, root.getRowCount(), settings.limits());
         record.reservedBytes = reserve(ProverMemory.of(model, Math.max(1, root.getRowCount())).bytes(), root.getRowCount());
-        return ArrowBatches.read(root, model.input().size(), settings.limits().maxBatch(), "input batch");
+        return ArrowBatches.read(root, model.input().size(), settings.limits().maxBatch(), settings.limits().maxBatch() + " allowed (--max-batch)", "input batch");
     }
 
     private static String readVerdict(FlightStream reader) {
         if (!reader.next()) return "none (the client hung up)";
-        Frame frame = Frame.read(reader.getLatestMetadata(), "client");
+        Frame frame = Frame.read(reader.getLatestMetadata(), "client", Frame.MAX_CLIENT_BYTES);
         if (frame.kind() != Frame.Kind.VERDICT) throw new MalformedInput("client", "expected its verdict, got " + frame.kind());
         String text = frame.text();
         return text.length() > 300 ? text.substring(0, 300) + "..." : text;

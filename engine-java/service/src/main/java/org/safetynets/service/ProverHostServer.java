@@ -38,9 +38,15 @@ public final class ProverHostServer implements AutoCloseable {
      * mistake would fill the host's log. Warnings still print. Held here so the setting is not collected with the logger.
      */
     private static final java.util.logging.Logger TRANSPORT_LOG = java.util.logging.Logger.getLogger("io.grpc.netty.NettyServerTransport");
+    /**
+     * gRPC logs a WARNING with a stack trace for each message it refuses as longer than {@link ProverHost#maxInboundBytes}:
+     * any client could fill the log with them. The session's own line says how it ended.
+     */
+    private static final java.util.logging.Logger STREAM_LOG = java.util.logging.Logger.getLogger("io.grpc.netty.NettyServerStream");
 
     static {
         TRANSPORT_LOG.setLevel(java.util.logging.Level.WARNING);
+        STREAM_LOG.setLevel(java.util.logging.Level.SEVERE);
     }
 
     private final BufferAllocator allocator;
@@ -107,6 +113,11 @@ public final class ProverHostServer implements AutoCloseable {
 
     int provingSessions() {
         return host.provingSessions();
+    }
+
+    /** The largest inbound gRPC message the host accepts ({@link ProverHost#maxInboundBytes}). */
+    long maxInboundBytes() {
+        return host.maxInboundBytes();
     }
 
     /** Bytes the host's allocator holds now (zero when no session runs). */

@@ -36,6 +36,7 @@ import java.util.function.Function;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Authentication, malformed and out-of-order messages, limits, backpressure, timeouts, vanishing clients, shutdown. */
@@ -259,13 +260,15 @@ class ServiceRobustnessTest {
     @Test
     void requestsBeyondTheMemoryBudgetAreRefused() throws Exception {
         long small = ProverMemory.of(TestHost.DEMO, INPUTS.length).bytes();
-        // Room for one session of INPUTS at a time, not two, and never for a batch of 64.
+        // Room for one session of INPUTS at a time, not two, and never for a batch of `over`.
         long budget = small + small / 2;
-        assertTrue(ProverMemory.of(TestHost.DEMO, 64).bytes() > budget);
+        int over = INPUTS.length + 1;
+        while (ProverMemory.of(TestHost.DEMO, over).bytes() <= budget) over++;
+        int batch = over;
         try (TestHost host = new TestHost(TestHost.plaintext(null), new ProverHost.Settings(4, Duration.ofSeconds(30), Duration.ofSeconds(2),
                 Limits.DEFAULTS, budget))) {
             try (ProverClient client = host.client()) {
-                FlightRuntimeException never = assertThrows(FlightRuntimeException.class, () -> client.prove(TestHost.DEMO, DemoNetwork.inputs(1, 64)));
+                FlightRuntimeException never = assertThrows(FlightRuntimeException.class, () -> client.prove(TestHost.DEMO, DemoNetwork.inputs(1, batch)));
                 assertEquals(FlightStatusCode.RESOURCE_EXHAUSTED, never.status().code(), never.getMessage());
                 assertTrue(never.getMessage().contains("more than this host's --max-memory"), never.getMessage());
             }
@@ -286,6 +289,98 @@ class ServiceRobustnessTest {
                 }
             }
             assertEquals(0, host.server.reservedBytes());
+        }
+    }
+
+    @Test
+    void inboundMessagesAreBoundedByTheLargestBatchTheHostCanAdmit() throws Exception {
+        long budget = ProverMemory.of(TestHost.DEMO, 4).bytes();
+        try (TestHost host = new TestHost(TestHost.plaintext(null), new ProverHost.Settings(4, Duration.ofSeconds(30), Duration.ofSeconds(2),
+                Limits.DEFAULTS, budget));
+             BufferAllocator allocator = new RootAllocator();
+             FlightClient raw = FlightClient.builder(allocator, Location.forGrpcInsecure("localhost", host.server.port())).build()) {
+            // --max-memory admits a batch of 4 and not much more; --max-batch alone (65536) would admit 400 MB messages.
+            assertTrue(host.server.maxInboundBytes() >= ArrowBatches.messageBytes(WIDTH, 4));
+            assertTrue(host.server.maxInboundBytes() < ArrowBatches.messageBytes(WIDTH, 64), String.valueOf(host.server.maxInboundBytes()));
+            try (FlightClient.ExchangeReaderWriter exchange = raw.doExchange(command("{\"mode\": \"prove\", \"model\": \"demo\"}"));
+                 VectorSchemaRoot root = ArrowBatches.write(allocator, WIDTH, DemoNetwork.inputs(1, 512))) {
+                exchange.getWriter().start(root);
+                exchange.getWriter().putNext();
+                exchange.getWriter().completed();
+                FlightRuntimeException e = assertThrows(FlightRuntimeException.class, () -> exchange.getReader().next());
+                assertEquals(FlightStatusCode.RESOURCE_EXHAUSTED, e.status().code(), e.getMessage());
+            }
+            assertEquals(0, host.server.allocatedBytes());
+        }
+        // --max-tensor-elements bounds the batch too, whatever the memory.
+        Limits tensors = Limits.DEFAULTS.withMaxTensorElements(1 << 16);
+        try (TestHost host = new TestHost(null, 2, Duration.ofSeconds(30), tensors)) {
+            assertTrue(host.server.maxInboundBytes() < ArrowBatches.messageBytes(WIDTH, 256), String.valueOf(host.server.maxInboundBytes()));
+        }
+    }
+
+    @Test
+    void aFrameLargerThanAChallengeIsRefusedBeforeItIsRead() throws Exception {
+        try (TestHost host = TestHost.honest(); BufferAllocator allocator = new RootAllocator();
+             FlightClient raw = FlightClient.builder(allocator, Location.forGrpcInsecure("localhost", host.server.port())).build();
+             VectorSchemaRoot input = ArrowBatches.write(allocator, WIDTH, INPUTS)) {
+            FlightClient.ExchangeReaderWriter exchange = startInteractive(raw, input);
+            exchange.getWriter().putMetadata(new Frame(Frame.Kind.CHALLENGE, "output.point", new byte[1 << 20]).toBuffer(allocator));
+            FlightRuntimeException e = assertThrows(FlightRuntimeException.class, () -> {
+                while (exchange.getReader().next()) {
+                    // nothing more should come
+                }
+            });
+            assertEquals(FlightStatusCode.INVALID_ARGUMENT, e.status().code(), e.getMessage());
+            assertTrue(e.getMessage().contains("a frame here can have"), e.getMessage());
+            exchange.close();
+        }
+    }
+
+    @Test
+    void aMessageBeforeAnySchemaIsRefusedAtOnce() throws Exception {
+        try (TestHost host = new TestHost(null, 1, Duration.ofSeconds(60)); BufferAllocator allocator = new RootAllocator();
+             FlightClient raw = FlightClient.builder(allocator, Location.forGrpcInsecure("localhost", host.server.port())).build()) {
+            FlightRuntimeException e = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
+                try (FlightClient.ExchangeReaderWriter exchange = raw.doExchange(command("{\"mode\": \"prove\", \"model\": \"demo\"}"))) {
+                    exchange.getWriter().putMetadata(new Frame(Frame.Kind.BATCH_MESSAGE, "input", new byte[0]).toBuffer(allocator));
+                    exchange.getWriter().completed();
+                    return assertThrows(FlightRuntimeException.class, () -> exchange.getReader().next());
+                }
+            });
+            assertEquals(FlightStatusCode.INVALID_ARGUMENT, e.status().code(), e.getMessage());
+            assertTrue(e.getMessage().contains("schema"), e.getMessage());
+            host.awaitIdle(); // the slot is free long before the 60 s timeout
+        }
+    }
+
+    @Test
+    void anExchangeThatNamesAPathIsRefusedAsInvalid() throws Exception {
+        try (TestHost host = TestHost.honest(); BufferAllocator allocator = new RootAllocator();
+             FlightClient raw = FlightClient.builder(allocator, Location.forGrpcInsecure("localhost", host.server.port())).build();
+             FlightClient.ExchangeReaderWriter exchange = raw.doExchange(FlightDescriptor.path("demo"));
+             VectorSchemaRoot input = ArrowBatches.write(allocator, WIDTH, INPUTS)) {
+            exchange.getWriter().start(input);
+            exchange.getWriter().putNext();
+            exchange.getWriter().completed();
+            FlightRuntimeException e = assertThrows(FlightRuntimeException.class, () -> exchange.getReader().next());
+            assertEquals(FlightStatusCode.INVALID_ARGUMENT, e.status().code(), e.getMessage());
+            assertTrue(e.getMessage().contains("names no request"), e.getMessage());
+        }
+    }
+
+    @Test
+    void settingsOutOfRangeAreRefused() {
+        Duration minute = Duration.ofMinutes(1);
+        for (Duration timeout : List.of(Duration.ofSeconds(9_999_999_999_999_999L), Duration.ZERO, Duration.ofSeconds(-1))) {
+            org.safetynets.MalformedInput e = assertThrows(org.safetynets.MalformedInput.class,
+                    () -> new ProverHost.Settings(2, timeout, minute, Limits.DEFAULTS, TestHost.MEMORY));
+            assertTrue(e.getMessage().contains("--session-timeout"), e.getMessage());
+        }
+        for (Duration grace : List.of(Duration.ofSeconds(-5), Duration.ofSeconds(Long.MAX_VALUE))) {
+            org.safetynets.MalformedInput e = assertThrows(org.safetynets.MalformedInput.class,
+                    () -> new ProverHost.Settings(2, minute, grace, Limits.DEFAULTS, TestHost.MEMORY));
+            assertTrue(e.getMessage().contains("--shutdown-grace"), e.getMessage());
         }
     }
 
