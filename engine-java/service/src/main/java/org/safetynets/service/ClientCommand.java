@@ -45,10 +45,10 @@ final class ClientCommand {
             description = "Longest wait for the whole exchange (default: ${DEFAULT-VALUE}).")
     long timeoutSeconds;
 
-    ProverClient connect(Limits limits) {
-        ProverClient.Options options = ProverClient.Options.DEFAULTS.withToken(TokenFiles.read(tokenFile)).withTrustedCertificates(trusted)
-                .withTimeout(Duration.ofSeconds(timeoutSeconds)).withLimits(limits);
-        return ProverClient.connect(server, options);
+    /** The client's options, checked (--timeout, the token file) before any work. */
+    ProverClient.Options options(Limits limits) {
+        return ProverClient.Options.DEFAULTS.withTimeout(Duration.ofSeconds(timeoutSeconds)).withToken(TokenFiles.read(tokenFile))
+                .withTrustedCertificates(trusted).withLimits(limits);
     }
 
     /** What prove and interactive share: the client's model, the input, where verified outputs go. */
@@ -90,6 +90,7 @@ final class ClientCommand {
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             Limits limits = limitOptions.limits();
+            ProverClient.Options options = parent.options(limits);
             OutputFiles.requireWritable(outputFiles(), List.of(model, input)); // before any work
             Model network = Artifacts.readModel(model, limits);
             long[][] samples = Artifacts.readInputs(input, network, limits);
@@ -97,7 +98,7 @@ final class ClientCommand {
             String reference = modelName != null ? modelName : ModelRegistry.digest(network);
             long start = System.nanoTime();
             Verdict verdict;
-            try (ProverClient client = parent.connect(limits)) {
+            try (ProverClient client = ProverClient.connect(parent.server, options)) {
                 verdict = run(client, reference, network, samples);
             }
             long nanos = System.nanoTime() - start;
@@ -174,7 +175,7 @@ final class ClientCommand {
 
         @Override
         public Integer call() {
-            try (ProverClient client = parent.connect(Limits.DEFAULTS)) {
+            try (ProverClient client = ProverClient.connect(parent.server, parent.options(Limits.DEFAULTS))) {
                 client.models().forEach(spec.commandLine().getOut()::println);
             }
             return Main.OK;

@@ -53,7 +53,16 @@ import java.util.List;
 public final class ProverClient implements AutoCloseable {
     /** How to reach and trust the host, how long to wait, and the limits on what is accepted from it. */
     public record Options(String token, Path trustedCertificates, Duration timeout, Limits limits) {
+        /** The longest --timeout, about 31 years: "never" in practice, and within what gRPC's deadline takes in milliseconds. */
+        public static final Duration MAX_TIMEOUT = Duration.ofSeconds(1_000_000_000L);
         public static final Options DEFAULTS = new Options(null, null, Duration.ofMinutes(10), Limits.DEFAULTS);
+
+        /** @throws MalformedInput (--timeout) unless the timeout is positive and at most {@link #MAX_TIMEOUT} */
+        public Options {
+            if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(MAX_TIMEOUT) > 0) {
+                throw new MalformedInput("--timeout", "must be 1 .. " + MAX_TIMEOUT.toSeconds() + " seconds, got " + timeout.toSeconds());
+            }
+        }
 
         public Options withToken(String value) {
             return new Options(value, trustedCertificates, timeout, limits);

@@ -2,6 +2,7 @@ package org.safetynets.service;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.safetynets.MalformedInput;
 import org.safetynets.model.DemoNetwork;
 import org.safetynets.model.Model;
 import org.safetynets.model.ModelCodec;
@@ -10,10 +11,13 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** `client prove|interactive` from files: the verdict and the exit codes of verify (0 ACCEPT, 1 REJECT, 2 error). */
@@ -38,6 +42,14 @@ class ClientCommandTest {
         Path input = dir.resolve("input.json");
         Files.writeString(input, json);
         return new Path[] {modelFile, input};
+    }
+
+    @Test
+    void timeoutsOutOfRangeAreRefusedByTheOptions() {
+        for (Duration timeout : List.of(Duration.ZERO, Duration.ofSeconds(-5), Duration.ofSeconds(9_223_372_036_854_776L))) {
+            MalformedInput e = assertThrows(MalformedInput.class, () -> ProverClient.Options.DEFAULTS.withTimeout(timeout));
+            assertTrue(e.getMessage().contains("--timeout"), e.getMessage());
+        }
     }
 
     @Test
@@ -72,6 +84,12 @@ class ClientCommandTest {
             Run kept = run("client", "prove", "--server", host.address(), "-M", files[0].toString(), "-D", files[1].toString(), "-O", proof.toString());
             assertEquals(0, kept.exit(), kept.out() + kept.err());
             assertTrue(Files.size(proof) > 0, "the accepted proof file is kept");
+        }
+        for (String timeout : new String[] {"0", "-5", "9223372036854776"}) {
+            // A usage error, before the model is read or the host asked: not the host's fault, not an internal error.
+            Run bad = run("client", "prove", "--server", "localhost:1", "-M", dir.resolve("none.snm").toString(), "-D", files[1].toString(), "--timeout", timeout);
+            assertEquals(2, bad.exit(), bad.out() + bad.err());
+            assertTrue(bad.err().startsWith("error: --timeout"), bad.err());
         }
         Run unreachable = run("client", "prove", "--server", "localhost:1", "-M", files[0].toString(), "-D", files[1].toString(), "--timeout", "5");
         assertEquals(2, unreachable.exit(), unreachable.out() + unreachable.err());
