@@ -71,6 +71,11 @@ final class TestHost implements AutoCloseable {
         return new TestHost(plaintext(null), defaults(), models(DEMO), host -> new TamperingHost(host, tamper));
     }
 
+    /** The honest host behind {@code producer}: a test's misbehaving host, which may also ignore it and answer alone. */
+    static TestHost behind(UnaryOperator<FlightProducer> producer) throws Exception {
+        return new TestHost(plaintext(null), defaults(), models(DEMO), producer);
+    }
+
     /** A host that serves another model's weights under the name "demo" (clients must ask by name to reach it). */
     static TestHost servingOtherAsDemo() throws Exception {
         return new TestHost(plaintext(null), defaults(), models(OTHER), UnaryOperator.identity());
