@@ -44,9 +44,17 @@ public final class ProverHostServer implements AutoCloseable {
      */
     private static final java.util.logging.Logger STREAM_LOG = java.util.logging.Logger.getLogger("io.grpc.netty.NettyServerStream");
 
+    /**
+     * gRPC logs a "Stream Error" WARNING with a stack trace when a client resets a call the host is ending (a client
+     * cut off by its timeout, a host shutting down under open calls): a client can cause them at will, and the session's
+     * own line says how it ended.
+     */
+    private static final java.util.logging.Logger HANDLER_LOG = java.util.logging.Logger.getLogger("io.grpc.netty.NettyServerHandler");
+
     static {
         TRANSPORT_LOG.setLevel(java.util.logging.Level.WARNING);
         STREAM_LOG.setLevel(java.util.logging.Level.SEVERE);
+        HANDLER_LOG.setLevel(java.util.logging.Level.SEVERE);
     }
 
     private final BufferAllocator allocator;
