@@ -62,6 +62,9 @@ class UnivariateTest {
                 for (int t = 0; t <= degree; t++) values[t] = hornerExtension(coefficients, org.safetynets.field.Fp2.of(t));
                 org.safetynets.field.Fp2 x = new org.safetynets.field.Fp2(random.nextLong(P_LONG), random.nextLong(P_LONG));
                 assertEquals(hornerExtension(coefficients, x), Univariate.evaluate(values, x), "degree " + degree);
+                // extension coefficients at a base-field point: a round message evaluated where a challenge in F_p would land
+                org.safetynets.field.Fp2 base = org.safetynets.field.Fp2.of(random.nextLong(P_LONG));
+                assertEquals(hornerExtension(coefficients, base), Univariate.evaluate(values, base), "degree " + degree + " at a base-field point");
             }
         }
     }

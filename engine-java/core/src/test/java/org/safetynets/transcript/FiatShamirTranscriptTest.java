@@ -318,6 +318,10 @@ class FiatShamirTranscriptTest {
         Fp2[] drawn = t.challenges("r", n / 2);
         long[] values = new long[n]; // every coordinate: each must be uniform on [0, p), independently
         for (int i = 0; i < n / 2; i++) {
+            // A challenge in F_p is what a grinding prover aims at (a lie vanishing at base-field points); over
+            // F_p^2 it happens with probability 1/p, never in a fixed sample of this size.
+            Fp2 challenge = drawn[i];
+            assertFalse(challenge.isBase(), () -> "a challenge in the base field: " + challenge);
             values[2 * i] = drawn[i].re();
             values[2 * i + 1] = drawn[i].im();
         }
