@@ -8,8 +8,6 @@ import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
-import org.apache.arrow.vector.dictionary.DictionaryProvider;
-import org.apache.arrow.vector.ipc.message.IpcOption;
 import org.junit.jupiter.api.Test;
 import org.safetynets.model.DemoNetwork;
 import org.safetynets.proof.Verdict;
@@ -53,7 +51,7 @@ class MisbehavingHostTest {
 
     @Test
     void aSecondSchemaLeaksNothingThatTurnsAVerdictIntoAnError() throws Exception {
-        try (TestHost host = TestHost.behind(honest -> forwarding(honest, inner -> new Forward(inner) {
+        try (TestHost host = TestHost.behind(honest -> forwarding(honest, inner -> new ForwardingListener(inner) {
             private boolean again;
 
             @Override
@@ -77,7 +75,7 @@ class MisbehavingHostTest {
 
     @Test
     void aVerdictStandsWhenTheHostEndsTheCallWithAnError() throws Exception {
-        try (TestHost host = TestHost.behind(honest -> forwarding(honest, inner -> new Forward(inner) {
+        try (TestHost host = TestHost.behind(honest -> forwarding(honest, inner -> new ForwardingListener(inner) {
             @Override
             public void completed() {
                 inner.error(CallStatus.INTERNAL.withDescription("host failed after the end").toRuntimeException());
@@ -87,7 +85,7 @@ class MisbehavingHostTest {
             assertTrue(client.interactive(TestHost.DEMO, INPUTS).accepted());
         }
         // A host caught cheating cannot turn its REJECT into "host error" by failing the call afterwards.
-        try (TestHost host = TestHost.behind(honest -> forwarding(honest, inner -> new Forward(inner) {
+        try (TestHost host = TestHost.behind(honest -> forwarding(honest, inner -> new ForwardingListener(inner) {
             @Override
             public void putMetadata(ArrowBuf metadata) {
                 Frame frame = Frame.read(metadata, "host");
@@ -113,7 +111,7 @@ class MisbehavingHostTest {
 
     @Test
     void aHostThatStallsAfterItsLastMessageDoesNotHoldTheVerdictUntilTheTimeout() throws Exception {
-        try (TestHost host = TestHost.behind(honest -> forwarding(honest, inner -> new Forward(inner) {
+        try (TestHost host = TestHost.behind(honest -> forwarding(honest, inner -> new ForwardingListener(inner) {
             @Override
             public void completed() {
                 // Keeps the call open until the client gives up on it (bounded, so the test host can close).
@@ -208,68 +206,7 @@ class MisbehavingHostTest {
     }
 
     /** The honest host, writing through the listener {@code wrap} makes of the real one. */
-    private static FlightProducer forwarding(FlightProducer honest, Function<FlightProducer.ServerStreamListener, Forward> wrap) {
+    private static FlightProducer forwarding(FlightProducer honest, Function<FlightProducer.ServerStreamListener, ForwardingListener> wrap) {
         return withContext((context, reader, writer) -> honest.doExchange(context, reader, wrap.apply(writer)));
-    }
-
-    /** Forwards everything to the real listener; a test overrides what its host does differently. */
-    private static class Forward implements FlightProducer.ServerStreamListener {
-        final FlightProducer.ServerStreamListener inner;
-        VectorSchemaRoot root;
-
-        Forward(FlightProducer.ServerStreamListener inner) {
-            this.inner = inner;
-        }
-
-        @Override
-        public boolean isCancelled() {
-            return inner.isCancelled();
-        }
-
-        @Override
-        public void setOnCancelHandler(Runnable handler) {
-            inner.setOnCancelHandler(handler);
-        }
-
-        @Override
-        public boolean isReady() {
-            return inner.isReady();
-        }
-
-        @Override
-        public void start(VectorSchemaRoot root, DictionaryProvider dictionaries, IpcOption option) {
-            this.root = root;
-            inner.start(root, dictionaries, option);
-        }
-
-        @Override
-        public void putNext() {
-            inner.putNext();
-        }
-
-        @Override
-        public void putNext(ArrowBuf metadata) {
-            inner.putNext(metadata);
-        }
-
-        @Override
-        public void putMetadata(ArrowBuf metadata) {
-            inner.putMetadata(metadata);
-        }
-
-        @Override
-        public void error(Throwable error) {
-            inner.error(error);
-        }
-
-        @Override
-        public void completed() {
-            inner.completed();
-        }
-
-        @Override
-        public void setUseZeroCopy(boolean enabled) {
-            inner.setUseZeroCopy(enabled);
-        }
     }
 }

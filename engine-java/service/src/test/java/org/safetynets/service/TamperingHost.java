@@ -9,8 +9,6 @@ import org.apache.arrow.flight.Result;
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
-import org.apache.arrow.vector.dictionary.DictionaryProvider;
-import org.apache.arrow.vector.ipc.message.IpcOption;
 
 /**
  * A cheating host for tests: an honest {@link ProverHost} behind a producer that changes what goes on the wire,
@@ -54,34 +52,11 @@ final class TamperingHost extends NoOpFlightProducer {
     }
 
     /** Forwards everything, passing the outputs batch and each frame through the tamper on the way. */
-    private final class Listener implements ServerStreamListener {
-        private final ServerStreamListener inner;
-        private VectorSchemaRoot root;
+    private final class Listener extends ForwardingListener {
         private boolean outputsSent;
 
         Listener(ServerStreamListener inner) {
-            this.inner = inner;
-        }
-
-        @Override
-        public boolean isCancelled() {
-            return inner.isCancelled();
-        }
-
-        @Override
-        public void setOnCancelHandler(Runnable handler) {
-            inner.setOnCancelHandler(handler);
-        }
-
-        @Override
-        public boolean isReady() {
-            return inner.isReady();
-        }
-
-        @Override
-        public void start(VectorSchemaRoot root, DictionaryProvider dictionaries, IpcOption option) {
-            this.root = root;
-            inner.start(root, dictionaries, option);
+            super(inner);
         }
 
         @Override
@@ -99,21 +74,6 @@ final class TamperingHost extends NoOpFlightProducer {
         @Override
         public void putMetadata(ArrowBuf metadata) {
             inner.putMetadata(changed(metadata));
-        }
-
-        @Override
-        public void error(Throwable error) {
-            inner.error(error);
-        }
-
-        @Override
-        public void completed() {
-            inner.completed();
-        }
-
-        @Override
-        public void setUseZeroCopy(boolean enabled) {
-            inner.setUseZeroCopy(enabled);
         }
 
         private void beforeBatch() {
