@@ -175,10 +175,10 @@ final class FlightTranscript implements Transcript {
     /**
      * The next frame from the peer. On the verifier's side anything but a well-formed frame is a rejection; a
      * transport failure (the host went away) propagates as it is: that is no verdict. On the prover's side the end
-     * of the client's stream means the client stopped.
+     * of the client's stream means the client stopped, and a second schema is malformed ({@link ClientStream}).
      */
     private Frame receive(String what) {
-        if (!inbound.next()) {
+        if (!(role == Role.PROVER ? ClientStream.next(inbound) : inbound.next())) {
             if (role == Role.VERIFIER) throw new ProofRejected("the host ended the exchange before its " + what);
             throw new InteractiveTranscript.VerifierStopped("none (the client ended the exchange before the " + what + ")");
         }

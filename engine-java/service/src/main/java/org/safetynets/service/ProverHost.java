@@ -53,8 +53,8 @@ import java.util.function.Consumer;
  *
  * <p>Robustness: at most {@code maxSessions} sessions run at once, and a call beyond them is refused at once with
  * RESOURCE_EXHAUSTED (no queue); each session has a deadline, after which its thread is interrupted out of any
- * wait on the client and the call ends with TIMED_OUT; a malformed or out-of-order message ends its own session
- * with INVALID_ARGUMENT; a batch over the limits is refused from its row count, before it is copied (and gRPC
+ * wait on the client and the call ends with TIMED_OUT; a malformed or out-of-order message or a second schema
+ * ({@link ClientStream}) ends its own session with INVALID_ARGUMENT; a batch over the limits is refused from its row count, before it is copied (and gRPC
  * refuses any message larger than the largest batch the host could admit, before it is buffered:
  * {@link #maxInboundBytes}); a frame from the client longer than a challenge or a verdict is refused before it is copied.
  */
@@ -186,6 +186,7 @@ final class ProverHost extends NoOpFlightProducer {
         this.settings = settings;
         this.log = log;
         this.slots = new Semaphore(settings.maxSessions());
+        ClientStream.requireSupported();
         for (ModelRegistry.Entry entry : models.entries()) provers.put(entry.name(), Prover.Prepared.of(entry.model(), settings.limits()));
     }
 
@@ -304,6 +305,8 @@ final class ProverHost extends NoOpFlightProducer {
                 writer.error(CallStatus.INTERNAL.withDescription("internal error: " + e).withCause(e).toRuntimeException());
             }
         } finally {
+            // The call has ended (completed or failed above): what a second schema left in the stream's first root is freed.
+            ClientStream.closeFirstRoot(reader);
             release(record.reservedBytes);
             if (deadline != null) deadline.cancel(false);
             session.finish();
@@ -356,7 +359,7 @@ final class ProverHost extends NoOpFlightProducer {
         record.batch = samples.length;
         int width = model.output().size();
         if (request.mode() == ExchangeRequest.Mode.PROVE) {
-            if (reader.next()) throw new MalformedInput("client", "a proof request takes one input batch, then the end of the client's stream");
+            if (ClientStream.next(reader)) throw new MalformedInput("client", "a proof request takes one input batch, then the end of the client's stream");
             long start = System.nanoTime();
             Proof proof;
             provingNow.incrementAndGet();
@@ -406,7 +409,7 @@ final class ProverHost extends NoOpFlightProducer {
     }
 
     private long[][] readInput(FlightStream reader, Model model, Record record) {
-        if (!reader.next()) throw new MalformedInput("client", "the exchange ended before the input batch");
+        if (!ClientStream.next(reader)) throw new MalformedInput("client", "the exchange ended before the input batch");
         // A message before any schema: getRoot() would wait for a schema that may never come, holding the slot.
         if (!reader.hasRoot()) throw new MalformedInput("client", "the first message came before the input batch's schema");
         VectorSchemaRoot root = reader.getRoot();
@@ -417,7 +420,7 @@ final class ProverHost extends NoOpFlightProducer {
     }
 
     private static String readVerdict(FlightStream reader) {
-        if (!reader.next()) return "none (the client hung up)";
+        if (!ClientStream.next(reader)) return "none (the client hung up)";
         Frame frame = Frame.read(reader.getLatestMetadata(), "client", Frame.MAX_CLIENT_BYTES);
         if (frame.kind() != Frame.Kind.VERDICT) throw new MalformedInput("client", "expected its verdict, got " + frame.kind());
         String text = frame.text();

@@ -355,6 +355,39 @@ class ServiceRobustnessTest {
     }
 
     @Test
+    void aSecondSchemaFromTheClientEndsItsSessionAtOnce() throws Exception {
+        // Arrow loads what follows a second schema into a new root, unseen through getRoot(): the batch below would
+        // pass for a challenge, and the host wait for the next one until its session timed out.
+        try (TestHost host = new TestHost(null, 1, Duration.ofSeconds(60)); BufferAllocator allocator = new RootAllocator();
+             FlightClient raw = FlightClient.builder(allocator, Location.forGrpcInsecure("localhost", host.server.port())).build();
+             VectorSchemaRoot input = ArrowBatches.write(allocator, WIDTH, INPUTS);
+             VectorSchemaRoot other = ArrowBatches.write(allocator, 3, new long[][] {{1, 2, 3}})) {
+            for (boolean thenEnd : new boolean[] {false, true}) {
+                FlightRuntimeException e = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
+                    FlightClient.ExchangeReaderWriter exchange = startInteractive(raw, input);
+                    exchange.getWriter().start(other);
+                    if (thenEnd) {
+                        exchange.getWriter().completed(); // the input batch is still in the first root, which Arrow no longer frees
+                    } else {
+                        exchange.getWriter().putNext(Frame.words(Frame.Kind.CHALLENGE, "output.point", new long[] {1, 2}).toBuffer(allocator));
+                    }
+                    FlightRuntimeException thrown = assertThrows(FlightRuntimeException.class, () -> {
+                        while (exchange.getReader().next()) {
+                            // the host's messages up to the challenge
+                        }
+                    });
+                    exchange.close();
+                    return thrown;
+                });
+                assertEquals(FlightStatusCode.INVALID_ARGUMENT, e.status().code(), e.getMessage());
+                assertTrue(e.getMessage().contains("second schema"), e.getMessage());
+                host.awaitIdle(); // the slot is free long before the 60 s timeout
+                assertEquals(0, host.server.allocatedBytes(), "after " + (thenEnd ? "a second schema and the end" : "a second schema and a batch"));
+            }
+        }
+    }
+
+    @Test
     void anExchangeThatNamesAPathIsRefusedAsInvalid() throws Exception {
         try (TestHost host = TestHost.honest(); BufferAllocator allocator = new RootAllocator();
              FlightClient raw = FlightClient.builder(allocator, Location.forGrpcInsecure("localhost", host.server.port())).build();
