@@ -29,6 +29,12 @@ import java.security.SecureRandom;
  * <p>Public values are not sent: both sides hold them, and fresh coins cannot depend on them.
  */
 final class FlightTranscript implements Transcript {
+    /** A client's verdict frame: "ACCEPT", or "REJECT: reason". */
+    private static final String ACCEPT = "ACCEPT";
+    private static final String REJECT = "REJECT";
+    /** How much of a client's verdict the host logs. */
+    private static final int VERDICT_LOGGED_CHARS = 300;
+
     private final Role role;
     private final FlightStream inbound;
     private final OutboundStreamListener outbound;
@@ -149,7 +155,14 @@ final class FlightTranscript implements Transcript {
             return r;
         }
         Frame frame = receive("challenge '" + label + "'");
-        if (frame.kind() == Frame.Kind.VERDICT) throw new InteractiveTranscript.VerifierStopped(frame.text());
+        if (frame.kind() == Frame.Kind.VERDICT) {
+            // A verifier stops early only to reject (a message failed its check); it cannot accept before the last one.
+            String verdict = verdictText(frame);
+            if (!verdict.startsWith(REJECT)) {
+                throw new MalformedInput("client", "its verdict '" + verdict + "' came before the protocol finished (at challenge '" + label + "')");
+            }
+            throw new InteractiveTranscript.VerifierStopped(verdict + " (at challenge '" + label + "', before the end of the protocol)");
+        }
         if (frame.kind() != Frame.Kind.CHALLENGE || !frame.label().equals(label)) {
             throw new MalformedInput("client", "expected challenge '" + label + "', got " + frame.kind() + " '" + frame.label() + "'");
         }
@@ -158,6 +171,16 @@ final class FlightTranscript implements Transcript {
             throw new MalformedInput("client", "challenge '" + label + "' is not one canonical F_p^2 element");
         }
         return new Fp2(words[0], words[1]);
+    }
+
+    /**
+     * The text of a client's verdict frame, "ACCEPT" or "REJECT: reason" (the reason cut for the host's log);
+     * MalformedInput if it is neither.
+     */
+    static String verdictText(Frame frame) {
+        String text = frame.text();
+        if (!text.equals(ACCEPT) && !text.startsWith(REJECT)) throw new MalformedInput("client", "its verdict is neither ACCEPT nor REJECT");
+        return text.length() > VERDICT_LOGGED_CHARS ? text.substring(0, VERDICT_LOGGED_CHARS) + "..." : text;
     }
 
     /** The host's last frame: the proof is complete. */

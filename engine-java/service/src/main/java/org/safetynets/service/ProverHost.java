@@ -53,8 +53,9 @@ import java.util.function.Consumer;
  *
  * <p>Robustness: at most {@code maxSessions} sessions run at once, and a call beyond them is refused at once with
  * RESOURCE_EXHAUSTED (no queue); each session has a deadline, after which its thread is interrupted out of any
- * wait on the client and the call ends with TIMED_OUT; a malformed or out-of-order message or a second schema
- * ({@link ClientStream}) ends its own session with INVALID_ARGUMENT; a batch over the limits is refused from its row count, before it is copied (and gRPC
+ * wait on the client and the call ends with TIMED_OUT; a malformed or out-of-order message, a second schema
+ * ({@link ClientStream}) or a verdict other than REJECT before the protocol finished ends its own session with
+ * INVALID_ARGUMENT; a batch over the limits is refused from its row count, before it is copied (and gRPC
  * refuses any message larger than the largest batch the host could admit, before it is buffered:
  * {@link #maxInboundBytes}); a frame from the client longer than a challenge or a verdict is refused before it is copied.
  */
@@ -423,8 +424,7 @@ final class ProverHost extends NoOpFlightProducer {
         if (!ClientStream.next(reader)) return "none (the client hung up)";
         Frame frame = Frame.read(reader.getLatestMetadata(), "client", Frame.MAX_CLIENT_BYTES);
         if (frame.kind() != Frame.Kind.VERDICT) throw new MalformedInput("client", "expected its verdict, got " + frame.kind());
-        String text = frame.text();
-        return text.length() > 300 ? text.substring(0, 300) + "..." : text;
+        return FlightTranscript.verdictText(frame);
     }
 
     /** The outputs message at the start of a proof's body, as signed integers (the host's claim until verified). */

@@ -388,6 +388,30 @@ class ServiceRobustnessTest {
     }
 
     @Test
+    void aVerdictBeforeTheProtocolFinishedIsMalformedNotTheClientsVerdict() throws Exception {
+        try (TestHost host = TestHost.honest(); BufferAllocator allocator = new RootAllocator();
+             FlightClient raw = FlightClient.builder(allocator, Location.forGrpcInsecure("localhost", host.server.port())).build();
+             VectorSchemaRoot input = ArrowBatches.write(allocator, WIDTH, INPUTS)) {
+            FlightClient.ExchangeReaderWriter exchange = startInteractive(raw, input); // the host waits for the first challenge
+            exchange.getWriter().putMetadata(Frame.verdict("ACCEPT").toBuffer(allocator));
+            exchange.getWriter().completed();
+            FlightRuntimeException e = assertThrows(FlightRuntimeException.class, () -> {
+                while (exchange.getReader().next()) {
+                    // nothing more should come
+                }
+            });
+            exchange.close();
+            assertEquals(FlightStatusCode.INVALID_ARGUMENT, e.status().code(), e.getMessage());
+            assertTrue(e.getMessage().contains("before the protocol finished"), e.getMessage());
+            host.awaitIdle();
+            // A verifier stops early only to reject; an ACCEPT before the last challenge is logged as what it is.
+            assertTrue(host.log.stream().noneMatch(line -> line.contains("client verdict")), host.log.toString());
+            assertTrue(host.log.stream().anyMatch(line -> line.contains("result=refused: client: ") && line.contains("before the protocol finished")),
+                    host.log.toString());
+        }
+    }
+
+    @Test
     void anExchangeThatNamesAPathIsRefusedAsInvalid() throws Exception {
         try (TestHost host = TestHost.honest(); BufferAllocator allocator = new RootAllocator();
              FlightClient raw = FlightClient.builder(allocator, Location.forGrpcInsecure("localhost", host.server.port())).build();
