@@ -188,7 +188,11 @@ final class FlightTranscript implements Transcript {
         outbound.putMetadata(new Frame(Frame.Kind.END, "", new byte[0]).toBuffer(allocator));
     }
 
-    /** The client's check that the host sends nothing after the schedule's last message (a proof file's "no trailing bytes"). */
+    /**
+     * The client's check that the host's frame after the schedule's last message is its end frame: no message beyond
+     * the schedule (a proof file's "no trailing bytes"). What follows the end frame is outside the proof, read and
+     * ignored as in prove mode ({@code ProverClient.letTheHostEnd}).
+     */
     void requireEnd() {
         Frame frame = receive("end of the proof");
         if (frame.kind() != Frame.Kind.END) throw new ProofRejected("the host sent " + frame.kind() + " '" + frame.label() + "' after the last message of the proof");

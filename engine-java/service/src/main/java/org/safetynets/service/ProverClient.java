@@ -106,6 +106,8 @@ public final class ProverClient implements AutoCloseable {
 
     /** How long the client waits for the host's end of a call once its verdict is decided (or until --timeout, if sooner). */
     static final Duration END_WAIT = Duration.ofSeconds(5);
+    /** How many messages after its end frame a host may send before the client ends the call itself ({@link #letTheHostEnd}). */
+    private static final int TRAILING_MESSAGES = 4;
     /** How long after gRPC's deadline a {@link Watch} ends what still waits: gRPC's TIMED_OUT comes first when it can. */
     private static final Duration WATCH_MARGIN = Duration.ofSeconds(2);
     /** The largest answer to DoAction "models": one short JSON object per model. */
@@ -280,9 +282,9 @@ public final class ProverClient implements AutoCloseable {
             } catch (FlightRuntimeException e) {
                 throw oversized(e);
             }
-            // The proof is whole: how the host ends the call (an error, a stall) changes nothing from here.
+            // The proof is whole: how the host ends the call (an error, a stall, more messages) changes nothing from here.
             watch.endWithin(END_WAIT);
-            if (sendsMore(reader)) throw new ProofRejected("the host sent more after the end of its proof");
+            letTheHostEnd(reader);
         } catch (ProofRejected | MalformedInput e) {
             return new Received(null, proof.toByteArray(), new Verdict.Rejected(e.getMessage(), 0, -1));
         }
@@ -338,10 +340,7 @@ public final class ProverClient implements AutoCloseable {
                     exchange.getWriter().putMetadata(Frame.verdict(text).toBuffer(allocator));
                     exchange.getWriter().completed();
                     // Let the host read the verdict and end the call: closing now would cancel it under the host's feet.
-                    // A host has nothing more to say, so a few messages at most are read (and ignored) before giving up.
-                    for (int i = 0; i < 4 && sendsMore(exchange.getReader()); i++) {
-                        // ignored
-                    }
+                    letTheHostEnd(exchange.getReader());
                 } catch (RuntimeException e) {
                     // The host went away or the wait ran out: it has the verdict or not, and this one stands.
                 }
@@ -353,6 +352,22 @@ public final class ProverClient implements AutoCloseable {
             throw watch.timedOut(e);
         } finally {
             watch.close();
+        }
+    }
+
+    /**
+     * Lets the host end a call whose answer is whole, after its end frame: at most {@link #TRAILING_MESSAGES} more
+     * messages are read and ignored, then the caller ends the call. Both modes treat what a host sends after its end
+     * frame alike, as they treat an error or a stall there: it is ignored. Why not reject it: the answer was decided at
+     * the end frame (in prove mode the proof file is whole and framed, in interactive mode the verdict is computed and
+     * already sent to the host), and a verdict must not depend on the host's end of the call. A REJECT for trailing
+     * messages would give a client a verdict other than the one it told the host (interactive), and other than the one
+     * {@code safetynets verify} gives for the same proof file offline (prove mode, {@code -O}); nothing after the end
+     * frame reaches the verifier, so ignoring it accepts nothing the proof does not establish.
+     */
+    private static void letTheHostEnd(FlightStream reader) {
+        for (int i = 0; i < TRAILING_MESSAGES && sendsMore(reader); i++) {
+            // ignored
         }
     }
 

@@ -130,6 +130,26 @@ class MisbehavingHostTest {
     }
 
     @Test
+    void messagesAfterTheHostsEndAreIgnoredInBothModes() throws Exception {
+        try (TestHost host = TestHost.behind(honest -> forwarding(honest, inner -> new ForwardingListener(inner) {
+            @Override
+            public void putMetadata(ArrowBuf metadata) {
+                boolean end = Frame.read(metadata, "host").kind() == Frame.Kind.END;
+                BufferAllocator allocator = metadata.getReferenceManager().getAllocator();
+                inner.putMetadata(metadata);
+                // More than the client reads before it ends the call itself.
+                for (int i = 0; end && i < 20; i++) {
+                    inner.putMetadata(Frame.words(Frame.Kind.EXTENSION_MESSAGE, "after.end", new long[] {i, 0}).toBuffer(allocator));
+                }
+            }
+        })); ProverClient client = host.client()) {
+            // The answer was whole at the end frame: the same verdict in both modes, the one its proof gives offline.
+            assertTrue(client.prove(TestHost.DEMO, INPUTS).verdict().accepted());
+            assertTrue(client.interactive(TestHost.DEMO, INPUTS).accepted());
+        }
+    }
+
+    @Test
     void aMessageLargerThanAnyAnswerIsRefusedBeforeItIsBuffered() throws Exception {
         int chunk = 16 << 20; // a proof of the demo for two samples is a few kB
         try (BufferAllocator allocator = new RootAllocator();
