@@ -225,24 +225,10 @@ public final class ProverClient implements AutoCloseable {
         // The largest message of an honest answer: the outputs batch, or a proof chunk.
         long largest = Math.max(ArrowBatches.messageBytes(width, samples.length),
                 ArrowBatches.messageBytes(1, 0) + Math.min(expectedBytes, ProverHost.PROOF_CHUNK_BYTES));
-        FlightDescriptor descriptor = FlightDescriptor.command(new ExchangeRequest(ExchangeRequest.Mode.PROVE, reference).encode());
-        Received received;
-        Watch watch = new Watch();
-        try {
-            FlightClient.ExchangeReaderWriter exchange = watch.attach(client.doExchange(descriptor, callOptions(largest)));
-            try (VectorSchemaRoot input = ArrowBatches.write(allocator, model.inputShape().size(), samples)) {
-                exchange.getWriter().start(input);
-                exchange.getWriter().putNext();
-                exchange.getWriter().completed();
-                received = receive(exchange.getReader(), watch, width, samples.length, expectedBytes);
-            } finally {
-                end(exchange);
-            }
-        } catch (RuntimeException e) {
-            throw watch.timedOut(e);
-        } finally {
-            watch.close();
-        }
+        Received received = exchange(ExchangeRequest.Mode.PROVE, reference, largest, model.inputShape().size(), samples, (exchange, watch) -> {
+            exchange.getWriter().completed();
+            return receive(exchange.getReader(), watch, width, samples.length, expectedBytes);
+        });
         // The call is over: the verifier runs with no watch (no interrupt) on it.
         if (received.rejection() != null) return new Answer(received.rejection(), null, received.proof());
         Verdict verdict = model.verify(samples, received.proof());
@@ -310,41 +296,58 @@ public final class ProverClient implements AutoCloseable {
         // The largest message of an honest host: the outputs batch, or a round message (never more than the whole proof file).
         long largest = Math.max(ArrowBatches.messageBytes(model.outputShape().size(), samples.length),
                 ArrowBatches.messageBytes(1, 0) + model.proofFileBytes(samples.length));
-        FlightDescriptor descriptor = FlightDescriptor.command(new ExchangeRequest(ExchangeRequest.Mode.INTERACTIVE, reference).encode());
+        return exchange(ExchangeRequest.Mode.INTERACTIVE, reference, largest, model.inputShape().size(), samples, (exchange, watch) -> {
+            FlightTranscript channel = FlightTranscript.verifier(exchange.getReader(), exchange.getWriter(), allocator, model.outputShape().size());
+            Verdict verdict;
+            try {
+                verdict = model.verify(input, channel);
+                if (verdict.accepted()) {
+                    try {
+                        channel.requireEnd();
+                    } catch (ProofRejected e) {
+                        verdict = new Verdict.Rejected(e.getMessage(), 0, -1);
+                    }
+                }
+            } catch (FlightRuntimeException e) {
+                RuntimeException cause = oversized(e);
+                if (!(cause instanceof ProofRejected rejected)) throw cause;
+                verdict = new Verdict.Rejected(rejected.getMessage(), 0, -1);
+            }
+            // The verdict is decided: how the host ends the call (an error, a stall) changes nothing from here.
+            watch.endWithin(END_WAIT);
+            String text = verdict instanceof Verdict.Rejected rejected ? "REJECT: " + rejected.describe() : "ACCEPT";
+            try {
+                exchange.getWriter().putMetadata(Frame.verdict(text).toBuffer(allocator));
+                exchange.getWriter().completed();
+                // Let the host read the verdict and end the call: closing now would cancel it under the host's feet.
+                letTheHostEnd(exchange.getReader());
+            } catch (RuntimeException e) {
+                // The host went away or the wait ran out: it has the verdict or not, and this one stands.
+            }
+            return verdict;
+        });
+    }
+
+    /** What a call does with the host once the input batch is sent, under the call's {@link Watch}. */
+    @FunctionalInterface
+    private interface ExchangeBody<T> {
+        T run(FlightClient.ExchangeReaderWriter exchange, Watch watch);
+    }
+
+    /**
+     * One exchange with the host in {@code mode}: the input batch sent, then {@code body}, under a {@link Watch}
+     * that ends every wait within --timeout, with gRPC refusing any message over {@code largest}; the call is
+     * ended and the watch closed however it goes.
+     */
+    private <T> T exchange(ExchangeRequest.Mode mode, String reference, long largest, int inputWidth, long[][] samples, ExchangeBody<T> body) {
+        FlightDescriptor descriptor = FlightDescriptor.command(new ExchangeRequest(mode, reference).encode());
         Watch watch = new Watch();
         try {
             FlightClient.ExchangeReaderWriter exchange = watch.attach(client.doExchange(descriptor, callOptions(largest)));
-            try (VectorSchemaRoot inputRoot = ArrowBatches.write(allocator, model.inputShape().size(), samples)) {
-                exchange.getWriter().start(inputRoot);
+            try (VectorSchemaRoot input = ArrowBatches.write(allocator, inputWidth, samples)) {
+                exchange.getWriter().start(input);
                 exchange.getWriter().putNext();
-                FlightTranscript channel = FlightTranscript.verifier(exchange.getReader(), exchange.getWriter(), allocator, model.outputShape().size());
-                Verdict verdict;
-                try {
-                    verdict = model.verify(input, channel);
-                    if (verdict.accepted()) {
-                        try {
-                            channel.requireEnd();
-                        } catch (ProofRejected e) {
-                            verdict = new Verdict.Rejected(e.getMessage(), 0, -1);
-                        }
-                    }
-                } catch (FlightRuntimeException e) {
-                    RuntimeException cause = oversized(e);
-                    if (!(cause instanceof ProofRejected rejected)) throw cause;
-                    verdict = new Verdict.Rejected(rejected.getMessage(), 0, -1);
-                }
-                // The verdict is decided: how the host ends the call (an error, a stall) changes nothing from here.
-                watch.endWithin(END_WAIT);
-                String text = verdict instanceof Verdict.Rejected rejected ? "REJECT: " + rejected.describe() : "ACCEPT";
-                try {
-                    exchange.getWriter().putMetadata(Frame.verdict(text).toBuffer(allocator));
-                    exchange.getWriter().completed();
-                    // Let the host read the verdict and end the call: closing now would cancel it under the host's feet.
-                    letTheHostEnd(exchange.getReader());
-                } catch (RuntimeException e) {
-                    // The host went away or the wait ran out: it has the verdict or not, and this one stands.
-                }
-                return verdict;
+                return body.run(exchange, watch);
             } finally {
                 end(exchange);
             }
