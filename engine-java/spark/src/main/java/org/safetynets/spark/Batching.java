@@ -1,6 +1,7 @@
 package org.safetynets.spark;
 
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.ArrayType;
@@ -17,6 +18,7 @@ import java.util.Iterator;
 import java.util.List;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.exists;
 
 /**
  * The deterministic grouping of samples into batches that the prove and the verify job share: samples sorted by id,
@@ -57,11 +59,18 @@ public final class Batching {
                 col(Tables.SAMPLE).cast(DataTypes.createArrayType(DataTypes.LongType)).as(Tables.SAMPLE));
     }
 
-    /** MalformedInput naming the first id that is null or appears more than once: the grouping needs a total order. */
+    /**
+     * MalformedInput naming {@code source} and, where it has one, the sample's id, unless every row has an id and a
+     * sample, no sample holds a null, and the ids are unique: the grouping needs a total order, and a null inside a
+     * sample cannot be proven. The samples' width and range are checked batch by batch, against the model
+     * ({@link #collect}).
+     */
     public static void requireUniqueIds(Dataset<Row> inputs, String source) {
         if (!inputs.where(col(Tables.ID).isNull().or(col(Tables.SAMPLE).isNull())).limit(1).isEmpty()) {
             throw new MalformedInput(source, "has a row whose id or sample is null");
         }
+        List<Row> withNull = inputs.where(exists(col(Tables.SAMPLE), Column::isNull)).select(Tables.ID).orderBy(Tables.ID).limit(1).collectAsList();
+        if (!withNull.isEmpty()) throw new MalformedInput(source, "the sample of id " + withNull.get(0).getLong(0) + " holds a null value");
         List<Row> duplicate = inputs.groupBy(Tables.ID).count().where(col("count").gt(1)).limit(1).collectAsList();
         if (!duplicate.isEmpty()) {
             throw new MalformedInput(source, "has " + duplicate.get(0).getLong(1) + " rows with id " + duplicate.get(0).getLong(0)

@@ -1,0 +1,113 @@
+package org.safetynets.spark;
+
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.safetynets.model.Model;
+import org.safetynets.model.ModelCodec;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The command line over small tables of the shipped model's shape: a fault in the client's inputs table, in a table
+ * Spark cannot read, or in an option is one line and exit code 2, in prove and in verify alike. Each run starts and
+ * stops its own Spark session, as the command does.
+ */
+class SparkMainJobsTest {
+    /** Four samples, ids 0 to 3; the faulty tables change the sample of this id only (position 1 of batch 1 at --batch 2). */
+    static final long FAULTY_ID = 3;
+    static final StructType NULLABLE_INPUTS = new StructType().add(Tables.ID, DataTypes.LongType, true)
+            .add(Tables.SAMPLE, DataTypes.createArrayType(DataTypes.LongType, true), true);
+
+    @TempDir
+    static Path dir;
+    static Path model;
+    static Path proven;
+    static Model network;
+
+    @BeforeAll
+    static void writeTables() throws IOException {
+        try (InputStream in = SparkMainJobsTest.class.getResourceAsStream("/org/safetynets/cli/mnist-cnn.snm")) {
+            assertTrue(in != null, "the shipped model is on the class path");
+            model = Files.write(dir.resolve("model.snm"), in.readAllBytes());
+        }
+        network = ModelCodec.decode(Files.readAllBytes(model), "the shipped model");
+        SparkSession spark = SparkSession.builder().master("local[2]").appName("SparkMainJobsTest")
+                .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+                .config("spark.sql.shuffle.partitions", "2").getOrCreate();
+        try {
+            write(spark, "inputs", null);
+            write(spark, "null-element", sample -> sample[5] = null);
+            proven = dir.resolve("proven");
+            ProveJob.write(ProveJob.prove(Batching.normalize(spark.read().parquet(dir.resolve("inputs").toString()), "inputs"),
+                    Files.readAllBytes(model), 2, "cpu"), proven.toString());
+        } finally {
+            spark.stop();
+        }
+    }
+
+    interface Change {
+        void apply(Long[] sample);
+    }
+
+    /** Writes table {@code name}: four samples of the model's width, the one of {@link #FAULTY_ID} changed by {@code change}. */
+    static void write(SparkSession spark, String name, Change change) {
+        List<Row> rows = new ArrayList<>();
+        for (long id = 0; id < 4; id++) {
+            Long[] sample = new Long[network.input().size()];
+            for (int i = 0; i < sample.length; i++) sample[i] = (id + i) % (network.inputMax() + 1);
+            if (id == FAULTY_ID && change != null) change.apply(sample);
+            rows.add(RowFactory.create(id, sample));
+        }
+        spark.createDataFrame(rows, NULLABLE_INPUTS).write().parquet(dir.resolve(name).toString());
+    }
+
+    static SparkMainTest.Run prove(String inputs, String... more) {
+        List<String> args = new ArrayList<>(List.of("prove", "-M", model.toString(), "-D", dir.resolve(inputs).toString(), "--batch", "2",
+                "--backend", "cpu", "--master", "local[2]", "-O", dir.resolve("out-" + System.nanoTime()).toString()));
+        args.addAll(Arrays.asList(more));
+        return SparkMainTest.run(args.toArray(String[]::new));
+    }
+
+    static SparkMainTest.Run verify(String inputs, String provenDir, String... more) {
+        List<String> args = new ArrayList<>(List.of("verify", "-M", model.toString(), "-D", dir.resolve(inputs).toString(), "-P", provenDir,
+                "--batch", "2", "--master", "local[2]", "-O", dir.resolve("out-" + System.nanoTime()).toString()));
+        args.addAll(Arrays.asList(more));
+        return SparkMainTest.run(args.toArray(String[]::new));
+    }
+
+    static void assertOneLineError(SparkMainTest.Run run, String... parts) {
+        assertEquals(2, run.exitCode(), run::toString);
+        assertEquals(1, run.err().lines().count(), run::toString);
+        for (String part : parts) assertTrue(run.err().contains(part), run::toString);
+    }
+
+    @Test
+    void theHonestTablesAreAccepted() {
+        SparkMainTest.Run run = verify("inputs", proven.toString());
+        assertEquals(0, run.exitCode(), run::toString);
+    }
+
+    @Test
+    void aNullInsideASampleIsOneLineNamingTheId() {
+        String expected = "error: " + dir.resolve("null-element") + ": the sample of id " + FAULTY_ID + " holds a null value\n";
+        assertEquals(expected, prove("null-element").err());
+        SparkMainTest.Run run = verify("null-element", proven.toString());
+        assertOneLineError(run);
+        assertEquals(expected, run.err());
+    }
+}
