@@ -1,5 +1,6 @@
 package org.safetynets.spark;
 
+import org.apache.spark.SparkThrowable;
 import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -62,12 +63,29 @@ public final class SparkMain implements Runnable {
     private static int handle(Exception e, CommandLine commandLine, CommandLine.ParseResult parseResult) {
         PrintWriter err = commandLine.getErr();
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-            if (cause instanceof SafetyNetsException || cause instanceof AnalysisException) {
-                err.println("error: " + Main.oneLine(cause.getMessage()));
+            if (cause instanceof SafetyNetsException || cause instanceof AnalysisException || unreadable(cause)) {
+                err.println("error: " + Main.oneLine(unreadable(cause) ? unreadableFile((SparkThrowable) cause) : cause.getMessage()));
                 return Main.ERROR;
             }
         }
         return Main.internalError(e, err);
+    }
+
+    /**
+     * A table Spark cannot read: a part file that is cut short or not Parquet, or whose columns have other types than
+     * the other part files'. Spark finds it only when a task reads the file; its message names the file, so the table.
+     */
+    private static boolean unreadable(Throwable cause) {
+        return cause instanceof SparkThrowable spark && spark.getCondition() != null && spark.getCondition().startsWith("FAILED_READ_FILE");
+    }
+
+    /** The file and Spark's reason, shorter than Spark's message: "file:/t/proofs/part-0.parquet: Spark cannot read it (...): ...". */
+    private static String unreadableFile(SparkThrowable error) {
+        Throwable root = (Throwable) error;
+        while (root.getCause() != null) root = root.getCause();
+        String path = error.getMessageParameters().get("path");
+        if (path == null) return ((Throwable) error).getMessage();
+        return path + ": Spark cannot read it (" + error.getCondition() + ")" + (root == error ? "" : ": " + root.getMessage());
     }
 
     /** The Spark session: spark-submit's master when it set one, else {@code --master} (default local[*]). */

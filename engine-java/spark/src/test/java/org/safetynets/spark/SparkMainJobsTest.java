@@ -52,12 +52,32 @@ class SparkMainJobsTest {
         try {
             write(spark, "inputs", null);
             write(spark, "null-element", sample -> sample[5] = null);
+            Files.createDirectory(dir.resolve("json"));
+            Files.writeString(dir.resolve("json/part-0.parquet"), "{\"id\": 0, \"sample\": [0]}\n");
             proven = dir.resolve("proven");
             ProveJob.write(ProveJob.prove(Batching.normalize(spark.read().parquet(dir.resolve("inputs").toString()), "inputs"),
                     Files.readAllBytes(model), 2, "cpu"), proven.toString());
         } finally {
             spark.stop();
         }
+        truncated = copy(proven, dir.resolve("truncated"));
+        try (var parts = Files.list(truncated.resolve(ProveJob.PROOFS_TABLE))) {
+            Path part = parts.filter(p -> p.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow();
+            byte[] bytes = Files.readAllBytes(part);
+            Files.write(part, Arrays.copyOf(bytes, 300));
+        }
+    }
+
+    static Path truncated;
+
+    static Path copy(Path from, Path to) throws IOException {
+        try (var paths = Files.walk(from)) {
+            for (Path path : paths.toList()) {
+                if (path.getFileName().toString().endsWith(".crc")) continue;
+                Files.copy(path, to.resolve(from.relativize(path).toString()));
+            }
+        }
+        return to;
     }
 
     interface Change {
@@ -109,5 +129,11 @@ class SparkMainJobsTest {
         SparkMainTest.Run run = verify("null-element", proven.toString());
         assertOneLineError(run);
         assertEquals(expected, run.err());
+    }
+
+    @Test
+    void aTableSparkCannotReadIsOneLineNamingIt() {
+        assertOneLineError(prove("json"), "error: ", "json/part-0.parquet");
+        assertOneLineError(verify("inputs", truncated.toString()), "error: ", "truncated/proofs/part-");
     }
 }
