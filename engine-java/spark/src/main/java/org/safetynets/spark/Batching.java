@@ -10,6 +10,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.IntegralType;
 import org.apache.spark.sql.types.StructType;
 import org.safetynets.MalformedInput;
+import org.safetynets.model.Model;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -100,8 +101,12 @@ public final class Batching {
     public record Batch(long[] ids, long[][] samples) {
     }
 
-    /** Collects one batch's rows (batch_id, id, sample, as {@link #assign} gives them) and sorts them by id. */
-    public static Batch collect(Iterator<Row> rows) {
+    /**
+     * Collects one batch's rows (batch_id, id, sample, as {@link #assign} gives them) and sorts them by id.
+     * MalformedInput naming the sample's id (not its place in the batch, which the user cannot see) unless each sample
+     * is what {@code model} takes: its width, no null, every value in the model's input range.
+     */
+    public static Batch collect(Iterator<Row> rows, Model model) {
         List<Row> list = new ArrayList<>();
         rows.forEachRemaining(list::add);
         list.sort(Comparator.comparingLong(row -> row.getLong(1)));
@@ -109,9 +114,27 @@ public final class Batching {
         long[][] samples = new long[list.size()][];
         for (int i = 0; i < ids.length; i++) {
             ids[i] = list.get(i).getLong(1);
-            samples[i] = longs(list.get(i).getList(2));
+            samples[i] = sample(ids[i], list.get(i).getList(2), model);
         }
         return new Batch(ids, samples);
+    }
+
+    private static long[] sample(long id, List<Long> values, Model model) {
+        int size = model.input().size();
+        if (values.size() != size) {
+            throw new MalformedInput("input", "sample id " + id + " has " + values.size() + " values; the model takes " + size + " (" + model.input() + ")");
+        }
+        long[] sample = new long[size];
+        for (int i = 0; i < size; i++) {
+            Long value = values.get(i);
+            if (value == null) throw new MalformedInput("input", "sample id " + id + " value " + i + " is null");
+            if (value < model.inputMin() || value > model.inputMax()) {
+                throw new MalformedInput("input", "sample id " + id + " value " + i + " is " + value + ", outside the model's input range ["
+                        + model.inputMin() + ", " + model.inputMax() + "]");
+            }
+            sample[i] = value;
+        }
+        return sample;
     }
 
     /** A Spark array of bigint as a Java array. */

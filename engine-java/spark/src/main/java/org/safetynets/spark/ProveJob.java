@@ -56,7 +56,7 @@ public final class ProveJob {
         Broadcast<byte[]> shipped = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(modelFile);
         return Batching.assign(inputs, batchSize)
                 .groupByKey((MapFunction<Row, Long>) row -> row.getLong(0), Encoders.LONG())
-                .mapGroups((MapGroupsFunction<Long, Row, Row>) (batchId, rows) -> proveBatch(batchId, Batching.collect(rows),
+                .mapGroups((MapGroupsFunction<Long, Row, Row>) (batchId, rows) -> proveBatch(batchId, Batching.collect(rows, ExecutorResources.model(digest, shipped)),
                         ExecutorResources.prover(digest, shipped), digest, backend), Encoders.row(Tables.PROVEN_BATCHES));
     }
 

@@ -91,7 +91,8 @@ public final class VerifyJob {
         MapFunction<Row, Long> batchOf = row -> row.getAs(Tables.BATCH_ID);
         Dataset<Row> checked = Batching.assign(inputs, batchSize).groupByKey(batchOf, Encoders.LONG())
                 .cogroup(proofs.groupByKey(batchOf, Encoders.LONG()), (CoGroupFunction<Long, Row, Row, Row>) (batchId, samples, proofRows) ->
-                        List.of(checkProof(batchId, samples, proofRows, ExecutorResources.verifier(digest, shipped))).iterator(),
+                        List.of(checkProof(batchId, Batching.collect(samples, ExecutorResources.model(digest, shipped)), proofRows,
+                                ExecutorResources.verifier(digest, shipped))).iterator(),
                         Encoders.row(CHECKED));
         if (claimedOutputs == null) return checked;
         return checked.groupByKey(batchOf, Encoders.LONG())
@@ -126,8 +127,11 @@ public final class VerifyJob {
         if (rows > 0) throw new MalformedInput(source, rows + (rows == 1 ? " row has" : " rows have") + " a null in " + String.join(", ", columns));
     }
 
-    private static Row checkProof(long batchId, Iterator<Row> sampleRows, Iterator<Row> proofRows, Verifier.Prepared verifier) {
-        Batching.Batch batch = Batching.collect(sampleRows);
+    /**
+     * The verdict on one batch. {@code batch} is the client's own samples, checked against the model as they were
+     * collected: a malformed sample is the client's error (MalformedInput, the job fails), not a verdict on the host.
+     */
+    private static Row checkProof(long batchId, Batching.Batch batch, Iterator<Row> proofRows, Verifier.Prepared verifier) {
         List<Row> proofs = new ArrayList<>();
         proofRows.forEachRemaining(proofs::add);
         if (batch.ids().length == 0) return rejected(batchId, "a proof for batch " + batchId + ", which the inputs do not have", batch.ids());

@@ -52,6 +52,9 @@ class SparkMainJobsTest {
         try {
             write(spark, "inputs", null);
             write(spark, "null-element", sample -> sample[5] = null);
+            write(spark, "out-of-range", sample -> sample[7] = network.inputMax() + 1000);
+            write(spark, "short", null, Arrays.copyOf(new Long[]{1L, 2L, 3L}, 3));
+            write(spark, "empty-sample", null, new Long[0]);
             Files.createDirectory(dir.resolve("json"));
             Files.writeString(dir.resolve("json/part-0.parquet"), "{\"id\": 0, \"sample\": [0]}\n");
             proven = dir.resolve("proven");
@@ -86,11 +89,17 @@ class SparkMainJobsTest {
 
     /** Writes table {@code name}: four samples of the model's width, the one of {@link #FAULTY_ID} changed by {@code change}. */
     static void write(SparkSession spark, String name, Change change) {
+        write(spark, name, change, null);
+    }
+
+    /** As above, the sample of {@link #FAULTY_ID} replaced by {@code replaced} where that is not null. */
+    static void write(SparkSession spark, String name, Change change, Long[] replaced) {
         List<Row> rows = new ArrayList<>();
         for (long id = 0; id < 4; id++) {
             Long[] sample = new Long[network.input().size()];
             for (int i = 0; i < sample.length; i++) sample[i] = (id + i) % (network.inputMax() + 1);
             if (id == FAULTY_ID && change != null) change.apply(sample);
+            if (id == FAULTY_ID && replaced != null) sample = replaced;
             rows.add(RowFactory.create(id, sample));
         }
         spark.createDataFrame(rows, NULLABLE_INPUTS).write().parquet(dir.resolve(name).toString());
@@ -135,5 +144,19 @@ class SparkMainJobsTest {
     void aTableSparkCannotReadIsOneLineNamingIt() {
         assertOneLineError(prove("json"), "error: ", "json/part-0.parquet");
         assertOneLineError(verify("inputs", truncated.toString()), "error: ", "truncated/proofs/part-");
+    }
+
+    @Test
+    void aSampleOutsideTheModelsRangeIsNamedByItsIdInProve() {
+        assertOneLineError(prove("out-of-range"), "error: input: sample id " + FAULTY_ID + " value 7 is " + (network.inputMax() + 1000)
+                + ", outside the model's input range [" + network.inputMin() + ", " + network.inputMax() + "]");
+    }
+
+    @Test
+    void verifyRefusesTheClientsOwnMalformedSamplesAsAnErrorNotAVerdict() {
+        assertOneLineError(verify("out-of-range", proven.toString()), "error: input: sample id " + FAULTY_ID + " value 7 is ");
+        assertOneLineError(verify("short", proven.toString()), "error: input: sample id " + FAULTY_ID + " has 3 values; the model takes "
+                + network.input().size());
+        assertOneLineError(verify("empty-sample", proven.toString()), "error: input: sample id " + FAULTY_ID + " has 0 values");
     }
 }
