@@ -93,7 +93,7 @@ public final class SparkMain implements Runnable {
         @Option(names = "--master", paramLabel = "URL", description = "Spark master when not run by spark-submit (default: local[*]).")
         String master;
 
-        SparkSession open(String appName) {
+        SparkSession open(String appName) throws Exception {
             SparkSession.Builder builder = SparkSession.builder().appName(appName)
                     .config("spark.ui.showConsoleProgress", "false");
             if (master != null) builder.master(master);
@@ -103,7 +103,14 @@ public final class SparkMain implements Runnable {
                 // batch is the unit of work, so a few partitions per core keep both slots busy. spark-submit's --conf wins.
                 builder.config("spark.sql.shuffle.partitions", Integer.toString(2 * Runtime.getRuntime().availableProcessors()));
             }
-            return builder.getOrCreate();
+            try {
+                return builder.getOrCreate();
+            } catch (Exception e) { // Scala throws the checked SparkException undeclared
+                // Spark checks a master URL only when it starts the session ("Could not parse Master URL", "Asked to
+                // run locally with 0 threads"): the user's option, so a usage error in one line.
+                if (master == null || !(e instanceof org.apache.spark.SparkException || e instanceof IllegalArgumentException)) throw e;
+                throw new MalformedInput("--master", master + ": " + e.getMessage());
+            }
         }
     }
 

@@ -107,15 +107,20 @@ class SparkMainJobsTest {
 
     static SparkMainTest.Run prove(String inputs, String... more) {
         List<String> args = new ArrayList<>(List.of("prove", "-M", model.toString(), "-D", dir.resolve(inputs).toString(), "--batch", "2",
-                "--backend", "cpu", "--master", "local[2]", "-O", dir.resolve("out-" + System.nanoTime()).toString()));
-        args.addAll(Arrays.asList(more));
-        return SparkMainTest.run(args.toArray(String[]::new));
+                "--backend", "cpu", "-O", dir.resolve("out-" + System.nanoTime()).toString()));
+        return run(args, more);
     }
 
     static SparkMainTest.Run verify(String inputs, String provenDir, String... more) {
         List<String> args = new ArrayList<>(List.of("verify", "-M", model.toString(), "-D", dir.resolve(inputs).toString(), "-P", provenDir,
-                "--batch", "2", "--master", "local[2]", "-O", dir.resolve("out-" + System.nanoTime()).toString()));
+                "--batch", "2", "-O", dir.resolve("out-" + System.nanoTime()).toString()));
+        return run(args, more);
+    }
+
+    /** The command {@code args} and {@code more}, in local mode on two cores unless {@code more} names a master. */
+    static SparkMainTest.Run run(List<String> args, String... more) {
         args.addAll(Arrays.asList(more));
+        if (!args.contains("--master")) args.addAll(List.of("--master", "local[2]"));
         return SparkMainTest.run(args.toArray(String[]::new));
     }
 
@@ -158,5 +163,11 @@ class SparkMainJobsTest {
         assertOneLineError(verify("short", proven.toString()), "error: input: sample id " + FAULTY_ID + " has 3 values; the model takes "
                 + network.input().size());
         assertOneLineError(verify("empty-sample", proven.toString()), "error: input: sample id " + FAULTY_ID + " has 0 values");
+    }
+
+    @Test
+    void aMasterSparkCannotStartIsAUsageError() {
+        assertOneLineError(prove("inputs", "--master", "bogus://x"), "error: --master: bogus://x: Could not parse Master URL");
+        assertOneLineError(verify("inputs", proven.toString(), "--master", "local[0]"), "error: --master: local[0]: ");
     }
 }
