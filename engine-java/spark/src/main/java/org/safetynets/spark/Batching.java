@@ -61,12 +61,13 @@ public final class Batching {
     }
 
     /**
-     * MalformedInput naming {@code source} and, where it has one, the sample's id, unless every row has an id and a
-     * sample, no sample holds a null, and the ids are unique: the grouping needs a total order, and a null inside a
-     * sample cannot be proven. The samples' width and range are checked batch by batch, against the model
-     * ({@link #collect}).
+     * MalformedInput naming {@code source} and, where it has one, the sample's id, unless there are rows, every row
+     * has an id and a sample, no sample holds a null, and the ids are unique: the grouping needs a total order, and a
+     * null inside a sample cannot be proven. The samples' width and range are checked batch by batch, against the
+     * model ({@link #collect}).
      */
     public static void requireUniqueIds(Dataset<Row> inputs, String source) {
+        if (inputs.isEmpty()) throw new MalformedInput(source, "has no rows; there is nothing to prove or verify");
         if (!inputs.where(col(Tables.ID).isNull().or(col(Tables.SAMPLE).isNull())).limit(1).isEmpty()) {
             throw new MalformedInput(source, "has a row whose id or sample is null");
         }

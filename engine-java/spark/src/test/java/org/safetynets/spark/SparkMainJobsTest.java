@@ -55,6 +55,7 @@ class SparkMainJobsTest {
             write(spark, "out-of-range", sample -> sample[7] = network.inputMax() + 1000);
             write(spark, "short", null, Arrays.copyOf(new Long[]{1L, 2L, 3L}, 3));
             write(spark, "empty-sample", null, new Long[0]);
+            spark.createDataFrame(List.of(), NULLABLE_INPUTS).write().parquet(dir.resolve("empty").toString());
             Files.createDirectory(dir.resolve("json"));
             Files.writeString(dir.resolve("json/part-0.parquet"), "{\"id\": 0, \"sample\": [0]}\n");
             proven = dir.resolve("proven");
@@ -169,5 +170,16 @@ class SparkMainJobsTest {
     void aMasterSparkCannotStartIsAUsageError() {
         assertOneLineError(prove("inputs", "--master", "bogus://x"), "error: --master: bogus://x: Could not parse Master URL");
         assertOneLineError(verify("inputs", proven.toString(), "--master", "local[0]"), "error: --master: local[0]: ");
+    }
+
+    @Test
+    void anEmptyInputsTableIsOneLine() {
+        String expected = "error: " + dir.resolve("empty") + ": has no rows; there is nothing to prove or verify\n";
+        SparkMainTest.Run run = prove("empty");
+        assertEquals(2, run.exitCode(), run::toString);
+        assertEquals(expected, run.err());
+        run = verify("empty", proven.toString());
+        assertEquals(2, run.exitCode(), run::toString);
+        assertEquals(expected, run.err());
     }
 }
