@@ -59,7 +59,10 @@ public final class SparkMain implements Runnable {
         spec.commandLine().usage(spec.commandLine().getErr());
     }
 
-    /** A file or option error anywhere in the chain (an executor's MalformedInput arrives wrapped in SparkException) is one line. */
+    /**
+     * A file or option error anywhere in the chain (an executor's MalformedInput arrives wrapped in SparkException), and
+     * a file Spark cannot read, is one line and exit 2; anything else is an internal error.
+     */
     private static int handle(Exception e, CommandLine commandLine, CommandLine.ParseResult parseResult) {
         PrintWriter err = commandLine.getErr();
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
