@@ -137,6 +137,26 @@ public final class SparkMain implements Runnable {
         if (local(location) && Files.exists(Path.of(location))) throw new MalformedInput(option, location + " exists; the jobs write new tables only");
     }
 
+    /**
+     * As {@link #requireNew(String, String)} for any location the session's file systems reach (a file:// or hdfs://
+     * URI as well as a local path), checked once the session is open and before the job writes: the jobs write two
+     * tables one after the other, so an existing location found only by the second write left the first written.
+     */
+    static void requireNew(SparkSession spark, String location, String option) {
+        if (local(location)) {
+            requireNew(location, option);
+            return;
+        }
+        try {
+            org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(location);
+            if (path.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(path)) {
+                throw new MalformedInput(option, location + " exists; the jobs write new tables only");
+            }
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            throw new MalformedInput(option, location + " cannot be checked: " + Main.oneLine(e.getMessage()));
+        }
+    }
+
     static void requireExists(String location, String option) {
         if (local(location) && !Files.exists(Path.of(location))) throw new MalformedInput(option, location + " does not exist");
     }
@@ -178,6 +198,7 @@ public final class SparkMain implements Runnable {
             List<Row> rows = new ArrayList<>(n);
             for (int i = 0; i < n; i++) rows.add(RowFactory.create((long) i, levels[i]));
             try (SparkSession spark = session.open("safetynets import-mnist")) {
+                requireNew(spark, out, "--out");
                 spark.createDataFrame(rows, Tables.INPUTS).write().mode(SaveMode.ErrorIfExists).parquet(out);
             }
             spec.commandLine().getOut().println("wrote " + n + " samples to " + out);
@@ -212,6 +233,7 @@ public final class SparkMain implements Runnable {
             Batching.requireBatchSize(batch, Limits.DEFAULTS.maxBatch());
             byte[] modelFile = readModel(model);
             try (SparkSession spark = session.open("safetynets prove")) {
+                requireNew(spark, out, "--out");
                 long start = System.nanoTime();
                 ProveJob.write(ProveJob.prove(readInputs(spark, input), modelFile, batch, backend), out);
                 double seconds = (System.nanoTime() - start) / 1e9;
@@ -261,6 +283,7 @@ public final class SparkMain implements Runnable {
             for (String name : List.of(ProveJob.PROOFS_TABLE, ProveJob.OUTPUTS_TABLE)) requireExists(Tables.path(proven, name), "--proven");
             PrintWriter printed = spec.commandLine().getOut();
             try (SparkSession spark = session.open("safetynets verify")) {
+                requireNew(spark, out, "--out");
                 Dataset<Row> checked = VerifyJob.verify(readInputs(spark, input), spark.read().parquet(Tables.path(proven, ProveJob.PROOFS_TABLE)),
                         spark.read().parquet(Tables.path(proven, ProveJob.OUTPUTS_TABLE)), modelFile, batch);
                 String verdicts = Tables.path(out, VerifyJob.VERDICTS_TABLE);

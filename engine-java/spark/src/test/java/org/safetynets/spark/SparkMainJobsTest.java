@@ -20,6 +20,7 @@ import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -170,6 +171,25 @@ class SparkMainJobsTest {
     void aMasterSparkCannotStartIsAUsageError() {
         assertOneLineError(prove("inputs", "--master", "bogus://x"), "error: --master: bogus://x: Could not parse Master URL");
         assertOneLineError(verify("inputs", proven.toString(), "--master", "local[0]"), "error: --master: local[0]: ");
+    }
+
+    /**
+     * Red-team find: -O as a URI was not checked before the job, so with DIR/outputs already there prove proved the whole
+     * data set and wrote DIR/proofs before failing on the second table (and verify wrote its verdicts).
+     */
+    @Test
+    void anExistingOutputGivenAsAUriIsRefusedBeforeAnythingIsWritten() throws IOException {
+        Path existing = Files.createDirectories(dir.resolve("existing-" + System.nanoTime()).resolve(ProveJob.OUTPUTS_TABLE)).getParent();
+        List<String> args = new ArrayList<>(List.of("prove", "-M", model.toString(), "-D", dir.resolve("inputs").toString(), "--batch", "2",
+                "--backend", "cpu", "-O", existing.toUri().toString()));
+        assertOneLineError(run(args), "--out", "exists; the jobs write new tables only");
+        assertFalse(Files.exists(existing.resolve(ProveJob.PROOFS_TABLE)), "nothing written");
+        List<String> verifyArgs = new ArrayList<>(List.of("verify", "-M", model.toString(), "-D", dir.resolve("inputs").toString(), "-P",
+                proven.toString(), "--batch", "2", "-O", existing.toUri().toString()));
+        assertOneLineError(run(verifyArgs), "--out", "exists; the jobs write new tables only");
+        try (var files = Files.list(existing)) {
+            assertEquals(1, files.count(), "nothing written beside the table that was there");
+        }
     }
 
     @Test
