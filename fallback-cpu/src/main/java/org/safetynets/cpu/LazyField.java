@@ -54,6 +54,17 @@ final class LazyField {
         return a - (((Fp.MAX_SIGNED - a) >> 63) & P);
     }
 
+    /**
+     * Whether every x[from + k], k < n, is a signed integer in [-2^bits, 2^bits): x + 2^bits mod p is then below
+     * 2^(bits + 1). Only ORs in the loop, no branch (the activations' signs are unpredictable).
+     */
+    static boolean allSignedBelow(long[] x, int from, int n, int bits) {
+        long offset = 1L << bits;
+        long shifted = 0;
+        for (int k = from; k < from + n; k++) shifted |= Fp.add(x[k], offset);
+        return shifted >>> (bits + 1) == 0;
+    }
+
     /** |signed(a)|. */
     static long magnitude(long a) {
         return a > Fp.MAX_SIGNED ? P - a : a;

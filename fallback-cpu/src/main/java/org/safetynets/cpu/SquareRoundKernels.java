@@ -21,9 +21,8 @@ import static org.safetynets.cpu.LazyField.term;
 final class SquareRoundKernels {
     /** Pairs handled together: a run of an extension table's two halves is 4 x 2 KiB, well inside L1. */
     static final int RUN = 256;
-    /** Base values below this in magnitude take the grid's integer path: 2^27, so g(u, v)^2 < 81 * 2^54 < p. */
-    private static final long SMALL = 1L << 27;
-    private static final int SMALL_BITS_PLUS_ONE = 28;
+    /** Base values below 2^SMALL_BITS in magnitude take the grid's integer path: 2^27, so g(u, v)^2 < 81 * 2^54 < p. */
+    private static final int SMALL_BITS = 27;
 
     private SquareRoundKernels() {
     }
@@ -401,14 +400,9 @@ final class SquareRoundKernels {
         };
     }
 
-    /**
-     * Whether every x[from + k], k < n, is a signed integer in [-SMALL, SMALL): x + SMALL mod p is then below
-     * 2 * SMALL. Only ORs in the loop, no branch (the activations' signs are unpredictable).
-     */
+    /** Whether every x[from + k], k < n, is a signed integer in [-2^SMALL_BITS, 2^SMALL_BITS). */
     private static boolean small(long[] x, int from, int n) {
-        long shifted = 0;
-        for (int k = from; k < from + n; k++) shifted |= Fp.add(x[k], SMALL);
-        return shifted >>> SMALL_BITS_PLUS_ONE == 0;
+        return LazyField.allSignedBelow(x, from, n, SMALL_BITS);
     }
 
     private static boolean allZero(long[] x, int from, int n) {
