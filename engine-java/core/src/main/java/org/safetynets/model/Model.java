@@ -84,15 +84,9 @@ public record Model(String name, Shape input, long inputMin, long inputMax, long
         return scale;
     }
 
-    /** {@link #exactOutputScale()} as a double, for arithmetic on real values (rounded; infinite beyond 2^1024). */
+    /** {@link #exactOutputScale()} as a double, for arithmetic on real values (rounded once; infinite beyond 2^1024). */
     public double outputScale() {
-        double scale = inputScale;
-        for (Layer layer : layers) {
-            if (layer instanceof Dense d) scale *= d.weightScale();
-            else if (layer instanceof Conv2d c) scale *= c.weightScale();
-            else if (layer instanceof Square) scale *= scale;
-        }
-        return scale;
+        return exactOutputScale().doubleValue();
     }
 
     /** Weights and biases of one layer (0 for layers without parameters). */
