@@ -44,12 +44,10 @@ final class PreparedModel {
 
     /** The network for this batch size, compiled the first time (or again, once it has dropped out of the last few). */
     Network network(int batch) {
+        Network sameModel;
         synchronized (networks) {
             Network known = networks.get(batch);
             if (known != null) return known;
-        }
-        Network sameModel;
-        synchronized (networks) {
             sameModel = networks.isEmpty() ? null : networks.values().iterator().next();
         }
         Network compiled = Network.compile(model, batch, sameModel); // outside the lock: compiling TIMIT's takes 0.1 s
