@@ -29,11 +29,9 @@ final class UserFiles {
         long cap = Math.min(limit, MAX_FILE_BYTES);
         try {
             if (!Files.isRegularFile(path)) {
-                try (java.io.InputStream in = Files.newInputStream(path)) {
-                    byte[] bytes = in.readNBytes((int) Math.min(cap + 1, MAX_FILE_BYTES));
-                    if (bytes.length > cap) throw new MalformedInput(name, "holds more than the limit of " + cap + " bytes");
-                    return bytes;
-                }
+                byte[] bytes = readAtMost(path, (int) cap);
+                if (bytes == null) throw new MalformedInput(name, "holds more than the limit of " + cap + " bytes");
+                return bytes;
             }
             long size = Files.size(path);
             if (size > cap) throw new MalformedInput(name, "is " + size + " bytes, more than the limit of " + cap);

@@ -121,20 +121,21 @@ final class VerifyCommand implements Callable<Integer> {
         String source = proofPath.toString();
         // A limit too small for any proof of this model and batch refuses the work (exit 2): that is no verdict.
         limits.requireProofBytes(source, Verifier.proofFileBytes(network, samples.length));
-        // A pipe (-P <(...), /dev/stdin) has no size and can be read only once: it is read whole, within the limit,
-        // and screened from those bytes (sizing it as a file would read 0 bytes and REJECT an honest proof).
-        byte[] piped = java.nio.file.Files.isRegularFile(proofPath) ? null : UserFiles.read(proofPath, limits.maxProofBytes());
-        long size = piped != null ? piped.length : UserFiles.size(proofPath);
+        // A pipe (-P <(...), /dev/stdin) has no size and can be read only once (sizing it as a file would read 0 bytes
+        // and REJECT an honest proof): it is read whole, within the limit, and the verifier of file bytes screens its
+        // header as below.
+        if (!java.nio.file.Files.isRegularFile(proofPath)) {
+            return Verifier.verify(network, samples, UserFiles.read(proofPath, limits.maxProofBytes()), limits);
+        }
+        long size = UserFiles.size(proofPath);
         try {
-            byte[] head = piped != null ? java.util.Arrays.copyOf(piped, Math.min(piped.length, ProofCodec.HEADER_BYTES))
-                    : UserFiles.readPrefix(proofPath, ProofCodec.HEADER_BYTES);
-            ProofCodec.Header header = ProofCodec.decodeHeader(head, size, source);
+            ProofCodec.Header header = ProofCodec.decodeHeader(UserFiles.readPrefix(proofPath, ProofCodec.HEADER_BYTES), size, source);
             Verdict.Rejected screened = Verifier.screen(network, samples.length, header, limits);
             if (screened != null) return screened;
         } catch (MalformedInput e) {
             return new Verdict.Rejected(e.getMessage(), 0, -1);
         }
-        return Verifier.verify(network, samples, piped != null ? piped : Artifacts.readProof(proofPath, limits), limits);
+        return Verifier.verify(network, samples, Artifacts.readProof(proofPath, limits), limits);
     }
 
     private static String jsonVerdict(Verdict verdict, Model network, int batch, long nanos) {
