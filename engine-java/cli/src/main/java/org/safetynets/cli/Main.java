@@ -10,6 +10,7 @@ import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 
@@ -134,11 +135,15 @@ public final class Main implements Callable<Integer> {
      */
     public static String oneLine(String message) {
         if (message == null) return "";
-        String line = message.replaceAll("\\s*[\\r\\n]+\\s*", " ").strip();
-        StringBuilder shown = new StringBuilder(line.length());
-        for (int i = 0; i < line.length(); i++) {
-            char c = line.charAt(i);
-            if (Character.isISOControl(c)) shown.append(String.format("\\u%04x", (int) c));
+        return escapeControls(message.replaceAll("\\s*[\\r\\n]+\\s*", " ").strip());
+    }
+
+    /** {@code text} with every control character shown escaped (a backslash, u and four hex digits), for a terminal. */
+    public static String escapeControls(String text) {
+        StringBuilder shown = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isISOControl(c)) shown.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
             else shown.append(c);
         }
         return shown.toString();

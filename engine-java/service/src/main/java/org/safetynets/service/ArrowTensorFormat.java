@@ -28,7 +28,6 @@ import java.nio.channels.Channels;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -127,9 +126,9 @@ public final class ArrowTensorFormat implements TensorFormat {
 
     /** A string from a file, quoted, with control characters escaped and cut at 80 characters, for a one-line message. */
     private static String printable(String text) {
-        StringBuilder out = new StringBuilder("'");
-        text.codePoints().limit(80).forEach(c -> out.append(Character.isISOControl(c) ? String.format(Locale.ROOT, "\\u%04x", c) : Character.toString(c)));
-        return out.append(text.codePointCount(0, text.length()) > 80 ? "...'" : "'").toString();
+        boolean cut = text.codePointCount(0, text.length()) > 80;
+        String shown = cut ? text.substring(0, text.offsetByCodePoints(0, 80)) : text;
+        return "'" + Main.escapeControls(shown) + (cut ? "...'" : "'");
     }
 
     /** One record batch of {@code rows}, as an IPC file. */
