@@ -45,23 +45,27 @@ public final class InputBatch {
     public static InputBatch of(Model model, long[][] samples, Limits limits) {
         if (samples.length == 0) throw new MalformedInput("input", "the batch is empty");
         requireWithinLimits(model, samples.length, limits);
+        for (int b = 0; b < samples.length; b++) requireSample(model, samples[b] == null ? new long[0] : samples[b], "sample " + b);
+        return new InputBatch(model, samples);
+    }
+
+    /**
+     * MalformedInput ("input: NAME has 3 values; the model takes 784 ...", "input: NAME value 7 is ..., outside the
+     * model's input range ...") unless {@code sample} is one input of {@code model}: its width, every value in range.
+     * {@code name} is how the caller's user knows the sample ("sample 3" of a batch, "sample id 1042" of a table).
+     */
+    public static void requireSample(Model model, long[] sample, String name) {
         int size = model.input().size();
+        if (sample.length != size) {
+            throw new MalformedInput("input", name + " has " + sample.length + " values; the model takes " + size + " (" + model.input() + ")");
+        }
         long min = model.inputMin();
         long max = model.inputMax();
-        for (int b = 0; b < samples.length; b++) {
-            long[] sample = samples[b];
-            if (sample == null || sample.length != size) {
-                throw new MalformedInput("input", "sample " + b + " has " + (sample == null ? 0 : sample.length)
-                        + " values; the model takes " + size + " (" + model.input() + ")");
-            }
-            for (int i = 0; i < size; i++) {
-                if (sample[i] < min || sample[i] > max) {
-                    throw new MalformedInput("input", "sample " + b + " value " + i + " is " + sample[i]
-                            + ", outside the model's input range [" + min + ", " + max + "]");
-                }
+        for (int i = 0; i < size; i++) {
+            if (sample[i] < min || sample[i] > max) {
+                throw new MalformedInput("input", name + " value " + i + " is " + sample[i] + ", outside the model's input range [" + min + ", " + max + "]");
             }
         }
-        return new InputBatch(model, samples);
     }
 
     /** LimitExceeded unless a batch of {@code batch} samples, and every padded activation for it, fits {@code limits}. */

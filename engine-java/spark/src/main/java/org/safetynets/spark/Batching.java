@@ -11,6 +11,7 @@ import org.apache.spark.sql.types.IntegralType;
 import org.apache.spark.sql.types.StructType;
 import org.safetynets.MalformedInput;
 import org.safetynets.model.Model;
+import org.safetynets.proof.InputBatch;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -120,21 +121,15 @@ public final class Batching {
         return new Batch(ids, samples);
     }
 
+    /** The sample of this id unboxed, no value null, then checked as the engine checks any input ({@link InputBatch#requireSample}). */
     private static long[] sample(long id, List<Long> values, Model model) {
-        int size = model.input().size();
-        if (values.size() != size) {
-            throw new MalformedInput("input", "sample id " + id + " has " + values.size() + " values; the model takes " + size + " (" + model.input() + ")");
-        }
-        long[] sample = new long[size];
-        for (int i = 0; i < size; i++) {
+        long[] sample = new long[values.size()];
+        for (int i = 0; i < sample.length; i++) {
             Long value = values.get(i);
             if (value == null) throw new MalformedInput("input", "sample id " + id + " value " + i + " is null");
-            if (value < model.inputMin() || value > model.inputMax()) {
-                throw new MalformedInput("input", "sample id " + id + " value " + i + " is " + value + ", outside the model's input range ["
-                        + model.inputMin() + ", " + model.inputMax() + "]");
-            }
             sample[i] = value;
         }
+        InputBatch.requireSample(model, sample, "sample id " + id);
         return sample;
     }
 
