@@ -190,9 +190,7 @@ public final class SparkMain implements Runnable {
             requireNew(out, "--out");
             Model network = ModelCodec.decode(readModel(model), model.toString(), Limits.DEFAULTS);
             LabeledImages test = MnistData.resolve(data).test();
-            if (test.imageSize() != network.input().size()) {
-                throw new MalformedInput(model.toString(), "takes " + network.input() + " inputs, the images are " + test.rows() + "x" + test.columns());
-            }
+            test.requireModelInput(model.toString(), network.input());
             int n = limit == 0 ? test.count() : Math.min(limit, test.count());
             long[][] levels = Pixels.levels(test, 0, n, network.inputMax());
             List<Row> rows = new ArrayList<>(n);
